@@ -1,0 +1,275 @@
+//! `auth/<mount>/config`: where the Kubernetes API is and which keys sign service-account tokens.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use thiserror::Error;
+
+use crate::fields::{self, FieldError};
+use crate::keys::{KeyError, KeySet};
+
+/// The configuration of one Kubernetes auth mount, as Vault stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthConfig {
+    /// Base URL of the Kubernetes API server. Required.
+    pub kubernetes_host: String,
+    /// PEM CA bundle for TLS to the API server.
+    pub kubernetes_ca_cert: String,
+    /// Bearer token for TokenReview calls (write-only through the API).
+    pub token_reviewer_jwt: String,
+    /// PEM public keys or certificates that verify JWT signatures; empty means the signature is
+    /// left to TokenReview.
+    pub pem_keys: Vec<String>,
+    /// Expected `iss`, checked only when `disable_iss_validation` is false.
+    pub issuer: String,
+    /// Skip the issuer check (Vault's default: true).
+    pub disable_iss_validation: bool,
+    /// Do not fall back to the pod's own CA and token.
+    pub disable_local_ca_jwt: bool,
+    /// Use the service account's annotations as alias metadata (needs the Kubernetes API).
+    pub use_annotations_as_alias_metadata: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            kubernetes_host: String::new(),
+            kubernetes_ca_cert: String::new(),
+            token_reviewer_jwt: String::new(),
+            pem_keys: Vec::new(),
+            issuer: String::new(),
+            disable_iss_validation: true,
+            disable_local_ca_jwt: false,
+            use_annotations_as_alias_metadata: false,
+        }
+    }
+}
+
+/// Why a config write was refused (HTTP 400 in Vault). Messages are Vault's.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    /// `kubernetes_host` missing or empty.
+    #[error("no host provided")]
+    NoHost,
+    /// `kubernetes_ca_cert` holds no PEM certificate.
+    #[error("The provided CA PEM data contains no valid certificates")]
+    NoCaCertificates,
+    /// A `pem_keys` entry is not a key.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A field has the wrong type.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+}
+
+/// A successful write: the config, its decoded keys, and Vault's warnings.
+#[derive(Debug, Clone)]
+pub struct ConfigWrite {
+    /// The stored configuration.
+    pub config: AuthConfig,
+    /// `pem_keys`, decoded.
+    pub keys: KeySet,
+    /// Warnings for the response.
+    pub warnings: Vec<String>,
+}
+
+const KNOWN_FIELDS: [&str; 8] = [
+    "kubernetes_host",
+    "kubernetes_ca_cert",
+    "token_reviewer_jwt",
+    "pem_keys",
+    "issuer",
+    "disable_iss_validation",
+    "disable_local_ca_jwt",
+    "use_annotations_as_alias_metadata",
+];
+
+impl AuthConfig {
+    /// Vault's `pathConfigWrite`: every field not sent takes its default (a write replaces).
+    pub fn write(body: &Map<String, Value>) -> Result<ConfigWrite, ConfigError> {
+        let get_string = |name: &str| -> Result<String, FieldError> {
+            body.get(name)
+                .map(|v| fields::string(name, v))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        };
+        let get_bool = |name: &str, default: bool| -> Result<bool, FieldError> {
+            body.get(name)
+                .map(|v| fields::boolean(name, v))
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        let config = AuthConfig {
+            kubernetes_host: get_string("kubernetes_host")?,
+            kubernetes_ca_cert: get_string("kubernetes_ca_cert")?,
+            token_reviewer_jwt: get_string("token_reviewer_jwt")?,
+            pem_keys: body
+                .get("pem_keys")
+                .map(|v| fields::comma_string_slice("pem_keys", v))
+                .transpose()?
+                .unwrap_or_default(),
+            issuer: get_string("issuer")?,
+            disable_iss_validation: get_bool("disable_iss_validation", true)?,
+            disable_local_ca_jwt: get_bool("disable_local_ca_jwt", false)?,
+            use_annotations_as_alias_metadata: get_bool(
+                "use_annotations_as_alias_metadata",
+                false,
+            )?,
+        };
+        if config.kubernetes_host.is_empty() {
+            return Err(ConfigError::NoHost);
+        }
+        if !config.kubernetes_ca_cert.is_empty() && !has_pem_block(&config.kubernetes_ca_cert) {
+            return Err(ConfigError::NoCaCertificates);
+        }
+        let keys = KeySet::from_pem_keys(&config.pem_keys)?;
+        let unknown: Vec<&str> = body
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !KNOWN_FIELDS.contains(k))
+            .collect();
+        let mut warnings = Vec::new();
+        if !unknown.is_empty() {
+            warnings.push(format!(
+                "Endpoint ignored these unrecognized parameters: [{}]",
+                unknown.join(" ")
+            ));
+        }
+        Ok(ConfigWrite {
+            config,
+            keys,
+            warnings,
+        })
+    }
+
+    /// Decodes `pem_keys` (already validated by [`AuthConfig::write`]).
+    pub fn keys(&self) -> Result<KeySet, KeyError> {
+        KeySet::from_pem_keys(&self.pem_keys)
+    }
+
+    /// Vault's read representation: the reviewer JWT is never returned, only whether it is set.
+    pub fn to_read_json(&self) -> Value {
+        json!({
+            "kubernetes_host": self.kubernetes_host,
+            "kubernetes_ca_cert": self.kubernetes_ca_cert,
+            "pem_keys": self.pem_keys,
+            "issuer": self.issuer,
+            "disable_iss_validation": self.disable_iss_validation,
+            "disable_local_ca_jwt": self.disable_local_ca_jwt,
+            "token_reviewer_jwt_set": !self.token_reviewer_jwt.is_empty(),
+            "use_annotations_as_alias_metadata": self.use_annotations_as_alias_metadata,
+        })
+    }
+
+    /// The issuer to check `iss` against, or `None` when Vault would not check it.
+    /// (Vault checks only when validation is on and an issuer is configured.)
+    pub fn expected_issuer(&self) -> Option<&str> {
+        (!self.disable_iss_validation && !self.issuer.is_empty()).then_some(self.issuer.as_str())
+    }
+}
+
+/// Vault accepts a CA bundle when at least one PEM block decodes.
+fn has_pem_block(text: &str) -> bool {
+    use base64::Engine;
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start..];
+        let Some(header_end) = after[11..].find("-----").map(|i| i + 16) else {
+            return false;
+        };
+        let label = &after[11..header_end - 5];
+        let end_marker = format!("-----END {label}-----");
+        let Some(end) = after.find(&end_marker) else {
+            return false;
+        };
+        let body: String = after[header_end..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if !body.is_empty()
+            && base64::engine::general_purpose::STANDARD
+                .decode(&body)
+                .is_ok()
+        {
+            return true;
+        }
+        rest = &after[end + end_marker.len()..];
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA_PUB: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.pub.pem");
+    const CERT: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.cert.pem");
+
+    fn body(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn writes_and_reads_back_like_vault() {
+        let written = AuthConfig::write(&body(json!({
+            "kubernetes_host": "https://10.0.0.1:6443",
+            "kubernetes_ca_cert": CERT,
+            "token_reviewer_jwt": "secret-reviewer",
+            "pem_keys": [RSA_PUB],
+            "issuer": "https://kubernetes.default.svc",
+            "disable_iss_validation": "false",
+            "extra": 1
+        })))
+        .expect("valid config");
+        assert_eq!(written.keys.keys().len(), 1);
+        assert_eq!(
+            written.warnings,
+            vec!["Endpoint ignored these unrecognized parameters: [extra]"]
+        );
+        let read = written.config.to_read_json();
+        assert_eq!(read["token_reviewer_jwt_set"], true);
+        assert!(read.get("token_reviewer_jwt").is_none());
+        assert_eq!(read["disable_iss_validation"], false);
+        assert_eq!(
+            written.config.expected_issuer(),
+            Some("https://kubernetes.default.svc")
+        );
+    }
+
+    #[test]
+    fn defaults_match_vault() {
+        let written =
+            AuthConfig::write(&body(json!({"kubernetes_host": "https://k"}))).expect("valid");
+        assert!(written.config.disable_iss_validation);
+        assert!(!written.config.disable_local_ca_jwt);
+        assert_eq!(written.config.expected_issuer(), None);
+        assert!(written.keys.is_empty());
+    }
+
+    #[test]
+    fn refuses_bad_input_with_vaults_messages() {
+        let cases = [
+            (json!({}), "no host provided"),
+            (json!({"kubernetes_host": ""}), "no host provided"),
+            (
+                json!({"kubernetes_host": "h", "kubernetes_ca_cert": "not a pem"}),
+                "The provided CA PEM data contains no valid certificates",
+            ),
+            (
+                json!({"kubernetes_host": "h", "pem_keys": ["garbage"]}),
+                "data does not contain any valid RSA or ECDSA public keys",
+            ),
+        ];
+        for (input, message) in cases {
+            let err = AuthConfig::write(&body(input.clone())).expect_err(&input.to_string());
+            assert_eq!(err.to_string(), message);
+        }
+        let err = AuthConfig::write(&body(
+            json!({"kubernetes_host": "h", "disable_iss_validation": "maybe"}),
+        ))
+        .expect_err("bad bool");
+        assert!(matches!(err, ConfigError::Field(_)), "{err:?}");
+    }
+}

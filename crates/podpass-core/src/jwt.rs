@@ -1,0 +1,411 @@
+//! JSON Web Tokens: decoding for display, and signature verification against a [`KeySet`].
+//!
+//! Decoding never verifies; it is what a debugger shows. Verification accepts exactly the
+//! algorithms Kubernetes signs service-account tokens with (RS/PS 256–512, ES256/384) and never
+//! `none` or HMAC, so a public key can never be used as an HMAC secret.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::keys::{KeyKind, KeySet, VerificationKey};
+
+/// Tokens longer than this are refused before any parsing (a service-account JWT is about 1 KiB).
+pub const MAX_JWT_BYTES: usize = 64 * 1024;
+
+/// A signing algorithm podpass accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SigningAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+    /// ECDSA P-256 with SHA-256.
+    ES256,
+    /// ECDSA P-384 with SHA-384.
+    ES384,
+}
+
+impl SigningAlgorithm {
+    /// Every accepted algorithm.
+    pub const ALL: [SigningAlgorithm; 8] = [
+        SigningAlgorithm::RS256,
+        SigningAlgorithm::RS384,
+        SigningAlgorithm::RS512,
+        SigningAlgorithm::PS256,
+        SigningAlgorithm::PS384,
+        SigningAlgorithm::PS512,
+        SigningAlgorithm::ES256,
+        SigningAlgorithm::ES384,
+    ];
+
+    /// The algorithm for a JWS `alg` header value, if accepted.
+    pub fn from_name(name: &str) -> Option<SigningAlgorithm> {
+        SigningAlgorithm::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The JWS `alg` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SigningAlgorithm::RS256 => "RS256",
+            SigningAlgorithm::RS384 => "RS384",
+            SigningAlgorithm::RS512 => "RS512",
+            SigningAlgorithm::PS256 => "PS256",
+            SigningAlgorithm::PS384 => "PS384",
+            SigningAlgorithm::PS512 => "PS512",
+            SigningAlgorithm::ES256 => "ES256",
+            SigningAlgorithm::ES384 => "ES384",
+        }
+    }
+
+    /// Whether a key of this kind can verify this algorithm.
+    pub fn fits(self, kind: KeyKind) -> bool {
+        match self {
+            SigningAlgorithm::ES256 => kind == KeyKind::EcP256,
+            SigningAlgorithm::ES384 => kind == KeyKind::EcP384,
+            _ => matches!(kind, KeyKind::Rsa { .. }),
+        }
+    }
+
+    pub(crate) fn to_jsonwebtoken(self) -> jsonwebtoken::Algorithm {
+        match self {
+            SigningAlgorithm::RS256 => jsonwebtoken::Algorithm::RS256,
+            SigningAlgorithm::RS384 => jsonwebtoken::Algorithm::RS384,
+            SigningAlgorithm::RS512 => jsonwebtoken::Algorithm::RS512,
+            SigningAlgorithm::PS256 => jsonwebtoken::Algorithm::PS256,
+            SigningAlgorithm::PS384 => jsonwebtoken::Algorithm::PS384,
+            SigningAlgorithm::PS512 => jsonwebtoken::Algorithm::PS512,
+            SigningAlgorithm::ES256 => jsonwebtoken::Algorithm::ES256,
+            SigningAlgorithm::ES384 => jsonwebtoken::Algorithm::ES384,
+        }
+    }
+
+    /// The accepted names joined for messages: `RS256, RS384, …`.
+    pub fn accepted_list() -> String {
+        SigningAlgorithm::ALL
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl std::fmt::Display for SigningAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The three parts of a compact JWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JwtPart {
+    /// The first part.
+    Header,
+    /// The second part.
+    Claims,
+    /// The third part.
+    Signature,
+}
+
+impl std::fmt::Display for JwtPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            JwtPart::Header => "header",
+            JwtPart::Claims => "claims",
+            JwtPart::Signature => "signature",
+        })
+    }
+}
+
+/// Why a token could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum JwtError {
+    /// Empty input.
+    #[error("token is empty")]
+    Empty,
+    /// Longer than [`MAX_JWT_BYTES`].
+    #[error("token is {bytes} bytes, over the {MAX_JWT_BYTES}-byte limit")]
+    TooLarge {
+        /// The token's length.
+        bytes: usize,
+    },
+    /// Not `header.claims.signature`.
+    #[error("token must have three dot-separated parts (header.claims.signature), found {parts}")]
+    NotThreeParts {
+        /// How many parts were found.
+        parts: usize,
+    },
+    /// A part is not unpadded base64url.
+    #[error("token {part} is not valid base64url")]
+    BadBase64 {
+        /// Which part.
+        part: JwtPart,
+    },
+    /// The header or claims do not decode to a JSON object.
+    #[error("token {part} is not a JSON object: {reason}")]
+    NotJsonObject {
+        /// Which part.
+        part: JwtPart,
+        /// The JSON parser's complaint.
+        reason: String,
+    },
+}
+
+/// A decoded, not yet verified, JWT.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecodedJwt {
+    /// The JOSE header.
+    pub header: Map<String, Value>,
+    /// The claims set.
+    pub claims: Map<String, Value>,
+    /// The header's `alg`, or empty when missing or not a string.
+    pub algorithm: String,
+    /// The header's `kid`, when present.
+    pub key_id: Option<String>,
+    /// The signature part as sent (base64url).
+    pub signature: String,
+    #[serde(skip)]
+    signing_input: String,
+}
+
+/// Decodes a compact JWT for display or checking. Verifies nothing.
+pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(JwtError::Empty);
+    }
+    if token.len() > MAX_JWT_BYTES {
+        return Err(JwtError::TooLarge { bytes: token.len() });
+    }
+    let mut parts = token.split('.');
+    let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtError::NotThreeParts {
+            parts: token.split('.').count(),
+        });
+    };
+    let header = decode_object(header_b64, JwtPart::Header)?;
+    let claims = decode_object(claims_b64, JwtPart::Claims)?;
+    if URL_SAFE_NO_PAD.decode(signature_b64).is_err() {
+        return Err(JwtError::BadBase64 {
+            part: JwtPart::Signature,
+        });
+    }
+    let algorithm = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let key_id = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Ok(DecodedJwt {
+        header,
+        claims,
+        algorithm,
+        key_id,
+        signature: signature_b64.to_string(),
+        signing_input: token[..header_b64.len() + 1 + claims_b64.len()].to_string(),
+    })
+}
+
+fn decode_object(part_b64: &str, part: JwtPart) -> Result<Map<String, Value>, JwtError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part_b64)
+        .map_err(|_| JwtError::BadBase64 { part })?;
+    serde_json::from_slice::<Map<String, Value>>(&bytes).map_err(|e| JwtError::NotJsonObject {
+        part,
+        reason: e.to_string(),
+    })
+}
+
+/// Why a signature did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SignatureError {
+    /// `alg` is not one podpass accepts (`none`, HMAC, EdDSA, ES512, unknown).
+    #[error(
+        "algorithm {alg:?} is not accepted (accepted: {})",
+        SigningAlgorithm::accepted_list()
+    )]
+    AlgorithmNotAccepted {
+        /// The header's `alg`.
+        alg: String,
+    },
+    /// The signature part is empty.
+    #[error("token is not signed")]
+    Unsigned,
+    /// No configured key can verify this algorithm (and `kid`).
+    #[error("no configured key fits {alg}{}", kid.as_ref().map(|k| format!(" with kid {k:?}")).unwrap_or_default())]
+    NoFittingKey {
+        /// The algorithm.
+        alg: SigningAlgorithm,
+        /// The header's `kid`.
+        kid: Option<String>,
+    },
+    /// Every fitting key was tried and none verified the signature.
+    #[error("signature does not verify against {tried} configured key(s)")]
+    Mismatch {
+        /// How many keys were tried.
+        tried: usize,
+    },
+}
+
+/// A successful signature check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedSignature {
+    /// The algorithm the token was signed with.
+    pub algorithm: SigningAlgorithm,
+    /// The key that verified it, described (e.g. `RSA 2048-bit key pem_keys[0]`).
+    pub key: String,
+}
+
+impl DecodedJwt {
+    /// The accepted algorithm named by the header, or why it is not accepted.
+    pub fn signing_algorithm(&self) -> Result<SigningAlgorithm, SignatureError> {
+        SigningAlgorithm::from_name(&self.algorithm).ok_or_else(|| {
+            SignatureError::AlgorithmNotAccepted {
+                alg: self.algorithm.clone(),
+            }
+        })
+    }
+
+    /// Verifies the signature against the keys that fit the algorithm. A JWK Set's keys are
+    /// narrowed by `kid` when the token names one; `pem_keys` carry no `kid` and are all tried,
+    /// as Vault does.
+    pub fn verify_signature(&self, keys: &KeySet) -> Result<VerifiedSignature, SignatureError> {
+        let algorithm = self.signing_algorithm()?;
+        if self.signature.is_empty() {
+            return Err(SignatureError::Unsigned);
+        }
+        let kid = self.key_id.as_deref();
+        let mut tried = 0;
+        for key in keys
+            .keys()
+            .iter()
+            .filter(|k| key_is_candidate(k, algorithm, kid))
+        {
+            tried += 1;
+            let verified = jsonwebtoken::crypto::verify(
+                &self.signature,
+                self.signing_input.as_bytes(),
+                key.decoding_key(),
+                algorithm.to_jsonwebtoken(),
+            );
+            if let Ok(true) = verified {
+                return Ok(VerifiedSignature {
+                    algorithm,
+                    key: key.describe(),
+                });
+            }
+        }
+        if tried == 0 {
+            return Err(SignatureError::NoFittingKey {
+                alg: algorithm,
+                kid: self.key_id.clone(),
+            });
+        }
+        Err(SignatureError::Mismatch { tried })
+    }
+}
+
+fn key_is_candidate(key: &VerificationKey, algorithm: SigningAlgorithm, kid: Option<&str>) -> bool {
+    if !algorithm.fits(key.kind()) {
+        return false;
+    }
+    match (kid, key.kid()) {
+        (Some(wanted), Some(has)) => wanted == has,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(text: &str) -> String {
+        URL_SAFE_NO_PAD.encode(text)
+    }
+
+    #[test]
+    fn decodes_header_and_claims() {
+        let token = format!(
+            "{}.{}.{}",
+            b64(r#"{"alg":"RS256","kid":"k1"}"#),
+            b64(r#"{"sub":"system:serviceaccount:a:b"}"#),
+            b64("sig")
+        );
+        let decoded = decode(&token).expect("decodes");
+        assert_eq!(decoded.algorithm, "RS256");
+        assert_eq!(decoded.key_id.as_deref(), Some("k1"));
+        assert_eq!(decoded.claims["sub"], "system:serviceaccount:a:b");
+    }
+
+    #[test]
+    fn refuses_malformed_tokens_with_a_reason() {
+        let h = b64(r#"{"alg":"RS256"}"#);
+        let c = b64("{}");
+        let cases: Vec<(String, JwtError)> = vec![
+            (String::new(), JwtError::Empty),
+            ("a.b".into(), JwtError::NotThreeParts { parts: 2 }),
+            (format!("{h}.{c}.x.y"), JwtError::NotThreeParts { parts: 4 }),
+            (
+                format!("{h}!.{c}.x"),
+                JwtError::BadBase64 {
+                    part: JwtPart::Header,
+                },
+            ),
+            (
+                format!("{h}.{c}.*"),
+                JwtError::BadBase64 {
+                    part: JwtPart::Signature,
+                },
+            ),
+        ];
+        for (token, want) in cases {
+            assert_eq!(decode(&token).expect_err(&token), want);
+        }
+        let not_object = format!("{h}.{}.x", b64("[1,2]"));
+        assert!(matches!(
+            decode(&not_object),
+            Err(JwtError::NotJsonObject {
+                part: JwtPart::Claims,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn refuses_oversized_tokens_before_parsing() {
+        let token = "a".repeat(MAX_JWT_BYTES + 1);
+        assert_eq!(
+            decode(&token).expect_err("too big"),
+            JwtError::TooLarge {
+                bytes: MAX_JWT_BYTES + 1
+            }
+        );
+    }
+
+    #[test]
+    fn algorithm_list_is_closed() {
+        for bad in ["none", "HS256", "HS512", "EdDSA", "ES512", "rs256", ""] {
+            assert!(SigningAlgorithm::from_name(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            SigningAlgorithm::from_name("PS384"),
+            Some(SigningAlgorithm::PS384)
+        );
+    }
+}

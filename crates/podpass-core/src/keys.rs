@@ -1,0 +1,391 @@
+//! Keys that verify service-account JWT signatures.
+//!
+//! Two sources: Vault's `pem_keys` (PEM public keys and X.509 certificates, RSA or ECDSA), and a
+//! JSON Web Key Set such as a cluster's `/openid/v1/jwks` (selected by `kid`). Keys are decoded
+//! once, when the configuration is written, so that a login only verifies.
+
+use jsonwebtoken::DecodingKey;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
+use pkcs1::der::Decode;
+use serde::Serialize;
+use thiserror::Error;
+
+/// What kind of public key a [`VerificationKey`] holds; it decides which `alg` values it can verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum KeyKind {
+    /// An RSA key (RS256/384/512, PS256/384/512).
+    Rsa {
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// An ECDSA key on P-256 (ES256).
+    EcP256,
+    /// An ECDSA key on P-384 (ES384).
+    EcP384,
+}
+
+impl std::fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyKind::Rsa { bits } => write!(f, "RSA {bits}-bit"),
+            KeyKind::EcP256 => f.write_str("ECDSA P-256"),
+            KeyKind::EcP384 => f.write_str("ECDSA P-384"),
+        }
+    }
+}
+
+/// Where a key came from, so explanations can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "from")]
+pub enum KeySource {
+    /// `pem_keys[index]` of the auth config.
+    PemKeys {
+        /// Position in the `pem_keys` list.
+        index: usize,
+    },
+    /// The key at `keys[index]` of a JWK Set.
+    Jwks {
+        /// Position in the set's `keys` array.
+        index: usize,
+    },
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::PemKeys { index } => write!(f, "pem_keys[{index}]"),
+            KeySource::Jwks { index } => write!(f, "jwks keys[{index}]"),
+        }
+    }
+}
+
+/// One decoded public key.
+#[derive(Clone)]
+pub struct VerificationKey {
+    kind: KeyKind,
+    kid: Option<String>,
+    source: KeySource,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationKey")
+            .field("kind", &self.kind)
+            .field("kid", &self.kid)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerificationKey {
+    /// The key's algorithm family and size.
+    pub fn kind(&self) -> KeyKind {
+        self.kind
+    }
+
+    /// The JWK `kid`, for keys from a JWK Set that carry one.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// Where the key came from.
+    pub fn source(&self) -> &KeySource {
+        &self.source
+    }
+
+    /// A one-line description such as `RSA 2048-bit key pem_keys[0]`.
+    pub fn describe(&self) -> String {
+        match &self.kid {
+            Some(kid) => format!("{} key {} (kid {kid})", self.kind, self.source),
+            None => format!("{} key {}", self.kind, self.source),
+        }
+    }
+
+    pub(crate) fn decoding_key(&self) -> &DecodingKey {
+        &self.decoding
+    }
+}
+
+/// Why keys could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KeyError {
+    /// A `pem_keys` entry is not an RSA or ECDSA public key or certificate. The message is Vault's.
+    #[error("data does not contain any valid RSA or ECDSA public keys")]
+    InvalidPemKey {
+        /// Position in the `pem_keys` list.
+        index: usize,
+        /// What exactly was wrong, for explanations beyond Vault's message.
+        detail: String,
+    },
+    /// The JWK Set is not JSON of the form `{"keys": [...]}`.
+    #[error("invalid JWK Set: {0}")]
+    InvalidJwks(String),
+    /// The JWK Set has no key podpass can verify with.
+    #[error("JWK Set contains no usable RSA or ECDSA (P-256, P-384) signing key")]
+    NoUsableJwk {
+        /// Why each key was skipped.
+        skipped: Vec<String>,
+    },
+}
+
+impl KeyError {
+    /// The detailed reason, where there is more to say than the headline.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            KeyError::InvalidPemKey { index, detail } => {
+                Some(format!("pem_keys[{index}]: {detail}"))
+            }
+            KeyError::InvalidJwks(_) => None,
+            KeyError::NoUsableJwk { skipped } => Some(skipped.join("; ")),
+        }
+    }
+}
+
+/// The keys a login's signature is checked against.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    keys: Vec<VerificationKey>,
+    skipped: Vec<String>,
+}
+
+impl KeySet {
+    /// Reads Vault's `pem_keys`: each entry one PEM block holding a `PUBLIC KEY` (SPKI),
+    /// a `CERTIFICATE`, or (beyond Vault) a PKCS#1 `RSA PUBLIC KEY`.
+    pub fn from_pem_keys<S: AsRef<str>>(pem_keys: &[S]) -> Result<KeySet, KeyError> {
+        let mut keys = Vec::with_capacity(pem_keys.len());
+        for (index, pem) in pem_keys.iter().enumerate() {
+            let (kind, decoding) = decode_pem(pem.as_ref().trim().as_bytes())
+                .map_err(|detail| KeyError::InvalidPemKey { index, detail })?;
+            keys.push(VerificationKey {
+                kind,
+                kid: None,
+                source: KeySource::PemKeys { index },
+                decoding,
+            });
+        }
+        Ok(KeySet {
+            keys,
+            skipped: Vec::new(),
+        })
+    }
+
+    /// Reads a JWK Set (`{"keys":[...]}`). Keys that cannot sign JWTs podpass accepts
+    /// (encryption keys, symmetric keys, Ed25519, P-521) are skipped and listed in [`KeySet::skipped`].
+    pub fn from_jwks_json(json: &str) -> Result<KeySet, KeyError> {
+        let document: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| KeyError::InvalidJwks(e.to_string()))?;
+        let entries = document
+            .get("keys")
+            .and_then(|k| k.as_array())
+            .ok_or_else(|| {
+                KeyError::InvalidJwks("expected an object with a \"keys\" array".into())
+            })?;
+        let mut keys = Vec::new();
+        let mut skipped = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            match decode_jwk(entry) {
+                Ok((kind, kid, decoding)) => keys.push(VerificationKey {
+                    kind,
+                    kid,
+                    source: KeySource::Jwks { index },
+                    decoding,
+                }),
+                Err(why) => skipped.push(format!("keys[{index}]: {why}")),
+            }
+        }
+        if keys.is_empty() {
+            return Err(KeyError::NoUsableJwk { skipped });
+        }
+        Ok(KeySet { keys, skipped })
+    }
+
+    /// Every usable key, in configuration order.
+    pub fn keys(&self) -> &[VerificationKey] {
+        &self.keys
+    }
+
+    /// Keys of a JWK Set that were ignored, with the reason.
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
+    }
+
+    /// True when there is no key: Vault then skips the signature check and relies on TokenReview.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Adds the keys of another set after this one's.
+    pub fn extend(&mut self, other: KeySet) {
+        self.keys.extend(other.keys);
+        self.skipped.extend(other.skipped);
+    }
+}
+
+fn decode_pem(pem: &[u8]) -> Result<(KeyKind, DecodingKey), String> {
+    if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+        let der = key
+            .try_get_as_bytes()
+            .map_err(|e| format!("unreadable RSA key: {e}"))?;
+        let public = pkcs1::RsaPublicKey::from_der(der)
+            .map_err(|e| format!("malformed RSA public key: {e}"))?;
+        let modulus = public.modulus.as_bytes();
+        let bits = modulus.len() * 8 - modulus.first().map_or(0, |b| b.leading_zeros() as usize);
+        if bits < 1024 {
+            return Err(format!("RSA key of {bits} bits is too small"));
+        }
+        return Ok((KeyKind::Rsa { bits }, key));
+    }
+    match DecodingKey::from_ec_pem(pem) {
+        Ok(key) => {
+            let point = key
+                .try_get_as_bytes()
+                .map_err(|e| format!("unreadable EC key: {e}"))?;
+            let kind = ec_kind_from_point(point)?;
+            Ok((kind, key))
+        }
+        Err(_) => Err(
+            "not a PEM-encoded RSA or ECDSA public key (PUBLIC KEY, RSA PUBLIC KEY) or certificate"
+                .to_string(),
+        ),
+    }
+}
+
+/// Uncompressed SEC1 points have a known length per curve; that is how the curve is told apart.
+fn ec_kind_from_point(point: &[u8]) -> Result<KeyKind, String> {
+    match (point.first(), point.len()) {
+        (Some(4), 65) => Ok(KeyKind::EcP256),
+        (Some(4), 97) => Ok(KeyKind::EcP384),
+        (Some(4), 133) => Err("P-521 keys (ES512) are not supported".to_string()),
+        _ => Err("unsupported or compressed elliptic-curve point".to_string()),
+    }
+}
+
+fn decode_jwk(entry: &serde_json::Value) -> Result<(KeyKind, Option<String>, DecodingKey), String> {
+    let jwk: Jwk = serde_json::from_value(entry.clone()).map_err(|e| format!("not a JWK: {e}"))?;
+    if matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption)) {
+        return Err("encryption key (use=enc)".to_string());
+    }
+    let kind = match &jwk.algorithm {
+        AlgorithmParameters::RSA(rsa) => {
+            let modulus = base64_url_len(&rsa.n)?;
+            KeyKind::Rsa { bits: modulus * 8 }
+        }
+        AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
+            EllipticCurve::P256 => KeyKind::EcP256,
+            EllipticCurve::P384 => KeyKind::EcP384,
+            EllipticCurve::P521 => return Err("P-521 keys (ES512) are not supported".to_string()),
+            _ => return Err("only P-256 and P-384 curves are accepted".to_string()),
+        },
+        AlgorithmParameters::OctetKey(_) => {
+            return Err("symmetric keys are never accepted".to_string());
+        }
+        _ => return Err("Ed25519 and other key types are not accepted".to_string()),
+    };
+    let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable key: {e}"))?;
+    Ok((kind, jwk.common.key_id.clone(), decoding))
+}
+
+/// Length in bytes of base64url text without decoding it, skipping leading zero bytes.
+fn base64_url_len(text: &str) -> Result<usize, String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim_end_matches('='))
+        .map_err(|e| format!("bad base64url in key: {e}"))?;
+    Ok(bytes.iter().skip_while(|b| **b == 0).count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA_PUB: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.pub.pem");
+    const RSA_CERT: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.cert.pem");
+    const RSA_PKCS1: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.pkcs1.pub.pem");
+    const EC256_PUB: &str = include_str!("../../../tests/fixtures/keys/ec-p256.pub.pem");
+    const EC384_PUB: &str = include_str!("../../../tests/fixtures/keys/ec-p384.pub.pem");
+    const RSA_PRIVATE: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.key.pem");
+
+    #[test]
+    fn reads_every_accepted_pem_form() {
+        let set = KeySet::from_pem_keys(&[RSA_PUB, RSA_CERT, RSA_PKCS1, EC256_PUB, EC384_PUB])
+            .expect("all fixture keys are valid");
+        let kinds: Vec<KeyKind> = set.keys().iter().map(|k| k.kind()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                KeyKind::Rsa { bits: 2048 },
+                KeyKind::Rsa { bits: 2048 },
+                KeyKind::Rsa { bits: 2048 },
+                KeyKind::EcP256,
+                KeyKind::EcP384
+            ]
+        );
+        assert_eq!(set.keys()[3].describe(), "ECDSA P-256 key pem_keys[3]");
+    }
+
+    #[test]
+    fn certificate_and_bare_key_decode_to_the_same_key() {
+        let set = KeySet::from_pem_keys(&[RSA_PUB, RSA_CERT]).expect("valid");
+        assert_eq!(
+            set.keys()[0].decoding_key().try_get_as_bytes().ok(),
+            set.keys()[1].decoding_key().try_get_as_bytes().ok()
+        );
+    }
+
+    #[test]
+    fn rejects_garbage_with_vaults_message_and_position() {
+        for bad in [
+            "",
+            "hello",
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+            RSA_PRIVATE,
+        ] {
+            let err = KeySet::from_pem_keys(&[RSA_PUB, bad]).expect_err("must reject");
+            assert_eq!(
+                err.to_string(),
+                "data does not contain any valid RSA or ECDSA public keys"
+            );
+            assert!(
+                matches!(err, KeyError::InvalidPemKey { index: 1, .. }),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_a_jwks_and_skips_what_it_cannot_use() {
+        let jwks = r#"{"keys":[
+            {"kty":"oct","k":"c2VjcmV0"},
+            {"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"},
+            {"kty":"EC","crv":"P-256","kid":"ec1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}
+        ]}"#;
+        let set = KeySet::from_jwks_json(jwks).expect("one usable key");
+        assert_eq!(set.keys().len(), 1);
+        assert_eq!(set.keys()[0].kid(), Some("ec1"));
+        assert_eq!(set.keys()[0].kind(), KeyKind::EcP256);
+        assert_eq!(set.skipped().len(), 2);
+        assert!(
+            set.skipped()[0].contains("symmetric"),
+            "{:?}",
+            set.skipped()
+        );
+    }
+
+    #[test]
+    fn rejects_bad_jwks() {
+        assert!(matches!(
+            KeySet::from_jwks_json("[]"),
+            Err(KeyError::InvalidJwks(_))
+        ));
+        assert!(matches!(
+            KeySet::from_jwks_json("{"),
+            Err(KeyError::InvalidJwks(_))
+        ));
+        assert!(matches!(
+            KeySet::from_jwks_json(r#"{"keys":[{"kty":"oct","k":"AA"}]}"#),
+            Err(KeyError::NoUsableJwk { .. })
+        ));
+    }
+}

@@ -1,0 +1,911 @@
+//! Vault's Kubernetes login decision: `POST auth/<mount>/login {"role", "jwt"}`.
+//!
+//! The checks run in Vault's order with Vault's messages and HTTP statuses; each one is recorded
+//! in a [`Trace`]. The core does no I/O: [`evaluate_login`] leaves the TokenReview call out (and
+//! says so in the trace), while [`begin_login`] stops before it and hands the caller the request
+//! to send, to be finished with [`PendingTokenReview::complete`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::claims::{ClaimsError, ServiceAccountClaims};
+use crate::duration::format_duration;
+use crate::glob::list_contains_glob;
+use crate::identity::{EntityAlias, Identity};
+use crate::jwt;
+use crate::mount::KubernetesMount;
+use crate::role::{AliasNameSource, Role, TokenType};
+use crate::timestamp::rfc3339;
+use crate::token_review::{self, TokenReviewRequest, TokenReviewResponse};
+use crate::trace::{CheckId, CheckStatus, Trace, list};
+use crate::ttl::{TtlRequest, calculate_ttl};
+
+/// Clock skew tolerated on `nbf`, `exp` and `iat` (go-jose's default, which Vault uses).
+pub const CLOCK_SKEW_LEEWAY_SECONDS: i64 = 60;
+/// When `exp` is missing, Vault lets a token live this long after its `iat`/`nbf`.
+pub const MISSING_EXPIRY_LEEWAY_SECONDS: i64 = 150;
+
+/// A login request, as `auth/<mount>/login` receives it, plus what the core cannot find out
+/// itself: the caller's address, the namespace's labels and the current time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LoginRequest {
+    /// The role name (case-insensitive).
+    pub role: String,
+    /// The service-account JWT.
+    pub jwt: String,
+    /// The caller's IP address (for `token_bound_cidrs`).
+    #[serde(default)]
+    pub remote_addr: Option<String>,
+    /// Labels of the token's namespace (for `bound_service_account_namespace_selector`).
+    #[serde(default)]
+    pub namespace_labels: Option<BTreeMap<String, String>>,
+    /// Now, in seconds since the epoch.
+    pub now: i64,
+}
+
+/// A refused login: what Vault would answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Denial {
+    /// HTTP status: 400 for a bad request, 403 when the token is not good enough, 500 where
+    /// Vault itself fails.
+    pub status: u16,
+    /// Vault's message, the single entry of its `errors` array.
+    pub message: String,
+    /// The check that failed, when one did.
+    pub check: Option<CheckId>,
+}
+
+/// A granted login: the fields of Vault's `auth` response object, and the identity behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginSuccess {
+    /// The role as named in the request.
+    pub role: String,
+    /// Token policies, sanitised (lowercased, deduplicated, sorted, `default` added).
+    pub policies: Vec<String>,
+    /// The same list: logins carry no identity policies.
+    pub token_policies: Vec<String>,
+    /// `role` and the four `service_account_*` keys.
+    pub metadata: BTreeMap<String, String>,
+    /// `<mount>-<namespace>-<name>`.
+    pub display_name: String,
+    /// The TTL in seconds.
+    pub lease_duration: i64,
+    /// The effective maximum TTL in seconds (mount max, role max and explicit max combined).
+    pub max_ttl: i64,
+    /// `token_explicit_max_ttl` of the role.
+    pub explicit_max_ttl: i64,
+    /// `token_period` of the role (0 when not periodic).
+    pub period: i64,
+    /// Whether the token can be renewed (service tokens).
+    pub renewable: bool,
+    /// `service` or `batch`.
+    pub token_type: TokenType,
+    /// Use limit (0 = unlimited).
+    pub num_uses: i64,
+    /// Addresses the token may be used from.
+    pub bound_cidrs: Vec<String>,
+    /// Login tokens have no parent.
+    pub orphan: bool,
+    /// Warnings Vault adds to the response.
+    pub warnings: Vec<String>,
+    /// The entity and its alias on this mount (fills templated policy paths).
+    pub identity: Identity,
+}
+
+impl LoginSuccess {
+    /// The alias this login created on its mount.
+    pub fn alias(&self) -> Option<&EntityAlias> {
+        self.identity.aliases.first()
+    }
+
+    /// Vault's `auth` object for a response, given the token and accessor the server issued.
+    pub fn to_auth_json(&self, client_token: &str, accessor: &str) -> Value {
+        json!({
+            "client_token": client_token,
+            "accessor": accessor,
+            "policies": self.policies,
+            "token_policies": self.token_policies,
+            "metadata": self.metadata,
+            "lease_duration": self.lease_duration,
+            "renewable": self.renewable,
+            "entity_id": self.identity.entity_id,
+            "token_type": self.token_type.issued_name(),
+            "orphan": self.orphan,
+            "mfa_requirement": null,
+            "num_uses": self.num_uses,
+        })
+    }
+}
+
+/// Allowed or denied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum LoginOutcome {
+    /// The token would be issued.
+    Allowed(Box<LoginSuccess>),
+    /// The login is refused.
+    Denied(Denial),
+}
+
+/// The decision and its explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginResult {
+    /// Allowed or denied.
+    pub outcome: LoginOutcome,
+    /// Every check, in order.
+    pub trace: Trace,
+}
+
+impl LoginResult {
+    /// The success, if allowed.
+    pub fn success(&self) -> Option<&LoginSuccess> {
+        match &self.outcome {
+            LoginOutcome::Allowed(success) => Some(success),
+            LoginOutcome::Denied(_) => None,
+        }
+    }
+
+    /// The denial, if denied.
+    pub fn denial(&self) -> Option<&Denial> {
+        match &self.outcome {
+            LoginOutcome::Allowed(_) => None,
+            LoginOutcome::Denied(denial) => Some(denial),
+        }
+    }
+}
+
+/// Where [`begin_login`] stopped.
+#[derive(Debug, Clone)]
+pub enum LoginStep {
+    /// Decided without TokenReview (a check failed).
+    Finished(LoginResult),
+    /// Every local check passed; Vault now asks Kubernetes.
+    NeedsTokenReview(Box<PendingTokenReview>),
+}
+
+/// A login waiting for the TokenReview answer.
+#[derive(Debug, Clone)]
+pub struct PendingTokenReview {
+    /// What to send. A server running inside a pod may replace `bearer` with its own token
+    /// when no reviewer JWT is configured.
+    pub request: TokenReviewRequest,
+    wanted_audiences: Vec<String>,
+    claims: ServiceAccountClaims,
+    success: LoginSuccess,
+    trace: Trace,
+}
+
+impl PendingTokenReview {
+    /// Finishes the login with the TokenReview answer, or with the transport error that
+    /// prevented one (a timeout or connection failure denies the login, as in Vault).
+    pub fn complete(mut self, response: Result<TokenReviewResponse, String>) -> LoginResult {
+        let verdict = response
+            .map_err(|e| format!("lookup failed: {e}"))
+            .and_then(|r| {
+                let reviewed = token_review::judge_response(&r, &self.wanted_audiences)
+                    .map_err(|e| e.to_string())?;
+                token_review::compare_with_claims(&reviewed, &self.claims)
+                    .map_err(|e| e.to_string())
+            });
+        let outcome = match verdict {
+            Ok(()) => {
+                self.trace.record(
+                    CheckId::TokenReview,
+                    CheckStatus::Passed,
+                    format!(
+                        "Kubernetes confirmed {} (uid {})",
+                        self.claims.username(),
+                        self.claims.uid
+                    ),
+                );
+                LoginOutcome::Allowed(Box::new(self.success))
+            }
+            Err(why) => {
+                self.trace
+                    .record(CheckId::TokenReview, CheckStatus::Failed, why);
+                LoginOutcome::Denied(Denial {
+                    status: 403,
+                    message: PERMISSION_DENIED.to_string(),
+                    check: Some(CheckId::TokenReview),
+                })
+            }
+        };
+        LoginResult {
+            outcome,
+            trace: self.trace,
+        }
+    }
+}
+
+const PERMISSION_DENIED: &str = "permission denied";
+const NOT_REACHED: &str = "not reached";
+
+/// Evaluates a login completely offline: TokenReview is reported as skipped.
+pub fn evaluate_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginResult {
+    match begin_login(mount, request) {
+        LoginStep::Finished(result) => result,
+        LoginStep::NeedsTokenReview(pending) => {
+            let PendingTokenReview {
+                success, mut trace, ..
+            } = *pending;
+            trace.record(
+                CheckId::TokenReview,
+                CheckStatus::Skipped,
+                "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
+            );
+            LoginResult {
+                outcome: LoginOutcome::Allowed(Box::new(success)),
+                trace,
+            }
+        }
+    }
+}
+
+/// Runs every check up to TokenReview.
+pub fn begin_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginStep {
+    let mut trace = Trace::with_capacity();
+    match local_checks(mount, request, &mut trace) {
+        Ok(checked) => {
+            let reviewer = mount
+                .config()
+                .map(|c| c.token_reviewer_jwt.as_str())
+                .filter(|j| !j.is_empty());
+            let host = mount
+                .config()
+                .map(|c| c.kubernetes_host.as_str())
+                .unwrap_or_default();
+            LoginStep::NeedsTokenReview(Box::new(PendingTokenReview {
+                request: token_review::build_request(
+                    host,
+                    &request.jwt,
+                    &checked.wanted_audiences,
+                    reviewer,
+                ),
+                wanted_audiences: checked.wanted_audiences,
+                claims: checked.claims,
+                success: checked.success,
+                trace,
+            }))
+        }
+        Err(denial) => {
+            trace.skip_rest(NOT_REACHED);
+            LoginStep::Finished(LoginResult {
+                outcome: LoginOutcome::Denied(denial),
+                trace,
+            })
+        }
+    }
+}
+
+struct Checked {
+    success: LoginSuccess,
+    claims: ServiceAccountClaims,
+    wanted_audiences: Vec<String>,
+}
+
+fn deny(trace: &mut Trace, check: CheckId, status: u16, message: &str, reason: String) -> Denial {
+    trace.record(check, CheckStatus::Failed, reason);
+    Denial {
+        status,
+        message: message.to_string(),
+        check: Some(check),
+    }
+}
+
+fn local_checks(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    trace: &mut Trace,
+) -> Result<Checked, Denial> {
+    use CheckId as C;
+    use CheckStatus::{Passed, Skipped};
+
+    // Request shape and role.
+    if request.role.is_empty() {
+        return Err(deny(
+            trace,
+            C::RoleLookup,
+            400,
+            "missing role",
+            "the request names no role".into(),
+        ));
+    }
+    if request.jwt.is_empty() {
+        return Err(deny(
+            trace,
+            C::RoleLookup,
+            400,
+            "missing jwt",
+            "the request carries no jwt".into(),
+        ));
+    }
+    let Some(role) = mount.role(&request.role) else {
+        let known: Vec<String> = mount.roles().keys().cloned().collect();
+        return Err(deny(
+            trace,
+            C::RoleLookup,
+            400,
+            &format!("invalid role name {:?}", request.role),
+            format!(
+                "no role `{}` on auth/{}/ (roles: {})",
+                request.role,
+                mount.path(),
+                list(&known)
+            ),
+        ));
+    };
+    trace.record(
+        C::RoleLookup,
+        Passed,
+        format!("role `{}` exists", role.name),
+    );
+
+    // token_bound_cidrs.
+    if role.token.bound_cidrs.is_empty() {
+        trace.record(C::BoundCidrs, Skipped, "role sets no token_bound_cidrs");
+    } else {
+        let bound = list(&role.token.bound_cidrs.as_strings());
+        match request.remote_addr.as_deref() {
+            None => {
+                return Err(deny(
+                    trace,
+                    C::BoundCidrs,
+                    403,
+                    PERMISSION_DENIED,
+                    format!("role binds logins to {bound} but the caller's address is unknown"),
+                ));
+            }
+            Some(addr) => match role.token.bound_cidrs.allows(addr) {
+                Ok(true) => {
+                    trace.record(C::BoundCidrs, Passed, format!("{addr} is inside {bound}"))
+                }
+                Ok(false) => {
+                    return Err(deny(
+                        trace,
+                        C::BoundCidrs,
+                        403,
+                        PERMISSION_DENIED,
+                        format!("{addr} is outside {bound}"),
+                    ));
+                }
+                Err(e) => {
+                    return Err(deny(
+                        trace,
+                        C::BoundCidrs,
+                        403,
+                        PERMISSION_DENIED,
+                        format!("caller address: {e}"),
+                    ));
+                }
+            },
+        }
+    }
+
+    let Some(config) = mount.config() else {
+        return Err(Denial {
+            status: 500,
+            message: "could not load backend configuration".into(),
+            check: None,
+        });
+    };
+
+    // Signature, then algorithm (cap/jwt's order; an unaccepted alg fails at the signature).
+    let decoded = match jwt::decode(&request.jwt) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            return Err(deny(
+                trace,
+                C::Signature,
+                403,
+                PERMISSION_DENIED,
+                format!("cannot read the token: {e}"),
+            ));
+        }
+    };
+    let algorithm = match decoded.signing_algorithm() {
+        Ok(alg) => alg,
+        Err(e) => {
+            return Err(deny(
+                trace,
+                C::Signature,
+                403,
+                PERMISSION_DENIED,
+                e.to_string(),
+            ));
+        }
+    };
+    if mount.keys().is_empty() {
+        trace.record(
+            C::Signature,
+            Skipped,
+            "no pem_keys configured: Vault leaves the signature to the TokenReview API",
+        );
+    } else {
+        match decoded.verify_signature(mount.keys()) {
+            Ok(verified) => trace.record(
+                C::Signature,
+                Passed,
+                format!("verified with {}", verified.key),
+            ),
+            Err(e) => {
+                return Err(deny(
+                    trace,
+                    C::Signature,
+                    403,
+                    PERMISSION_DENIED,
+                    e.to_string(),
+                ));
+            }
+        }
+    }
+    trace.record(
+        C::Algorithm,
+        Passed,
+        format!("{algorithm} is an accepted algorithm"),
+    );
+
+    let claims = match ServiceAccountClaims::from_claims(&decoded.claims) {
+        Ok(claims) => claims,
+        Err(e) => {
+            let check = check_for_claim(&e);
+            return Err(deny(
+                trace,
+                check,
+                403,
+                &format!("invalid claims: {e}"),
+                e.to_string(),
+            ));
+        }
+    };
+
+    check_issuer(config.expected_issuer(), &claims, trace)?;
+    check_audience(role, &claims, trace)?;
+    check_times(&claims, request.now, trace)?;
+    check_name(role, &claims, trace)?;
+    check_namespace(role, &claims, request.namespace_labels.as_ref(), trace)?;
+
+    let success = build_success(mount, role, request, &claims)?;
+    let wanted_audiences = if role.audience.is_empty() {
+        claims.audiences.clone()
+    } else {
+        vec![role.audience.clone()]
+    };
+    Ok(Checked {
+        success,
+        claims,
+        wanted_audiences,
+    })
+}
+
+fn check_for_claim(error: &ClaimsError) -> CheckId {
+    match error.claim.as_str() {
+        "iss" | "sub" => CheckId::Issuer,
+        "aud" => CheckId::Audience,
+        "nbf" => CheckId::NotBefore,
+        "exp" => CheckId::Expiry,
+        "iat" => CheckId::IssuedAt,
+        claim if claim.contains("namespace") => CheckId::Namespace,
+        _ => CheckId::ServiceAccountName,
+    }
+}
+
+fn check_issuer(
+    expected: Option<&str>,
+    claims: &ServiceAccountClaims,
+    trace: &mut Trace,
+) -> Result<(), Denial> {
+    let found = claims.issuer.as_deref().unwrap_or_default();
+    match expected {
+        None => {
+            trace.record(
+                CheckId::Issuer,
+                CheckStatus::Skipped,
+                "issuer not checked (disable_iss_validation is true or no issuer is configured)",
+            );
+            Ok(())
+        }
+        Some(expected) if expected == found => {
+            trace.record(
+                CheckId::Issuer,
+                CheckStatus::Passed,
+                format!("iss is `{found}`"),
+            );
+            Ok(())
+        }
+        Some(expected) => Err(deny(
+            trace,
+            CheckId::Issuer,
+            403,
+            "invalid issuer (iss) claim",
+            format!("iss is `{found}`, config expects `{expected}`"),
+        )),
+    }
+}
+
+fn check_audience(
+    role: &Role,
+    claims: &ServiceAccountClaims,
+    trace: &mut Trace,
+) -> Result<(), Denial> {
+    if role.audience.is_empty() {
+        trace.record(
+            CheckId::Audience,
+            CheckStatus::Skipped,
+            "role sets no audience",
+        );
+        return Ok(());
+    }
+    if claims.audiences.contains(&role.audience) {
+        trace.record(
+            CheckId::Audience,
+            CheckStatus::Passed,
+            format!(
+                "aud {} contains `{}`",
+                list(&claims.audiences),
+                role.audience
+            ),
+        );
+        return Ok(());
+    }
+    Err(deny(
+        trace,
+        CheckId::Audience,
+        403,
+        "invalid audience (aud) claim: audience claim does not match any expected audience",
+        format!(
+            "aud {} does not contain `{}`",
+            list(&claims.audiences),
+            role.audience
+        ),
+    ))
+}
+
+fn relative(at: i64, now: i64) -> String {
+    if at >= now {
+        format!("in {}", format_duration(at - now))
+    } else {
+        format!("{} ago", format_duration(now - at))
+    }
+}
+
+/// cap/jwt's time rules with missing claims allowed: with none of the three there is no check;
+/// a missing `exp` becomes the later of `iat`/`nbf` plus 150 s, a missing `nbf` becomes `iat`
+/// (or `exp` minus 150 s). A claim of 0 counts as missing.
+fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Result<(), Denial> {
+    let present = |v: Option<i64>| v.filter(|t| *t != 0);
+    let (exp, nbf, iat) = (
+        present(claims.expires_at),
+        present(claims.not_before),
+        present(claims.issued_at),
+    );
+    if exp.is_none() && nbf.is_none() && iat.is_none() {
+        for id in [CheckId::NotBefore, CheckId::Expiry, CheckId::IssuedAt] {
+            trace.record(
+                id,
+                CheckStatus::Skipped,
+                "token has no exp, nbf or iat (a legacy token): Vault checks no times",
+            );
+        }
+        return Ok(());
+    }
+    let leeway = CLOCK_SKEW_LEEWAY_SECONDS;
+    let effective_exp = exp
+        .unwrap_or_else(|| iat.unwrap_or(0).max(nbf.unwrap_or(0)) + MISSING_EXPIRY_LEEWAY_SECONDS);
+    let effective_nbf = nbf
+        .or(iat)
+        .unwrap_or(effective_exp - MISSING_EXPIRY_LEEWAY_SECONDS);
+    let nbf_source = if nbf.is_some() {
+        "nbf"
+    } else if iat.is_some() {
+        "nbf missing, iat used:"
+    } else {
+        "nbf missing, exp - 150s:"
+    };
+    if now + leeway < effective_nbf {
+        return Err(deny(
+            trace,
+            CheckId::NotBefore,
+            403,
+            "invalid not before (nbf) claim: token not yet valid",
+            format!(
+                "{nbf_source} valid from {} ({}), beyond the 60s leeway",
+                rfc3339(effective_nbf),
+                relative(effective_nbf, now)
+            ),
+        ));
+    }
+    trace.record(
+        CheckId::NotBefore,
+        CheckStatus::Passed,
+        format!(
+            "{nbf_source} valid from {} ({})",
+            rfc3339(effective_nbf),
+            relative(effective_nbf, now)
+        ),
+    );
+    let exp_source = if exp.is_some() {
+        "exp"
+    } else {
+        "exp missing, iat/nbf + 150s:"
+    };
+    if now - leeway > effective_exp {
+        return Err(deny(
+            trace,
+            CheckId::Expiry,
+            403,
+            "invalid expiration time (exp) claim: token is expired",
+            format!(
+                "{exp_source} expired {} ({}), beyond the 60s leeway",
+                rfc3339(effective_exp),
+                relative(effective_exp, now)
+            ),
+        ));
+    }
+    trace.record(
+        CheckId::Expiry,
+        CheckStatus::Passed,
+        format!(
+            "{exp_source} expires {} ({})",
+            rfc3339(effective_exp),
+            relative(effective_exp, now)
+        ),
+    );
+    match iat {
+        None => trace.record(CheckId::IssuedAt, CheckStatus::Passed, "no iat claim"),
+        Some(iat) if now + leeway < iat => {
+            return Err(deny(
+                trace,
+                CheckId::IssuedAt,
+                403,
+                "invalid issued at (iat) claim: token issued in the future",
+                format!(
+                    "issued {} ({}), beyond the 60s leeway",
+                    rfc3339(iat),
+                    relative(iat, now)
+                ),
+            ));
+        }
+        Some(iat) => trace.record(
+            CheckId::IssuedAt,
+            CheckStatus::Passed,
+            format!("issued {} ({})", rfc3339(iat), relative(iat, now)),
+        ),
+    }
+    Ok(())
+}
+
+fn check_name(role: &Role, claims: &ServiceAccountClaims, trace: &mut Trace) -> Result<(), Denial> {
+    let names = &role.bound_service_account_names;
+    if names.len() == 1 && names[0] == "*" {
+        trace.record(
+            CheckId::ServiceAccountName,
+            CheckStatus::Passed,
+            format!(
+                "role allows any service account name (*); token's is `{}`",
+                claims.name
+            ),
+        );
+        return Ok(());
+    }
+    if list_contains_glob(names, &claims.name) {
+        trace.record(
+            CheckId::ServiceAccountName,
+            CheckStatus::Passed,
+            format!("service account `{}` is in {}", claims.name, list(names)),
+        );
+        return Ok(());
+    }
+    Err(deny(
+        trace,
+        CheckId::ServiceAccountName,
+        403,
+        "service account name not authorized",
+        format!(
+            "service account `{}` is not in {}",
+            claims.name,
+            list(names)
+        ),
+    ))
+}
+
+fn check_namespace(
+    role: &Role,
+    claims: &ServiceAccountClaims,
+    labels: Option<&BTreeMap<String, String>>,
+    trace: &mut Trace,
+) -> Result<(), Denial> {
+    let namespaces = &role.bound_service_account_namespaces;
+    let ns = &claims.namespace;
+    // Vault only honours a `*` in first position (mixing `*` with values is refused at write).
+    if namespaces.first().is_some_and(|n| n == "*") {
+        trace.record(
+            CheckId::Namespace,
+            CheckStatus::Passed,
+            format!("role allows every namespace (*); token's is `{ns}`"),
+        );
+        return Ok(());
+    }
+    if list_contains_glob(namespaces, ns) {
+        trace.record(
+            CheckId::Namespace,
+            CheckStatus::Passed,
+            format!("namespace `{ns}` is in {}", list(namespaces)),
+        );
+        return Ok(());
+    }
+    let listed = if namespaces.is_empty() {
+        "the role lists no namespaces".to_string()
+    } else {
+        format!("namespace `{ns}` is not in {}", list(namespaces))
+    };
+    let Some(selector) = &role.namespace_selector else {
+        return Err(deny(
+            trace,
+            CheckId::Namespace,
+            403,
+            "namespace not authorized",
+            listed,
+        ));
+    };
+    let Some(labels) = labels else {
+        return Err(deny(
+            trace,
+            CheckId::Namespace,
+            403,
+            "namespace not authorized",
+            format!(
+                "{listed}, and the selector {} needs the namespace's labels, which were not supplied",
+                selector.describe()
+            ),
+        ));
+    };
+    let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if selector.matches(labels) {
+        trace.record(
+            CheckId::Namespace,
+            CheckStatus::Passed,
+            format!(
+                "namespace `{ns}` labels {} match the selector {}",
+                list(&shown),
+                selector.describe()
+            ),
+        );
+        return Ok(());
+    }
+    Err(deny(
+        trace,
+        CheckId::Namespace,
+        403,
+        "namespace not authorized",
+        format!(
+            "{listed}, and its labels {} do not match the selector {}",
+            list(&shown),
+            selector.describe()
+        ),
+    ))
+}
+
+/// Vault's policyutil.SanitizePolicies: trimmed, lowercased, empties dropped, `root` alone wins,
+/// `default` added unless refused, deduplicated and sorted.
+pub fn sanitize_policies(policies: &[String], add_default: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(policies.len() + 1);
+    for policy in policies {
+        let policy = policy.trim().to_lowercase();
+        if policy.is_empty() {
+            continue;
+        }
+        if policy == "root" {
+            return vec!["root".to_string()];
+        }
+        out.push(policy);
+    }
+    if add_default && !out.iter().any(|p| p == "default") {
+        out.push("default".to_string());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn build_success(
+    mount: &KubernetesMount,
+    role: &Role,
+    request: &LoginRequest,
+    claims: &ServiceAccountClaims,
+) -> Result<LoginSuccess, Denial> {
+    let internal = |message: &str| Denial {
+        status: 500,
+        message: message.to_string(),
+        check: None,
+    };
+    let alias_name = match role.alias_name_source {
+        AliasNameSource::ServiceAccountUid => claims.uid.clone(),
+        AliasNameSource::ServiceAccountName => {
+            if claims.namespace.is_empty() || claims.name.is_empty() {
+                return Err(internal("service account namespace and name must be set"));
+            }
+            format!("{}/{}", claims.namespace, claims.name)
+        }
+    };
+    if claims.uid.is_empty() {
+        return Err(internal("could not parse UID from claims"));
+    }
+    let sa_metadata: BTreeMap<String, String> = [
+        ("service_account_name", &claims.name),
+        ("service_account_namespace", &claims.namespace),
+        ("service_account_secret_name", &claims.secret_name),
+        ("service_account_uid", &claims.uid),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect();
+    let mut metadata = sa_metadata.clone();
+    metadata.insert("role".to_string(), request.role.clone());
+
+    let policies = sanitize_policies(&role.token.policies, !role.token.no_default_policy);
+    if policies.iter().any(|p| p == "root") {
+        return Err(Denial {
+            status: 400,
+            message: "auth methods cannot create root tokens".into(),
+            check: None,
+        });
+    }
+    let ttl = calculate_ttl(
+        &TtlRequest {
+            increment: 0,
+            backend_ttl: role.token.ttl,
+            period: role.token.period,
+            backend_max_ttl: role.token.max_ttl,
+            explicit_max_ttl: role.token.explicit_max_ttl,
+            start_time: request.now,
+            now: request.now,
+        },
+        mount.ttls(),
+    )
+    .map_err(|e| internal(&e.to_string()))?;
+
+    let entity_id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("podpass:entity:{}:{alias_name}", mount.accessor()).as_bytes(),
+    )
+    .to_string();
+    let identity = Identity {
+        entity_name: format!("entity_{}", &entity_id[..8]),
+        entity_id,
+        aliases: vec![EntityAlias {
+            mount_accessor: mount.accessor().to_string(),
+            name: alias_name,
+            metadata: sa_metadata,
+        }],
+    };
+    let batch = role.token.token_type == TokenType::Batch;
+    Ok(LoginSuccess {
+        role: request.role.clone(),
+        token_policies: policies.clone(),
+        policies,
+        metadata,
+        display_name: format!(
+            "{}-{}-{}",
+            mount.path().replace('/', "-"),
+            claims.namespace,
+            claims.name
+        ),
+        lease_duration: ttl.ttl,
+        max_ttl: ttl.effective_max_ttl,
+        explicit_max_ttl: role.token.explicit_max_ttl,
+        period: role.token.period,
+        renewable: !batch,
+        token_type: if batch {
+            TokenType::Batch
+        } else {
+            TokenType::Service
+        },
+        num_uses: role.token.num_uses,
+        bound_cidrs: role.token.bound_cidrs.as_strings(),
+        orphan: true,
+        warnings: ttl.warnings,
+        identity,
+    })
+}

@@ -1,0 +1,251 @@
+//! Signing test service-account tokens, for demos, the playground and policy tests.
+//!
+//! These are the tokens a cluster would mount in a pod, signed with a key the caller owns
+//! (a throwaway key, never a cluster's). Time is passed in, like everywhere in the core.
+
+use jsonwebtoken::{EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use thiserror::Error;
+
+use crate::claims::ClaimShape;
+use crate::jwt::SigningAlgorithm;
+
+/// The default issuer of projected tokens in most clusters.
+pub const DEFAULT_PROJECTED_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
+/// The issuer of legacy secret-based tokens.
+pub const LEGACY_ISSUER: &str = "kubernetes/serviceaccount";
+
+/// What the token says about its pod and service account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSpec {
+    /// Service-account namespace.
+    pub namespace: String,
+    /// Service-account name.
+    pub service_account: String,
+    /// Service-account uid; [`service_account_uid`] makes a stable one.
+    pub uid: String,
+    /// Audiences (`aud`); an empty list leaves `aud` out.
+    pub audiences: Vec<String>,
+    /// `iss`.
+    pub issuer: String,
+    /// `iat` (and `nbf`), seconds since the epoch.
+    pub issued_at: i64,
+    /// Lifetime in seconds: `exp = iat + ttl`. Ignored for legacy tokens, which never expire.
+    pub ttl_seconds: i64,
+    /// Projected (bound) or legacy (secret) claim layout.
+    pub shape: ClaimShape,
+    /// Pod name for projected tokens.
+    pub pod_name: Option<String>,
+}
+
+impl TokenSpec {
+    /// A projected token for `namespace/service_account`, one hour long, no audience.
+    pub fn projected(namespace: &str, service_account: &str, issued_at: i64) -> TokenSpec {
+        TokenSpec {
+            namespace: namespace.to_string(),
+            service_account: service_account.to_string(),
+            uid: service_account_uid(namespace, service_account),
+            audiences: Vec::new(),
+            issuer: DEFAULT_PROJECTED_ISSUER.to_string(),
+            issued_at,
+            ttl_seconds: 3600,
+            shape: ClaimShape::Projected,
+            pod_name: Some(format!("{service_account}-0")),
+        }
+    }
+
+    /// A legacy, secret-based token for `namespace/service_account` (no time claims).
+    pub fn legacy(namespace: &str, service_account: &str) -> TokenSpec {
+        TokenSpec {
+            issuer: LEGACY_ISSUER.to_string(),
+            shape: ClaimShape::Legacy,
+            pod_name: None,
+            ..TokenSpec::projected(namespace, service_account, 0)
+        }
+    }
+
+    /// The claims set this spec describes, in Kubernetes' layout.
+    pub fn claims(&self) -> Value {
+        let subject = format!(
+            "system:serviceaccount:{}:{}",
+            self.namespace, self.service_account
+        );
+        let mut claims = match self.shape {
+            ClaimShape::Projected => {
+                let mut nested = json!({
+                    "namespace": self.namespace,
+                    "serviceaccount": {"name": self.service_account, "uid": self.uid},
+                });
+                if let Some(pod) = &self.pod_name {
+                    nested["pod"] =
+                        json!({"name": pod, "uid": service_account_uid(&self.namespace, pod)});
+                }
+                json!({
+                    "iss": self.issuer,
+                    "sub": subject,
+                    "iat": self.issued_at,
+                    "nbf": self.issued_at,
+                    "exp": self.issued_at.saturating_add(self.ttl_seconds),
+                    "kubernetes.io": nested,
+                })
+            }
+            ClaimShape::Legacy => json!({
+                "iss": self.issuer,
+                "sub": subject,
+                "kubernetes.io/serviceaccount/namespace": self.namespace,
+                "kubernetes.io/serviceaccount/secret.name": format!("{}-token-podpass", self.service_account),
+                "kubernetes.io/serviceaccount/service-account.name": self.service_account,
+                "kubernetes.io/serviceaccount/service-account.uid": self.uid,
+            }),
+        };
+        match self.audiences.as_slice() {
+            [] => {}
+            [one] => claims["aud"] = json!(one),
+            many => claims["aud"] = json!(many),
+        }
+        claims
+    }
+}
+
+/// A stable, uuid-shaped uid for a namespace/name pair, so minted tokens are reproducible.
+pub fn service_account_uid(namespace: &str, name: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("{namespace}/{name}").as_bytes(),
+    )
+    .to_string()
+}
+
+/// Why a token could not be signed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MintError {
+    /// The PEM is not a private key of the algorithm's family.
+    #[error("not a PEM private key usable with {alg}: {reason}")]
+    BadKey {
+        /// The algorithm asked for.
+        alg: SigningAlgorithm,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// Signing failed.
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+/// A private key ready to sign tokens.
+#[derive(Clone)]
+pub struct SigningKey {
+    key: EncodingKey,
+    algorithm: SigningAlgorithm,
+    key_id: Option<String>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("algorithm", &self.algorithm)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Reads a PKCS#8 (or PKCS#1 RSA) PEM private key for `algorithm`.
+    pub fn from_pem(
+        pem: &str,
+        algorithm: SigningAlgorithm,
+        key_id: Option<String>,
+    ) -> Result<SigningKey, MintError> {
+        let key = match algorithm {
+            SigningAlgorithm::ES256 | SigningAlgorithm::ES384 => {
+                EncodingKey::from_ec_pem(pem.as_bytes())
+            }
+            _ => EncodingKey::from_rsa_pem(pem.as_bytes()),
+        }
+        .map_err(|e| MintError::BadKey {
+            alg: algorithm,
+            reason: e.to_string(),
+        })?;
+        Ok(SigningKey {
+            key,
+            algorithm,
+            key_id,
+        })
+    }
+
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> SigningAlgorithm {
+        self.algorithm
+    }
+}
+
+/// Signs any claims set (tests use this for deliberately odd claims).
+pub fn sign_claims(claims: &Value, key: &SigningKey) -> Result<String, MintError> {
+    let mut header = Header::new(key.algorithm.to_jsonwebtoken());
+    header.kid = key.key_id.clone();
+    header.typ = None;
+    jsonwebtoken::encode(&header, claims, &key.key).map_err(|e| MintError::Signing(e.to_string()))
+}
+
+/// Signs the token a spec describes.
+pub fn mint(spec: &TokenSpec, key: &SigningKey) -> Result<String, MintError> {
+    sign_claims(&spec.claims(), key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::ServiceAccountClaims;
+    use crate::keys::KeySet;
+
+    const RSA_KEY: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.key.pem");
+    const RSA_PUB: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.pub.pem");
+    const EC_KEY: &str = include_str!("../../../tests/fixtures/keys/ec-p384.key.pem");
+    const EC_PUB: &str = include_str!("../../../tests/fixtures/keys/ec-p384.pub.pem");
+
+    #[test]
+    fn minted_projected_token_verifies_and_reads_back() {
+        let key = SigningKey::from_pem(RSA_KEY, SigningAlgorithm::RS256, None).expect("key");
+        let mut spec = TokenSpec::projected("grade-api", "grade-api-sa", 1_700_000_000);
+        spec.audiences = vec!["vault".into()];
+        let token = mint(&spec, &key).expect("signed");
+        let decoded = crate::jwt::decode(&token).expect("decodes");
+        let keys = KeySet::from_pem_keys(&[RSA_PUB]).expect("keys");
+        assert_eq!(
+            decoded.verify_signature(&keys).expect("verifies").algorithm,
+            SigningAlgorithm::RS256
+        );
+        let sa = ServiceAccountClaims::from_claims(&decoded.claims).expect("claims");
+        assert_eq!(sa.namespace, "grade-api");
+        assert_eq!(sa.uid, service_account_uid("grade-api", "grade-api-sa"));
+        assert_eq!(sa.expires_at, Some(1_700_003_600));
+        assert_eq!(sa.audiences, vec!["vault"]);
+    }
+
+    #[test]
+    fn minted_legacy_token_has_flat_claims_and_no_times() {
+        let key =
+            SigningKey::from_pem(EC_KEY, SigningAlgorithm::ES384, Some("k".into())).expect("key");
+        let token = mint(&TokenSpec::legacy("payment", "payment-sa"), &key).expect("signed");
+        let decoded = crate::jwt::decode(&token).expect("decodes");
+        assert_eq!(decoded.key_id.as_deref(), Some("k"));
+        let keys = KeySet::from_pem_keys(&[EC_PUB]).expect("keys");
+        assert!(decoded.verify_signature(&keys).is_ok());
+        let sa = ServiceAccountClaims::from_claims(&decoded.claims).expect("claims");
+        assert_eq!(sa.shape, Some(ClaimShape::Legacy));
+        assert_eq!(
+            (sa.issued_at, sa.expires_at, sa.not_before),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn wrong_key_family_is_refused() {
+        assert!(matches!(
+            SigningKey::from_pem(RSA_KEY, SigningAlgorithm::ES256, None),
+            Err(MintError::BadKey { .. })
+        ));
+        assert!(SigningKey::from_pem("nope", SigningAlgorithm::RS256, None).is_err());
+    }
+}

@@ -1,0 +1,112 @@
+//! A Kubernetes auth mount (`auth/<path>/`): its config with decoded keys, its roles, its
+//! TTL tuning and accessor. This is what a login is evaluated against.
+
+use std::collections::BTreeMap;
+
+use crate::config::{AuthConfig, ConfigError, ConfigWrite};
+use crate::keys::{KeyError, KeySet};
+use crate::role::Role;
+use crate::ttl::MountTtls;
+
+/// One enabled Kubernetes auth method.
+#[derive(Debug, Clone)]
+pub struct KubernetesMount {
+    path: String,
+    accessor: String,
+    config: Option<AuthConfig>,
+    keys: KeySet,
+    roles: BTreeMap<String, Role>,
+    ttls: MountTtls,
+}
+
+impl KubernetesMount {
+    /// An unconfigured mount at `auth/<path>/` (e.g. `kubernetes`) with Vault's default TTLs.
+    /// The accessor identifies the mount in templated policies (`auth_kubernetes_1a2b3c4d`).
+    pub fn new(path: &str, accessor: &str) -> KubernetesMount {
+        KubernetesMount {
+            path: path.trim_matches('/').to_string(),
+            accessor: accessor.to_string(),
+            config: None,
+            keys: KeySet::default(),
+            roles: BTreeMap::new(),
+            ttls: MountTtls::default(),
+        }
+    }
+
+    /// The mount path without `auth/` and slashes, e.g. `kubernetes`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The mount accessor.
+    pub fn accessor(&self) -> &str {
+        &self.accessor
+    }
+
+    /// The mount's default and maximum lease TTLs.
+    pub fn ttls(&self) -> &MountTtls {
+        &self.ttls
+    }
+
+    /// Tunes the mount's TTLs (`sys/mounts/auth/<path>/tune`).
+    pub fn set_ttls(&mut self, ttls: MountTtls) {
+        self.ttls = ttls;
+    }
+
+    /// The config, once written.
+    pub fn config(&self) -> Option<&AuthConfig> {
+        self.config.as_ref()
+    }
+
+    /// The decoded `pem_keys` (plus any JWKS keys added).
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// Writes `auth/<path>/config` from an API body; returns Vault's warnings.
+    pub fn write_config(
+        &mut self,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Vec<String>, ConfigError> {
+        let ConfigWrite {
+            config,
+            keys,
+            warnings,
+        } = AuthConfig::write(body)?;
+        self.config = Some(config);
+        self.keys = keys;
+        Ok(warnings)
+    }
+
+    /// Installs an already-validated config (e.g. loaded from storage).
+    pub fn set_config(&mut self, config: AuthConfig) -> Result<(), KeyError> {
+        self.keys = config.keys()?;
+        self.config = Some(config);
+        Ok(())
+    }
+
+    /// Adds keys from a JWK Set beside `pem_keys` (podpass's JWKS mode).
+    pub fn add_jwks(&mut self, jwks: KeySet) {
+        self.keys.extend(jwks);
+    }
+
+    /// Looks a role up; names are case-insensitive.
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.get(&name.to_lowercase())
+    }
+
+    /// Every role, by lowercased name.
+    pub fn roles(&self) -> &BTreeMap<String, Role> {
+        &self.roles
+    }
+
+    /// Stores a role under its (lowercased) name, replacing any previous one.
+    pub fn put_role(&mut self, role: Role) {
+        self.roles.insert(role.name.to_lowercase(), role);
+    }
+
+    /// Deletes a role; returns it if it existed.
+    pub fn remove_role(&mut self, name: &str) -> Option<Role> {
+        self.roles.remove(&name.to_lowercase())
+    }
+}

@@ -1,0 +1,1 @@
+//! (in progress: the ACL policy engine lands in its own commit)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, then format, lints (native and wasm32), every
+# test (native, and the core under wasm32 in Node), and the core's wasm32 release build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh
+setup_all
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native, all targets)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "clippy (wasm32: the crates that run in browsers and at the edge)"
+cargo clippy -p podpass-core --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "tests (native)"
+cargo test --workspace --locked
+
+step "tests (podpass-core in wasm32, under Node)"
+cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm --locked
+
+step "build podpass-core for wasm32 (wasm-release profile)"
+cargo build -p podpass-core --target wasm32-unknown-unknown --profile wasm-release --locked
+
+step "done"
