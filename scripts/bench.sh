@@ -22,3 +22,17 @@ bare = rows.get("login/jsonwebtoken_decode_verify_rs256")
 if full and bare:
     print(f"login ratio (podpass full login / bare jsonwebtoken verify): {full/bare:.3f}")
 PY
+
+# Instruction counts per login (deterministic, unlike wall time on a shared machine).
+if command -v valgrind >/dev/null 2>&1; then
+  cargo build --release --quiet -p podpass-core --example login_profile
+  count() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/login_profile "$1" "$2" 2>&1 \
+      | awk '/Collected/ {print $4}'
+  }
+  base=$(count podpass 0)
+  ours=$(( ($(count podpass 200) - base) / 200 ))
+  bare=$(( ($(count jsonwebtoken 200) - base) / 200 ))
+  echo "instructions per login: podpass ${ours}, bare jsonwebtoken decode+verify ${bare}"
+  python3 -c "print(f'instruction ratio (podpass / jsonwebtoken): {${ours}/${bare}:.3f}')"
+fi

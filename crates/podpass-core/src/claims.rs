@@ -60,6 +60,17 @@ pub struct ClaimsError {
     pub found: &'static str,
 }
 
+/// Why claims JSON could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ClaimsJsonError {
+    /// Not a JSON object.
+    #[error("token claims is not a JSON object: {0}")]
+    NotJsonObject(String),
+    /// A claim has the wrong type.
+    #[error(transparent)]
+    Claims(ClaimsError),
+}
+
 const FLAT_NAMESPACE: &str = "kubernetes.io/serviceaccount/namespace";
 const FLAT_NAME: &str = "kubernetes.io/serviceaccount/service-account.name";
 const FLAT_UID: &str = "kubernetes.io/serviceaccount/service-account.uid";
@@ -78,7 +89,10 @@ impl ServiceAccountClaims {
             ..ServiceAccountClaims::default()
         };
         let flat = [FLAT_NAMESPACE, FLAT_NAME, FLAT_UID, FLAT_SECRET];
-        if flat.iter().any(|k| claims.contains_key(*k)) {
+        if flat
+            .iter()
+            .any(|k| claims.get(*k).is_some_and(|v| !v.is_null()))
+        {
             sa.shape = Some(ClaimShape::Legacy);
             sa.namespace = optional_string(claims, FLAT_NAMESPACE)?.unwrap_or_default();
             sa.name = optional_string(claims, FLAT_NAME)?.unwrap_or_default();
@@ -105,6 +119,18 @@ impl ServiceAccountClaims {
             Some(other) => return Err(wrong("kubernetes.io", "must be an object", other)),
         }
         Ok(sa)
+    }
+
+    /// Reads the claims straight from the claims JSON. The common case goes through a typed,
+    /// borrowing parser (a login's hot path); anything unusual (a wrong type, a duplicate key)
+    /// is re-read through [`ServiceAccountClaims::from_claims`] for its precise error.
+    pub fn from_json(json: &[u8]) -> Result<ServiceAccountClaims, ClaimsJsonError> {
+        if let Ok(fast) = serde_json::from_slice::<fast::Claims>(json) {
+            return Ok(fast.into_claims());
+        }
+        let map: Map<String, Value> = serde_json::from_slice(json)
+            .map_err(|e| ClaimsJsonError::NotJsonObject(e.to_string()))?;
+        ServiceAccountClaims::from_claims(&map).map_err(ClaimsJsonError::Claims)
     }
 
     /// `system:serviceaccount:<namespace>:<name>`, the username TokenReview reports.
@@ -208,6 +234,173 @@ fn numeric_date(claims: &Map<String, Value>, key: &str) -> Result<Option<i64>, C
     }
 }
 
+/// The typed, borrowing parse behind [`ServiceAccountClaims::from_json`].
+mod fast {
+    use std::borrow::Cow;
+
+    use serde::Deserialize;
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+
+    use super::{ClaimShape, ServiceAccountClaims};
+
+    type Text<'a> = Option<Cow<'a, str>>;
+
+    #[derive(Deserialize)]
+    pub(super) struct Claims<'a> {
+        #[serde(borrow, default)]
+        iss: Text<'a>,
+        #[serde(borrow, default)]
+        sub: Text<'a>,
+        #[serde(borrow, default)]
+        aud: Option<Audiences<'a>>,
+        #[serde(default)]
+        exp: Option<Numeric>,
+        #[serde(default)]
+        nbf: Option<Numeric>,
+        #[serde(default)]
+        iat: Option<Numeric>,
+        #[serde(rename = "kubernetes.io", borrow, default)]
+        nested: Option<Nested<'a>>,
+        #[serde(rename = "kubernetes.io/serviceaccount/namespace", borrow, default)]
+        flat_namespace: Text<'a>,
+        #[serde(
+            rename = "kubernetes.io/serviceaccount/service-account.name",
+            borrow,
+            default
+        )]
+        flat_name: Text<'a>,
+        #[serde(
+            rename = "kubernetes.io/serviceaccount/service-account.uid",
+            borrow,
+            default
+        )]
+        flat_uid: Text<'a>,
+        #[serde(rename = "kubernetes.io/serviceaccount/secret.name", borrow, default)]
+        flat_secret: Text<'a>,
+    }
+
+    #[derive(Deserialize)]
+    struct Nested<'a> {
+        #[serde(borrow, default)]
+        namespace: Text<'a>,
+        #[serde(borrow, default)]
+        serviceaccount: Option<Reference<'a>>,
+        #[serde(borrow, default)]
+        pod: Option<Reference<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct Reference<'a> {
+        #[serde(borrow, default)]
+        name: Text<'a>,
+        #[serde(borrow, default)]
+        uid: Text<'a>,
+    }
+
+    /// `aud`: one string or an array of strings.
+    struct Audiences<'a>(Vec<Cow<'a, str>>);
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Audiences<'a> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct AudVisitor;
+            impl<'de> Visitor<'de> for AudVisitor {
+                type Value = Audiences<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a string or an array of strings")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                    Ok(Audiences(vec![Cow::Borrowed(v)]))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(Audiences(vec![Cow::Owned(v.to_string())]))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                    let mut items = Vec::new();
+                    while let Some(item) = seq.next_element::<Cow<'de, str>>()? {
+                        items.push(item);
+                    }
+                    Ok(Audiences(items))
+                }
+            }
+            deserializer.deserialize_any(AudVisitor)
+        }
+    }
+
+    /// A NumericDate: integer, or a finite float truncated (as Go's JWT libraries do).
+    struct Numeric(i64);
+
+    impl<'de> Deserialize<'de> for Numeric {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct NumericVisitor;
+            impl Visitor<'_> for NumericVisitor {
+                type Value = Numeric;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("seconds since the epoch")
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Numeric, E> {
+                    Ok(Numeric(v))
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Numeric, E> {
+                    i64::try_from(v).map(Numeric).map_err(E::custom)
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<Numeric, E> {
+                    if v.is_finite() && v.abs() < 1e15 {
+                        Ok(Numeric(v.trunc() as i64))
+                    } else {
+                        Err(E::custom("out of range"))
+                    }
+                }
+            }
+            deserializer.deserialize_any(NumericVisitor)
+        }
+    }
+
+    fn owned(text: Text<'_>) -> String {
+        text.map(Cow::into_owned).unwrap_or_default()
+    }
+
+    impl Claims<'_> {
+        pub(super) fn into_claims(self) -> ServiceAccountClaims {
+            let mut sa = ServiceAccountClaims {
+                issuer: self.iss.map(Cow::into_owned),
+                subject: self.sub.map(Cow::into_owned),
+                audiences: self
+                    .aud
+                    .map(|a| a.0.into_iter().map(Cow::into_owned).collect())
+                    .unwrap_or_default(),
+                expires_at: self.exp.map(|n| n.0),
+                not_before: self.nbf.map(|n| n.0),
+                issued_at: self.iat.map(|n| n.0),
+                ..ServiceAccountClaims::default()
+            };
+            let any_flat = self.flat_namespace.is_some()
+                || self.flat_name.is_some()
+                || self.flat_uid.is_some()
+                || self.flat_secret.is_some();
+            if any_flat {
+                sa.shape = Some(ClaimShape::Legacy);
+                sa.namespace = owned(self.flat_namespace);
+                sa.name = owned(self.flat_name);
+                sa.uid = owned(self.flat_uid);
+                sa.secret_name = owned(self.flat_secret);
+            }
+            if let Some(nested) = self.nested {
+                sa.shape = Some(ClaimShape::Projected);
+                sa.namespace = owned(nested.namespace);
+                if let Some(account) = nested.serviceaccount {
+                    sa.name = owned(account.name);
+                    sa.uid = owned(account.uid);
+                }
+                if let Some(pod) = nested.pod {
+                    sa.pod_name = Some(owned(pod.name));
+                    sa.pod_uid = Some(owned(pod.uid));
+                }
+            }
+            sa
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +469,33 @@ mod tests {
             (sa.namespace.as_str(), sa.name.as_str()),
             ("nested-ns", "nested")
         );
+    }
+
+    #[test]
+    fn typed_and_map_readers_agree() {
+        let samples = [
+            json!({"aud": "vault", "exp": 1.5e9, "iss": "i", "sub": "s",
+                "kubernetes.io": {"namespace": "n", "serviceaccount": {"name": "a", "uid": "u"}, "pod": {"name": "p", "uid": "q"}}}),
+            json!({"kubernetes.io/serviceaccount/namespace": "n", "kubernetes.io/serviceaccount/secret.name": "s",
+                "kubernetes.io/serviceaccount/service-account.name": "a", "kubernetes.io/serviceaccount/service-account.uid": "u",
+                "aud": ["x", "y"], "iat": null}),
+            json!({"kubernetes.io": null, "kubernetes.io/serviceaccount/namespace": null}),
+            json!({"exp": "soon"}),
+            json!({"aud": ["a", 2]}),
+        ];
+        for sample in samples {
+            let via_map = ServiceAccountClaims::from_claims(&map(sample.clone()));
+            let via_json = ServiceAccountClaims::from_json(sample.to_string().as_bytes());
+            match (via_map, via_json) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{sample}"),
+                (Err(a), Err(ClaimsJsonError::Claims(b))) => assert_eq!(a, b, "{sample}"),
+                (a, b) => panic!("{sample}: {a:?} vs {b:?}"),
+            }
+        }
+        assert!(matches!(
+            ServiceAccountClaims::from_json(b"[1]"),
+            Err(ClaimsJsonError::NotJsonObject(_))
+        ));
     }
 
     #[test]

@@ -179,8 +179,17 @@ pub struct DecodedJwt {
     signing_input: String,
 }
 
-/// Decodes a compact JWT for display or checking. Verifies nothing.
-pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
+/// The three base64url parts of a compact JWS, not yet decoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawJwt<'a> {
+    pub(crate) header_b64: &'a str,
+    pub(crate) claims_b64: &'a str,
+    pub(crate) signature_b64: &'a str,
+    pub(crate) signing_input: &'a str,
+}
+
+/// Splits a token into its parts after the size check, decoding nothing.
+pub(crate) fn split(token: &str) -> Result<RawJwt<'_>, JwtError> {
     let token = token.trim();
     if token.is_empty() {
         return Err(JwtError::Empty);
@@ -196,9 +205,66 @@ pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
             parts: token.split('.').count(),
         });
     };
-    let header = decode_object(header_b64, JwtPart::Header)?;
-    let claims = decode_object(claims_b64, JwtPart::Claims)?;
-    if URL_SAFE_NO_PAD.decode(signature_b64).is_err() {
+    Ok(RawJwt {
+        header_b64,
+        claims_b64,
+        signature_b64,
+        signing_input: &token[..header_b64.len() + 1 + claims_b64.len()],
+    })
+}
+
+impl RawJwt<'_> {
+    /// The header's `alg` and `kid`. A header that is an object but has an odd `alg` yields an
+    /// empty algorithm (refused later, with the algorithm named), as [`decode`] does.
+    pub(crate) fn algorithm_and_key_id(&self) -> Result<(String, Option<String>), JwtError> {
+        #[derive(serde::Deserialize)]
+        struct Fields<'a> {
+            #[serde(borrow, default)]
+            alg: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            kid: Option<std::borrow::Cow<'a, str>>,
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(self.header_b64)
+            .map_err(|_| JwtError::BadBase64 {
+                part: JwtPart::Header,
+            })?;
+        match serde_json::from_slice::<Fields>(&bytes) {
+            Ok(fields) => Ok((
+                fields.alg.map(|a| a.into_owned()).unwrap_or_default(),
+                fields.kid.map(|k| k.into_owned()),
+            )),
+            Err(_) => {
+                let header = decode_object(self.header_b64, JwtPart::Header)?;
+                let alg = header
+                    .get("alg")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let kid = header
+                    .get("kid")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                Ok((alg.to_string(), kid))
+            }
+        }
+    }
+
+    /// The decoded claims JSON (not parsed).
+    pub(crate) fn claims_json(&self) -> Result<Vec<u8>, JwtError> {
+        URL_SAFE_NO_PAD
+            .decode(self.claims_b64)
+            .map_err(|_| JwtError::BadBase64 {
+                part: JwtPart::Claims,
+            })
+    }
+}
+
+/// Decodes a compact JWT for display or checking. Verifies nothing.
+pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
+    let raw = split(token)?;
+    let header = decode_object(raw.header_b64, JwtPart::Header)?;
+    let claims = decode_object(raw.claims_b64, JwtPart::Claims)?;
+    if URL_SAFE_NO_PAD.decode(raw.signature_b64).is_err() {
         return Err(JwtError::BadBase64 {
             part: JwtPart::Signature,
         });
@@ -217,8 +283,8 @@ pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
         claims,
         algorithm,
         key_id,
-        signature: signature_b64.to_string(),
-        signing_input: token[..header_b64.len() + 1 + claims_b64.len()].to_string(),
+        signature: raw.signature_b64.to_string(),
+        signing_input: raw.signing_input.to_string(),
     })
 }
 
@@ -287,38 +353,54 @@ impl DecodedJwt {
     /// as Vault does.
     pub fn verify_signature(&self, keys: &KeySet) -> Result<VerifiedSignature, SignatureError> {
         let algorithm = self.signing_algorithm()?;
-        if self.signature.is_empty() {
-            return Err(SignatureError::Unsigned);
-        }
-        let kid = self.key_id.as_deref();
-        let mut tried = 0;
-        for key in keys
-            .keys()
-            .iter()
-            .filter(|k| key_is_candidate(k, algorithm, kid))
-        {
-            tried += 1;
-            let verified = jsonwebtoken::crypto::verify(
-                &self.signature,
-                self.signing_input.as_bytes(),
-                key.decoding_key(),
-                algorithm.to_jsonwebtoken(),
-            );
-            if let Ok(true) = verified {
-                return Ok(VerifiedSignature {
-                    algorithm,
-                    key: key.describe(),
-                });
-            }
-        }
-        if tried == 0 {
-            return Err(SignatureError::NoFittingKey {
-                alg: algorithm,
-                kid: self.key_id.clone(),
+        verify_parts(
+            &self.signature,
+            &self.signing_input,
+            algorithm,
+            self.key_id.as_deref(),
+            keys,
+        )
+    }
+}
+
+/// Verifies `signature` over `signing_input` with the keys that fit `algorithm` (and `kid`).
+pub(crate) fn verify_parts(
+    signature: &str,
+    signing_input: &str,
+    algorithm: SigningAlgorithm,
+    kid: Option<&str>,
+    keys: &KeySet,
+) -> Result<VerifiedSignature, SignatureError> {
+    if signature.is_empty() {
+        return Err(SignatureError::Unsigned);
+    }
+    let mut tried = 0;
+    for key in keys
+        .keys()
+        .iter()
+        .filter(|k| key_is_candidate(k, algorithm, kid))
+    {
+        tried += 1;
+        let verified = jsonwebtoken::crypto::verify(
+            signature,
+            signing_input.as_bytes(),
+            key.decoding_key(),
+            algorithm.to_jsonwebtoken(),
+        );
+        if let Ok(true) = verified {
+            return Ok(VerifiedSignature {
+                algorithm,
+                key: key.describe(),
             });
         }
-        Err(SignatureError::Mismatch { tried })
     }
+    if tried == 0 {
+        return Err(SignatureError::NoFittingKey {
+            alg: algorithm,
+            kid: kid.map(str::to_string),
+        });
+    }
+    Err(SignatureError::Mismatch { tried })
 }
 
 fn key_is_candidate(key: &VerificationKey, algorithm: SigningAlgorithm, kid: Option<&str>) -> bool {

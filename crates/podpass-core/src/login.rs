@@ -10,16 +10,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::claims::{ClaimsError, ServiceAccountClaims};
-use crate::duration::format_duration;
+use crate::claims::{ClaimsError, ClaimsJsonError, ServiceAccountClaims};
 use crate::glob::list_contains_glob;
 use crate::identity::{EntityAlias, Identity};
-use crate::jwt;
+use crate::jwt::{self, SigningAlgorithm};
 use crate::mount::KubernetesMount;
 use crate::role::{AliasNameSource, Role, TokenType};
-use crate::timestamp::rfc3339;
 use crate::token_review::{self, TokenReviewRequest, TokenReviewResponse};
-use crate::trace::{CheckId, CheckStatus, Trace, list};
+use crate::trace::{CheckId, CheckStatus, Reason, TimeReason, Trace, list};
 use crate::ttl::{TtlRequest, calculate_ttl};
 
 /// Clock skew tolerated on `nbf`, `exp` and `iat` (go-jose's default, which Vault uses).
@@ -285,7 +283,13 @@ struct Checked {
     wanted_audiences: Vec<String>,
 }
 
-fn deny(trace: &mut Trace, check: CheckId, status: u16, message: &str, reason: String) -> Denial {
+fn deny(
+    trace: &mut Trace,
+    check: CheckId,
+    status: u16,
+    message: &str,
+    reason: impl Into<Reason>,
+) -> Denial {
     trace.record(check, CheckStatus::Failed, reason);
     Denial {
         status,
@@ -309,7 +313,7 @@ fn local_checks(
             C::RoleLookup,
             400,
             "missing role",
-            "the request names no role".into(),
+            "the request names no role",
         ));
     }
     if request.jwt.is_empty() {
@@ -318,7 +322,7 @@ fn local_checks(
             C::RoleLookup,
             400,
             "missing jwt",
-            "the request carries no jwt".into(),
+            "the request carries no jwt",
         ));
     }
     let Some(role) = mount.role(&request.role) else {
@@ -392,30 +396,30 @@ fn local_checks(
     };
 
     // Signature, then algorithm (cap/jwt's order; an unaccepted alg fails at the signature).
-    let decoded = match jwt::decode(&request.jwt) {
-        Ok(decoded) => decoded,
-        Err(e) => {
-            return Err(deny(
-                trace,
-                C::Signature,
-                403,
-                PERMISSION_DENIED,
-                format!("cannot read the token: {e}"),
-            ));
-        }
+    let unreadable = |trace: &mut Trace, e: jwt::JwtError| {
+        deny(
+            trace,
+            C::Signature,
+            403,
+            PERMISSION_DENIED,
+            format!("cannot read the token: {e}"),
+        )
     };
-    let algorithm = match decoded.signing_algorithm() {
-        Ok(alg) => alg,
-        Err(e) => {
-            return Err(deny(
-                trace,
-                C::Signature,
-                403,
-                PERMISSION_DENIED,
-                e.to_string(),
-            ));
-        }
+    let raw = jwt::split(&request.jwt).map_err(|e| unreadable(trace, e))?;
+    let (alg_name, key_id) = raw
+        .algorithm_and_key_id()
+        .map_err(|e| unreadable(trace, e))?;
+    let Some(algorithm) = SigningAlgorithm::from_name(&alg_name) else {
+        let error = jwt::SignatureError::AlgorithmNotAccepted { alg: alg_name };
+        return Err(deny(
+            trace,
+            C::Signature,
+            403,
+            PERMISSION_DENIED,
+            error.to_string(),
+        ));
     };
+    let claims_json = raw.claims_json().map_err(|e| unreadable(trace, e))?;
     if mount.keys().is_empty() {
         trace.record(
             C::Signature,
@@ -423,7 +427,13 @@ fn local_checks(
             "no pem_keys configured: Vault leaves the signature to the TokenReview API",
         );
     } else {
-        match decoded.verify_signature(mount.keys()) {
+        match jwt::verify_parts(
+            raw.signature_b64,
+            raw.signing_input,
+            algorithm,
+            key_id.as_deref(),
+            mount.keys(),
+        ) {
             Ok(verified) => trace.record(
                 C::Signature,
                 Passed,
@@ -446,9 +456,18 @@ fn local_checks(
         format!("{algorithm} is an accepted algorithm"),
     );
 
-    let claims = match ServiceAccountClaims::from_claims(&decoded.claims) {
+    let claims = match ServiceAccountClaims::from_json(&claims_json) {
         Ok(claims) => claims,
-        Err(e) => {
+        Err(ClaimsJsonError::NotJsonObject(why)) => {
+            return Err(deny(
+                trace,
+                C::Signature,
+                403,
+                PERMISSION_DENIED,
+                format!("cannot read the token: token claims is not a JSON object: {why}"),
+            ));
+        }
+        Err(ClaimsJsonError::Claims(e)) => {
             let check = check_for_claim(&e);
             return Err(deny(
                 trace,
@@ -562,14 +581,6 @@ fn check_audience(
     ))
 }
 
-fn relative(at: i64, now: i64) -> String {
-    if at >= now {
-        format!("in {}", format_duration(at - now))
-    } else {
-        format!("{} ago", format_duration(now - at))
-    }
-}
-
 /// cap/jwt's time rules with missing claims allowed: with none of the three there is no check;
 /// a missing `exp` becomes the later of `iat`/`nbf` plus 150 s, a missing `nbf` becomes `iat`
 /// (or `exp` minus 150 s). A claim of 0 counts as missing.
@@ -603,27 +614,26 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
     } else {
         "nbf missing, exp - 150s:"
     };
+    let time = |source, verb, at, beyond_leeway| TimeReason {
+        source,
+        verb,
+        at,
+        now,
+        beyond_leeway,
+    };
     if now + leeway < effective_nbf {
         return Err(deny(
             trace,
             CheckId::NotBefore,
             403,
             "invalid not before (nbf) claim: token not yet valid",
-            format!(
-                "{nbf_source} valid from {} ({}), beyond the 60s leeway",
-                rfc3339(effective_nbf),
-                relative(effective_nbf, now)
-            ),
+            time(nbf_source, "valid from", effective_nbf, true),
         ));
     }
     trace.record(
         CheckId::NotBefore,
         CheckStatus::Passed,
-        format!(
-            "{nbf_source} valid from {} ({})",
-            rfc3339(effective_nbf),
-            relative(effective_nbf, now)
-        ),
+        time(nbf_source, "valid from", effective_nbf, false),
     );
     let exp_source = if exp.is_some() {
         "exp"
@@ -636,21 +646,13 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
             CheckId::Expiry,
             403,
             "invalid expiration time (exp) claim: token is expired",
-            format!(
-                "{exp_source} expired {} ({}), beyond the 60s leeway",
-                rfc3339(effective_exp),
-                relative(effective_exp, now)
-            ),
+            time(exp_source, "expired", effective_exp, true),
         ));
     }
     trace.record(
         CheckId::Expiry,
         CheckStatus::Passed,
-        format!(
-            "{exp_source} expires {} ({})",
-            rfc3339(effective_exp),
-            relative(effective_exp, now)
-        ),
+        time(exp_source, "expires", effective_exp, false),
     );
     match iat {
         None => trace.record(CheckId::IssuedAt, CheckStatus::Passed, "no iat claim"),
@@ -660,17 +662,13 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
                 CheckId::IssuedAt,
                 403,
                 "invalid issued at (iat) claim: token issued in the future",
-                format!(
-                    "issued {} ({}), beyond the 60s leeway",
-                    rfc3339(iat),
-                    relative(iat, now)
-                ),
+                time("", "issued", iat, true),
             ));
         }
         Some(iat) => trace.record(
             CheckId::IssuedAt,
             CheckStatus::Passed,
-            format!("issued {} ({})", rfc3339(iat), relative(iat, now)),
+            time("", "issued", iat, false),
         ),
     }
     Ok(())

@@ -2,7 +2,10 @@
 //! failed or skipped with a one-line reason. Vault answers only `permission denied`; this is the
 //! part it never shows.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+
+use crate::duration::format_duration;
+use crate::timestamp::rfc3339;
 
 /// One of the checks of a Kubernetes login, in the order Vault performs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -101,7 +104,93 @@ pub struct Check {
     /// How it ended.
     pub status: CheckStatus,
     /// One line saying why, e.g. "namespace `payment` is not in [grade-api]".
-    pub reason: String,
+    pub reason: Reason,
+}
+
+/// Why a check ended as it did. Rendered (with `Display`, or as a string when serialised) only
+/// when someone reads it, so a login nobody explains pays little for its explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// A fixed sentence.
+    Static(&'static str),
+    /// A sentence built at check time.
+    Text(String),
+    /// A time claim compared with now.
+    Time(TimeReason),
+}
+
+/// The facts behind a time check's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeReason {
+    /// Which claim and how it was derived, e.g. `exp` or `nbf missing, iat used:`.
+    pub source: &'static str,
+    /// `valid from`, `expires`, `expired`, `issued`.
+    pub verb: &'static str,
+    /// The instant, seconds since the epoch.
+    pub at: i64,
+    /// Now, seconds since the epoch.
+    pub now: i64,
+    /// Whether the instant is outside the leeway (the check failed).
+    pub beyond_leeway: bool,
+}
+
+impl Reason {
+    /// The sentence: borrowed when it is fixed or already built, rendered otherwise.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Reason::Static(text) => std::borrow::Cow::Borrowed(text),
+            Reason::Text(text) => std::borrow::Cow::Borrowed(text),
+            Reason::Time(_) => std::borrow::Cow::Owned(self.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Static(text) => f.write_str(text),
+            Reason::Text(text) => f.write_str(text),
+            Reason::Time(t) => {
+                if !t.source.is_empty() {
+                    write!(f, "{} ", t.source)?;
+                }
+                let relative = if t.at >= t.now {
+                    format!("in {}", format_duration(t.at - t.now))
+                } else {
+                    format!("{} ago", format_duration(t.now - t.at))
+                };
+                write!(f, "{} {} ({relative})", t.verb, rfc3339(t.at))?;
+                if t.beyond_leeway {
+                    f.write_str(", beyond the 60s leeway")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl From<&'static str> for Reason {
+    fn from(text: &'static str) -> Reason {
+        Reason::Static(text)
+    }
+}
+
+impl From<String> for Reason {
+    fn from(text: String) -> Reason {
+        Reason::Text(text)
+    }
+}
+
+impl From<TimeReason> for Reason {
+    fn from(time: TimeReason) -> Reason {
+        Reason::Time(time)
+    }
 }
 
 /// The ordered checks of one login.
@@ -118,7 +207,7 @@ impl Trace {
         }
     }
 
-    pub(crate) fn record(&mut self, id: CheckId, status: CheckStatus, reason: impl Into<String>) {
+    pub(crate) fn record(&mut self, id: CheckId, status: CheckStatus, reason: impl Into<Reason>) {
         self.checks.push(Check {
             id,
             status,
@@ -127,7 +216,7 @@ impl Trace {
     }
 
     /// Marks every check not yet recorded as skipped, so the trace always lists all of them.
-    pub(crate) fn skip_rest(&mut self, reason: &str) {
+    pub(crate) fn skip_rest(&mut self, reason: &'static str) {
         for id in CheckId::ORDER {
             if !self.checks.iter().any(|c| c.id == id) {
                 self.record(id, CheckStatus::Skipped, reason);

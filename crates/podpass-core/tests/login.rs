@@ -50,11 +50,11 @@ fn status(result: &LoginResult, id: CheckId) -> CheckStatus {
         .expect("every check is in the trace")
 }
 
-fn reason(result: &LoginResult, id: CheckId) -> &str {
+fn reason(result: &LoginResult, id: CheckId) -> String {
     result
         .trace
         .get(id)
-        .map(|c| c.reason.as_str())
+        .map(|c| c.reason.to_string())
         .expect("every check is in the trace")
 }
 
