@@ -16,6 +16,7 @@ pub mod acl;
 pub mod cidr;
 pub mod claims;
 pub mod config;
+pub mod configuration;
 pub mod duration;
 pub mod fields;
 pub mod glob;

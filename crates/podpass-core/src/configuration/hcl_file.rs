@@ -1,0 +1,911 @@
+//! podpass.hcl: podpass's own file for mounts, roles, policies and server settings
+//! (docs/podpass-hcl.md). Attribute values become the JSON a Vault API body would carry and go
+//! through Vault's write handlers; anything the format does not define is an error that names it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use hcl::edit::Span;
+use hcl::edit::expr::{Expression, ObjectKey};
+use hcl::edit::structure::{Attribute, Block, Body, Structure};
+use hcl::edit::template::{Element, Template};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::Configuration;
+use super::export::{self, Field, Val};
+use super::import::{
+    At, Builder, CONFIG_FIELDS, FieldAt, Fields, ImportError, LineIndex, ROLE_FIELDS, TUNE_FIELDS,
+    TextAt, suggest,
+};
+
+/// podpass.hcl's `server {}` block: settings for the native server face (not used by the core).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ServerSettings {
+    /// Address to listen on, e.g. `127.0.0.1:8200`.
+    pub listen: Option<String>,
+    /// PEM certificate chain for TLS.
+    pub tls_cert_file: Option<String>,
+    /// PEM private key for TLS.
+    pub tls_key_file: Option<String>,
+    /// Directory for the server's state.
+    pub data_dir: Option<String>,
+    /// File holding the key that seals the server's state.
+    pub seal_key_file: Option<String>,
+}
+
+const SERVER_FIELDS: [&str; 5] = [
+    "listen",
+    "tls_cert_file",
+    "tls_key_file",
+    "data_dir",
+    "seal_key_file",
+];
+
+impl ServerSettings {
+    /// The `server {}` block, to append to [`Configuration::to_podpass_hcl`]'s output. Empty
+    /// when nothing is set.
+    pub fn to_hcl(&self) -> String {
+        let set: Vec<(&str, &String)> = [
+            ("listen", &self.listen),
+            ("tls_cert_file", &self.tls_cert_file),
+            ("tls_key_file", &self.tls_key_file),
+            ("data_dir", &self.data_dir),
+            ("seal_key_file", &self.seal_key_file),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+        if set.is_empty() {
+            return String::new();
+        }
+        let width = set.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        let mut out = String::from("server {\n");
+        for (key, value) in set {
+            let _ = writeln!(out, "  {key:<width$} = {}", quote(value));
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+struct Reader<'a, 'b, 'f> {
+    text: &'a str,
+    lines: LineIndex<'a>,
+    builder: &'b mut Builder<'f>,
+}
+
+/// Reads podpass.hcl into the builder; returns the `server` block.
+pub(super) fn read(
+    text: &str,
+    builder: &mut Builder<'_>,
+) -> Result<Option<ServerSettings>, ImportError> {
+    let body = hcl::edit::parser::parse_body(text).map_err(|e| {
+        builder.error(
+            At::new(
+                super::import::to_u32(e.location().line()),
+                super::import::to_u32(e.location().column()),
+            ),
+            format!("invalid HCL: {}", e.message()),
+        )
+    })?;
+    let mut reader = Reader {
+        text,
+        lines: LineIndex::new(text),
+        builder,
+    };
+    reader.file(&body)
+}
+
+impl Reader<'_, '_, '_> {
+    fn at(&self, span: Option<Range<usize>>) -> At {
+        self.lines.at(span.map_or(0, |s| s.start))
+    }
+
+    fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ImportError {
+        self.builder.error(self.at(span), message)
+    }
+
+    fn file(&mut self, body: &Body) -> Result<Option<ServerSettings>, ImportError> {
+        let mut server: Option<(ServerSettings, u32)> = None;
+        let mut mounts: BTreeMap<String, u32> = BTreeMap::new();
+        let mut policies: BTreeMap<String, u32> = BTreeMap::new();
+        for structure in body.iter() {
+            let block = match structure {
+                Structure::Attribute(attr) => {
+                    return Err(self.error(
+                        attr.key.span(),
+                        format!(
+                            "unexpected attribute `{}` at the top level (podpass.hcl has `auth`, \
+                             `policy` and `server` blocks)",
+                            attr.key.as_str()
+                        ),
+                    ));
+                }
+                Structure::Block(block) => block,
+            };
+            let at = self.at(block.ident.span());
+            match block.ident.as_str() {
+                "auth" => {
+                    let mount = self.one_label(
+                        block,
+                        "auth",
+                        "the mount path, as in auth \"kubernetes\" { … }",
+                    )?;
+                    let key = mount.trim_matches('/').to_string();
+                    if let Some(line) = mounts.insert(key.clone(), at.line) {
+                        return Err(self.error(
+                            block.ident.span(),
+                            format!("auth \"{key}\" is defined twice (first at line {line})"),
+                        ));
+                    }
+                    self.auth(block, &key)?;
+                }
+                "policy" => {
+                    let name = self.one_label(
+                        block,
+                        "policy",
+                        "the policy name, as in policy \"grade-api\" { … }",
+                    )?;
+                    let key = crate::policy::normalize_name(&name);
+                    if let Some(line) = policies.insert(key.clone(), at.line) {
+                        return Err(self.error(
+                            block.ident.span(),
+                            format!("policy \"{key}\" is defined twice (first at line {line})"),
+                        ));
+                    }
+                    self.policy(block, &name)?;
+                }
+                "server" => {
+                    if !block.labels.is_empty() {
+                        return Err(self.error(
+                            block.labels.first().and_then(Span::span),
+                            "the server block takes no label: server { … }",
+                        ));
+                    }
+                    if let Some((_, line)) = &server {
+                        return Err(self.error(
+                            block.ident.span(),
+                            format!("server is defined twice (first at line {line})"),
+                        ));
+                    }
+                    server = Some((self.server(block)?, at.line));
+                }
+                other => {
+                    let hint = suggest(other, &["auth", "policy", "server"])
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    return Err(self.error(
+                        block.ident.span(),
+                        format!(
+                            "unknown block `{other}` (podpass.hcl has `auth`, `policy` and \
+                             `server` blocks){hint}"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(server.map(|(s, _)| s))
+    }
+
+    fn one_label(&self, block: &Block, kind: &str, what: &str) -> Result<String, ImportError> {
+        match block.labels.as_slice() {
+            [label] => Ok(label.as_str().to_string()),
+            [] => Err(self.error(
+                block.ident.span(),
+                format!("a `{kind}` block needs one label: {what}"),
+            )),
+            [_, extra, ..] => Err(self.error(
+                extra.span(),
+                format!("a `{kind}` block takes one label: {what}"),
+            )),
+        }
+    }
+
+    fn auth(&mut self, block: &Block, mount: &str) -> Result<(), ImportError> {
+        let at = self.at(block.ident.span());
+        let mut tune = Map::new();
+        let mut tune_fields = Fields::new();
+        let mut config: Option<&Block> = None;
+        let mut roles: Vec<(&Block, String)> = Vec::new();
+        let mut role_lines: BTreeMap<String, u32> = BTreeMap::new();
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key = attr.key.as_str();
+                    if key == "type" {
+                        let value = self.value(&attr.value)?;
+                        if value.as_str() != Some("kubernetes") {
+                            return Err(self.error(
+                                attr.value.span(),
+                                format!(
+                                    "auth \"{mount}\": podpass models Kubernetes auth only (type = \"kubernetes\"), not {value}"
+                                ),
+                            ));
+                        }
+                    } else if TUNE_FIELDS.contains(&key) {
+                        tune.insert(key.to_string(), self.value(&attr.value)?);
+                        tune_fields.insert(key.to_string(), self.field_at(attr));
+                    } else {
+                        return Err(self.unknown(
+                            attr.key.span(),
+                            key,
+                            &format!("auth \"{mount}\""),
+                            &["type", "default_lease_ttl", "max_lease_ttl"],
+                            "attribute",
+                        ));
+                    }
+                }
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "config" => {
+                        if !inner.labels.is_empty() {
+                            return Err(self.error(
+                                inner.labels.first().and_then(Span::span),
+                                "a config block takes no label: config { … }",
+                            ));
+                        }
+                        if let Some(first) = config {
+                            return Err(self.error(
+                                inner.ident.span(),
+                                format!(
+                                    "auth \"{mount}\" has two config blocks (first at line {})",
+                                    self.at(first.ident.span()).line
+                                ),
+                            ));
+                        }
+                        config = Some(inner);
+                    }
+                    "role" => {
+                        let name = self.one_label(
+                            inner,
+                            "role",
+                            "the role name, as in role \"grade-api\" { … }",
+                        )?;
+                        let line = self.at(inner.ident.span()).line;
+                        if let Some(first) = role_lines.insert(name.to_lowercase(), line) {
+                            return Err(self.error(
+                                inner.ident.span(),
+                                format!(
+                                    "role \"{name}\" is defined twice in auth \"{mount}\" (first at line {first})"
+                                ),
+                            ));
+                        }
+                        roles.push((inner, name));
+                    }
+                    other => {
+                        return Err(self.unknown(
+                            inner.ident.span(),
+                            other,
+                            &format!("auth \"{mount}\""),
+                            &["config", "role"],
+                            "block",
+                        ));
+                    }
+                },
+            }
+        }
+        self.builder.enable(mount, at)?;
+        // Tuning first: role writes check periods against the mount's max lease TTL.
+        if !tune.is_empty() {
+            self.builder.tune(mount, &tune, at, &tune_fields)?;
+        }
+        if let Some(config) = config {
+            let (body, fields) = self.body(config, &CONFIG_FIELDS, "config")?;
+            let at = self.at(config.ident.span());
+            self.builder.write_config(mount, &body, at, &fields, &[])?;
+        }
+        for (role, name) in roles {
+            let (body, fields) = self.body(role, &ROLE_FIELDS, &format!("role \"{name}\""))?;
+            let at = self.at(role.ident.span());
+            self.builder
+                .write_role(mount, &name, &body, at, &fields, &[])?;
+        }
+        Ok(())
+    }
+
+    fn field_at(&self, attr: &Attribute) -> FieldAt {
+        FieldAt {
+            at: self.at(attr.key.span()),
+            text: TextAt::Opaque(None),
+        }
+    }
+
+    fn unknown(
+        &self,
+        span: Option<Range<usize>>,
+        name: &str,
+        within: &str,
+        known: &[&str],
+        kind: &str,
+    ) -> ImportError {
+        let hint = suggest(name, known)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        self.error(span, format!("unknown {kind} `{name}` in {within}{hint}"))
+    }
+
+    /// A config or role block as an API body.
+    fn body(
+        &self,
+        block: &Block,
+        known: &[&str],
+        within: &str,
+    ) -> Result<(Map<String, Value>, Fields), ImportError> {
+        let mut body = Map::new();
+        let mut fields = Fields::new();
+        for structure in block.body.iter() {
+            let attr = match structure {
+                Structure::Attribute(attr) => attr,
+                Structure::Block(inner) => {
+                    return Err(self.error(
+                        inner.ident.span(),
+                        format!(
+                            "unexpected block `{}` in {within} (write `{} = …`)",
+                            inner.ident.as_str(),
+                            inner.ident.as_str()
+                        ),
+                    ));
+                }
+            };
+            let key = attr.key.as_str();
+            // `name` is in Vault's role schema but the label is the name here.
+            if !known.contains(&key) || key == "name" {
+                let known: Vec<&str> = known.iter().copied().filter(|k| *k != "name").collect();
+                let mut error = self.unknown(attr.key.span(), key, within, &known, "attribute");
+                if key == "name" {
+                    error.message = format!(
+                        "unknown attribute `name` in {within}; the block's label is the role name"
+                    );
+                }
+                return Err(error);
+            }
+            let mut value = self.value(&attr.value)?;
+            // A selector written as an HCL object is the JSON text Vault expects.
+            if key == "bound_service_account_namespace_selector" && value.is_object() {
+                value = Value::String(value.to_string());
+            }
+            body.insert(key.to_string(), value);
+            fields.insert(key.to_string(), self.field_at(attr));
+        }
+        Ok((body, fields))
+    }
+
+    /// An attribute value as the JSON an API body would carry.
+    fn value(&self, expr: &Expression) -> Result<Value, ImportError> {
+        Ok(match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => number(n.value()),
+            Expression::String(s) => Value::String(s.value().clone()),
+            Expression::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.value(item))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expression::Object(object) => {
+                let mut out = Map::new();
+                for (key, value) in object.iter() {
+                    let name = match key {
+                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                        ObjectKey::Expression(expr) => match self.value(expr)? {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        },
+                    };
+                    out.insert(name, self.value(value.expr())?);
+                }
+                Value::Object(out)
+            }
+            Expression::StringTemplate(template) => {
+                Value::String(self.template(template, expr.span())?)
+            }
+            Expression::HeredocTemplate(heredoc) => {
+                Value::String(self.template(&heredoc.template, expr.span())?)
+            }
+            Expression::Parenthesis(inner) => self.value(inner.inner())?,
+            Expression::FuncCall(call) => {
+                let (path, _) = self.file_call(call, expr.span())?;
+                let at = self.at(expr.span());
+                Value::String(self.builder.read_file(&path, at)?)
+            }
+            Expression::Variable(var) => {
+                return Err(self.error(
+                    expr.span(),
+                    format!(
+                        "`{}` is not a value; quote it (\"{}\") if it is a string",
+                        var.as_str(),
+                        var.as_str()
+                    ),
+                ));
+            }
+            _ => {
+                return Err(self.error(
+                    expr.span(),
+                    "expressions are not supported in podpass.hcl; write a string, number, \
+                     bool, list or object",
+                ));
+            }
+        })
+    }
+
+    /// `file("path")`: the path.
+    fn file_call(
+        &self,
+        call: &hcl::edit::expr::FuncCall,
+        span: Option<Range<usize>>,
+    ) -> Result<(String, At), ImportError> {
+        let name = call.name.name.as_str();
+        if name != "file" || call.name.is_namespaced() {
+            return Err(self.error(
+                span,
+                format!("unknown function `{name}`: podpass.hcl has only file(\"path\")"),
+            ));
+        }
+        let mut args = call.args.iter();
+        match (args.next(), args.next()) {
+            (Some(arg), None) => match self.value(arg)? {
+                Value::String(path) => Ok((path, self.at(span))),
+                _ => Err(self.error(arg.span(), "file() takes a path string")),
+            },
+            _ => Err(self.error(span, "file() takes exactly one path")),
+        }
+    }
+
+    fn template(
+        &self,
+        template: &Template,
+        span: Option<Range<usize>>,
+    ) -> Result<String, ImportError> {
+        let mut out = String::new();
+        for element in template.iter() {
+            match element {
+                Element::Literal(literal) => out.push_str(literal.value()),
+                _ => {
+                    return Err(self.error(
+                        element.span().or(span),
+                        "interpolation (`${…}`, `%{…}`) is not supported in podpass.hcl; write \
+                         `$${` or `%%{` for the literal characters",
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn policy(&mut self, block: &Block, name: &str) -> Result<(), ImportError> {
+        let at = self.at(block.ident.span());
+        let source_attr = block.body.iter().find_map(|s| match s {
+            Structure::Attribute(attr) if matches!(attr.key.as_str(), "file" | "text") => {
+                Some(attr)
+            }
+            _ => None,
+        });
+        let Some(attr) = source_attr else {
+            // Inline path blocks: the policy text is the block's body as written, so Vault's
+            // parser reports positions that map straight back into this file.
+            let span = block.body.span().unwrap_or(0..0);
+            let body_text = self.text.get(span.clone()).unwrap_or("");
+            let start = self.lines.at(span.start);
+            return self
+                .builder
+                .put_policy(name, body_text, &TextAt::Input(start), at);
+        };
+        if let Some(other) = block.body.iter().find(|s| match s {
+            Structure::Attribute(a) => a.key.as_str() != attr.key.as_str(),
+            Structure::Block(_) => true,
+        }) {
+            return Err(self.error(
+                other.span(),
+                format!(
+                    "policy \"{name}\": `{}` gives the whole policy; put path blocks in the file \
+                     or text, not beside it",
+                    attr.key.as_str()
+                ),
+            ));
+        }
+        let value_span = attr.value.span();
+        match (attr.key.as_str(), &attr.value) {
+            ("file", expr) | ("text", expr @ Expression::FuncCall(_)) => {
+                let path = match expr {
+                    Expression::FuncCall(call) => self.file_call(call, value_span.clone())?.0,
+                    other => match self.value(other)? {
+                        Value::String(path) => path,
+                        _ => {
+                            return Err(self.error(value_span, "`file` takes a path string"));
+                        }
+                    },
+                };
+                let text = self.builder.read_file(&path, self.at(value_span))?;
+                self.builder
+                    .put_policy(name, &text, &TextAt::File(path), at)
+            }
+            (_, Expression::HeredocTemplate(heredoc)) => {
+                let text = self.template(&heredoc.template, value_span.clone())?;
+                // `<<-` removed the common indentation; put it back so columns match the file
+                // (unless the policy has a heredoc of its own, whose content that would change).
+                let text = match heredoc.indent() {
+                    Some(indent) if !text.contains("<<") => reindent(&text, indent),
+                    _ => text,
+                };
+                let value_at = self.at(value_span);
+                let start = At::new(value_at.line + 1, 1);
+                self.builder
+                    .put_policy(name, &text, &TextAt::Input(start), at)
+            }
+            (_, expr) => match self.value(expr)? {
+                Value::String(text) => {
+                    // Without escapes the text is the source after the opening quote.
+                    let raw_len = value_span.as_ref().map_or(0, |s| s.len());
+                    let value_at = self.at(value_span);
+                    let text_at = if raw_len == text.len() + 2 {
+                        TextAt::Input(At::new(value_at.line, value_at.column + 1))
+                    } else {
+                        TextAt::Opaque(Some(value_at))
+                    };
+                    self.builder.put_policy(name, &text, &text_at, at)
+                }
+                _ => Err(self.error(value_span, "`text` takes the policy as a string")),
+            },
+        }
+    }
+
+    fn server(&self, block: &Block) -> Result<ServerSettings, ImportError> {
+        let mut settings = ServerSettings::default();
+        for structure in block.body.iter() {
+            let attr = match structure {
+                Structure::Attribute(attr) => attr,
+                Structure::Block(inner) => {
+                    return Err(self.unknown(
+                        inner.ident.span(),
+                        inner.ident.as_str(),
+                        "server",
+                        &SERVER_FIELDS,
+                        "block",
+                    ));
+                }
+            };
+            let key = attr.key.as_str();
+            if !SERVER_FIELDS.contains(&key) {
+                return Err(self.unknown(
+                    attr.key.span(),
+                    key,
+                    "server",
+                    &SERVER_FIELDS,
+                    "attribute",
+                ));
+            }
+            let Value::String(value) = self.value(&attr.value)? else {
+                return Err(
+                    self.error(attr.value.span(), format!("server: `{key}` takes a string"))
+                );
+            };
+            let slot = match key {
+                "listen" => &mut settings.listen,
+                "tls_cert_file" => &mut settings.tls_cert_file,
+                "tls_key_file" => &mut settings.tls_key_file,
+                "data_dir" => &mut settings.data_dir,
+                _ => &mut settings.seal_key_file,
+            };
+            *slot = Some(value);
+        }
+        Ok(settings)
+    }
+}
+
+fn number(n: &hcl::Number) -> Value {
+    if let Some(i) = n.as_i64() {
+        Value::from(i)
+    } else if let Some(u) = n.as_u64() {
+        Value::from(u)
+    } else {
+        n.as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number)
+    }
+}
+
+fn reindent(text: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::with_capacity(text.len() + indent * 8);
+    for line in text.split_inclusive('\n') {
+        if line != "\n" {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// An HCL quoted string: escapes, and `$${`/`%%{` so nothing is read as a template.
+pub(super) fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whether a string is written as an indented heredoc: multi-line text that ends in a newline
+/// (a heredoc always does) and has no carriage returns (the dedent would drop them).
+fn heredoc_fits(text: &str, trimmed_on_write: bool) -> bool {
+    text.contains('\n') && (text.ends_with('\n') || trimmed_on_write) && !text.contains('\r')
+}
+
+/// A delimiter that no line of `text` equals.
+pub(super) fn delimiter(text: &str) -> String {
+    let mut candidate = "EOT".to_string();
+    let mut n = 0;
+    while text.lines().any(|l| l.trim() == candidate) {
+        n += 1;
+        candidate = format!("EOT{n}");
+    }
+    candidate
+}
+
+/// `<<-EOT` … `EOT` at `indent`, escaping template sequences.
+fn heredoc(text: &str, indent: usize) -> String {
+    let delim = delimiter(text);
+    let pad = " ".repeat(indent);
+    let mut out = format!("<<-{delim}\n");
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(&line.replace("${", "$${").replace("%{", "%%{"));
+        }
+        out.push('\n');
+    }
+    out.push_str(&pad);
+    out.push_str(&delim);
+    out
+}
+
+/// A value at `indent` (the attribute's own indentation).
+fn hcl_value(value: &Val, indent: usize, trimmed: bool) -> String {
+    match value {
+        Val::Str(text) if heredoc_fits(text, trimmed) => heredoc(text, indent + 2),
+        Val::Str(text) => quote(text),
+        Val::Duration(seconds) => quote(&crate::duration::format_duration(*seconds)),
+        Val::Int(n) => n.to_string(),
+        Val::Bool(b) => b.to_string(),
+        Val::List(items) if items.iter().any(|i| heredoc_fits(i, trimmed)) => {
+            // One item per line; after a heredoc the comma needs a line of its own.
+            let pad = " ".repeat(indent + 2);
+            let mut out = String::from("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&pad);
+                let is_heredoc = heredoc_fits(item, trimmed);
+                if is_heredoc {
+                    out.push_str(&heredoc(item, indent + 2));
+                } else {
+                    out.push_str(&quote(item));
+                }
+                if i + 1 < items.len() {
+                    if is_heredoc {
+                        out.push('\n');
+                        out.push_str(&pad);
+                    }
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push(']');
+            out
+        }
+        Val::List(items) => {
+            let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
+            format!("[{}]", quoted.join(", "))
+        }
+        Val::Map(map) => {
+            if map.is_empty() {
+                return "{}".to_string();
+            }
+            let pad = " ".repeat(indent + 2);
+            let width = map.keys().map(|k| quote(k).len()).max().unwrap_or(0);
+            let mut out = String::from("{\n");
+            for (key, item) in map {
+                let _ = writeln!(out, "{pad}{:<width$} = {}", quote(key), quote(item));
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push('}');
+            out
+        }
+    }
+}
+
+/// Attributes of one block, `=` aligned across the single-line ones (as `terraform fmt` does).
+fn attributes(out: &mut String, fields: &[Field], indent: usize) {
+    let pad = " ".repeat(indent);
+    let rendered: Vec<(&str, String)> = fields
+        .iter()
+        .map(|f| (f.name, hcl_value(&f.value, indent, f.name == "pem_keys")))
+        .collect();
+    // A multi-line value ends a run of aligned attributes.
+    let mut i = 0;
+    while i < rendered.len() {
+        let run_end = rendered[i..]
+            .iter()
+            .position(|(_, v)| v.contains('\n'))
+            .map_or(rendered.len(), |p| i + p);
+        let width = rendered[i..run_end]
+            .iter()
+            .map(|(k, _)| k.len())
+            .max()
+            .unwrap_or(0);
+        for (key, value) in &rendered[i..run_end] {
+            let _ = writeln!(out, "{pad}{key:<width$} = {value}");
+        }
+        if let Some((key, value)) = rendered.get(run_end) {
+            let _ = writeln!(out, "{pad}{key} = {value}");
+        }
+        i = run_end + 1;
+    }
+}
+
+impl Configuration {
+    /// This configuration as podpass.hcl: mounts, then policies, each sorted; only values that
+    /// differ from Vault's defaults; PEM text as heredocs; policies inline when they are HCL.
+    /// Deterministic, and imports back to an equal configuration.
+    pub fn to_podpass_hcl(&self) -> String {
+        let mut out = String::from(
+            "# podpass configuration: Vault Kubernetes auth mounts and ACL policies.\n\
+             # Written by podpass; the format is described in docs/podpass-hcl.md.\n",
+        );
+        for mount in export::mounts(self) {
+            let _ = write!(out, "\nauth {} {{\n", quote(&mount.path));
+            let mut sections = 0;
+            if !mount.tune.is_empty() {
+                attributes(&mut out, &mount.tune, 2);
+                sections += 1;
+            }
+            if let Some(config) = &mount.config {
+                if sections > 0 {
+                    out.push('\n');
+                }
+                out.push_str("  config {\n");
+                attributes(&mut out, config, 4);
+                out.push_str("  }\n");
+                sections += 1;
+            }
+            for (name, fields) in &mount.roles {
+                if sections > 0 {
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "  role {} {{", quote(name));
+                attributes(&mut out, fields, 4);
+                out.push_str("  }\n");
+                sections += 1;
+            }
+            out.push_str("}\n");
+        }
+        for policy in export::policies(self) {
+            let _ = write!(out, "\npolicy {} {{\n", quote(&policy.name));
+            if policy.json || policy.text.contains("<<") {
+                let _ = writeln!(out, "  text = {}", heredoc(&policy.text, 4));
+            } else {
+                for line in policy.text.lines() {
+                    if !line.is_empty() {
+                        out.push_str("  ");
+                        out.push_str(line);
+                    }
+                    out.push('\n');
+                }
+            }
+            out.push_str("}\n");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_escape_everything_hcl_would_read() {
+        assert_eq!(quote("a\"b\\c\nd\te"), r#""a\"b\\c\nd\te""#);
+        assert_eq!(quote("${x} %{y} $ %"), r#""$${x} %%{y} $ %""#);
+        assert_eq!(quote("\u{1}"), r#""\u0001""#);
+    }
+
+    #[test]
+    fn heredocs_pick_a_free_delimiter_and_escape_templates() {
+        assert_eq!(heredoc("a\n\n${b}\n", 2), "<<-EOT\n  a\n\n  $${b}\n  EOT");
+        assert_eq!(delimiter("EOT\nEOT1\n"), "EOT2");
+    }
+
+    #[test]
+    fn values_parse_back_to_the_same_json() {
+        let cases = vec![
+            Val::Str("plain".into()),
+            Val::Str("two\nlines\n".into()),
+            Val::Str("no trailing\nnewline".into()),
+            Val::Str("  indented first\n    more\n\nafter blank\n".into()),
+            Val::Str("${not a template} %{nor this}\n".into()),
+            Val::List(vec!["a".into(), "".into(), "c,d".into()]),
+            Val::List(vec![
+                "-----BEGIN X-----\nAAAA\n-----END X-----".into(),
+                "b".into(),
+            ]),
+            Val::Int(-3),
+            Val::Bool(true),
+            Val::Duration(5400),
+            Val::Map(BTreeMap::from([
+                ("k".into(), "v".into()),
+                ("a b".into(), "${c}".into()),
+            ])),
+        ];
+        for value in cases {
+            let trimmed = matches!(value, Val::List(_));
+            let text = format!("x = {}\n", hcl_value(&value, 0, trimmed));
+            let body =
+                hcl::edit::parser::parse_body(&text).unwrap_or_else(|e| panic!("{text}\n{e}"));
+            let Some(Structure::Attribute(attr)) = body.iter().next() else {
+                panic!("{text}")
+            };
+            let mut builder = Builder::new("t", &super::super::NoFiles);
+            let reader = Reader {
+                text: &text,
+                lines: LineIndex::new(&text),
+                builder: &mut builder,
+            };
+            let parsed = reader.value(&attr.value).expect("value");
+            let mut expected = value.to_json();
+            if trimmed && let Value::Array(items) = &mut expected {
+                // pem_keys-like lists are trimmed by Vault, so a heredoc's newline is harmless.
+                for item in items.iter_mut() {
+                    if let Value::String(s) = item {
+                        *s = s.trim_end().to_string();
+                    }
+                }
+                if let Value::Array(got) = &parsed {
+                    let got: Vec<Value> = got
+                        .iter()
+                        .map(|v| Value::String(v.as_str().unwrap_or("").trim_end().to_string()))
+                        .collect();
+                    assert_eq!(Value::Array(got), expected, "{text}");
+                    continue;
+                }
+            }
+            assert_eq!(parsed, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn server_block_round_trips() {
+        let settings = ServerSettings {
+            listen: Some("127.0.0.1:8200".into()),
+            data_dir: Some("/var/lib/podpass".into()),
+            ..ServerSettings::default()
+        };
+        let text = settings.to_hcl();
+        assert_eq!(
+            text,
+            "server {\n  listen   = \"127.0.0.1:8200\"\n  data_dir = \"/var/lib/podpass\"\n}\n"
+        );
+        let imported =
+            Configuration::import(&text, "s.hcl", None, &super::super::NoFiles).expect("import");
+        assert_eq!(imported.server, Some(settings));
+        assert_eq!(ServerSettings::default().to_hcl(), "");
+    }
+}

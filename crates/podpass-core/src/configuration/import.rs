@@ -1,0 +1,1126 @@
+//! Reading a configuration from text: the format, the files a text may reference, the notes and
+//! errors an import produces, and the one place where every form's items are written into a
+//! [`Configuration`] (so Vault's validation, messages and origins are the same whatever the form).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::hcl_file::ServerSettings;
+use super::{Configuration, Origin, api_json, commands, hcl_file};
+use crate::config::ConfigError;
+use crate::duration::parse_duration;
+use crate::policy::{PolicyError, normalize_name};
+use crate::role::{Role, RoleError, audience_warning};
+use crate::ttl::{MountTtls, SYSTEM_DEFAULT_LEASE_TTL};
+
+/// The three textual forms of a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    /// The tutorial's shell commands (`vault auth enable`, `vault write`, `vault policy write`).
+    VaultCommands,
+    /// podpass's own HCL file (`auth "kubernetes" { role "…" { … } }`, see docs/podpass-hcl.md).
+    PodpassHcl,
+    /// Vault API bodies as JSON: a document (`{"auth": …, "policies": …}`) or a request list
+    /// (`[{"path": …, "data": …}]`).
+    ApiJson,
+}
+
+impl fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceFormat::VaultCommands => "vault commands",
+            SourceFormat::PodpassHcl => "podpass.hcl",
+            SourceFormat::ApiJson => "Vault API JSON",
+        })
+    }
+}
+
+/// Guesses the form of `text`: JSON when it starts with `{` or `[`; commands when any line
+/// starts with `vault ` (after an optional `$ ` prompt); otherwise podpass.hcl.
+pub fn detect_format(text: &str) -> SourceFormat {
+    let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return SourceFormat::ApiJson;
+    }
+    let is_vault_line = |line: &str| {
+        let line = line.trim_start();
+        let line = line
+            .strip_prefix('$')
+            .filter(|rest| rest.starts_with([' ', '\t']))
+            .map_or(line, str::trim_start);
+        line.strip_prefix("vault")
+            .is_some_and(|rest| rest.starts_with([' ', '\t']))
+    };
+    if text.lines().any(is_vault_line) {
+        SourceFormat::VaultCommands
+    } else {
+        SourceFormat::PodpassHcl
+    }
+}
+
+/// Supplies the files an input refers to (`pem_keys=@key.pem`, `file("…")`, `vault policy write
+/// x policy.hcl`). The core does no I/O: the CLI reads relative to the input file's directory,
+/// the playground has none.
+pub trait FileSource {
+    /// The text of `path` as written in the input, or a message saying why it cannot be read.
+    /// The message becomes the import error's as is, so it should name the file.
+    fn read_file(&self, path: &str) -> Result<String, String>;
+}
+
+/// A [`FileSource`] for inputs that must stand alone (pasted text): every read fails.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFiles;
+
+impl FileSource for NoFiles {
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        Err(format!(
+            "file references need files: `{path}` cannot be read here"
+        ))
+    }
+}
+
+/// Something an import read but did not turn into configuration, or a warning Vault would give:
+/// a skipped `kubectl` line, a variable definition, a field that cannot be evaluated offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportNote {
+    /// The 1-based line of the input it is about.
+    pub line: u32,
+    /// What happened, e.g. ``skipped `kubectl create sa grade-api-sa` (not Vault configuration)``.
+    pub message: String,
+}
+
+impl fmt::Display for ImportNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Why an import failed, and where: `<source>:<line>:<column>: <message>`.
+///
+/// `source` is the input's name, or the referenced file's when the problem is inside one (a
+/// policy file, `@file`). Lines and columns are 1-based; the column is the start of the item when
+/// nothing more precise is known.
+///
+/// `Display` and `Error` are written by hand because thiserror treats a field named `source` as
+/// the underlying error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportError {
+    /// The input or file the problem is in.
+    pub source: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// What is wrong; Vault's own message where Vault would refuse the same input.
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.source, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// The result of [`Configuration::import`].
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The mounts, roles and policies read, each with its [`Origin`].
+    pub configuration: Configuration,
+    /// What was skipped or noteworthy, in input order.
+    pub notes: Vec<ImportNote>,
+    /// podpass.hcl's `server {}` block, when there is one.
+    pub server: Option<ServerSettings>,
+    /// The form the text was read as.
+    pub format: SourceFormat,
+}
+
+impl Configuration {
+    /// Reads a configuration from `text` (named `source` in origins and errors) in `format`, or
+    /// the detected one ([`detect_format`]). Files the text refers to are read through `files`.
+    ///
+    /// Every role and config goes through Vault's write handlers, so Vault's validation and
+    /// messages apply; every item records its [`Origin`]. A policy's stored text is positioned so
+    /// that its line `n` is line `origin.line + n - 1` of `origin.source` (blank lines and spaces
+    /// are prepended as needed; policies from a referenced file have that file as origin, line 1).
+    /// The exception is a policy given as a JSON string, whose lines cannot be mapped.
+    pub fn import(
+        text: &str,
+        source: &str,
+        format: Option<SourceFormat>,
+        files: &dyn FileSource,
+    ) -> Result<Imported, ImportError> {
+        // A byte-order mark is not content in any of the forms.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let format = format.unwrap_or_else(|| detect_format(text));
+        let mut builder = Builder::new(source, files);
+        let server = match format {
+            SourceFormat::VaultCommands => {
+                commands::read(text, &mut builder)?;
+                None
+            }
+            SourceFormat::PodpassHcl => hcl_file::read(text, &mut builder)?,
+            SourceFormat::ApiJson => {
+                api_json::read(text, &mut builder)?;
+                None
+            }
+        };
+        // Input order: notes found while writing an item (an implicit mount) come out with the
+        // item's line, after notes about earlier lines.
+        let mut notes = builder.notes;
+        notes.sort_by_key(|n| n.line);
+        Ok(Imported {
+            configuration: builder.configuration,
+            notes,
+            server,
+            format,
+        })
+    }
+}
+
+/// A position in the input: 1-based line and column (characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct At {
+    pub(super) line: u32,
+    pub(super) column: u32,
+}
+
+impl At {
+    pub(super) fn new(line: u32, column: u32) -> At {
+        At {
+            line: line.max(1),
+            column: column.max(1),
+        }
+    }
+}
+
+/// Where a string value's text comes from, so positions inside it (a policy's parse error) can
+/// be mapped back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum TextAt {
+    /// The text starts at this position of the input and its lines are the input's lines.
+    Input(At),
+    /// The text is the whole of this referenced file.
+    File(String),
+    /// The text's lines are not the input's (a string with escapes): errors point at the
+    /// value (or the item, when `None`) and give the position inside the text.
+    Opaque(Option<At>),
+}
+
+/// Where a body field was written: for errors that name the field, and for string values whose
+/// inner positions matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct FieldAt {
+    pub(super) at: At,
+    pub(super) text: TextAt,
+}
+
+/// Field name to position, for one body.
+pub(super) type Fields = BTreeMap<String, FieldAt>;
+
+/// Byte offsets to lines and columns (columns count characters).
+pub(super) struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub(super) fn new(text: &'t str) -> LineIndex<'t> {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { text, starts }
+    }
+
+    pub(super) fn at(&self, offset: usize) -> At {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset.saturating_sub(start), |s| s.chars().count())
+            + 1;
+        At::new(to_u32(line), to_u32(column))
+    }
+}
+
+pub(super) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A file reference shown relative to the working directory: the CLI resolves references
+/// against the input's directory, so `keys/sa.pub` in `deploy/podpass.hcl` is shown as
+/// `deploy/keys/sa.pub`.
+pub(super) fn display_path(source: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    match source.rfind('/') {
+        Some(slash) => format!("{}/{}", &source[..slash], path.trim_start_matches("./")),
+        None => path.to_string(),
+    }
+}
+
+/// The Kubernetes role fields podpass.hcl accepts (Vault's schema, legacy names included).
+pub(super) const ROLE_FIELDS: [&str; 22] = [
+    "bound_service_account_names",
+    "bound_service_account_namespaces",
+    "bound_service_account_namespace_selector",
+    "audience",
+    "alias_name_source",
+    "alias_metadata",
+    "token_ttl",
+    "token_max_ttl",
+    "token_explicit_max_ttl",
+    "token_period",
+    "token_policies",
+    "token_no_default_policy",
+    "token_num_uses",
+    "token_bound_cidrs",
+    "token_type",
+    "policies",
+    "ttl",
+    "max_ttl",
+    "period",
+    "num_uses",
+    "bound_cidrs",
+    // Vault's schema has it (the path wins); listed so the "did you mean" hint never offers it
+    // while podpass.hcl still refuses it explicitly.
+    "name",
+];
+
+/// The Kubernetes config fields.
+pub(super) const CONFIG_FIELDS: [&str; 8] = [
+    "kubernetes_host",
+    "kubernetes_ca_cert",
+    "token_reviewer_jwt",
+    "pem_keys",
+    "issuer",
+    "disable_iss_validation",
+    "disable_local_ca_jwt",
+    "use_annotations_as_alias_metadata",
+];
+
+/// The mount tuning fields podpass models.
+pub(super) const TUNE_FIELDS: [&str; 2] = ["default_lease_ttl", "max_lease_ttl"];
+
+/// The closest known name to a misspelt one, for "did you mean" hints.
+pub(super) fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4) && *d > 0)
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j] + 1).min(row[j + 1] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// Where an item was last written, for "replaces/updates" notes in the sequential forms.
+#[derive(Default)]
+struct Written {
+    enabled: BTreeMap<String, u32>,
+    other_mounts: BTreeMap<String, String>,
+    configs: BTreeMap<String, u32>,
+    roles: BTreeMap<(String, String), u32>,
+    policies: BTreeMap<String, u32>,
+}
+
+/// Writes items into a [`Configuration`] through Vault's handlers, turning Vault's refusals into
+/// [`ImportError`]s at the item's position and its warnings into notes. Shared by every reader.
+pub(super) struct Builder<'f> {
+    pub(super) source: String,
+    pub(super) files: &'f dyn FileSource,
+    pub(super) configuration: Configuration,
+    pub(super) notes: Vec<ImportNote>,
+    written: Written,
+}
+
+/// The outcome of routing one Vault API request.
+pub(super) enum Routed {
+    /// Applied.
+    Done,
+    /// Not configuration podpass models; the message says what it was.
+    Skipped(String),
+}
+
+impl<'f> Builder<'f> {
+    pub(super) fn new(source: &str, files: &'f dyn FileSource) -> Builder<'f> {
+        Builder {
+            source: source.to_string(),
+            files,
+            configuration: Configuration::new(),
+            notes: Vec::new(),
+            written: Written::default(),
+        }
+    }
+
+    pub(super) fn error(&self, at: At, message: impl Into<String>) -> ImportError {
+        ImportError {
+            source: self.source.clone(),
+            line: at.line.max(1),
+            column: at.column.max(1),
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn note(&mut self, line: u32, message: impl Into<String>) {
+        self.notes.push(ImportNote {
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Reads a referenced file; `at` is where the reference is. The file source's message is
+    /// the error's (it knows the path it resolved).
+    pub(super) fn read_file(&self, path: &str, at: At) -> Result<String, ImportError> {
+        self.files
+            .read_file(path)
+            .map_err(|reason| self.error(at, reason))
+    }
+
+    pub(super) fn display_path(&self, path: &str) -> String {
+        display_path(&self.source, path)
+    }
+
+    pub(super) fn is_enabled(&self, mount: &str) -> bool {
+        self.configuration.mount(mount).is_some()
+    }
+
+    /// `sys/auth/<mount>` with type kubernetes, or an `auth "<mount>"` block.
+    pub(super) fn enable(&mut self, mount: &str, at: At) -> Result<(), ImportError> {
+        let mount = mount.trim_matches('/');
+        if mount.is_empty() {
+            return Err(self.error(at, "an auth mount needs a path, e.g. `kubernetes`"));
+        }
+        if let Some(line) = self.written.enabled.get(mount).copied() {
+            self.note(
+                at.line,
+                format!(
+                    "auth/{mount}/ is already enabled (line {line}); Vault would refuse this \
+                     second enable (path is already in use)"
+                ),
+            );
+            return Ok(());
+        }
+        if let Some(kind) = self.written.other_mounts.remove(mount) {
+            self.note(
+                at.line,
+                format!("auth/{mount}/ was a `{kind}` mount; it is now a Kubernetes mount"),
+            );
+        }
+        self.written.enabled.insert(mount.to_string(), at.line);
+        self.configuration.enable_kubernetes(mount);
+        Ok(())
+    }
+
+    /// An auth method podpass does not model: remembered so writes to it are skipped, not
+    /// mistaken for Kubernetes roles.
+    pub(super) fn enable_other(&mut self, mount: &str, kind: &str, at: At) {
+        let mount = mount.trim_matches('/').to_string();
+        if let Some(line) = self.written.enabled.get(&mount).copied() {
+            self.note(
+                at.line,
+                format!(
+                    "skipped enabling `{kind}` at auth/{mount}/: the Kubernetes mount enabled at                      line {line} is there (Vault would refuse: path is already in use)"
+                ),
+            );
+            return;
+        }
+        self.note(
+            at.line,
+            format!(
+                "skipped enabling the `{kind}` auth method at auth/{mount}/ (podpass models \
+                 Kubernetes auth only)"
+            ),
+        );
+        self.written.other_mounts.insert(mount, kind.to_string());
+    }
+
+    /// Makes sure a Kubernetes mount exists before a write to it; `Some(reason)` when the mount
+    /// is another kind of auth method and the write must be skipped.
+    fn ensure_mount(&mut self, mount: &str, at: At) -> Option<String> {
+        if let Some(kind) = self.written.other_mounts.get(mount) {
+            return Some(format!(
+                "auth/{mount}/ is a `{kind}` mount, which podpass does not model"
+            ));
+        }
+        if !self.is_enabled(mount) {
+            self.note(
+                at.line,
+                format!(
+                    "auth/{mount}/ was not enabled in this input; enabled it as a Kubernetes \
+                     mount (as `vault auth enable -path={mount} kubernetes` would)"
+                ),
+            );
+            self.written.enabled.insert(mount.to_string(), at.line);
+            self.configuration.enable_kubernetes(mount);
+        }
+        None
+    }
+
+    /// Tunes a mount's lease TTLs (`default_lease_ttl`, `max_lease_ttl`) with Vault's checks.
+    pub(super) fn tune(
+        &mut self,
+        mount: &str,
+        body: &Map<String, Value>,
+        at: At,
+        fields: &Fields,
+    ) -> Result<(), ImportError> {
+        let mount = mount.trim_matches('/');
+        if let Some(reason) = self.ensure_mount(mount, at) {
+            self.note(at.line, format!("skipped tuning: {reason}"));
+            return Ok(());
+        }
+        let field_at = |name: &str| fields.get(name).map_or(at, |f| f.at);
+        let parse = |name: &str| -> Result<Option<i64>, ImportError> {
+            let Some(value) = body.get(name) else {
+                return Ok(None);
+            };
+            // Vault accepts "system" to mean the system default.
+            if value.as_str() == Some("system") {
+                return Ok(Some(SYSTEM_DEFAULT_LEASE_TTL));
+            }
+            match parse_duration(value) {
+                Ok(seconds) if seconds < 0 => Err(self.error(
+                    field_at(name),
+                    format!("auth/{mount}/ tune: {name} cannot be negative"),
+                )),
+                // 0 means "the system default", as in Vault's mount table.
+                Ok(0) => Ok(Some(SYSTEM_DEFAULT_LEASE_TTL)),
+                Ok(seconds) => Ok(Some(seconds)),
+                Err(e) => {
+                    Err(self.error(field_at(name), format!("auth/{mount}/ tune: {name}: {e}")))
+                }
+            }
+        };
+        let new_default = parse("default_lease_ttl")?;
+        let new_max = parse("max_lease_ttl")?;
+        for key in body.keys().filter(|k| !TUNE_FIELDS.contains(&k.as_str())) {
+            let line = field_at(key).line;
+            self.note(
+                line,
+                format!("ignored mount setting `{key}` of auth/{mount}/ (podpass models lease TTLs only)"),
+            );
+        }
+        let current = self
+            .configuration
+            .mount(mount)
+            .map(|m| *m.ttls())
+            .unwrap_or_default();
+        // Vault's tuneMountTTLs checks, in its order and words.
+        match (new_default, new_max) {
+            (Some(d), Some(m)) if m < d => {
+                return Err(self.error(
+                    field_at("max_lease_ttl"),
+                    format!(
+                        "new backend max lease TTL of {m} less than new backend default lease TTL of {d}"
+                    ),
+                ));
+            }
+            // The system default counts as unset, as Vault's 0 does.
+            (None, Some(m))
+                if current.default_lease_ttl != SYSTEM_DEFAULT_LEASE_TTL
+                    && m < current.default_lease_ttl =>
+            {
+                return Err(self.error(
+                    field_at("max_lease_ttl"),
+                    format!(
+                        "new backend max lease TTL of {m} less than backend default lease TTL of {}",
+                        current.default_lease_ttl
+                    ),
+                ));
+            }
+            (Some(d), None) if d > current.max_lease_ttl => {
+                return Err(self.error(
+                    field_at("default_lease_ttl"),
+                    format!(
+                        "new backend default lease TTL of {d} greater than backend max lease TTL of {}",
+                        current.max_lease_ttl
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(m) = self.configuration.mount_mut(mount) {
+            m.set_ttls(MountTtls {
+                default_lease_ttl: new_default.unwrap_or(current.default_lease_ttl),
+                max_lease_ttl: new_max.unwrap_or(current.max_lease_ttl),
+            });
+        }
+        Ok(())
+    }
+
+    /// `auth/<mount>/config`. `partial` says fields were dropped (unevaluable offline): a
+    /// refusal then becomes a note, since the input itself may be fine.
+    pub(super) fn write_config(
+        &mut self,
+        mount: &str,
+        body: &Map<String, Value>,
+        at: At,
+        fields: &Fields,
+        partial: &[String],
+    ) -> Result<(), ImportError> {
+        let mount = mount.trim_matches('/');
+        if let Some(reason) = self.ensure_mount(mount, at) {
+            self.note(at.line, format!("skipped auth/{mount}/config: {reason}"));
+            return Ok(());
+        }
+        let Some(target) = self.configuration.mount_mut(mount) else {
+            return Ok(());
+        };
+        match target.write_config(body) {
+            Ok(warnings) => {
+                for warning in warnings {
+                    self.note(
+                        at.line,
+                        format!("auth/{mount}/config: Vault warns: {warning}"),
+                    );
+                }
+            }
+            Err(e) if !partial.is_empty() => {
+                self.note(
+                    at.line,
+                    format!(
+                        "auth/{mount}/config not written: {e} (after dropping {}, which cannot \
+                         be evaluated offline)",
+                        partial.join(", ")
+                    ),
+                );
+                return Ok(());
+            }
+            Err(e) => {
+                let field = config_error_field(&e);
+                let at = field.and_then(|f| fields.get(f)).map_or(at, |f| f.at);
+                return Err(self.error(at, format!("auth/{mount}/config: {e}")));
+            }
+        }
+        if let Some(line) = self.written.configs.insert(mount.to_string(), at.line) {
+            self.note(
+                at.line,
+                format!("auth/{mount}/config replaces the config written at line {line}"),
+            );
+        }
+        self.configuration
+            .set_config_origin(mount, Origin::new(&self.source, at.line));
+        Ok(())
+    }
+
+    /// `auth/<mount>/role/<name>`: created, or updated when the input wrote it before (Vault's
+    /// update semantics: omitted fields keep their values).
+    pub(super) fn write_role(
+        &mut self,
+        mount: &str,
+        name: &str,
+        body: &Map<String, Value>,
+        at: At,
+        fields: &Fields,
+        partial: &[String],
+    ) -> Result<(), ImportError> {
+        let mount = mount.trim_matches('/');
+        let path = format!("auth/{mount}/role/{name}");
+        if let Some(reason) = self.ensure_mount(mount, at) {
+            self.note(at.line, format!("skipped {path}: {reason}"));
+            return Ok(());
+        }
+        let Some(target) = self.configuration.mount(mount) else {
+            return Ok(());
+        };
+        let existing = target.role(name);
+        let result = Role::write(name, body, existing, target.ttls());
+        let written = match result {
+            Ok(written) => written,
+            Err(e) if !partial.is_empty() => {
+                self.note(
+                    at.line,
+                    format!(
+                        "{path} not written: {e} (after dropping {}, which cannot be evaluated \
+                         offline)",
+                        partial.join(", ")
+                    ),
+                );
+                return Ok(());
+            }
+            Err(RoleError::UnsupportedPath) => {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "{path}: unsupported path (a role name is letters, digits, `_`, `-` and \
+                         `.`, starting and ending with a letter, digit or `_`)"
+                    ),
+                ));
+            }
+            Err(e) => {
+                let at = role_error_fields(&e)
+                    .iter()
+                    .find_map(|f| fields.get(*f))
+                    .map_or(at, |f| f.at);
+                return Err(self.error(at, format!("{path}: {e}")));
+            }
+        };
+        // The audience warning is on every role without an audience (most tutorial roles); it is
+        // advice, which the linter gives with more context, not something the import skipped.
+        let quiet = audience_warning(name);
+        for warning in written.warnings.iter().filter(|w| **w != quiet) {
+            self.note(at.line, format!("{path}: Vault warns: {warning}"));
+        }
+        let key = (mount.to_string(), written.role.name.clone());
+        if let Some(line) = self.written.roles.insert(key, at.line) {
+            self.note(
+                at.line,
+                format!(
+                    "{path} updates the role written at line {line} (fields not given keep \
+                     their values)"
+                ),
+            );
+        }
+        let role_name = written.role.name.clone();
+        if let Some(m) = self.configuration.mount_mut(mount) {
+            m.put_role(written.role);
+        }
+        self.configuration
+            .set_role_origin(mount, &role_name, Origin::new(&self.source, at.line));
+        Ok(())
+    }
+
+    /// `vault policy write` / `sys/policies/acl/<name>` / a `policy` block. `text_at` says where
+    /// the text's own lines are, so a parse error points into the input (or the policy file).
+    pub(super) fn put_policy(
+        &mut self,
+        name: &str,
+        text: &str,
+        text_at: &TextAt,
+        at: At,
+    ) -> Result<(), ImportError> {
+        let (stored, origin) = match text_at {
+            TextAt::Input(start) => {
+                // Pad so the text's line n is the input's line at.line + n - 1 (and line 1's
+                // columns match too): tools can then map rule lines back without extra data.
+                let lines = start.line.saturating_sub(at.line) as usize;
+                let spaces = start.column.saturating_sub(1) as usize;
+                let mut padded = String::with_capacity(text.len() + lines + spaces);
+                padded.push_str(&"\n".repeat(lines));
+                padded.push_str(&" ".repeat(spaces));
+                padded.push_str(text);
+                (padded, Origin::new(&self.source, at.line))
+            }
+            TextAt::File(path) => (text.to_string(), Origin::new(&self.display_path(path), 1)),
+            TextAt::Opaque(_) => (text.to_string(), Origin::new(&self.source, at.line)),
+        };
+        let normalized = normalize_name(name);
+        if let Err(e) = self.configuration.put_policy(name, &stored, origin.clone()) {
+            return Err(self.policy_error(name, &e, text_at, &origin, at));
+        }
+        if let Some(line) = self.written.policies.insert(normalized.clone(), at.line) {
+            self.note(
+                at.line,
+                format!("policy `{normalized}` replaces the policy written at line {line}"),
+            );
+        }
+        Ok(())
+    }
+
+    fn policy_error(
+        &self,
+        name: &str,
+        error: &PolicyError,
+        text_at: &TextAt,
+        origin: &Origin,
+        at: At,
+    ) -> ImportError {
+        let location = error.location();
+        let message = format!("policy \"{}\": {}", normalize_name(name), error.message());
+        // Name problems are about the command, not the text.
+        if matches!(
+            error,
+            PolicyError::ReservedName { .. } | PolicyError::MissingName { .. }
+        ) {
+            return self.error(at, message);
+        }
+        match text_at {
+            TextAt::Input(_) => self.error(
+                At::new(origin.line + location.line - 1, location.column),
+                message,
+            ),
+            TextAt::File(_) => ImportError {
+                source: origin.source.clone(),
+                line: location.line,
+                column: location.column,
+                message: format!(
+                    "{message} (policy file read at {}:{})",
+                    self.source, at.line
+                ),
+            },
+            TextAt::Opaque(value_at) => self.error(
+                value_at.unwrap_or(at),
+                format!(
+                    "{message} (line {}, column {} of the policy text)",
+                    location.line, location.column
+                ),
+            ),
+        }
+    }
+
+    /// Removes a role (`vault delete auth/<mount>/role/<name>`).
+    fn delete_role(&mut self, mount: &str, name: &str, at: At) {
+        let removed = self
+            .configuration
+            .mount_mut(mount)
+            .and_then(|m| m.remove_role(name))
+            .is_some();
+        let lower = name.to_lowercase();
+        self.configuration
+            .role_origins
+            .remove(&(mount.to_string(), lower.clone()));
+        self.written.roles.remove(&(mount.to_string(), lower));
+        if !removed {
+            self.note(
+                at.line,
+                format!("auth/{mount}/role/{name} did not exist; nothing deleted"),
+            );
+        }
+    }
+
+    /// Removes a policy (`vault policy delete`).
+    pub(super) fn delete_policy(&mut self, name: &str, at: At) {
+        let normalized = normalize_name(name);
+        if self.configuration.remove_policy(&normalized).is_none() {
+            self.note(
+                at.line,
+                format!("policy `{normalized}` did not exist; nothing deleted"),
+            );
+        }
+        self.written.policies.remove(&normalized);
+    }
+
+    /// Disables a mount (`vault auth disable`), dropping its config and roles as Vault does.
+    pub(super) fn disable(&mut self, mount: &str, at: At) {
+        let mount = mount.trim_matches('/').to_string();
+        self.written.other_mounts.remove(&mount);
+        if self.configuration.mounts.remove(&mount).is_none() {
+            self.note(
+                at.line,
+                format!("auth/{mount}/ was not enabled; nothing disabled"),
+            );
+            return;
+        }
+        self.configuration.config_origins.remove(&mount);
+        self.configuration
+            .role_origins
+            .retain(|(m, _), _| *m != mount);
+        self.written.enabled.remove(&mount);
+        self.written.configs.remove(&mount);
+        self.written.roles.retain(|(m, _), _| *m != mount);
+        self.note(
+            at.line,
+            format!("disabled auth/{mount}/ (its config and roles are gone)"),
+        );
+    }
+
+    /// One Vault API write (`vault write <path>`, a request-list entry), routed by path.
+    /// `partial` lists body fields dropped before the write.
+    pub(super) fn write_path(
+        &mut self,
+        path: &str,
+        body: &Map<String, Value>,
+        at: At,
+        fields: &Fields,
+        partial: &[String],
+    ) -> Result<Routed, ImportError> {
+        let path = normalize_api_path(path);
+        if let Some(rest) = path.strip_prefix("sys/policies/acl/") {
+            return self.write_policy_path(rest, &["policy"], body, at, fields);
+        }
+        if let Some(rest) = path.strip_prefix("sys/policy/") {
+            return self.write_policy_path(rest, &["policy", "rules"], body, at, fields);
+        }
+        if let Some(mount) = path
+            .strip_prefix("sys/mounts/auth/")
+            .or_else(|| path.strip_prefix("sys/auth/"))
+            .and_then(|p| p.strip_suffix("/tune"))
+        {
+            self.tune(mount, body, at, fields)?;
+            return Ok(Routed::Done);
+        }
+        if let Some(mount) = path.strip_prefix("sys/auth/") {
+            return self.enable_path(mount, body, at, fields);
+        }
+        if let Some(rest) = path.strip_prefix("auth/") {
+            if let Some(mount) = rest.strip_suffix("/config") {
+                self.write_config(mount, body, at, fields, partial)?;
+                return Ok(Routed::Done);
+            }
+            if let Some((mount, name)) = rest.rsplit_once("/role/")
+                && !name.contains('/')
+                && !mount.is_empty()
+            {
+                self.write_role(mount, name, body, at, fields, partial)?;
+                return Ok(Routed::Done);
+            }
+            if rest.ends_with("/login") {
+                return Ok(Routed::Skipped(format!(
+                    "a login to {path}, not configuration"
+                )));
+            }
+        }
+        Ok(Routed::Skipped(format!(
+            "a write to {path}, which is not Kubernetes auth or ACL policy configuration"
+        )))
+    }
+
+    fn write_policy_path(
+        &mut self,
+        name: &str,
+        keys: &[&str],
+        body: &Map<String, Value>,
+        at: At,
+        fields: &Fields,
+    ) -> Result<Routed, ImportError> {
+        let Some((key, text)) = keys.iter().find_map(|k| body.get(*k).map(|v| (*k, v))) else {
+            return Err(self.error(
+                at,
+                format!("policy \"{name}\": missing policy text (`policy`)"),
+            ));
+        };
+        let Some(text) = text.as_str() else {
+            let at = fields.get(key).map_or(at, |f| f.at);
+            return Err(self.error(at, format!("policy \"{name}\": `{key}` must be a string")));
+        };
+        let text_at = fields
+            .get(key)
+            .map_or(TextAt::Opaque(None), |f| match &f.text {
+                TextAt::Opaque(None) => TextAt::Opaque(Some(f.at)),
+                other => other.clone(),
+            });
+        self.put_policy(name, text, &text_at, at)?;
+        Ok(Routed::Done)
+    }
+
+    fn enable_path(
+        &mut self,
+        mount: &str,
+        body: &Map<String, Value>,
+        at: At,
+        fields: &Fields,
+    ) -> Result<Routed, ImportError> {
+        let kind = match body.get("type") {
+            Some(Value::String(kind)) => kind.as_str(),
+            _ => {
+                let at = fields.get("type").map_or(at, |f| f.at);
+                return Err(self.error(
+                    at,
+                    format!("sys/auth/{mount}: missing auth method type (`type`)"),
+                ));
+            }
+        };
+        if kind != "kubernetes" {
+            self.enable_other(mount, kind, at);
+            return Ok(Routed::Done);
+        }
+        self.enable(mount, at)?;
+        match body.get("config") {
+            Some(Value::Object(config)) => {
+                let tune: Map<String, Value> = config.clone();
+                self.tune(mount, &tune, at, fields)?;
+            }
+            Some(_) => {
+                let at = fields.get("config").map_or(at, |f| f.at);
+                return Err(self.error(at, format!("sys/auth/{mount}: `config` must be an object")));
+            }
+            None => {}
+        }
+        for key in body
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "type" | "config"))
+        {
+            let line = fields.get(key).map_or(at.line, |f| f.at.line);
+            self.note(
+                line,
+                format!("ignored `{key}` of sys/auth/{mount} (podpass models the path, type and lease TTLs)"),
+            );
+        }
+        Ok(Routed::Done)
+    }
+
+    /// One Vault API delete (`vault delete <path>`, a DELETE request).
+    pub(super) fn delete_path(&mut self, path: &str, at: At) -> Routed {
+        let path = normalize_api_path(path);
+        if let Some(name) = path
+            .strip_prefix("sys/policies/acl/")
+            .or_else(|| path.strip_prefix("sys/policy/"))
+        {
+            self.delete_policy(name, at);
+            return Routed::Done;
+        }
+        if let Some(mount) = path.strip_prefix("sys/auth/") {
+            self.disable(mount, at);
+            return Routed::Done;
+        }
+        if let Some((mount, name)) = path
+            .strip_prefix("auth/")
+            .and_then(|rest| rest.rsplit_once("/role/"))
+        {
+            let mount = mount.trim_matches('/').to_string();
+            self.delete_role(&mount, name, at);
+            return Routed::Done;
+        }
+        Routed::Skipped(format!("a delete of {path}, which podpass does not model"))
+    }
+}
+
+/// `/v1/auth/x/` → `auth/x`.
+fn normalize_api_path(path: &str) -> String {
+    let path = path.trim().trim_start_matches('/');
+    let path = path.strip_prefix("v1/").unwrap_or(path);
+    path.trim_end_matches('/').to_string()
+}
+
+/// The body fields a role refusal is about, most specific first (the error then points at the
+/// field when the input names it).
+fn role_error_fields(error: &RoleError) -> Vec<&str> {
+    match error {
+        RoleError::Field(e) => vec![e.field.as_str()],
+        RoleError::BoundCidrs(_) => vec!["token_bound_cidrs", "bound_cidrs"],
+        RoleError::Negative { field } => vec![*field, field.trim_start_matches("token_")],
+        RoleError::InvalidTokenType(_) => vec!["token_type"],
+        RoleError::BatchPeriodic => vec!["token_type", "token_period"],
+        RoleError::BatchNumUses => vec!["token_type", "token_num_uses"],
+        RoleError::TokenTtlAboveTokenMaxTtl => vec!["token_ttl", "token_max_ttl"],
+        RoleError::PeriodAboveMountMax { .. } => vec!["token_period", "period"],
+        RoleError::TtlAboveMaxTtl => vec!["ttl", "token_ttl", "max_ttl", "token_max_ttl"],
+        RoleError::NamesEmpty => vec!["bound_service_account_names"],
+        RoleError::NamespacesEmpty => vec!["bound_service_account_namespaces"],
+        RoleError::MixedWildcard => vec![
+            "bound_service_account_names",
+            "bound_service_account_namespaces",
+        ],
+        RoleError::InvalidSelector(_) => vec!["bound_service_account_namespace_selector"],
+        RoleError::InvalidAliasNameSource => vec!["alias_name_source"],
+        RoleError::UnsupportedPath => vec![],
+    }
+}
+
+fn config_error_field(error: &ConfigError) -> Option<&str> {
+    match error {
+        ConfigError::NoHost => Some("kubernetes_host"),
+        ConfigError::NoCaCertificates => Some("kubernetes_ca_cert"),
+        ConfigError::Key(_) => Some("pem_keys"),
+        ConfigError::Field(e) => Some(e.field.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_three_forms() {
+        assert_eq!(detect_format("  {\"auth\": {}}"), SourceFormat::ApiJson);
+        assert_eq!(detect_format("\n[ ]"), SourceFormat::ApiJson);
+        assert_eq!(
+            detect_format("# setup\n$ vault auth enable kubernetes\n"),
+            SourceFormat::VaultCommands
+        );
+        assert_eq!(
+            detect_format("kubectl get sa\n  vault\twrite x a=b\n"),
+            SourceFormat::VaultCommands
+        );
+        assert_eq!(
+            detect_format("auth \"kubernetes\" {\n}\n# vault write is in a comment\n"),
+            SourceFormat::PodpassHcl
+        );
+        assert_eq!(detect_format(""), SourceFormat::PodpassHcl);
+        assert_eq!(detect_format("vaults are fun"), SourceFormat::PodpassHcl);
+    }
+
+    #[test]
+    fn no_files_says_why() {
+        assert_eq!(
+            NoFiles.read_file("keys/sa.pub"),
+            Err("file references need files: `keys/sa.pub` cannot be read here".to_string())
+        );
+    }
+
+    #[test]
+    fn errors_and_notes_display_like_compilers() {
+        let error = ImportError {
+            source: "setup.sh".into(),
+            line: 12,
+            column: 5,
+            message: "boom".into(),
+        };
+        assert_eq!(error.to_string(), "setup.sh:12:5: boom");
+        let note = ImportNote {
+            line: 3,
+            message: "skipped".into(),
+        };
+        assert_eq!(note.to_string(), "line 3: skipped");
+    }
+
+    #[test]
+    fn line_index_counts_characters() {
+        let index = LineIndex::new("ab\nçd\n");
+        assert_eq!(index.at(0), At::new(1, 1));
+        assert_eq!(index.at(3), At::new(2, 1));
+        assert_eq!(index.at(5), At::new(2, 2));
+        assert_eq!(index.at(99), At::new(3, 1));
+    }
+
+    #[test]
+    fn display_paths_follow_the_input() {
+        assert_eq!(
+            display_path("deploy/podpass.hcl", "keys/a.pem"),
+            "deploy/keys/a.pem"
+        );
+        assert_eq!(
+            display_path("deploy/podpass.hcl", "./a.pem"),
+            "deploy/a.pem"
+        );
+        assert_eq!(display_path("podpass.hcl", "keys/a.pem"), "keys/a.pem");
+        assert_eq!(display_path("x/y.sh", "/etc/a.pem"), "/etc/a.pem");
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(suggest("polices", &ROLE_FIELDS), Some("policies"));
+        assert_eq!(suggest("token_tll", &ROLE_FIELDS), Some("token_ttl"));
+        assert_eq!(suggest("zzzzzz", &ROLE_FIELDS), None);
+    }
+
+    #[test]
+    fn api_paths_are_normalized() {
+        assert_eq!(
+            normalize_api_path("/v1/auth/kubernetes/role/x/"),
+            "auth/kubernetes/role/x"
+        );
+        assert_eq!(normalize_api_path("sys/policy/a"), "sys/policy/a");
+    }
+}
