@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the criterion benchmarks and prints the medians (and ratios) for docs/benchmarks.md.
-# Usage: scripts/bench.sh [login|acl]...   (default: all)
+# Usage: scripts/bench.sh [login|acl|configuration]...   (default: all)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(login acl)
+[ ${#benches[@]} -gt 0 ] || benches=(login acl configuration)
 for bench in "${benches[@]}"; do
   cargo bench -p podpass-core --bench "$bench" -- --warm-up-time 2 --measurement-time 5
 done

@@ -21,7 +21,7 @@ step "tests (native)"
 cargo test --workspace --locked
 
 step "tests (podpass-core in wasm32, under Node)"
-cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm --locked
+cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm --test wasm_checks --locked
 
 step "build podpass-core for wasm32 (wasm-release profile)"
 cargo build -p podpass-core --target wasm32-unknown-unknown --profile wasm-release --locked

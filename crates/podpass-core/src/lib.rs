@@ -11,6 +11,8 @@
 //! - [`jwt`]: decode a service-account JWT for display, or verify it against [`keys::KeySet`].
 //! - [`login::evaluate_login`]: Vault's login decision, with a [`trace::Trace`] of every check.
 //! - [`policy`] and [`acl`]: Vault ACL policies, compiled once and queried many times.
+//! - [`lint`] and [`policy_test`]: a configuration's risky or broken roles and policies, and
+//!   `opa test`-style tests of what logins get and what their tokens may do.
 
 pub mod acl;
 pub mod cidr;
@@ -23,10 +25,12 @@ pub mod glob;
 pub mod identity;
 pub mod jwt;
 pub mod keys;
+pub mod lint;
 pub mod login;
 pub mod mint;
 pub mod mount;
 pub mod policy;
+pub mod policy_test;
 pub mod role;
 pub mod selector;
 pub mod timestamp;

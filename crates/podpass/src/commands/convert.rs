@@ -1,0 +1,40 @@
+//! `podpass import` and `podpass export`: one configuration, three forms.
+
+use podpass_core::configuration::Imported;
+
+use super::{Outcome, shown};
+use crate::cli::{ConvertArgs, Form};
+use crate::files::{InputError, load_config, write_output};
+use crate::style::{DIM, paint};
+
+/// Converts `args.config` to `args.to`, or to `default` when not given. Import notes (skipped
+/// lines, values that cannot be evaluated offline) go to standard error.
+pub fn run(args: &ConvertArgs, default: Form) -> Result<Outcome, InputError> {
+    let imported = load_config(&args.config.config, args.config.from)?;
+    print_notes(&imported, &shown(&args.config.config));
+    let config = &imported.configuration;
+    let text = match args.to.unwrap_or(default) {
+        Form::Hcl => config.to_podpass_hcl(),
+        Form::Commands => config.to_vault_commands(),
+        Form::Json => {
+            let mut text = serde_json::to_string_pretty(&config.to_api_json())
+                .map_err(|e| InputError(format!("cannot render JSON: {e}")))?;
+            text.push('\n');
+            text
+        }
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(Outcome::Success)
+}
+
+fn print_notes(imported: &Imported, source: &str) {
+    for note in &imported.notes {
+        anstream::eprintln!(
+            "{}",
+            paint(
+                DIM,
+                format!("{source}:{}: note: {}", note.line, note.message)
+            )
+        );
+    }
+}

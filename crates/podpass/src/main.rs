@@ -1,0 +1,44 @@
+//! `podpass`: Vault's Kubernetes auth and ACL policies, explained, on the command line.
+//!
+//! A thin binary: arguments, files and rendering. The decisions (logins, ACLs, lint, policy
+//! tests, import and export) are the core's, so every face of podpass answers alike.
+
+mod cli;
+mod commands;
+mod files;
+mod style;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, ColorWhen, Command, Form, TokenCommand};
+use commands::Outcome;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.color {
+        ColorWhen::Auto => {}
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+    }
+    let result = match &cli.command {
+        Command::Check(args) => commands::access::check(args),
+        Command::Capabilities(args) => commands::access::capabilities(args),
+        Command::Lint(args) => commands::lint::run(args),
+        Command::Test(args) => commands::test::run(args),
+        Command::Fmt(args) => commands::fmt::run(args),
+        Command::Import(args) => commands::convert::run(args, Form::Hcl),
+        Command::Export(args) => commands::convert::run(args, Form::Commands),
+        Command::Token(TokenCommand::Mint(args)) => commands::token::mint_command(args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failure) => ExitCode::from(1),
+        Err(error) => {
+            let label = style::paint(style::BAD, "error");
+            anstream::eprintln!("{label}: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
