@@ -72,7 +72,8 @@ pub struct ConfigWrite {
     pub warnings: Vec<String>,
 }
 
-const KNOWN_FIELDS: [&str; 8] = [
+/// Every field `auth/<mount>/config` accepts.
+pub const CONFIG_FIELDS: [&str; 8] = [
     "kubernetes_host",
     "kubernetes_ca_cert",
     "token_reviewer_jwt",
@@ -125,7 +126,7 @@ impl AuthConfig {
         let unknown: Vec<&str> = body
             .keys()
             .map(String::as_str)
-            .filter(|k| !KNOWN_FIELDS.contains(k))
+            .filter(|k| !CONFIG_FIELDS.contains(k))
             .collect();
         let mut warnings = Vec::new();
         if !unknown.is_empty() {

@@ -33,6 +33,7 @@ pub use default::DEFAULT_POLICY_HCL;
 pub use error::{Location, PolicyError};
 pub use template::TemplateError;
 
+pub(crate) use syntax::strict_json;
 pub(crate) use template::fill as fill_template;
 
 /// The name of the built-in policy that grants everything.

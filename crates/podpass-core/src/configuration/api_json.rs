@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use jsonc_parser::ast::{self, ObjectPropName};
-use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
+use jsonc_parser::{CollectOptions, parse_to_ast};
 use serde_json::{Map, Value};
 
 use super::Configuration;
@@ -30,19 +30,7 @@ struct Prop<'p, 'a> {
 
 /// Reads either JSON shape into the builder.
 pub(super) fn read(text: &str, builder: &mut Builder<'_>) -> Result<(), ImportError> {
-    // Plain JSON, as Vault's API reads it: none of the JSONC/JSON5 leniencies.
-    let options = ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
+    let options = crate::policy::strict_json();
     let lines = LineIndex::new(text);
     let parsed = parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
         builder.error(

@@ -303,17 +303,8 @@ pub(super) const ROLE_FIELDS: [&str; 22] = [
     "name",
 ];
 
-/// The Kubernetes config fields.
-pub(super) const CONFIG_FIELDS: [&str; 8] = [
-    "kubernetes_host",
-    "kubernetes_ca_cert",
-    "token_reviewer_jwt",
-    "pem_keys",
-    "issuer",
-    "disable_iss_validation",
-    "disable_local_ca_jwt",
-    "use_annotations_as_alias_metadata",
-];
+/// The Kubernetes config fields (defined with the config itself).
+pub(super) use crate::config::CONFIG_FIELDS;
 
 /// The mount tuning fields podpass models.
 pub(super) const TUNE_FIELDS: [&str; 2] = ["default_lease_ttl", "max_lease_ttl"];

@@ -179,21 +179,9 @@ fn source(text: &str, span: Option<Range<usize>>) -> &str {
 }
 
 fn parse_json(text: &str) -> Result<Vec<Entry>, SyntaxError> {
-    use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
+    use jsonc_parser::{CollectOptions, parse_to_ast};
 
-    // Plain JSON, as Vault's parser reads it: none of the JSONC/JSON5 leniencies.
-    let options = ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
+    let options = strict_json();
     let parsed =
         parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| SyntaxError {
             offset: e.range().start,
@@ -287,5 +275,21 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
             }
             Value::Object(map)
         }
+    }
+}
+
+/// Plain JSON, as Vault's parser reads it: none of jsonc-parser's JSONC/JSON5 leniencies.
+pub(crate) fn strict_json() -> jsonc_parser::ParseOptions {
+    jsonc_parser::ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
     }
 }
