@@ -18,6 +18,7 @@
 mod capability;
 mod default;
 mod error;
+mod format;
 mod parse;
 mod syntax;
 mod template;
@@ -31,6 +32,7 @@ use serde::{Serialize, Serializer};
 pub use capability::{Capabilities, Capability};
 pub use default::DEFAULT_POLICY_HCL;
 pub use error::{Location, PolicyError};
+pub use format::{FormatError, format_policy};
 pub use template::TemplateError;
 
 pub(crate) use syntax::strict_json;

@@ -1,0 +1,359 @@
+//! Canonical policy formatting, like `vault policy fmt` (used by `podpass fmt` and the playground).
+//!
+//! The policy is checked first (a policy Vault would refuse is not rewritten). Then the HCL is
+//! rebuilt from hcl-edit's syntax tree, which keeps comments: two-space indentation, one
+//! attribute per line with `=` aligned in runs of consecutive attributes, one blank line
+//! between top-level blocks, values printed by hcl-rs's formatter. A value holding a comment,
+//! or a heredoc, is kept as written. JSON policies are left alone.
+
+use std::fmt::Write as _;
+
+use super::Policy;
+use hcl::edit::Decorate;
+use hcl::edit::Span;
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{Attribute, Block, BlockLabel, Body, Structure};
+
+const INDENT: &str = "  ";
+
+/// Why a policy was not formatted: a location in its text and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatError {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The formatted text, or `None` for a JSON policy (not reformatted).
+pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
+    if let Err(e) = Policy::parse("fmt", text) {
+        let location = e.location();
+        return Err(FormatError {
+            line: location.line,
+            column: location.column,
+            message: e.message(),
+        });
+    }
+    if text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let body = hcl::edit::parser::parse_body(text).map_err(|e| FormatError {
+        line: u32::try_from(e.location().line()).unwrap_or(u32::MAX),
+        column: u32::try_from(e.location().column()).unwrap_or(u32::MAX),
+        message: e.message().to_string(),
+    })?;
+    let mut out = String::new();
+    write_body(&body, text, 0, &mut out);
+    let trailing = decor_text(body.decor().suffix());
+    write_comments(
+        &trim_blanks(comment_lines(trailing)),
+        0,
+        !out.is_empty(),
+        &mut out,
+    );
+    let trimmed = out.trim_end();
+    Ok(Some(if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}\n")
+    }))
+}
+
+fn decor_text(raw: Option<&hcl::edit::RawString>) -> &str {
+    raw.map_or("", |r| r)
+}
+
+/// A line of a decor: a comment (trimmed) or a blank line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line {
+    Comment(String),
+    Blank,
+}
+
+/// The comments and blank lines of the whitespace before an item. Every segment but the last
+/// is a whole line (the previous item's line break is not part of it); the last is the text
+/// before the item on its own line, normally just indentation.
+fn comment_lines(text: &str) -> Vec<Line> {
+    let segments: Vec<&str> = text.split('\n').collect();
+    let Some((last, lines)) = segments.split_last() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Line> = lines
+        .iter()
+        .map(|line| match line.trim() {
+            "" => Line::Blank,
+            comment => Line::Comment(comment.to_string()),
+        })
+        .collect();
+    if !last.trim().is_empty() {
+        out.push(Line::Comment(last.trim().to_string()));
+    }
+    out
+}
+
+/// Without trailing blank lines (nothing follows them but a closing brace or the end).
+fn trim_blanks(mut lines: Vec<Line>) -> Vec<Line> {
+    while lines.last() == Some(&Line::Blank) {
+        lines.pop();
+    }
+    lines
+}
+
+/// Writes comments at `depth`, collapsing blank runs to one and dropping leading and trailing
+/// blanks; a blank line separates them from what came before when `after_content` and the
+/// source had one.
+fn write_comments(lines: &[Line], depth: usize, after_content: bool, out: &mut String) {
+    let indent = INDENT.repeat(depth);
+    let mut pending_blank = false;
+    let mut wrote = false;
+    for line in lines {
+        match line {
+            Line::Blank => pending_blank = true,
+            Line::Comment(text) => {
+                if pending_blank && (wrote || after_content) {
+                    out.push('\n');
+                }
+                pending_blank = false;
+                let _ = writeln!(out, "{indent}{text}");
+                wrote = true;
+            }
+        }
+    }
+    // A comment set apart from what follows stays apart.
+    if pending_blank && wrote {
+        out.push('\n');
+    }
+}
+
+fn write_body(body: &Body, text: &str, depth: usize, out: &mut String) {
+    let indent = INDENT.repeat(depth);
+    let items: Vec<&Structure> = body.iter().collect();
+    // Widths for aligning `=` over runs of consecutive one-line attributes.
+    let widths = alignment(&items, text);
+    let mut previous_was_block = false;
+    for (i, item) in items.iter().enumerate() {
+        let lines = comment_lines(decor_text(item.decor().prefix()));
+        let blank_before = lines.first() == Some(&Line::Blank);
+        let is_block = matches!(item, Structure::Block(_));
+        if i > 0 && (blank_before || (depth == 0 && (is_block || previous_was_block))) {
+            out.push('\n');
+        }
+        let lines: Vec<Line> = lines
+            .into_iter()
+            .skip_while(|l| *l == Line::Blank)
+            .collect();
+        write_comments(&lines, depth, false, out);
+        match item {
+            Structure::Attribute(attr) => write_attribute(attr, text, &indent, widths[i], out),
+            Structure::Block(block) => write_block(block, text, depth, out),
+        }
+        previous_was_block = is_block;
+    }
+}
+
+/// For each item, the key width its `=` aligns to.
+fn alignment(items: &[&Structure], text: &str) -> Vec<usize> {
+    let mut widths = vec![0; items.len()];
+    let mut run: Vec<usize> = Vec::new();
+    let flush = |run: &mut Vec<usize>, widths: &mut Vec<usize>| {
+        let width = run
+            .iter()
+            .filter_map(|&i| match items[i] {
+                Structure::Attribute(a) => Some(a.key.as_str().len()),
+                Structure::Block(_) => None,
+            })
+            .max()
+            .unwrap_or(0);
+        for &i in run.iter() {
+            widths[i] = width;
+        }
+        run.clear();
+    };
+    for (i, item) in items.iter().enumerate() {
+        let one_line = match item {
+            Structure::Attribute(a) => !value_text(&a.value, text).contains('\n'),
+            Structure::Block(_) => false,
+        };
+        let prefix = decor_text(item.decor().prefix());
+        let separated = prefix.contains('\n')
+            || prefix.contains('#')
+            || prefix.contains("//")
+            || prefix.contains("/*");
+        if !one_line || (separated && !run.is_empty()) {
+            flush(&mut run, &mut widths);
+        }
+        if one_line {
+            run.push(i);
+        } else if let Structure::Attribute(a) = item {
+            widths[i] = a.key.as_str().len();
+        }
+    }
+    flush(&mut run, &mut widths);
+    widths
+}
+
+fn write_attribute(attr: &Attribute, text: &str, indent: &str, width: usize, out: &mut String) {
+    let key = attr.key.as_str();
+    let value = value_text(&attr.value, text);
+    let value = if is_verbatim(&attr.value, text) {
+        value
+    } else {
+        reindent(&value, indent)
+    };
+    let _ = write!(out, "{indent}{key:<width$} = {value}");
+    write_trailing(decor_text(attr.decor().suffix()), out);
+}
+
+/// A trailing comment on the item's last line, or nothing.
+fn write_trailing(suffix: &str, out: &mut String) {
+    let comment = suffix.trim();
+    if comment.is_empty() {
+        out.push('\n');
+    } else {
+        let _ = writeln!(out, " {comment}");
+    }
+}
+
+fn write_block(block: &Block, text: &str, depth: usize, out: &mut String) {
+    let indent = INDENT.repeat(depth);
+    let _ = write!(out, "{indent}{}", block.ident.as_str());
+    for label in &block.labels {
+        match label {
+            BlockLabel::Ident(ident) => {
+                let _ = write!(out, " {}", ident.as_str());
+            }
+            BlockLabel::String(s) => {
+                let quoted = hcl::format::to_string(&hcl::Expression::String(s.value().clone()))
+                    .unwrap_or_else(|_| format!("{:?}", s.value()));
+                let _ = write!(out, " {quoted}");
+            }
+        }
+    }
+    let opening = decor_text(block.body.decor().prefix()).trim();
+    let closing = comment_lines(decor_text(block.body.decor().suffix()));
+    if block.body.is_empty() && opening.is_empty() && closing.is_empty() {
+        out.push_str(" {}");
+    } else {
+        out.push_str(" {");
+        write_trailing(opening, out);
+        write_body(&block.body, text, depth + 1, out);
+        let closing = trim_blanks(closing);
+        write_comments(&closing, depth + 1, !block.body.is_empty(), out);
+        let _ = write!(out, "{indent}}}");
+    }
+    write_trailing(decor_text(block.decor().suffix()), out);
+}
+
+/// A value as hcl-rs formats it; as written when it holds a comment or is a heredoc (both would
+/// be lost or changed by the formatter).
+fn value_text(expr: &Expression, text: &str) -> String {
+    let source = expr
+        .span()
+        .and_then(|span| text.get(span))
+        .unwrap_or_default();
+    let verbatim = matches!(expr, Expression::HeredocTemplate(_))
+        || source.contains('#')
+        || source.contains("//")
+        || source.contains("/*");
+    if verbatim && !source.is_empty() {
+        return source.trim().to_string();
+    }
+    // Lists on one line (`["read", "list"]`, as Vault's documentation writes them); objects
+    // one entry a line.
+    let mut formatter = hcl::format::Formatter::builder()
+        .compact_arrays(true)
+        .build_vec();
+    hcl::format::Format::format_string(&hcl::Expression::from(expr.clone()), &mut formatter)
+        .unwrap_or_else(|_| source.trim().to_string())
+}
+
+/// Whether a value is printed as written (see [`value_text`]).
+fn is_verbatim(expr: &Expression, text: &str) -> bool {
+    let source = expr
+        .span()
+        .and_then(|span| text.get(span))
+        .unwrap_or_default();
+    matches!(expr, Expression::HeredocTemplate(_))
+        || source.contains('#')
+        || source.contains("//")
+        || source.contains("/*")
+}
+
+/// Indents every line after the first of a multi-line value by the item's indentation.
+fn reindent(value: &str, indent: &str) -> String {
+    if indent.is_empty() || !value.contains('\n') {
+        return value.to_string();
+    }
+    let mut lines = value.lines();
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(indent);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(text: &str) -> String {
+        format_policy(text)
+            .unwrap_or_else(|e| panic!("{}:{}: {}", e.line, e.column, e.message))
+            .unwrap_or_else(|| panic!("json"))
+    }
+
+    #[test]
+    fn canonical_text_is_unchanged() {
+        let text = "# Read the grade-api team's KV v2 secrets, and list them.\npath \"secret/data/grade-api/*\" {\n  capabilities = [\"read\"]\n}\n\npath \"secret/metadata/grade-api/*\" {\n  capabilities = [\"list\"]\n}\n";
+        assert_eq!(fmt(text), text);
+    }
+
+    #[test]
+    fn messy_text_is_tidied_and_comments_are_kept() {
+        let text = "\n\n# Read the secrets.\n# Second line.\n\n\npath \"secret/data/grade-api/*\" {   # opening\n    # inside\n    capabilities = [\"read\",\"list\"]    # why\n  min_wrapping_ttl = \"1m\"\n\n\n  allowed_parameters = {\n     \"data\" = []\n  }\n  # closing\n}\npath \"x\" { capabilities = [\"deny\"] }\n// the end\n";
+        let want = "# Read the secrets.\n# Second line.\n\npath \"secret/data/grade-api/*\" { # opening\n  # inside\n  capabilities     = [\"read\", \"list\"] # why\n  min_wrapping_ttl = \"1m\"\n\n  allowed_parameters = {\n    \"data\" = []\n  }\n  # closing\n}\n\npath \"x\" {\n  capabilities = [\"deny\"]\n}\n// the end\n";
+        assert_eq!(fmt(text), want);
+        // Formatting is idempotent.
+        assert_eq!(fmt(want), want);
+    }
+
+    #[test]
+    fn comments_inside_values_keep_the_value_as_written() {
+        let text =
+            "path \"a\" {\n  capabilities = [\n    \"read\", # reading\n    \"list\",\n  ]\n}\n";
+        assert_eq!(fmt(text), text);
+    }
+
+    #[test]
+    fn invalid_policies_are_refused_with_a_location() {
+        let err = format_policy("path \"a\" {\n  capabilities = [\"reed\"]\n}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 19));
+        assert!(
+            err.message.contains("invalid capability"),
+            "{}",
+            err.message
+        );
+        let err = format_policy("path \"a\" {\n").unwrap_err();
+        assert!(
+            err.message.starts_with("failed to parse policy"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn json_policies_are_left_alone() {
+        assert_eq!(
+            format_policy(r#"{"path": {"a": {"capabilities": ["read"]}}}"#),
+            Ok(None)
+        );
+        assert_eq!(fmt(""), "");
+    }
+}
