@@ -613,25 +613,15 @@ impl Reader<'_, '_, '_> {
             let Some((key, value)) = text.split_once('=') else {
                 // A lone `-` or `@file` is a JSON object to merge (kvbuilder).
                 let (json, json_at) = if text == "-" {
-                    if stdin_used {
-                        return Err(self.builder.error(word_at, "stdin already consumed"));
-                    }
-                    stdin_used = true;
-                    match self.stdin(simple)? {
-                        Stdin::Text { text, .. } => (text, word_at),
-                        Stdin::Unknown(why) => {
-                            self.note_dropped_stdin(&path, word_at, &why, &mut dropped);
-                            continue;
-                        }
-                        Stdin::None => {
-                            self.note_dropped_stdin(
-                                &path,
-                                word_at,
-                                "there is no here-document or input file to read",
-                                &mut dropped,
-                            );
-                            continue;
-                        }
+                    match self.stdin_argument(
+                        simple,
+                        &path,
+                        word_at,
+                        &mut stdin_used,
+                        &mut dropped,
+                    )? {
+                        Some((text, _)) => (text, word_at),
+                        None => continue,
                     }
                 } else if let Some(file) = text.strip_prefix('@') {
                     (self.builder.read_file(file, word_at)?, word_at)
@@ -670,25 +660,9 @@ impl Reader<'_, '_, '_> {
             } else if let Some(literal) = value.strip_prefix('\\').filter(|v| v.starts_with('@')) {
                 (literal.to_string(), TextAt::Input(value_at))
             } else if value == "-" {
-                if stdin_used {
-                    return Err(self.builder.error(word_at, "stdin already consumed"));
-                }
-                stdin_used = true;
-                match self.stdin(simple)? {
-                    Stdin::Text { text, at } => (text, at),
-                    Stdin::Unknown(why) => {
-                        self.note_dropped_stdin(&path, word_at, &why, &mut dropped);
-                        continue;
-                    }
-                    Stdin::None => {
-                        self.note_dropped_stdin(
-                            &path,
-                            word_at,
-                            "there is no here-document or input file to read",
-                            &mut dropped,
-                        );
-                        continue;
-                    }
+                match self.stdin_argument(simple, &path, word_at, &mut stdin_used, &mut dropped)? {
+                    Some(read) => read,
+                    None => continue,
                 }
             } else {
                 (value.to_string(), TextAt::Input(value_at))
@@ -715,6 +689,34 @@ impl Reader<'_, '_, '_> {
             self.skip(simple, &why);
         }
         Ok(())
+    }
+
+    /// The text a `-` argument reads from standard input, or `None` after noting why it cannot
+    /// be known offline. Vault's CLI reads standard input once per command.
+    fn stdin_argument(
+        &mut self,
+        simple: &Simple,
+        path: &str,
+        word_at: At,
+        stdin_used: &mut bool,
+        dropped: &mut Vec<String>,
+    ) -> Result<Option<(String, TextAt)>, ImportError> {
+        if *stdin_used {
+            return Err(self.builder.error(word_at, "stdin already consumed"));
+        }
+        *stdin_used = true;
+        match self.stdin(simple)? {
+            Stdin::Text { text, at } => Ok(Some((text, at))),
+            Stdin::Unknown(why) => {
+                self.note_dropped_stdin(path, word_at, &why, dropped);
+                Ok(None)
+            }
+            Stdin::None => {
+                let why = "there is no here-document or input file to read";
+                self.note_dropped_stdin(path, word_at, why, dropped);
+                Ok(None)
+            }
+        }
     }
 
     fn note_dropped_stdin(&mut self, path: &str, at: At, why: &str, dropped: &mut Vec<String>) {
