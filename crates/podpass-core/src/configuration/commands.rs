@@ -247,6 +247,22 @@ impl Reader<'_, '_, '_> {
         names
     }
 
+    /// The command's flags and arguments, or `None` after reporting the command as skipped
+    /// when a flag needs a running shell to evaluate.
+    fn flags_or_skip<'w>(
+        &mut self,
+        simple: &Simple,
+        args: &'w [Word],
+    ) -> Option<(Vec<Flag>, &'w [Word])> {
+        match self.flags(args) {
+            Ok(parsed) => Some(parsed),
+            Err(why) => {
+                self.skip(simple, &format!("{why}, which cannot be evaluated offline"));
+                None
+            }
+        }
+    }
+
     /// Go-flag style parsing: flags (`-x`, `-x=v`, `-x v`, `--x`) up to the first argument.
     fn flags<'w>(&self, args: &'w [Word]) -> Result<(Vec<Flag>, &'w [Word]), String> {
         let mut flags = Vec::new();
@@ -398,12 +414,8 @@ impl Reader<'_, '_, '_> {
 
     fn auth_enable(&mut self, simple: &Simple, args: &[Word]) -> Result<(), ImportError> {
         let at = self.at(simple.start);
-        let (flags, rest) = match self.flags(args) {
-            Ok(parsed) => parsed,
-            Err(why) => {
-                self.skip(simple, &format!("{why}, which cannot be evaluated offline"));
-                return Ok(());
-            }
+        let Some((flags, rest)) = self.flags_or_skip(simple, args) else {
+            return Ok(());
         };
         let Some(kind_word) = rest.first() else {
             return Err(self.builder.error(
@@ -466,12 +478,8 @@ impl Reader<'_, '_, '_> {
 
     fn auth_tune(&mut self, simple: &Simple, args: &[Word]) -> Result<(), ImportError> {
         let at = self.at(simple.start);
-        let (flags, rest) = match self.flags(args) {
-            Ok(parsed) => parsed,
-            Err(why) => {
-                self.skip(simple, &format!("{why}, which cannot be evaluated offline"));
-                return Ok(());
-            }
+        let Some((flags, rest)) = self.flags_or_skip(simple, args) else {
+            return Ok(());
         };
         let Some(path_word) = rest.first() else {
             return Err(self
@@ -565,12 +573,8 @@ impl Reader<'_, '_, '_> {
 
     fn write(&mut self, simple: &Simple, args: &[Word]) -> Result<(), ImportError> {
         let at = self.at(simple.start);
-        let (flags, rest) = match self.flags(args) {
-            Ok(parsed) => parsed,
-            Err(why) => {
-                self.skip(simple, &format!("{why}, which cannot be evaluated offline"));
-                return Ok(());
-            }
+        let Some((flags, rest)) = self.flags_or_skip(simple, args) else {
+            return Ok(());
         };
         self.ignored_flags(&flags, &[]);
         let Some((path_word, data)) = rest.split_first() else {
@@ -729,12 +733,8 @@ impl Reader<'_, '_, '_> {
 
     fn policy_write(&mut self, simple: &Simple, args: &[Word]) -> Result<(), ImportError> {
         let at = self.at(simple.start);
-        let (flags, rest) = match self.flags(args) {
-            Ok(parsed) => parsed,
-            Err(why) => {
-                self.skip(simple, &format!("{why}, which cannot be evaluated offline"));
-                return Ok(());
-            }
+        let Some((flags, rest)) = self.flags_or_skip(simple, args) else {
+            return Ok(());
         };
         self.ignored_flags(&flags, &[]);
         let [name_word, source_word, ..] = rest else {
