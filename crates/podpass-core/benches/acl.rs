@@ -11,6 +11,9 @@
 //! `acl_compile` also times building the 1,000-policy ACL.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
 use std::str::FromStr;
@@ -18,24 +21,7 @@ use std::str::FromStr;
 use criterion::{Criterion, criterion_group, criterion_main};
 use podpass_core::acl::{Acl, Operation, Request};
 use podpass_core::policy::Policy;
-
-/// A tiny deterministic generator: the benchmark must ask the same questions every run.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use support::XorShift;
 
 struct RuleSpec {
     path: String,
@@ -115,8 +101,8 @@ fn cedar(rules: &[RuleSpec]) -> String {
 
 /// A request for a random team below `teams` (some beyond the policies, which match nothing).
 fn random_request(rng: &mut XorShift, teams: u64) -> Request {
-    let i = rng.below(teams);
-    let (op, path) = match rng.below(11) {
+    let i = rng.next() % teams;
+    let (op, path) = match rng.next() % 11 {
         0 => (Operation::Read, format!("secret/data/team-{i}/config")),
         1 => (Operation::Read, format!("secret/data/team-{i}/db")),
         2 => (
@@ -127,7 +113,7 @@ fn random_request(rng: &mut XorShift, teams: u64) -> Request {
         4 => (Operation::Create, format!("kv/team-{i}/app-frontend")),
         5 => (
             Operation::Read,
-            format!("secret/data/ns-{}/team-{i}/shared", rng.below(50)),
+            format!("secret/data/ns-{}/team-{i}/shared", rng.next() % 50),
         ),
         6 => (Operation::Read, format!("database/static/team-{i}/role")),
         7 => (Operation::Update, format!("transit/encrypt/team-{i}-key")),

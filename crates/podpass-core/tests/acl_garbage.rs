@@ -2,28 +2,14 @@
 //! odd request paths. Deterministic (a seeded xorshift), no extra dependencies.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use podpass_core::acl::{Acl, Operation, Request};
 use podpass_core::identity::{EntityAlias, Identity};
 use podpass_core::policy::Policy;
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use support::XorShift;
 
 const SEEDS: &[&str] = &[
     r#"path "secret/data/{{identity.entity.aliases.acc.metadata.service_account_namespace}}/*" {

@@ -6,6 +6,7 @@
 mod support;
 
 use podpass_core::configuration::{Configuration, FileSource, ImportError, NoFiles, SourceFormat};
+use support::XorShift;
 
 /// A single policy file, for errors inside referenced files.
 struct OneFile;
@@ -320,22 +321,6 @@ fn json_errors_point_at_the_key() {
     ];
     for (text, expected) in cases {
         assert_eq!(json(text), expected, "{text}");
-    }
-}
-
-/// A small deterministic generator, so failures reproduce.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
     }
 }
 

@@ -106,3 +106,27 @@ pub fn body(value: Value) -> Map<String, Value> {
         _ => panic!("not an object"),
     }
 }
+
+/// A tiny seeded xorshift generator: hostile-input tests and benchmarks must draw the same
+/// inputs every run, so failures reproduce, without a random-number dependency.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// One of `items`.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
