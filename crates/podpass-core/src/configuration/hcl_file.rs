@@ -376,7 +376,7 @@ impl Reader<'_, '_, '_> {
         Ok(match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
-            Expression::Number(n) => number(n.value()),
+            Expression::Number(n) => Value::Number(crate::policy::hcl_number(n.value())),
             Expression::String(s) => Value::String(s.value().clone()),
             Expression::Array(items) => Value::Array(
                 items
@@ -591,18 +591,6 @@ impl Reader<'_, '_, '_> {
             *slot = Some(value);
         }
         Ok(settings)
-    }
-}
-
-fn number(n: &hcl::Number) -> Value {
-    if let Some(i) = n.as_i64() {
-        Value::from(i)
-    } else if let Some(u) = n.as_u64() {
-        Value::from(u)
-    } else {
-        n.as_f64()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number)
     }
 }
 

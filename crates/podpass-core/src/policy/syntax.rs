@@ -139,7 +139,8 @@ fn hcl_expr(expr: &Expression, text: &str) -> Spanned<Node> {
     Spanned { value, start }
 }
 
-fn hcl_number(n: &hcl::Number) -> serde_json::Number {
+/// An HCL number as a JSON number (HCL numbers are always finite).
+pub(crate) fn hcl_number(n: &hcl::Number) -> serde_json::Number {
     if let Some(i) = n.as_i64() {
         serde_json::Number::from(i)
     } else if let Some(u) = n.as_u64() {

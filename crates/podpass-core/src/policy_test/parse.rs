@@ -211,7 +211,7 @@ impl Reader<'_> {
         let value = match expr {
             Expression::Null(_) => Literal::Null,
             Expression::Bool(b) => Literal::Bool(*b.value()),
-            Expression::Number(n) => Literal::Number(number(n.value())),
+            Expression::Number(n) => Literal::Number(crate::policy::hcl_number(n.value())),
             Expression::String(s) => Literal::Str(s.value().clone()),
             Expression::Array(items) => Literal::List(
                 items
@@ -934,18 +934,6 @@ pub(super) fn check_name(check: CheckId) -> String {
     match serde_json::to_value(check) {
         Ok(Value::String(name)) => name,
         _ => format!("{check:?}"),
-    }
-}
-
-fn number(n: &hcl::Number) -> Number {
-    if let Some(i) = n.as_i64() {
-        Number::from(i)
-    } else if let Some(u) = n.as_u64() {
-        Number::from(u)
-    } else {
-        n.as_f64()
-            .and_then(Number::from_f64)
-            .unwrap_or_else(|| Number::from(0))
     }
 }
 
