@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::builder::styling::Styles;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use podpass_core::acl::Operation;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -221,8 +222,8 @@ pub struct CheckArgs {
     pub paths: Vec<String>,
 
     /// The operation on each --path.
-    #[arg(long, value_enum, default_value_t = OperationArg::Read)]
-    pub operation: OperationArg,
+    #[arg(long, value_name = "OPERATION", default_value = "read", value_parser = parse_operation)]
+    pub operation: Operation,
 
     /// The request body for --path, as JSON (for allowed/denied/required parameters).
     #[arg(long, value_name = "JSON", requires = "paths")]
@@ -245,21 +246,12 @@ pub struct CheckArgs {
     pub json: bool,
 }
 
-/// The operations of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OperationArg {
-    /// `create`.
-    Create,
-    /// `read` (GET).
-    Read,
-    /// `update`.
-    Update,
-    /// `patch`.
-    Patch,
-    /// `delete`.
-    Delete,
-    /// `list`.
-    List,
+/// An operation name, parsed by the core (`create`, `read`, `update`, `patch`, `delete`, `list`).
+fn parse_operation(name: &str) -> Result<Operation, String> {
+    Operation::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Operation::ALL.iter().map(|op| op.as_str()).collect();
+        format!("expected one of: {}", names.join(", "))
+    })
 }
 
 /// `podpass capabilities`.

@@ -26,6 +26,21 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 6] = [
+        Operation::Create,
+        Operation::Read,
+        Operation::Update,
+        Operation::Patch,
+        Operation::Delete,
+        Operation::List,
+    ];
+
+    /// The operation with this lowercase name (`read`, `list`, …).
+    pub fn from_name(name: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|op| op.as_str() == name)
+    }
+
     /// Maps an HTTP request to an operation as Vault does: `GET` reads (lists with `?list=true`),
     /// `LIST` lists, `POST`/`PUT` create when the item does not exist yet and update when it does,
     /// `PATCH` patches, `DELETE` deletes. The method is case-insensitive; others give None.

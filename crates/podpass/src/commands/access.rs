@@ -11,7 +11,7 @@ use podpass_core::login::{LoginOutcome, LoginRequest, LoginResult, sanitize_poli
 use podpass_core::policy_test::{Tester, TokenInput};
 use serde_json::{Value, json};
 
-use super::{Outcome, labels, operation, render_decision, render_trace, token_input};
+use super::{Outcome, labels, render_decision, render_trace, token_input};
 use crate::cli::{CapabilitiesArgs, CheckArgs};
 use crate::files::{InputError, load_config, now};
 use crate::style::{BAD, BOLD, DIM, GOOD, WARN, paint};
@@ -143,7 +143,7 @@ fn requests(args: &CheckArgs) -> Result<Vec<Request>, InputError> {
         .paths
         .iter()
         .map(|path| Request {
-            operation: operation(args.operation),
+            operation: args.operation,
             path: path.clone(),
             parameters: parameters.clone(),
             wrap_ttl,

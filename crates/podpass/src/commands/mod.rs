@@ -18,7 +18,7 @@ use podpass_core::lint::policy_rule_origin;
 use podpass_core::policy_test::{TokenClaims, TokenInput};
 use podpass_core::trace::{CheckStatus, Trace};
 
-use crate::cli::{OperationArg, TokenArgs};
+use crate::cli::TokenArgs;
 use crate::files::{InputError, read_text};
 use crate::style::{BAD, DIM, GOOD, paint};
 
@@ -91,19 +91,6 @@ pub fn labels(items: &[String]) -> Result<Option<BTreeMap<String, String>>, Inpu
         })
         .collect::<Result<BTreeMap<_, _>, _>>()
         .map(Some)
-}
-
-/// The core's operation for the argument.
-pub fn operation(arg: OperationArg) -> podpass_core::acl::Operation {
-    use podpass_core::acl::Operation;
-    match arg {
-        OperationArg::Create => Operation::Create,
-        OperationArg::Read => Operation::Read,
-        OperationArg::Update => Operation::Update,
-        OperationArg::Patch => Operation::Patch,
-        OperationArg::Delete => Operation::Delete,
-        OperationArg::List => Operation::List,
-    }
 }
 
 /// The trace, one check a line, indented, with coloured symbols.
