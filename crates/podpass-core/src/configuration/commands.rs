@@ -340,12 +340,8 @@ impl Reader<'_, '_, '_> {
             ["auth", "enable", ..] => self.auth_enable(simple, &args[2..]),
             ["auth", "tune", ..] => self.auth_tune(simple, &args[2..]),
             ["auth", "disable", ..] => {
-                let (flags, rest) = match self.flags(&args[2..]) {
-                    Ok(parsed) => parsed,
-                    Err(why) => {
-                        self.skip(simple, &format!("{why}, which cannot be evaluated offline"));
-                        return Ok(());
-                    }
+                let Some((flags, rest)) = self.flags_or_skip(simple, &args[2..]) else {
+                    return Ok(());
                 };
                 self.ignored_flags(&flags, &[]);
                 let Some(path) = rest.first() else {
@@ -364,12 +360,8 @@ impl Reader<'_, '_, '_> {
             }
             ["write", ..] => self.write(simple, &args[1..]),
             ["delete", ..] => {
-                let (flags, rest) = match self.flags(&args[1..]) {
-                    Ok(parsed) => parsed,
-                    Err(why) => {
-                        self.skip(simple, &format!("{why}, which cannot be evaluated offline"));
-                        return Ok(());
-                    }
+                let Some((flags, rest)) = self.flags_or_skip(simple, &args[1..]) else {
+                    return Ok(());
                 };
                 self.ignored_flags(&flags, &[]);
                 let Some(path) = rest.first() else {
