@@ -33,9 +33,43 @@ ensure_wasm_bindgen_cli() {
   fi
 }
 
+# Trunk builds the playground; 0.21.x is the newest line that builds with this toolchain.
+TRUNK_VERSION=0.21.14
+ensure_trunk() {
+  if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+    log "installing trunk $TRUNK_VERSION (several minutes, once)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+}
+
+# The JavaScript peers of the end-to-end tests (jose, workerd, playwright-core, node-vault,
+# typescript) and binaryen's wasm-opt, pinned by tests/package-lock.json.
+ensure_npm_packages() {
+  if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+    log "installing the npm packages in tests/"
+    (cd tests && npm ci --no-audit --no-fund)
+  fi
+  export PATH="$PWD/tests/node_modules/.bin:$PATH"
+}
+
+# Debian's Chromium and ChromeDriver for the browser tests (npm's browser downloads cannot
+# reach the internet from here).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    log "installing chromium and chromium-driver from Debian"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+  fi
+}
+
 setup_all() {
   ensure_wasm_target
   ensure_wasm_bindgen_cli
+  ensure_npm_packages
+  ensure_chromium
+  ensure_trunk
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -19,6 +19,7 @@ pub mod cidr;
 pub mod claims;
 pub mod config;
 pub mod configuration;
+pub mod demo;
 pub mod duration;
 pub mod fields;
 pub mod glob;
