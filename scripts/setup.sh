@@ -64,12 +64,23 @@ ensure_chromium() {
   fi
 }
 
+# Vault's Python client for the server's real-client test, in a virtualenv under tests/.
+HVAC_VERSION=2.4.0
+ensure_python_clients() {
+  if ! tests/.venv/bin/python -c "import sys, importlib.metadata as m; sys.exit(m.version('hvac') != '$HVAC_VERSION')" 2>/dev/null; then
+    log "installing hvac $HVAC_VERSION into tests/.venv"
+    python3 -m venv tests/.venv
+    tests/.venv/bin/pip install --quiet "hvac==$HVAC_VERSION"
+  fi
+}
+
 setup_all() {
   ensure_wasm_target
   ensure_wasm_bindgen_cli
   ensure_npm_packages
   ensure_chromium
   ensure_trunk
+  ensure_python_clients
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -106,6 +106,15 @@ impl Configuration {
         self.mounts.insert(mount.path().to_string(), mount);
     }
 
+    /// Disables the mount at `auth/<path>/` (`vault auth disable`), with its roles' origins;
+    /// returns it if it existed.
+    pub fn remove_mount(&mut self, path: &str) -> Option<KubernetesMount> {
+        let path = path.trim_matches('/');
+        self.role_origins.retain(|(mount, _), _| mount != path);
+        self.config_origins.remove(path);
+        self.mounts.remove(path)
+    }
+
     /// The mount at `auth/<path>/`.
     pub fn mount(&self, path: &str) -> Option<&KubernetesMount> {
         self.mounts.get(path.trim_matches('/'))

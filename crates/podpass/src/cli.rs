@@ -137,6 +137,57 @@ Examples:
     /// Service-account tokens for tests and demos.
     #[command(subcommand)]
     Token(TokenCommand),
+
+    /// Start a throwaway server, like `vault server -dev`: unsealed, data in a temporary
+    /// directory, KV v2 at secret/ and the Kubernetes method at auth/kubernetes/.
+    #[command(after_help = "\
+Examples:
+  podpass dev --demo                      # the tutorial's roles and policies, ready to log in
+  podpass dev --root-token root --listen 127.0.0.1:8200
+  VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=root vault policy list")]
+    Dev(DevArgs),
+
+    /// Start a durable server from podpass.hcl (its server block, auth mounts, roles and
+    /// policies); tokens and secrets persist, encrypted, in the data directory.
+    #[command(after_help = "\
+Examples:
+  podpass serve --config podpass.hcl
+  PODPASS_SEAL_KEY=$(head -c32 /dev/urandom | base64) podpass serve --config podpass.hcl")]
+    Serve(ServeArgs),
+}
+
+/// `podpass dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8200")]
+    pub listen: String,
+    /// The root token to issue (random when not given).
+    #[arg(long, value_name = "TOKEN")]
+    pub root_token: Option<String>,
+    /// Load the tutorial scenario (roles, policies, a demo key) and print a ready login command.
+    #[arg(long)]
+    pub demo: bool,
+    /// The built playground (Trunk's dist directory) to serve at /ui/.
+    #[arg(long, value_name = "DIR")]
+    pub ui: Option<PathBuf>,
+}
+
+/// `podpass serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The declarative configuration (podpass.hcl; commands and JSON work too).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Address to listen on (overrides the file's server.listen; default 127.0.0.1:8200).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// The data directory (overrides server.data_dir; default ./podpass-data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The built playground to serve at /ui/.
+    #[arg(long, value_name = "DIR")]
+    pub ui: Option<PathBuf>,
 }
 
 /// Where the configuration comes from.

@@ -31,6 +31,8 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::convert::run(args, Form::Hcl),
         Command::Export(args) => commands::convert::run(args, Form::Commands),
         Command::Token(TokenCommand::Mint(args)) => commands::token::mint_command(args),
+        Command::Dev(args) => commands::server::dev(args),
+        Command::Serve(args) => commands::server::serve(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

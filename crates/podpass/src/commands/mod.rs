@@ -5,6 +5,7 @@ pub mod access;
 pub mod convert;
 pub mod fmt;
 pub mod lint;
+pub mod server;
 pub mod test;
 pub mod token;
 

@@ -1,0 +1,279 @@
+//! The server's state: auth mounts, roles and policies (a core [`Configuration`] kept in memory
+//! and written through to storage), tokens, KV v2, and compiled ACLs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+
+use podpass_core::acl::Acl;
+use podpass_core::config::AuthConfig;
+use podpass_core::configuration::{Configuration, Origin};
+use podpass_core::mount::KubernetesMount;
+use podpass_core::role::Role;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::kv::KvStore;
+use crate::locks::{lock, read, write};
+use crate::storage::{StorageError, Store, WriteOp};
+use crate::token::{TokenEntry, TokenStore};
+
+/// Where policies are stored: `sys/policy/<name>` holds the policy text.
+const POLICY_PREFIX: &str = "sys/policy/";
+/// Where auth mounts are stored: `sys/auth/<path>` holds an [`AuthMountRecord`].
+const AUTH_MOUNT_PREFIX: &str = "sys/auth/";
+/// Compiled ACLs kept at most; the cache is cleared when full (and on every policy change).
+const ACL_CACHE_LIMIT: usize = 4096;
+
+/// What `sys/auth/<path>` stores about an enabled auth method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthMountRecord {
+    /// The method type (`kubernetes`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The accessor (`auth_kubernetes_1a2b3c4d`).
+    pub accessor: String,
+    /// The description given at enable time.
+    pub description: String,
+}
+
+/// Where the time comes from (tests pin it).
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock in Unix seconds.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    })
+}
+
+/// Everything a request handler can reach.
+pub struct App {
+    /// The encrypted, group-committed store.
+    pub store: Store,
+    /// Live tokens.
+    pub tokens: TokenStore,
+    /// KV v2 at `secret/`.
+    pub kv: KvStore,
+    configuration: RwLock<Configuration>,
+    auth_mounts: RwLock<BTreeMap<String, AuthMountRecord>>,
+    acl_cache: Mutex<HashMap<String, Arc<Acl>>>,
+    clock: Clock,
+}
+
+impl App {
+    /// Loads the state kept in `store`.
+    pub fn load(store: Store, clock: Clock) -> Result<App, StorageError> {
+        let mut configuration = Configuration::new();
+        let mut auth_mounts = BTreeMap::new();
+        for key in store.list(AUTH_MOUNT_PREFIX)? {
+            let Some(path) = key.strip_prefix(AUTH_MOUNT_PREFIX) else {
+                continue;
+            };
+            let Some(record) = store.get_json::<AuthMountRecord>(&key)? else {
+                continue;
+            };
+            let mut mount = KubernetesMount::new(path, &record.accessor);
+            if let Some(config) = store.get_json::<AuthConfig>(&config_key(path))? {
+                mount
+                    .set_config(config)
+                    .map_err(|e| corrupt(&config_key(path), &e))?;
+            }
+            let roles_prefix = role_key(path, "");
+            for role_key in store.list(&roles_prefix)? {
+                if let Some(role) = store.get_json::<Role>(&role_key)? {
+                    mount.put_role(role);
+                }
+            }
+            configuration.insert_mount(mount);
+            auth_mounts.insert(path.to_string(), record);
+        }
+        for key in store.list(POLICY_PREFIX)? {
+            let Some(name) = key.strip_prefix(POLICY_PREFIX) else {
+                continue;
+            };
+            if let Some(text) = store.get(&key)? {
+                let text = String::from_utf8_lossy(&text);
+                configuration
+                    .put_policy(name, &text, Origin::new(&key, 1))
+                    .map_err(|e| corrupt(&key, &e))?;
+            }
+        }
+        Ok(App {
+            tokens: TokenStore::load(store.clone())?,
+            kv: KvStore::new(store.clone()),
+            store,
+            configuration: RwLock::new(configuration),
+            auth_mounts: RwLock::new(auth_mounts),
+            acl_cache: Mutex::new(HashMap::new()),
+            clock,
+        })
+    }
+
+    /// Now, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Reads the configuration (mounts, roles, policies).
+    pub fn with_configuration<R>(&self, f: impl FnOnce(&Configuration) -> R) -> R {
+        f(&read(&self.configuration))
+    }
+
+    /// The enabled auth methods.
+    pub fn auth_mounts(&self) -> BTreeMap<String, AuthMountRecord> {
+        read(&self.auth_mounts).clone()
+    }
+
+    /// Whether a Kubernetes auth method is enabled at `path`.
+    pub fn has_auth_mount(&self, path: &str) -> bool {
+        read(&self.auth_mounts).contains_key(path)
+    }
+
+    /// Enables a Kubernetes auth method at `path`.
+    pub async fn enable_auth(&self, path: &str, record: AuthMountRecord) -> Result<(), ApiError> {
+        if self.has_auth_mount(path) || path == "token" {
+            return Err(ApiError::bad_request(format!(
+                "path is already in use at {path}/"
+            )));
+        }
+        self.store
+            .put_json(&format!("{AUTH_MOUNT_PREFIX}{path}"), &record)
+            .await?;
+        write(&self.configuration).insert_mount(KubernetesMount::new(path, &record.accessor));
+        write(&self.auth_mounts).insert(path.to_string(), record);
+        Ok(())
+    }
+
+    /// Disables the auth method at `path`: its config, roles and tokens go with it.
+    pub async fn disable_auth(&self, path: &str) -> Result<(), ApiError> {
+        if !self.has_auth_mount(path) {
+            return Ok(());
+        }
+        let mut ops = vec![
+            WriteOp::Delete {
+                key: format!("{AUTH_MOUNT_PREFIX}{path}"),
+            },
+            WriteOp::Delete {
+                key: config_key(path),
+            },
+        ];
+        for key in self.store.list(&role_key(path, ""))? {
+            ops.push(WriteOp::Delete { key });
+        }
+        self.store.write(ops).await?;
+        self.tokens
+            .revoke(&self.tokens.hashes_from_mount(path))
+            .await?;
+        write(&self.configuration).remove_mount(path);
+        write(&self.auth_mounts).remove(path);
+        Ok(())
+    }
+
+    /// Stores a mount's config (already validated by the core).
+    pub async fn put_auth_config(&self, path: &str, config: AuthConfig) -> Result<(), ApiError> {
+        self.store.put_json(&config_key(path), &config).await?;
+        if let Some(mount) = write(&self.configuration).mount_mut(path) {
+            mount
+                .set_config(config)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Stores a role (already validated by the core).
+    pub async fn put_role(&self, path: &str, role: Role) -> Result<(), ApiError> {
+        self.store
+            .put_json(&role_key(path, &role.name), &role)
+            .await?;
+        if let Some(mount) = write(&self.configuration).mount_mut(path) {
+            mount.put_role(role);
+        }
+        Ok(())
+    }
+
+    /// Deletes a role.
+    pub async fn delete_role(&self, path: &str, name: &str) -> Result<(), ApiError> {
+        let name = name.to_lowercase();
+        self.store.delete(&role_key(path, &name)).await?;
+        if let Some(mount) = write(&self.configuration).mount_mut(path) {
+            mount.remove_role(&name);
+        }
+        Ok(())
+    }
+
+    /// Parses and stores a policy; parse errors are 400s with the policy's line and column.
+    pub async fn put_policy(&self, name: &str, text: &str) -> Result<(), ApiError> {
+        let name = podpass_core::policy::normalize_name(name);
+        // Parse before storing, so a broken policy never reaches storage.
+        podpass_core::policy::Policy::parse(&name, text)
+            .map_err(|e| ApiError::bad_request(format!("failed to parse policy: {e}")))?;
+        let key = format!("{POLICY_PREFIX}{name}");
+        self.store
+            .write(vec![WriteOp::Put {
+                key: key.clone(),
+                value: text.as_bytes().to_vec(),
+            }])
+            .await?;
+        write(&self.configuration)
+            .put_policy(&name, text, Origin::new(&key, 1))
+            .map_err(|e| ApiError::bad_request(format!("failed to parse policy: {e}")))?;
+        lock(&self.acl_cache).clear();
+        Ok(())
+    }
+
+    /// Deletes a policy.
+    pub async fn delete_policy(&self, name: &str) -> Result<(), ApiError> {
+        let name = podpass_core::policy::normalize_name(name);
+        self.store.delete(&format!("{POLICY_PREFIX}{name}")).await?;
+        write(&self.configuration).remove_policy(&name);
+        lock(&self.acl_cache).clear();
+        Ok(())
+    }
+
+    /// The ACL of a token, compiled once per distinct policy set (and identity, when a policy
+    /// is templated) and shared.
+    pub fn acl_for(&self, token: &TokenEntry) -> Result<Arc<Acl>, ApiError> {
+        let configuration = read(&self.configuration);
+        let templated = token.policies.iter().any(|name| {
+            configuration
+                .policy(name)
+                .is_some_and(|entry| entry.policy.is_templated())
+        });
+        let mut cache_key = token.policies.join("\n");
+        if templated {
+            cache_key.push('\0');
+            cache_key.push_str(token.entity_id());
+        }
+        if let Some(acl) = lock(&self.acl_cache).get(&cache_key) {
+            return Ok(Arc::clone(acl));
+        }
+        let acl = Arc::new(
+            configuration
+                .acl_for_policies(&token.policies, token.identity.as_ref())
+                .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        );
+        let mut cache = lock(&self.acl_cache);
+        if cache.len() >= ACL_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(cache_key, Arc::clone(&acl));
+        Ok(acl)
+    }
+}
+
+fn config_key(path: &str) -> String {
+    format!("auth/{path}/config")
+}
+
+fn role_key(path: &str, name: &str) -> String {
+    format!("auth/{path}/role/{name}")
+}
+
+fn corrupt(key: &str, error: &dyn std::fmt::Display) -> StorageError {
+    StorageError::Corrupt {
+        key: key.to_string(),
+        reason: error.to_string(),
+    }
+}

@@ -1,0 +1,80 @@
+//! Vault's error responses: a status and `{"errors": [...]}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::storage::StorageError;
+
+/// Vault's answer to a bad or refused request: `status` with the body `{"errors": [message]}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The entries of the `errors` array (empty for a bare 404, as Vault answers a missing item).
+    pub errors: Vec<String>,
+}
+
+impl ApiError {
+    /// An error with one message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            errors: vec![message.into()],
+        }
+    }
+
+    /// 400 with Vault's message.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 403 `permission denied`: missing, unknown, expired or revoked tokens, and ACL denials.
+    pub fn permission_denied() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "permission denied")
+    }
+
+    /// 404 with an empty `errors` array: what Vault answers for an item that does not exist.
+    pub fn not_found() -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            errors: Vec::new(),
+        }
+    }
+
+    /// 404 for a path under no mount.
+    pub fn no_route(path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no handler for route \"{path}\". route entry not found."),
+        )
+    }
+
+    /// 404 for a path a mount does not handle.
+    pub fn unsupported_path() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "unsupported path")
+    }
+
+    /// 405 for a method the path does not support.
+    pub fn unsupported_operation() -> ApiError {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "unsupported operation")
+    }
+
+    /// 500 for a storage failure; the detail goes to the log, not to the client.
+    pub fn internal(detail: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(%detail, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> ApiError {
+        ApiError::internal(&error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(json!({ "errors": self.errors }))).into_response()
+    }
+}

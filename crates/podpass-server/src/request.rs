@@ -1,0 +1,216 @@
+//! An API request as the handlers see it, and Vault's response envelope.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+
+/// The largest request body accepted (Vault's default `max_request_size`).
+pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+
+/// A parsed `/v1/...` request.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// The method (`LIST` included).
+    pub method: Method,
+    /// The path after `/v1/`, without leading or trailing slashes.
+    pub path: String,
+    /// Whether this is a list (`LIST`, or `GET` with `?list=true`).
+    pub list: bool,
+    /// Query parameters.
+    pub query: HashMap<String, String>,
+    /// The client token from `X-Vault-Token` or `Authorization: Bearer`.
+    pub token: Option<String>,
+    /// The JSON body (empty when none was sent).
+    pub body: Map<String, Value>,
+    /// The caller's address.
+    pub remote_addr: Option<IpAddr>,
+}
+
+impl ApiRequest {
+    /// Reads a request; a body that is not a JSON object is a 400 naming the problem.
+    pub fn parse(
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        headers: &HeaderMap,
+        body: &[u8],
+        remote_addr: Option<IpAddr>,
+    ) -> Result<ApiRequest, ApiError> {
+        let query: HashMap<String, String> = query
+            .map(|q| {
+                url_decoded_pairs(q)
+                    .into_iter()
+                    .collect::<HashMap<String, String>>()
+            })
+            .unwrap_or_default();
+        let list = method.as_str() == "LIST"
+            || (method == Method::GET
+                && query
+                    .get("list")
+                    .is_some_and(|v| matches!(v.as_str(), "true" | "1")));
+        let token = headers
+            .get("x-vault-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| {
+                headers
+                    .get(axum::http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .map(str::to_string)
+            })
+            .filter(|t| !t.is_empty());
+        let body = parse_body(body)?;
+        Ok(ApiRequest {
+            method,
+            path: path.trim_matches('/').to_string(),
+            list,
+            query,
+            token,
+            body,
+            remote_addr,
+        })
+    }
+
+    /// A string field of the body.
+    pub fn string(&self, name: &str) -> Option<&str> {
+        self.body.get(name).and_then(Value::as_str)
+    }
+}
+
+fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ApiError::bad_request(format!(
+            "failed to parse JSON input: the body must be a JSON object, not {}",
+            json_kind(&other)
+        ))),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "failed to parse JSON input: {e}"
+        ))),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn url_decoded_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiResponse {
+    /// 204 without body (Vault's answer to most writes).
+    NoContent,
+    /// A JSON body with a status.
+    Json(StatusCode, Value),
+}
+
+impl ApiResponse {
+    /// 200 with Vault's envelope around `data`.
+    pub fn data(data: Value) -> ApiResponse {
+        ApiResponse::Json(StatusCode::OK, envelope(Some(data), None, Vec::new()))
+    }
+
+    /// 200 with `data` and `warnings` (or 204 when both are empty, as Vault answers writes).
+    pub fn data_with_warnings(data: Option<Value>, warnings: Vec<String>) -> ApiResponse {
+        if data.is_none() && warnings.is_empty() {
+            return ApiResponse::NoContent;
+        }
+        ApiResponse::Json(StatusCode::OK, envelope(data, None, warnings))
+    }
+
+    /// 200 with an `auth` object (logins, token creation and renewal).
+    pub fn auth(auth: Value, warnings: Vec<String>) -> ApiResponse {
+        ApiResponse::Json(StatusCode::OK, envelope(None, Some(auth), warnings))
+    }
+}
+
+/// Vault's response envelope.
+pub fn envelope(data: Option<Value>, auth: Option<Value>, warnings: Vec<String>) -> Value {
+    json!({
+        "request_id": request_id(),
+        "lease_id": "",
+        "renewable": false,
+        "lease_duration": 0,
+        "data": data,
+        "wrap_info": null,
+        "warnings": if warnings.is_empty() { Value::Null } else { json!(warnings) },
+        "auth": auth,
+    })
+}
+
+fn request_id() -> String {
+    let mut bytes = [0u8; 16];
+    // An all-zero id is still a valid answer; it only makes log correlation harder.
+    let _ = getrandom::fill(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+impl IntoResponse for ApiResponse {
+    fn into_response(self) -> Response {
+        match self {
+            ApiResponse::NoContent => StatusCode::NO_CONTENT.into_response(),
+            ApiResponse::Json(status, body) => (status, axum::Json(body)).into_response(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_are_decoded() {
+        assert_eq!(
+            url_decoded_pairs("list=true&path=a%2Fb+c&x"),
+            [
+                ("list".to_string(), "true".to_string()),
+                ("path".to_string(), "a/b c".to_string()),
+                ("x".to_string(), String::new())
+            ]
+        );
+        assert_eq!(url_decoded_pairs("a=100%&b=%zz")[1].1, "%zz");
+    }
+
+    #[test]
+    fn bodies_must_be_json_objects() {
+        assert!(parse_body(b"").is_ok_and(|m| m.is_empty()));
+        assert!(parse_body(b"{\"a\":1}").is_ok_and(|m| m.len() == 1));
+        let error = parse_body(b"[1]").err().map(|e| e.errors.join(""));
+        assert_eq!(
+            error.as_deref(),
+            Some("failed to parse JSON input: the body must be a JSON object, not an array")
+        );
+        assert!(parse_body(b"{oops").is_err());
+    }
+}

@@ -1,0 +1,197 @@
+//! Which backend handles a path, whether it needs a token, and what it is checked as.
+
+mod kubernetes;
+mod kv;
+mod policy;
+mod sys;
+mod token;
+
+use podpass_core::acl::Operation;
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::kv::KV_MOUNT;
+use crate::request::{ApiRequest, ApiResponse};
+use crate::token::ResolvedToken;
+
+/// An endpoint of the Vault API subset podpass serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `sys/health`.
+    Health,
+    /// `sys/seal-status`.
+    SealStatus,
+    /// `sys/init`.
+    Init,
+    /// `sys/auth`: the enabled auth methods.
+    AuthMounts,
+    /// `sys/auth/<path>`: enable or disable a method.
+    AuthMount(String),
+    /// `sys/mounts`: the secrets engines.
+    Mounts,
+    /// `sys/policies/acl` (`legacy`: `sys/policy`).
+    Policies {
+        /// Whether this is the legacy `sys/policy` form.
+        legacy: bool,
+    },
+    /// `sys/policies/acl/<name>` (`legacy`: `sys/policy/<name>`).
+    Policy {
+        /// The policy name.
+        name: String,
+        /// Whether this is the legacy `sys/policy` form.
+        legacy: bool,
+    },
+    /// `sys/capabilities-self`.
+    CapabilitiesSelf,
+    /// `sys/capabilities`.
+    Capabilities,
+    /// `auth/token/<operation>`.
+    Token(String),
+    /// `auth/<mount>/config`.
+    KubernetesConfig(String),
+    /// `auth/<mount>/role`: list.
+    KubernetesRoles(String),
+    /// `auth/<mount>/role/<name>`.
+    KubernetesRole(String, String),
+    /// `auth/<mount>/login`.
+    KubernetesLogin(String),
+    /// `secret/data/<path>`.
+    KvData(String),
+    /// `secret/metadata/<path>` (a list when the request is one).
+    KvMetadata(String),
+}
+
+impl Route {
+    /// Finds the endpoint for a path (after `/v1/`, trimmed).
+    pub fn parse(path: &str, app: &App) -> Result<Route, ApiError> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let route = match segments.as_slice() {
+            ["sys", "health"] => Route::Health,
+            ["sys", "seal-status"] => Route::SealStatus,
+            ["sys", "init"] => Route::Init,
+            ["sys", "auth"] => Route::AuthMounts,
+            ["sys", "auth", rest @ ..] if !rest.is_empty() => Route::AuthMount(rest.join("/")),
+            ["sys", "mounts"] => Route::Mounts,
+            ["sys", "policies", "acl"] => Route::Policies { legacy: false },
+            ["sys", "policies", "acl", name] => Route::Policy {
+                name: (*name).to_string(),
+                legacy: false,
+            },
+            ["sys", "policy"] => Route::Policies { legacy: true },
+            ["sys", "policy", name] => Route::Policy {
+                name: (*name).to_string(),
+                legacy: true,
+            },
+            ["sys", "capabilities-self"] => Route::CapabilitiesSelf,
+            ["sys", "capabilities"] => Route::Capabilities,
+            ["sys", ..] => return Err(ApiError::unsupported_path()),
+            ["auth", "token", operation] => Route::Token((*operation).to_string()),
+            ["auth", "token", ..] => return Err(ApiError::unsupported_path()),
+            ["auth", rest @ ..] => return kubernetes_route(rest, app, path),
+            [mount, "data", rest @ ..] if *mount == KV_MOUNT && !rest.is_empty() => {
+                Route::KvData(rest.join("/"))
+            }
+            [mount, "metadata", rest @ ..] if *mount == KV_MOUNT => {
+                Route::KvMetadata(rest.join("/"))
+            }
+            [mount, ..] if *mount == KV_MOUNT => return Err(ApiError::unsupported_path()),
+            _ => return Err(ApiError::no_route(path)),
+        };
+        Ok(route)
+    }
+
+    /// Endpoints Vault answers without a token.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(
+            self,
+            Route::Health | Route::SealStatus | Route::Init | Route::KubernetesLogin(_)
+        )
+    }
+
+    /// Endpoints that need `sudo` on top of the operation's capability.
+    pub fn is_root_protected(&self) -> bool {
+        matches!(self, Route::AuthMount(_))
+    }
+
+    /// Whether a write creates (`true` when the item already exists: an update). Only
+    /// endpoints with an existence check tell create from update, as in Vault.
+    pub fn item_exists(&self, app: &App) -> Result<bool, ApiError> {
+        match self {
+            Route::KubernetesRole(mount, name) => {
+                Ok(app.with_configuration(|c| c.mount(mount).and_then(|m| m.role(name)).is_some()))
+            }
+            Route::KvData(path) => app.kv.exists(path),
+            _ => Ok(true),
+        }
+    }
+
+    /// Runs the endpoint. `caller` is the resolved token (`None` on unauthenticated endpoints).
+    pub async fn handle(
+        &self,
+        app: &App,
+        request: &ApiRequest,
+        operation: Operation,
+        caller: Option<&Caller>,
+    ) -> Result<ApiResponse, ApiError> {
+        match self {
+            Route::Health => Ok(sys::health(app, request)),
+            Route::SealStatus => Ok(sys::seal_status()),
+            Route::Init => Ok(sys::init(request)),
+            Route::AuthMounts => sys::auth_mounts(app, operation),
+            Route::AuthMount(path) => sys::auth_mount(app, request, operation, path).await,
+            Route::Mounts => sys::mounts(operation),
+            Route::Policies { legacy } => policy::list(app, operation, *legacy),
+            Route::Policy { name, legacy } => {
+                policy::one(app, request, operation, name, *legacy).await
+            }
+            Route::CapabilitiesSelf => sys::capabilities_self(app, request, operation, caller),
+            Route::Capabilities => sys::capabilities(app, request, operation),
+            Route::Token(name) => token::handle(app, request, operation, name, caller).await,
+            Route::KubernetesConfig(mount) => {
+                kubernetes::config(app, request, operation, mount).await
+            }
+            Route::KubernetesRoles(mount) => kubernetes::roles(app, operation, mount),
+            Route::KubernetesRole(mount, name) => {
+                kubernetes::role(app, request, operation, mount, name).await
+            }
+            Route::KubernetesLogin(mount) => {
+                kubernetes::login(app, request, operation, mount).await
+            }
+            Route::KvData(path) => kv::data(app, request, operation, path).await,
+            Route::KvMetadata(path) => kv::metadata(app, request, operation, path).await,
+        }
+    }
+}
+
+/// The token a request came with.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The token as sent.
+    pub token: String,
+    /// Its state.
+    pub resolved: ResolvedToken,
+}
+
+fn kubernetes_route(rest: &[&str], app: &App, full_path: &str) -> Result<Route, ApiError> {
+    // Mount paths may contain slashes: take the longest enabled mount that prefixes the path.
+    let mounts = app.auth_mounts();
+    let mut best: Option<(usize, String)> = None;
+    for n in (1..=rest.len()).rev() {
+        let candidate = rest[..n].join("/");
+        if mounts.contains_key(&candidate) {
+            best = Some((n, candidate));
+            break;
+        }
+    }
+    let Some((n, mount)) = best else {
+        return Err(ApiError::no_route(full_path));
+    };
+    let route = match &rest[n..] {
+        ["config"] => Route::KubernetesConfig(mount),
+        ["role"] => Route::KubernetesRoles(mount),
+        ["role", name] => Route::KubernetesRole(mount, (*name).to_string()),
+        ["login"] => Route::KubernetesLogin(mount),
+        _ => return Err(ApiError::unsupported_path()),
+    };
+    Ok(route)
+}

@@ -1,0 +1,81 @@
+//! `sys/policies/acl` and the legacy `sys/policy`: ACL policies by name.
+
+use podpass_core::acl::Operation;
+use podpass_core::policy::{
+    DEFAULT_POLICY_HCL, DEFAULT_POLICY_NAME, ROOT_POLICY_NAME, normalize_name,
+};
+use serde_json::json;
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::request::{ApiRequest, ApiResponse};
+
+/// Every policy name: the written ones plus Vault's built-in `default` and `root`.
+fn names(app: &App) -> Vec<String> {
+    let mut names: Vec<String> = app.with_configuration(|c| c.policies().keys().cloned().collect());
+    for builtin in [DEFAULT_POLICY_NAME, ROOT_POLICY_NAME] {
+        if !names.iter().any(|n| n == builtin) {
+            names.push(builtin.to_string());
+        }
+    }
+    names.sort();
+    names
+}
+
+/// The policy list (`LIST`/`GET`; the legacy path answers `GET` with `policies` and `keys`).
+pub fn list(app: &App, operation: Operation, legacy: bool) -> Result<ApiResponse, ApiError> {
+    match operation {
+        Operation::List => Ok(ApiResponse::data(json!({ "keys": names(app) }))),
+        Operation::Read if legacy => {
+            let names = names(app);
+            Ok(ApiResponse::data(
+                json!({ "keys": names, "policies": names }),
+            ))
+        }
+        _ => Err(ApiError::unsupported_operation()),
+    }
+}
+
+/// One policy: read, write (`policy`, or the legacy `rules`), delete.
+pub async fn one(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+    name: &str,
+    legacy: bool,
+) -> Result<ApiResponse, ApiError> {
+    let name = normalize_name(name);
+    match operation {
+        Operation::Read => {
+            let text = app
+                .with_configuration(|c| c.policy(&name).map(|e| e.text.clone()))
+                .or_else(|| (name == DEFAULT_POLICY_NAME).then(|| DEFAULT_POLICY_HCL.to_string()))
+                .or_else(|| (name == ROOT_POLICY_NAME).then(String::new))
+                .ok_or_else(ApiError::not_found)?;
+            let field = if legacy { "rules" } else { "policy" };
+            Ok(ApiResponse::data(json!({ "name": name, field: text })))
+        }
+        Operation::Create | Operation::Update => {
+            if name == ROOT_POLICY_NAME {
+                return Err(ApiError::bad_request("cannot update \"root\" policy"));
+            }
+            let text = request
+                .string("policy")
+                .or_else(|| request.string("rules"))
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| ApiError::bad_request("'policy' parameter not supplied or empty"))?;
+            app.put_policy(&name, text).await?;
+            Ok(ApiResponse::NoContent)
+        }
+        Operation::Delete => {
+            if name == DEFAULT_POLICY_NAME || name == ROOT_POLICY_NAME {
+                return Err(ApiError::bad_request(format!(
+                    "cannot delete \"{name}\" policy"
+                )));
+            }
+            app.delete_policy(&name).await?;
+            Ok(ApiResponse::NoContent)
+        }
+        _ => Err(ApiError::unsupported_operation()),
+    }
+}

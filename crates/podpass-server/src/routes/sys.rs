@@ -1,0 +1,233 @@
+//! `sys/`: health, seal status, auth methods, mounts and capabilities.
+
+use axum::http::StatusCode;
+use podpass_core::acl::Operation;
+use serde_json::{Map, Value, json};
+
+use crate::app::{App, AuthMountRecord};
+use crate::error::ApiError;
+use crate::request::{ApiRequest, ApiResponse};
+use crate::routes::Caller;
+use crate::token::random_id;
+
+/// The version podpass reports where Vault reports its own.
+pub const REPORTED_VERSION: &str = concat!("1.21.0+podpass.", env!("CARGO_PKG_VERSION"));
+/// The cluster name in health and seal status.
+const CLUSTER_NAME: &str = "podpass";
+
+/// `sys/health`: always initialised, unsealed and active. `?standbyok`-style overrides of the
+/// status codes are accepted and have nothing to override.
+pub fn health(app: &App, _request: &ApiRequest) -> ApiResponse {
+    ApiResponse::Json(
+        StatusCode::OK,
+        json!({
+            "initialized": true,
+            "sealed": false,
+            "standby": false,
+            "performance_standby": false,
+            "replication_performance_mode": "disabled",
+            "replication_dr_mode": "disabled",
+            "server_time_utc": app.now(),
+            "version": REPORTED_VERSION,
+            "enterprise": false,
+            "cluster_name": CLUSTER_NAME,
+            "cluster_id": cluster_id(),
+            "echo_duration_ms": 0,
+            "clock_skew_ms": 0,
+        }),
+    )
+}
+
+/// `sys/seal-status`.
+pub fn seal_status() -> ApiResponse {
+    ApiResponse::Json(
+        StatusCode::OK,
+        json!({
+            "type": "shamir",
+            "initialized": true,
+            "sealed": false,
+            "t": 1,
+            "n": 1,
+            "progress": 0,
+            "nonce": "",
+            "version": REPORTED_VERSION,
+            "build_date": "",
+            "migration": false,
+            "cluster_name": CLUSTER_NAME,
+            "cluster_id": cluster_id(),
+            "recovery_seal": false,
+            "storage_type": "redb",
+        }),
+    )
+}
+
+/// `sys/init`: podpass starts initialised; initialising again is refused as Vault does.
+pub fn init(request: &ApiRequest) -> ApiResponse {
+    if request.method == axum::http::Method::GET {
+        ApiResponse::Json(StatusCode::OK, json!({ "initialized": true }))
+    } else {
+        ApiResponse::Json(
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": ["Vault is already initialized"] }),
+        )
+    }
+}
+
+fn cluster_id() -> &'static str {
+    "00000000-0000-4000-8000-706f64706173"
+}
+
+/// `sys/auth`: the token method and every enabled Kubernetes method.
+pub fn auth_mounts(app: &App, operation: Operation) -> Result<ApiResponse, ApiError> {
+    if operation != Operation::Read {
+        return Err(ApiError::unsupported_operation());
+    }
+    let mut data = Map::new();
+    data.insert(
+        "token/".into(),
+        mount_json("token", "auth_token_00000000", "token based credentials"),
+    );
+    for (path, record) in app.auth_mounts() {
+        data.insert(
+            format!("{path}/"),
+            mount_json(&record.kind, &record.accessor, &record.description),
+        );
+    }
+    Ok(ApiResponse::data(Value::Object(data)))
+}
+
+fn mount_json(kind: &str, accessor: &str, description: &str) -> Value {
+    json!({
+        "type": kind,
+        "accessor": accessor,
+        "description": description,
+        "config": {
+            "default_lease_ttl": 0,
+            "max_lease_ttl": 0,
+            "force_no_cache": false,
+            "token_type": "default-service",
+        },
+        "local": false,
+        "seal_wrap": false,
+        "external_entropy_access": false,
+        "options": null,
+        "uuid": "",
+        "plugin_version": "",
+        "running_plugin_version": "",
+    })
+}
+
+/// `sys/auth/<path>`: enable (`POST {"type": "kubernetes"}`) or disable (`DELETE`).
+pub async fn auth_mount(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+    path: &str,
+) -> Result<ApiResponse, ApiError> {
+    match operation {
+        Operation::Create | Operation::Update => {
+            let kind = request.string("type").unwrap_or_default();
+            if kind != "kubernetes" {
+                return Err(ApiError::bad_request(format!(
+                    "plugin not found in the catalog: {kind} (podpass serves the kubernetes auth method only)"
+                )));
+            }
+            let record = AuthMountRecord {
+                kind: kind.to_string(),
+                accessor: format!("auth_kubernetes_{}", random_id(8)?.to_lowercase()),
+                description: request
+                    .string("description")
+                    .unwrap_or_default()
+                    .to_string(),
+            };
+            app.enable_auth(path, record).await?;
+            Ok(ApiResponse::NoContent)
+        }
+        Operation::Delete => {
+            app.disable_auth(path).await?;
+            Ok(ApiResponse::NoContent)
+        }
+        _ => Err(ApiError::unsupported_operation()),
+    }
+}
+
+/// `sys/mounts`: KV v2 at `secret/` (fixed) and the system backends.
+pub fn mounts(operation: Operation) -> Result<ApiResponse, ApiError> {
+    if operation != Operation::Read {
+        return Err(ApiError::unsupported_operation());
+    }
+    let mut kv = mount_json("kv", "kv_00000000", "key/value secret storage");
+    kv["options"] = json!({ "version": "2" });
+    let data = json!({
+        "secret/": kv,
+        "sys/": mount_json("system", "system_00000000", "system endpoints used for control, policy and debugging"),
+    });
+    Ok(ApiResponse::data(data))
+}
+
+/// `sys/capabilities-self`: the caller's capabilities on `path` or `paths`.
+pub fn capabilities_self(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+    caller: Option<&Caller>,
+) -> Result<ApiResponse, ApiError> {
+    let caller = caller.ok_or_else(ApiError::permission_denied)?;
+    capabilities_of(app, request, operation, &caller.resolved.entry)
+}
+
+/// `sys/capabilities`: another token's capabilities (`token` in the body).
+pub fn capabilities(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+) -> Result<ApiResponse, ApiError> {
+    let token = request
+        .string("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::bad_request("missing token"))?;
+    let target = app
+        .tokens
+        .resolve(token, app.now())
+        .ok_or_else(|| ApiError::bad_request("invalid token"))?;
+    capabilities_of(app, request, operation, &target.entry)
+}
+
+fn capabilities_of(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+    token: &crate::token::TokenEntry,
+) -> Result<ApiResponse, ApiError> {
+    if !matches!(operation, Operation::Update | Operation::Create) {
+        return Err(ApiError::unsupported_operation());
+    }
+    let mut paths: Vec<String> = match request.body.get("paths") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::String(text)) => text.split(',').map(|p| p.trim().to_string()).collect(),
+        _ => Vec::new(),
+    };
+    if let Some(path) = request.string("path") {
+        paths.push(path.to_string());
+    }
+    if paths.is_empty() {
+        return Err(ApiError::bad_request("paths must be supplied"));
+    }
+    let acl = app.acl_for(token)?;
+    let mut data = Map::new();
+    let mut all = Vec::new();
+    for path in &paths {
+        let capabilities = acl.capabilities(path);
+        all.clone_from(&capabilities);
+        data.insert(path.clone(), json!(capabilities));
+    }
+    // Vault repeats a single path's answer under `capabilities`.
+    if paths.len() == 1 {
+        data.insert("capabilities".into(), json!(all));
+    }
+    Ok(ApiResponse::data(Value::Object(data)))
+}

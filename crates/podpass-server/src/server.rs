@@ -1,0 +1,353 @@
+//! Starting a server: `podpass dev` (in-memory-like, throwaway) and `podpass serve` (durable,
+//! from podpass.hcl), the router, the background token sweeper and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::{any, get};
+use podpass_core::configuration::Configuration;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::app::{App, AuthMountRecord, Clock, system_clock};
+use crate::dispatch::handle_api;
+use crate::error::ApiError;
+use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
+use crate::token::{TokenEntry, TokenKind, TtlSettings, random_id};
+
+/// How often expired tokens are swept from memory and storage.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
+/// The database file inside the data directory.
+const DATABASE_FILE: &str = "podpass.redb";
+/// Marks a data directory whose root token has been issued (printed once, at first start).
+const INITIALIZED_KEY: &str = "sys/initialized";
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Storage could not be opened or read.
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The configuration could not be applied.
+    #[error("configuration: {0}")]
+    Configuration(String),
+    /// Anything else about the environment (directories, TLS settings).
+    #[error("{0}")]
+    Environment(String),
+}
+
+/// The router: Vault's API under `/v1/`, and the playground under `/ui/` when its built files
+/// are given.
+pub fn router(app: Arc<App>, ui_dir: Option<&Path>) -> Router {
+    let mut router = Router::new()
+        .route("/v1/{*path}", any(handle_api))
+        .with_state(app);
+    if let Some(dir) = ui_dir {
+        let index = dir.join("index.html");
+        router = router
+            .nest_service("/ui", ServeDir::new(dir).fallback(ServeFile::new(index)))
+            .route("/", get(|| async { Redirect::temporary("/ui/") }));
+    }
+    router
+}
+
+/// `podpass dev`: a throwaway server like `vault server -dev`.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    /// Where to listen.
+    pub listen: String,
+    /// The root token to issue (random when `None`).
+    pub root_token: Option<String>,
+    /// Load the tutorial scenario ([`podpass_core::demo`]).
+    pub demo: bool,
+    /// The built playground to serve at `/ui/`.
+    pub ui_dir: Option<PathBuf>,
+}
+
+/// `podpass serve`: a durable server from a declarative configuration.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Where to listen.
+    pub listen: String,
+    /// The data directory (created if missing).
+    pub data_dir: PathBuf,
+    /// The seal key file (default `<data_dir>/seal.key`); [`SEAL_KEY_ENV`] takes precedence.
+    pub seal_key_file: Option<PathBuf>,
+    /// Auth mounts, roles and policies to apply at start (the file is the source of truth for
+    /// them; tokens and secrets persist in the data directory).
+    pub configuration: Configuration,
+    /// The built playground to serve at `/ui/`.
+    pub ui_dir: Option<PathBuf>,
+}
+
+/// A started server, before it serves.
+pub struct Server {
+    /// The state.
+    pub app: Arc<App>,
+    /// The bound listener.
+    listener: tokio::net::TcpListener,
+    /// The playground directory.
+    ui_dir: Option<PathBuf>,
+    /// Kept so the dev server's data directory lives as long as the server.
+    _data_dir: Option<tempfile::TempDir>,
+    /// What to tell the operator once listening.
+    pub banner: String,
+}
+
+impl Server {
+    /// Sets up a dev server: a temporary data directory and key, KV v2 at `secret/`, the
+    /// Kubernetes method at `auth/kubernetes/`, a root token, and the demo when asked.
+    pub async fn dev(options: DevOptions) -> Result<Server, StartError> {
+        let data_dir = tempfile::Builder::new()
+            .prefix("podpass-dev-")
+            .tempdir()
+            .map_err(|e| StartError::Environment(format!("temporary directory: {e}")))?;
+        let backend = RedbBackend::open(&data_dir.path().join(DATABASE_FILE))?;
+        let store = Store::new(Arc::new(backend), SealKey::generate()?);
+        let app = Arc::new(App::load(store, system_clock())?);
+        let root_token = match options.root_token {
+            Some(token) => token,
+            None => format!("hvs.{}", random_id(24)?),
+        };
+        issue_root_token(&app, &root_token).await?;
+        let mut configuration = Configuration::new();
+        configuration.enable_kubernetes("kubernetes");
+        if options.demo {
+            configuration = podpass_core::demo::configuration()
+                .map_err(|e| StartError::Configuration(e.to_string()))?;
+        }
+        apply_configuration(&app, &configuration).await?;
+        let listener = bind(&options.listen).await?;
+        let address = listener.local_addr().map_err(|source| StartError::Listen {
+            address: options.listen.clone(),
+            source,
+        })?;
+        let banner = dev_banner(
+            address,
+            &root_token,
+            options.demo,
+            options.ui_dir.is_some(),
+            app.now(),
+        );
+        Ok(Server {
+            app,
+            listener,
+            ui_dir: options.ui_dir,
+            _data_dir: Some(data_dir),
+            banner,
+        })
+    }
+
+    /// Sets up a durable server from `options`; prints the root token once, on first start.
+    pub async fn serve(options: ServeOptions) -> Result<Server, StartError> {
+        std::fs::create_dir_all(&options.data_dir).map_err(|e| {
+            StartError::Environment(format!(
+                "cannot create the data directory {}: {e}",
+                options.data_dir.display()
+            ))
+        })?;
+        let key = match std::env::var(SEAL_KEY_ENV) {
+            Ok(text) => SealKey::from_base64(&text)?,
+            Err(_) => {
+                let path = options
+                    .seal_key_file
+                    .clone()
+                    .unwrap_or_else(|| options.data_dir.join("seal.key"));
+                SealKey::load_or_create(&path)?
+            }
+        };
+        let backend: Arc<dyn Backend> =
+            Arc::new(RedbBackend::open(&options.data_dir.join(DATABASE_FILE))?);
+        let store = Store::new(backend, key);
+        let first_start = store.get(INITIALIZED_KEY)?.is_none();
+        let app = Arc::new(App::load(store, system_clock())?);
+        apply_configuration(&app, &options.configuration).await?;
+        let mut banner = String::new();
+        if first_start {
+            let root_token = format!("hvs.{}", random_id(24)?);
+            issue_root_token(&app, &root_token).await?;
+            app.store
+                .write(vec![crate::storage::WriteOp::Put {
+                    key: INITIALIZED_KEY.into(),
+                    value: b"1".to_vec(),
+                }])
+                .await?;
+            banner.push_str(&format!(
+                "Initialised a new data directory. Root Token (shown once, keep it safe): {root_token}\n"
+            ));
+        }
+        let listener = bind(&options.listen).await?;
+        let address = listener.local_addr().map_err(|source| StartError::Listen {
+            address: options.listen.clone(),
+            source,
+        })?;
+        banner.push_str(&format!("podpass listening on http://{address}\n"));
+        Ok(Server {
+            app,
+            listener,
+            ui_dir: options.ui_dir,
+            _data_dir: None,
+            banner,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run(self) -> Result<(), StartError> {
+        let sweeper = tokio::spawn(sweep_expired_tokens(Arc::clone(&self.app)));
+        let router = router(Arc::clone(&self.app), self.ui_dir.as_deref());
+        let result = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+        sweeper.abort();
+        result.map_err(|e| StartError::Environment(format!("server error: {e}")))
+    }
+}
+
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            address: listen.to_string(),
+            source,
+        })
+}
+
+/// Issues the root token: the `root` policy, no expiry.
+pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError> {
+    let now = app.now();
+    let entry = TokenEntry {
+        kind: TokenKind::Service,
+        accessor: String::new(),
+        policies: vec!["root".into()],
+        identity: None,
+        meta: Default::default(),
+        display_name: "root".into(),
+        path: "auth/token/root".into(),
+        mount: "token".into(),
+        creation_time: now,
+        creation_ttl: 0,
+        expire_time: None,
+        ttl: TtlSettings::default(),
+        renewable: false,
+        num_uses: 0,
+        bound_cidrs: Vec::new(),
+        orphan: true,
+    };
+    app.tokens.issue_with_token(token, entry).await.map(|_| ())
+}
+
+/// Writes a configuration's mounts, configs, roles and policies into the server (replacing
+/// items of the same name; items not in the configuration are left alone).
+pub async fn apply_configuration(
+    app: &App,
+    configuration: &Configuration,
+) -> Result<(), StartError> {
+    let problem = |e: ApiError| StartError::Configuration(e.errors.join("; "));
+    for (path, mount) in configuration.mounts() {
+        if !app.has_auth_mount(path) {
+            let record = AuthMountRecord {
+                kind: "kubernetes".into(),
+                accessor: mount.accessor().to_string(),
+                description: String::new(),
+            };
+            app.enable_auth(path, record).await.map_err(problem)?;
+        }
+        if let Some(config) = mount.config() {
+            app.put_auth_config(path, config.clone())
+                .await
+                .map_err(problem)?;
+        }
+        for role in mount.roles().values() {
+            app.put_role(path, role.clone()).await.map_err(problem)?;
+        }
+    }
+    for (name, entry) in configuration.policies() {
+        app.put_policy(name, &entry.text).await.map_err(problem)?;
+    }
+    Ok(())
+}
+
+async fn sweep_expired_tokens(app: Arc<App>) {
+    let mut interval = tokio::time::interval(SWEEP_INTERVAL);
+    loop {
+        interval.tick().await;
+        match app.tokens.sweep(app.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(swept = n, "expired tokens removed"),
+            Err(e) => tracing::warn!(error = %e, "sweeping expired tokens failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn dev_banner(address: SocketAddr, root_token: &str, demo: bool, ui: bool, now: i64) -> String {
+    let mut banner = format!(
+        "==> podpass dev server started! Log data will stream in below:\n\n\
+         WARNING! dev mode is enabled! In this mode, podpass runs unsealed, keeps its data in a\n\
+         temporary directory deleted at exit, and starts with a root token.\n\n\
+         You may need to set the following environment variables:\n\n    \
+         $ export VAULT_ADDR='http://{address}'\n\n\
+         Root Token: {root_token}\n\n\
+         Mounted: KV v2 at secret/, the Kubernetes auth method at auth/kubernetes/\n"
+    );
+    if ui {
+        banner.push_str(&format!("Playground: http://{address}/ui/\n"));
+    }
+    if demo {
+        match podpass_core::demo::token("grade-api", "grade-api-sa", now) {
+            Ok(jwt) => banner.push_str(&format!(
+                "\nDemo: the tutorial's roles and policies are loaded. Log in as grade-api:\n\n    \
+                 curl -s -X POST http://{address}/v1/auth/kubernetes/login \\\n        \
+                 -d '{{\"role\":\"grade-api\",\"jwt\":\"{jwt}\"}}'\n\n\
+                 (the token is signed with podpass's published demo key and expires in an hour)\n"
+            )),
+            Err(e) => banner.push_str(&format!("\nDemo token could not be minted: {e}\n")),
+        }
+    }
+    banner
+}
+
+/// A clock for tests: always `now`.
+pub fn fixed_clock(now: i64) -> Clock {
+    Arc::new(move || now)
+}

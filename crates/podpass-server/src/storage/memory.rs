@@ -1,0 +1,107 @@
+//! An in-memory backend for tests and throwaway servers.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::{PoisonError, RwLock};
+
+use super::backend::{Backend, StorageError, WriteOp};
+
+/// A [`Backend`] kept in a sorted map in memory: atomic, but gone when the process exits.
+#[derive(Debug, Default)]
+pub struct MemoryBackend {
+    entries: RwLock<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryBackend {
+    /// An empty in-memory backend.
+    pub fn new() -> MemoryBackend {
+        MemoryBackend::default()
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        // A poisoned lock only means another thread panicked mid-read or after a whole write
+        // (writes cannot fail halfway), so the map is still consistent.
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(entries.get(key).cloned())
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(entries
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .map(|(key, _)| key)
+            .take_while(|key| key.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    fn write(&self, ops: Vec<WriteOp>) -> Result<(), StorageError> {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        for op in ops {
+            match op {
+                WriteOp::Put { key, value } => {
+                    entries.insert(key, value);
+                }
+                WriteOp::Delete { key } => {
+                    entries.remove(&key);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(key: &str, value: &[u8]) -> WriteOp {
+        WriteOp::Put {
+            key: key.to_owned(),
+            value: value.to_vec(),
+        }
+    }
+
+    #[test]
+    fn round_trips_values_and_lists_by_prefix_in_order() {
+        let backend = MemoryBackend::new();
+        backend
+            .write(vec![
+                put("sys/policy/b", b"2"),
+                put("sys/policy/a", b"1"),
+                put("sys/token/x", b"3"),
+                put("sys/policyz", b"4"),
+            ])
+            .unwrap();
+        assert_eq!(backend.get("sys/policy/a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(backend.get("missing").unwrap(), None);
+        assert_eq!(
+            backend.list("sys/policy/").unwrap(),
+            vec!["sys/policy/a".to_owned(), "sys/policy/b".to_owned()]
+        );
+        assert_eq!(backend.list("").unwrap().len(), 4);
+        assert!(backend.list("zzz").unwrap().is_empty());
+    }
+
+    #[test]
+    fn applies_ops_in_order() {
+        let backend = MemoryBackend::new();
+        backend
+            .write(vec![
+                put("k", b"first"),
+                WriteOp::Delete {
+                    key: "k".to_owned(),
+                },
+                put("k", b"second"),
+                put("gone", b"x"),
+                WriteOp::Delete {
+                    key: "gone".to_owned(),
+                },
+            ])
+            .unwrap();
+        assert_eq!(backend.get("k").unwrap(), Some(b"second".to_vec()));
+        assert_eq!(backend.get("gone").unwrap(), None);
+    }
+}

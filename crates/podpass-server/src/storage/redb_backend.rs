@@ -1,0 +1,172 @@
+//! The default durable backend: one redb database file.
+
+use std::fmt::Display;
+use std::path::Path;
+
+use redb::{Database, Durability, TableDefinition};
+
+use super::backend::{Backend, StorageError, WriteOp};
+
+/// All of podpass's data lives in this one table, keyed by the full '/'-separated path, so a
+/// prefix listing is a single ordered range scan.
+const ENTRIES: TableDefinition<&str, &[u8]> = TableDefinition::new("podpass_entries");
+
+/// A [`Backend`] in a single redb file: every write is one ACID transaction, fsynced
+/// ([`Durability::Immediate`]) before [`Backend::write`] returns.
+pub struct RedbBackend {
+    database: Database,
+}
+
+impl std::fmt::Debug for RedbBackend {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("RedbBackend")
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedbBackend {
+    /// Opens the database file at `path`, creating it (and its table) when missing.
+    ///
+    /// redb locks the file, so a second server on the same file fails here with a clear error.
+    pub fn open(path: &Path) -> Result<RedbBackend, StorageError> {
+        let database = Database::create(path).map_err(|error| {
+            StorageError::Backend(format!("cannot open database {}: {error}", path.display()))
+        })?;
+        // Create the table up front so readers never have to tell "no table" from "no key".
+        let transaction = database.begin_write().map_err(backend_error)?;
+        transaction.open_table(ENTRIES).map_err(backend_error)?;
+        transaction.commit().map_err(backend_error)?;
+        Ok(RedbBackend { database })
+    }
+}
+
+fn backend_error(error: impl Display) -> StorageError {
+    StorageError::Backend(error.to_string())
+}
+
+impl Backend for RedbBackend {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let transaction = self.database.begin_read().map_err(backend_error)?;
+        let table = transaction.open_table(ENTRIES).map_err(backend_error)?;
+        let value = table.get(key).map_err(backend_error)?;
+        Ok(value.map(|guard| guard.value().to_vec()))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let transaction = self.database.begin_read().map_err(backend_error)?;
+        let table = transaction.open_table(ENTRIES).map_err(backend_error)?;
+        let mut keys = Vec::new();
+        for entry in table.range(prefix..).map_err(backend_error)? {
+            let (key, _) = entry.map_err(backend_error)?;
+            let key = key.value();
+            if !key.starts_with(prefix) {
+                break;
+            }
+            keys.push(key.to_owned());
+        }
+        Ok(keys)
+    }
+
+    fn write(&self, ops: Vec<WriteOp>) -> Result<(), StorageError> {
+        let mut transaction = self.database.begin_write().map_err(backend_error)?;
+        transaction.set_durability(Durability::Immediate);
+        {
+            let mut table = transaction.open_table(ENTRIES).map_err(backend_error)?;
+            for op in &ops {
+                match op {
+                    WriteOp::Put { key, value } => {
+                        table
+                            .insert(key.as_str(), value.as_slice())
+                            .map_err(backend_error)?;
+                    }
+                    WriteOp::Delete { key } => {
+                        table.remove(key.as_str()).map_err(backend_error)?;
+                    }
+                }
+            }
+        }
+        // Dropping an uncommitted transaction on an error above aborts it, so a failed write
+        // leaves nothing behind.
+        transaction.commit().map_err(backend_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(key: &str, value: &[u8]) -> WriteOp {
+        WriteOp::Put {
+            key: key.to_owned(),
+            value: value.to_vec(),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_lists_by_prefix_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = RedbBackend::open(&dir.path().join("podpass.redb")).unwrap();
+        backend
+            .write(vec![
+                put("sys/policy/b", b"2"),
+                put("sys/policy/a", b"1"),
+                put("sys/policyz", b"3"),
+                put("auth/token/x", b"4"),
+            ])
+            .unwrap();
+        assert_eq!(backend.get("sys/policy/b").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(backend.get("missing").unwrap(), None);
+        assert_eq!(
+            backend.list("sys/policy/").unwrap(),
+            vec!["sys/policy/a".to_owned(), "sys/policy/b".to_owned()]
+        );
+        assert_eq!(
+            backend.list("").unwrap(),
+            vec![
+                "auth/token/x",
+                "sys/policy/a",
+                "sys/policy/b",
+                "sys/policyz"
+            ]
+        );
+        backend
+            .write(vec![WriteOp::Delete {
+                key: "sys/policy/a".to_owned(),
+            }])
+            .unwrap();
+        assert_eq!(backend.get("sys/policy/a").unwrap(), None);
+        assert_eq!(backend.list("sys/policy/").unwrap(), vec!["sys/policy/b"]);
+    }
+
+    #[test]
+    fn data_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("podpass.redb");
+        {
+            let backend = RedbBackend::open(&path).unwrap();
+            backend
+                .write(vec![put("kv/data/a", b"alpha"), put("kv/data/b", b"beta")])
+                .unwrap();
+            backend
+                .write(vec![WriteOp::Delete {
+                    key: "kv/data/b".to_owned(),
+                }])
+                .unwrap();
+        }
+        let reopened = RedbBackend::open(&path).unwrap();
+        assert_eq!(reopened.get("kv/data/a").unwrap(), Some(b"alpha".to_vec()));
+        assert_eq!(reopened.get("kv/data/b").unwrap(), None);
+        assert_eq!(reopened.list("kv/").unwrap(), vec!["kv/data/a"]);
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("podpass.redb");
+        let _first = RedbBackend::open(&path).unwrap();
+        let error = RedbBackend::open(&path).unwrap_err().to_string();
+        assert!(error.contains("cannot open database"), "{error}");
+        assert!(error.contains("podpass.redb"), "{error}");
+    }
+}
