@@ -236,12 +236,12 @@ impl App {
     /// is templated) and shared.
     pub fn acl_for(&self, token: &TokenEntry) -> Result<Arc<Acl>, ApiError> {
         let configuration = read(&self.configuration);
-        let templated = token.policies.iter().any(|name| {
+        let templated = token.profile.policies.iter().any(|name| {
             configuration
                 .policy(name)
                 .is_some_and(|entry| entry.policy.is_templated())
         });
-        let mut cache_key = token.policies.join("\n");
+        let mut cache_key = token.profile.policies.join("\n");
         if templated {
             cache_key.push('\0');
             cache_key.push_str(token.entity_id());
@@ -251,7 +251,7 @@ impl App {
         }
         let acl = Arc::new(
             configuration
-                .acl_for_policies(&token.policies, token.identity.as_ref())
+                .acl_for_policies(&token.profile.policies, token.profile.identity.as_ref())
                 .map_err(|e| ApiError::bad_request(e.to_string()))?,
         );
         let mut cache = lock(&self.acl_cache);

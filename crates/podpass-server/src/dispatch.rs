@@ -50,13 +50,13 @@ async fn serve(app: &App, request: Request<Body>) -> Result<ApiResponse, ApiErro
     let route = Route::parse(&request.path, app)?;
     let operation = operation_for(app, &route, &request)?;
 
-    let caller = if route.is_unauthenticated() {
+    let mut caller = if route.is_unauthenticated() {
         None
     } else {
         Some(authenticate(app, &request)?)
     };
     let mut exhausted = None;
-    if let Some(caller) = &caller {
+    if let Some(caller) = &mut caller {
         authorize(app, caller, &request, &route, operation)?;
         exhausted = count_use(app, caller).await?;
     }
@@ -92,8 +92,8 @@ fn authenticate(app: &App, request: &ApiRequest) -> Result<Caller, ApiError> {
         .tokens
         .resolve(token, app.now())
         .ok_or_else(ApiError::permission_denied)?;
-    if !resolved.entry.bound_cidrs.is_empty() {
-        let allowed = BoundCidrs::parse(&resolved.entry.bound_cidrs)
+    if !resolved.entry.profile.bound_cidrs.is_empty() {
+        let allowed = BoundCidrs::parse(&resolved.entry.profile.bound_cidrs)
             .ok()
             .zip(request.remote_addr)
             .is_some_and(|(cidrs, addr)| cidrs.allows(&addr.to_string()).unwrap_or(false));
@@ -129,18 +129,19 @@ fn authorize(
 
 /// Counts one use of a use-limited token; returns its hash when this was the last use, so the
 /// token is revoked once the request is answered (as Vault does).
-async fn count_use(app: &App, caller: &Caller) -> Result<Option<String>, ApiError> {
-    let Some(hash) = &caller.resolved.hash else {
+/// The endpoint then sees the count after this use, as `lookup-self` shows it in Vault.
+async fn count_use(app: &App, caller: &mut Caller) -> Result<Option<String>, ApiError> {
+    let Some(hash) = caller.resolved.hash.clone() else {
         return Ok(None);
     };
-    let mut entry = caller.resolved.entry.clone();
+    let entry = &mut caller.resolved.entry;
     if entry.num_uses <= 0 {
         return Ok(None);
     }
     entry.num_uses -= 1;
     if entry.num_uses == 0 {
-        return Ok(Some(hash.clone()));
+        return Ok(Some(hash));
     }
-    app.tokens.update(hash, entry).await?;
+    app.tokens.update(&hash, entry.clone()).await?;
     Ok(None)
 }

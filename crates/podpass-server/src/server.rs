@@ -16,7 +16,7 @@ use crate::app::{App, AuthMountRecord, Clock, system_clock};
 use crate::dispatch::handle_api;
 use crate::error::ApiError;
 use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
-use crate::token::{TokenEntry, TokenKind, TtlSettings, random_id};
+use crate::token::{TokenEntry, TokenKind, TokenProfile, TtlSettings, random_id};
 
 /// How often expired tokens are swept from memory and storage.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -234,23 +234,26 @@ async fn bind(listen: &str) -> Result<tokio::net::TcpListener, StartError> {
 /// Issues the root token: the `root` policy, no expiry.
 pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError> {
     let now = app.now();
-    let entry = TokenEntry {
+    let profile = TokenProfile {
         kind: TokenKind::Service,
-        accessor: String::new(),
         policies: vec!["root".into()],
         identity: None,
         meta: Default::default(),
         display_name: "root".into(),
         path: "auth/token/root".into(),
         mount: "token".into(),
+        ttl: TtlSettings::default(),
+        renewable: false,
+        bound_cidrs: Vec::new(),
+        orphan: true,
+    };
+    let entry = TokenEntry {
+        profile: Arc::new(profile),
+        accessor: String::new(),
         creation_time: now,
         creation_ttl: 0,
         expire_time: None,
-        ttl: TtlSettings::default(),
-        renewable: false,
         num_uses: 0,
-        bound_cidrs: Vec::new(),
-        orphan: true,
     };
     app.tokens.issue_with_token(token, entry).await.map(|_| ())
 }

@@ -2,7 +2,7 @@
 //! (`hvb.`), which are not stored at all but sealed with the server's key.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,7 +10,7 @@ use podpass_core::identity::Identity;
 use podpass_core::ttl::{MountTtls, TtlOutcome, TtlRequest, calculate_ttl};
 use serde::{Deserialize, Serialize};
 
-use crate::locks::{read, write};
+use crate::locks::{lock, read, write};
 use crate::storage::{StorageError, Store, WriteOp};
 
 /// Prefix of service tokens, as Vault 1.10+ issues them.
@@ -19,6 +19,8 @@ pub const SERVICE_TOKEN_PREFIX: &str = "hvs.";
 pub const BATCH_TOKEN_PREFIX: &str = "hvb.";
 /// Storage prefix of service tokens, keyed by the token's keyed hash.
 const TOKEN_KEY_PREFIX: &str = "token/id/";
+/// Distinct profiles kept before unused ones are dropped.
+const PROFILE_CACHE_LIMIT: usize = 4096;
 /// Authenticated data of sealed batch tokens, so no other sealed value passes for one.
 const BATCH_TOKEN_PURPOSE: &[u8] = b"podpass batch token v1";
 
@@ -85,13 +87,13 @@ impl TtlSettings {
     }
 }
 
-/// A token's state, as `auth/token/lookup` shows it.
+/// What every token issued to the same identity through the same role has in common. Live
+/// tokens share one copy (see [`TokenStore`]), so a hundred thousand tokens from a handful of
+/// service accounts cost a handful of profiles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenEntry {
+pub struct TokenProfile {
     /// Service or batch.
     pub kind: TokenKind,
-    /// The accessor (empty for batch tokens, which have none).
-    pub accessor: String,
     /// Sanitised policy names.
     pub policies: Vec<String>,
     /// The login's identity (fills templated policy paths).
@@ -104,22 +106,32 @@ pub struct TokenEntry {
     pub path: String,
     /// The auth mount that issued the token (`kubernetes`), or `token`.
     pub mount: String,
+    /// How to renew.
+    pub ttl: TtlSettings,
+    /// Whether renewal is allowed.
+    pub renewable: bool,
+    /// CIDRs the token may be used from.
+    pub bound_cidrs: Vec<String>,
+    /// Whether the token has no parent.
+    pub orphan: bool,
+}
+
+/// A token's state, as `auth/token/lookup` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenEntry {
+    /// What the token shares with its siblings.
+    #[serde(flatten)]
+    pub profile: Arc<TokenProfile>,
+    /// The accessor (empty for batch tokens, which have none).
+    pub accessor: String,
     /// Unix seconds.
     pub creation_time: i64,
     /// The TTL at creation (0: never expires).
     pub creation_ttl: i64,
     /// Unix seconds after which the token is invalid; `None` for tokens that never expire (root).
     pub expire_time: Option<i64>,
-    /// How to renew.
-    pub ttl: TtlSettings,
-    /// Whether renewal is allowed.
-    pub renewable: bool,
     /// Uses left (0 = unlimited).
     pub num_uses: i64,
-    /// CIDRs the token may be used from.
-    pub bound_cidrs: Vec<String>,
-    /// Whether the token has no parent.
-    pub orphan: bool,
 }
 
 impl TokenEntry {
@@ -135,7 +147,10 @@ impl TokenEntry {
 
     /// The entity id (empty for tokens without identity).
     pub fn entity_id(&self) -> &str {
-        self.identity.as_ref().map_or("", |i| i.entity_id.as_str())
+        self.profile
+            .identity
+            .as_ref()
+            .map_or("", |i| i.entity_id.as_str())
     }
 }
 
@@ -153,33 +168,34 @@ pub struct TokenStore {
     store: Store,
     by_hash: RwLock<HashMap<String, TokenEntry>>,
     hash_by_accessor: RwLock<HashMap<String, String>>,
+    /// One shared copy of each distinct profile among live tokens.
+    profiles: Mutex<HashMap<String, Arc<TokenProfile>>>,
 }
 
 impl TokenStore {
     /// Loads every stored service token.
     pub fn load(store: Store) -> Result<TokenStore, StorageError> {
-        let mut by_hash = HashMap::new();
-        let mut hash_by_accessor = HashMap::new();
-        for key in store.list(TOKEN_KEY_PREFIX)? {
+        let tokens = TokenStore {
+            store,
+            by_hash: RwLock::new(HashMap::new()),
+            hash_by_accessor: RwLock::new(HashMap::new()),
+            profiles: Mutex::new(HashMap::new()),
+        };
+        for key in tokens.store.list(TOKEN_KEY_PREFIX)? {
             let Some(hash) = key.strip_prefix(TOKEN_KEY_PREFIX) else {
                 continue;
             };
-            if let Some(entry) = store.get_json::<TokenEntry>(&key)? {
-                hash_by_accessor.insert(entry.accessor.clone(), hash.to_string());
-                by_hash.insert(hash.to_string(), entry);
+            if let Some(entry) = tokens.store.get_json::<TokenEntry>(&key)? {
+                tokens.remember(hash.to_string(), entry);
             }
         }
-        Ok(TokenStore {
-            store,
-            by_hash: RwLock::new(by_hash),
-            hash_by_accessor: RwLock::new(hash_by_accessor),
-        })
+        Ok(tokens)
     }
 
     /// Issues a token for `entry` (its `accessor` is filled in for service tokens). Service tokens
     /// are durable when this returns.
     pub async fn issue(&self, mut entry: TokenEntry) -> Result<(String, TokenEntry), StorageError> {
-        match entry.kind {
+        match entry.profile.kind {
             TokenKind::Batch => {
                 entry.accessor.clear();
                 let sealed = self.store.key().seal(
@@ -203,7 +219,9 @@ impl TokenStore {
         token: &str,
         mut entry: TokenEntry,
     ) -> Result<(String, TokenEntry), StorageError> {
-        entry.kind = TokenKind::Service;
+        if entry.profile.kind != TokenKind::Service {
+            Arc::make_mut(&mut entry.profile).kind = TokenKind::Service;
+        }
         entry.accessor = random_id(24)?;
         let hash = self.store.key().token_hash(token);
         self.store
@@ -271,7 +289,7 @@ impl TokenStore {
     pub fn hashes_from_mount(&self, mount: &str) -> Vec<String> {
         read(&self.by_hash)
             .iter()
-            .filter(|(_, e)| e.mount == mount)
+            .filter(|(_, e)| e.profile.mount == mount)
             .map(|(h, _)| h.clone())
             .collect()
     }
@@ -292,9 +310,24 @@ impl TokenStore {
         read(&self.by_hash).len()
     }
 
-    fn remember(&self, hash: String, entry: TokenEntry) {
+    /// Keeps a live token in memory, sharing its profile with siblings.
+    fn remember(&self, hash: String, mut entry: TokenEntry) {
+        entry.profile = self.intern(&entry.profile);
         write(&self.hash_by_accessor).insert(entry.accessor.clone(), hash.clone());
         write(&self.by_hash).insert(hash, entry);
+    }
+
+    fn intern(&self, profile: &Arc<TokenProfile>) -> Arc<TokenProfile> {
+        // The JSON form is a complete, stable key (profiles hold maps, which do not hash).
+        let Ok(key) = serde_json::to_string(profile.as_ref()) else {
+            return Arc::clone(profile);
+        };
+        let mut profiles = lock(&self.profiles);
+        if profiles.len() > PROFILE_CACHE_LIMIT {
+            // Forget profiles no live token uses any more.
+            profiles.retain(|_, p| Arc::strong_count(p) > 1);
+        }
+        Arc::clone(profiles.entry(key).or_insert_with(|| Arc::clone(profile)))
     }
 }
 

@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use podpass_server::app::App;
@@ -62,6 +65,17 @@ impl Harness {
         let request = builder
             .body(body.map_or_else(Body::empty, Body::from))
             .expect("request");
+        self.send(request).await
+    }
+
+    /// Sends a request as if from `from` (what axum's connect info carries in a real server).
+    async fn send_from(&self, from: &str, mut request: Request<Body>) -> (StatusCode, Value) {
+        let address: SocketAddr = format!("{from}:40000").parse().expect("address");
+        request.extensions_mut().insert(ConnectInfo(address));
+        self.send(request).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
         let response = router(Arc::clone(&self.app), None)
             .oneshot(request)
             .await
@@ -895,4 +909,77 @@ async fn state_survives_a_reload_from_storage() {
     );
     let (status, body) = reloaded.login("payment-api", "payment", "payment-sa").await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+fn get(path: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .uri(format!("/v1/{path}"))
+        .header("X-Vault-Token", token)
+        .body(Body::empty())
+        .expect("request")
+}
+
+#[tokio::test]
+async fn bearer_tokens_use_limits_and_bound_cidrs() {
+    let h = Harness::demo().await;
+    let role = json!({
+        "bound_service_account_names": "grade-api-sa",
+        "bound_service_account_namespaces": "grade-api",
+        "token_policies": "grade-api",
+        "token_num_uses": 2,
+        "token_bound_cidrs": "10.0.0.0/8",
+    });
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/fenced",
+            Some(ROOT),
+            Some(role),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let jwt = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).expect("jwt");
+    let login = |from: &'static str| {
+        let body = json!({"role": "fenced", "jwt": jwt}).to_string();
+        let request = Request::builder()
+            .method("POST")
+            .uri("/v1/auth/kubernetes/login")
+            .body(Body::from(body))
+            .expect("request");
+        h.send_from(from, request)
+    };
+    let (status, _) = login("192.168.1.1").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "logins are fenced too");
+    let (status, body) = login("10.1.2.3").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["auth"]["client_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let lookup = "auth/token/lookup-self";
+    assert_eq!(
+        h.send_from("192.168.1.1", get(lookup, &token)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Two uses from inside the range (the refused use above was not counted), then revoked.
+    assert_eq!(
+        h.send_from("10.1.2.3", get(lookup, &token)).await.0,
+        StatusCode::OK
+    );
+    let bearer = Request::builder()
+        .uri(format!("/v1/{lookup}"))
+        .header("Authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    let (status, body) = h.send_from("10.9.9.9", bearer).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "Authorization: Bearer works like X-Vault-Token"
+    );
+    assert_eq!(body["data"]["num_uses"], json!(0));
+    assert_eq!(
+        h.send_from("10.1.2.3", get(lookup, &token)).await.0,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -1,5 +1,7 @@
 //! `auth/<mount>/`: the Kubernetes auth method's config, roles and login.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use podpass_core::acl::Operation;
 use podpass_core::config::AuthConfig;
@@ -11,7 +13,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
-use crate::token::{TokenEntry, TokenKind, TtlSettings};
+use crate::token::{TokenEntry, TokenKind, TokenProfile, TtlSettings};
 
 /// Why a login on a mount without `pem_keys` is refused until the server can call TokenReview.
 const NO_TOKEN_REVIEW: &str = "this podpass server verifies tokens with the mount's pem_keys only; configure pem_keys (TokenReview calls to the cluster are not available here)";
@@ -152,27 +154,30 @@ pub async fn login(
             return Err(ApiError::new(status, message));
         }
     };
-    let entry = TokenEntry {
+    let profile = TokenProfile {
         kind: if success.token_type == TokenType::Batch {
             TokenKind::Batch
         } else {
             TokenKind::Service
         },
-        accessor: String::new(),
         policies: success.policies.clone(),
         identity: Some(success.identity.clone()),
         meta: success.metadata.clone(),
         display_name: success.display_name.clone(),
         path: format!("auth/{mount}/login"),
         mount: mount.to_string(),
+        ttl: ttl.unwrap_or_default(),
+        renewable: success.renewable,
+        bound_cidrs: success.bound_cidrs.clone(),
+        orphan: true,
+    };
+    let entry = TokenEntry {
+        profile: Arc::new(profile),
+        accessor: String::new(),
         creation_time: now,
         creation_ttl: success.lease_duration,
         expire_time: Some(now.saturating_add(success.lease_duration)),
-        ttl: ttl.unwrap_or_default(),
-        renewable: success.renewable,
         num_uses: success.num_uses,
-        bound_cidrs: success.bound_cidrs.clone(),
-        orphan: true,
     };
     let (token, entry) = app.tokens.issue(entry).await?;
     Ok(ApiResponse::auth(

@@ -1,6 +1,7 @@
 //! `auth/token/`: look up, renew, revoke and create tokens.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use podpass_core::acl::Operation;
 use podpass_core::fields::{self, FieldError};
@@ -14,7 +15,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
 use crate::routes::Caller;
-use crate::token::{ResolvedToken, TokenEntry, TokenKind, TtlSettings};
+use crate::token::{ResolvedToken, TokenEntry, TokenKind, TokenProfile, TtlSettings};
 
 /// Dispatches `auth/token/<name>`.
 pub async fn handle(
@@ -82,21 +83,21 @@ fn lookup_response(token: &str, resolved: &ResolvedToken, now: i64) -> ApiRespon
         "accessor": entry.accessor,
         "creation_time": entry.creation_time,
         "creation_ttl": entry.creation_ttl,
-        "display_name": entry.display_name,
+        "display_name": entry.profile.display_name,
         "entity_id": entry.entity_id(),
         "expire_time": entry.expire_time.map(rfc3339),
-        "explicit_max_ttl": entry.ttl.explicit_max_ttl,
+        "explicit_max_ttl": entry.profile.ttl.explicit_max_ttl,
         "id": token,
         "issue_time": rfc3339(entry.creation_time),
-        "meta": if entry.meta.is_empty() { Value::Null } else { json!(entry.meta) },
+        "meta": if entry.profile.meta.is_empty() { Value::Null } else { json!(entry.profile.meta) },
         "num_uses": entry.num_uses,
-        "orphan": entry.orphan,
-        "path": entry.path,
-        "period": if entry.ttl.period > 0 { json!(entry.ttl.period) } else { Value::Null },
-        "policies": entry.policies,
-        "renewable": entry.renewable,
+        "orphan": entry.profile.orphan,
+        "path": entry.profile.path,
+        "period": if entry.profile.ttl.period > 0 { json!(entry.profile.ttl.period) } else { Value::Null },
+        "policies": entry.profile.policies,
+        "renewable": entry.profile.renewable,
         "ttl": entry.ttl_left(now),
-        "type": entry.kind.as_str(),
+        "type": entry.profile.kind.as_str(),
     }))
 }
 
@@ -104,14 +105,14 @@ fn auth_json(token: &str, entry: &TokenEntry, lease_duration: i64) -> Value {
     json!({
         "client_token": token,
         "accessor": entry.accessor,
-        "policies": entry.policies,
-        "token_policies": entry.policies,
-        "metadata": if entry.meta.is_empty() { Value::Null } else { json!(entry.meta) },
+        "policies": entry.profile.policies,
+        "token_policies": entry.profile.policies,
+        "metadata": if entry.profile.meta.is_empty() { Value::Null } else { json!(entry.profile.meta) },
         "lease_duration": lease_duration,
-        "renewable": entry.renewable,
+        "renewable": entry.profile.renewable,
         "entity_id": entry.entity_id(),
-        "token_type": entry.kind.as_str(),
-        "orphan": entry.orphan,
+        "token_type": entry.profile.kind.as_str(),
+        "orphan": entry.profile.orphan,
         "mfa_requirement": null,
         "num_uses": entry.num_uses,
     })
@@ -123,10 +124,10 @@ async fn renew(
     token: &str,
     target: ResolvedToken,
 ) -> Result<ApiResponse, ApiError> {
-    let (Some(hash), TokenKind::Service) = (&target.hash, target.entry.kind) else {
+    let (Some(hash), TokenKind::Service) = (&target.hash, target.entry.profile.kind) else {
         return Err(ApiError::bad_request("batch tokens cannot be renewed"));
     };
-    if !target.entry.renewable {
+    if !target.entry.profile.renewable {
         return Err(ApiError::bad_request("lease is not renewable"));
     }
     let increment = match request.body.get("increment") {
@@ -136,6 +137,7 @@ async fn renew(
     let now = app.now();
     let mut entry = target.entry;
     let outcome = entry
+        .profile
         .ttl
         .calculate(increment, entry.creation_time, now)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -165,10 +167,14 @@ async fn create(
 ) -> Result<ApiResponse, ApiError> {
     let body = &request.body;
     let parent = &caller.resolved.entry;
-    let parent_is_root = parent.policies.iter().any(|p| p == ROOT_POLICY_NAME);
+    let parent_is_root = parent
+        .profile
+        .policies
+        .iter()
+        .any(|p| p == ROOT_POLICY_NAME);
     let requested = match body.get("policies") {
         Some(value) => field(fields::comma_string_slice("policies", value))?,
-        None => parent.policies.clone(),
+        None => parent.profile.policies.clone(),
     };
     let no_default = match body.get("no_default_policy") {
         Some(value) => field(fields::boolean("no_default_policy", value))?,
@@ -179,7 +185,11 @@ async fn create(
     } else {
         sanitize_policies(&requested, !no_default)
     };
-    if !parent_is_root && let Some(extra) = policies.iter().find(|p| !parent.policies.contains(p)) {
+    if !parent_is_root
+        && let Some(extra) = policies
+            .iter()
+            .find(|p| !parent.profile.policies.contains(p))
+    {
         return Err(ApiError::bad_request(format!(
             "child policies must be subset of parent (\"{extra}\" is not)"
         )));
@@ -231,9 +241,8 @@ async fn create(
         None => 0,
     };
     let display = request.string("display_name").unwrap_or("token");
-    let entry = TokenEntry {
+    let profile = TokenProfile {
         kind,
-        accessor: String::new(),
         policies,
         identity: None,
         meta,
@@ -249,14 +258,18 @@ async fn create(
         }
         .to_string(),
         mount: "token".to_string(),
+        ttl: settings,
+        renewable: renewable && kind == TokenKind::Service && !never_expires,
+        bound_cidrs: Vec::new(),
+        orphan: true,
+    };
+    let entry = TokenEntry {
+        profile: Arc::new(profile),
+        accessor: String::new(),
         creation_time: now,
         creation_ttl: lease,
         expire_time: (!never_expires).then(|| now.saturating_add(lease)),
-        ttl: settings,
-        renewable: renewable && kind == TokenKind::Service && !never_expires,
         num_uses,
-        bound_cidrs: Vec::new(),
-        orphan: true,
     };
     let (token, entry) = app.tokens.issue(entry).await?;
     Ok(ApiResponse::auth(
