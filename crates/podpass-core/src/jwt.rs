@@ -371,23 +371,40 @@ pub(crate) fn verify_parts(
     kid: Option<&str>,
     keys: &KeySet,
 ) -> Result<VerifiedSignature, SignatureError> {
-    if signature.is_empty() {
-        return Err(SignatureError::Unsigned);
-    }
-    let mut tried = 0;
-    for key in keys
-        .keys()
-        .iter()
-        .filter(|k| key_is_candidate(k, algorithm, kid))
-    {
-        tried += 1;
+    verify_parts_with(signature, algorithm, kid, keys, |_, key| {
         let verified = jsonwebtoken::crypto::verify(
             signature,
             signing_input.as_bytes(),
             key.decoding_key(),
             algorithm.to_jsonwebtoken(),
         );
-        if let Ok(true) = verified {
+        matches!(verified, Ok(true))
+    })
+}
+
+/// The signature rules around the crypto: an empty signature is refused, the keys that fit
+/// `algorithm` (and `kid`) are tried in order with `verifies` (given the key's position in
+/// `keys` and the key), the first that verifies wins. Shared by the core's own crypto and by
+/// verdicts a host reached with its crypto ([`crate::host_signature`]), so both report the same.
+pub(crate) fn verify_parts_with(
+    signature: &str,
+    algorithm: SigningAlgorithm,
+    kid: Option<&str>,
+    keys: &KeySet,
+    mut verifies: impl FnMut(usize, &VerificationKey) -> bool,
+) -> Result<VerifiedSignature, SignatureError> {
+    if signature.is_empty() {
+        return Err(SignatureError::Unsigned);
+    }
+    let mut tried = 0;
+    for (index, key) in keys
+        .keys()
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| key_is_candidate(k, algorithm, kid))
+    {
+        tried += 1;
+        if verifies(index, key) {
             return Ok(VerifiedSignature {
                 algorithm,
                 key: key.describe(),
@@ -403,7 +420,11 @@ pub(crate) fn verify_parts(
     Err(SignatureError::Mismatch { tried })
 }
 
-fn key_is_candidate(key: &VerificationKey, algorithm: SigningAlgorithm, kid: Option<&str>) -> bool {
+pub(crate) fn key_is_candidate(
+    key: &VerificationKey,
+    algorithm: SigningAlgorithm,
+    kid: Option<&str>,
+) -> bool {
     if !algorithm.fits(key.kind()) {
         return false;
     }

@@ -9,7 +9,8 @@
 //! - [`config::AuthConfig`] and [`role::Role`]: Vault's `auth/<mount>/config` and
 //!   `auth/<mount>/role/<name>` with Vault's write-time validation and read representation.
 //! - [`jwt`]: decode a service-account JWT for display, or verify it against [`keys::KeySet`].
-//! - [`login::evaluate_login`]: Vault's login decision, with a [`trace::Trace`] of every check.
+//! - [`login::evaluate_login`]: Vault's login decision, with a [`trace::Trace`] of every check;
+//!   [`host_signature`] lets a host (WebCrypto) verify the signature and the core do the rest.
 //! - [`policy`] and [`acl`]: Vault ACL policies, compiled once and queried many times.
 //! - [`lint`] and [`policy_test`]: a configuration's risky or broken roles and policies, and
 //!   `opa test`-style tests of what logins get and what their tokens may do.
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod duration;
 pub mod fields;
 pub mod glob;
+pub mod host_signature;
 pub mod identity;
 pub mod jwt;
 pub mod keys;

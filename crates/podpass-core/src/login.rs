@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use crate::claims::{ClaimsError, ClaimsJsonError, ServiceAccountClaims};
 use crate::glob::list_contains_glob;
 use crate::identity::{EntityAlias, Identity};
-use crate::jwt::{self, SigningAlgorithm};
+use crate::jwt::{self, SignatureError, SigningAlgorithm, VerifiedSignature};
+use crate::keys::KeySet;
 use crate::mount::KubernetesMount;
 use crate::role::{AliasNameSource, Role, TokenType};
 use crate::token_review::{self, TokenReviewRequest, TokenReviewResponse};
@@ -222,7 +223,40 @@ const NOT_REACHED: &str = "not reached";
 
 /// Evaluates a login completely offline: TokenReview is reported as skipped.
 pub fn evaluate_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginResult {
-    match begin_login(mount, request) {
+    evaluate_login_checking_signature_with(mount, request, &own_crypto)
+}
+
+/// How the signature step checks a token's signature: the core's own crypto, or a verdict the
+/// host reached with its crypto ([`crate::host_signature`]). Everything else is the same.
+pub(crate) type SignatureCheck<'c> = &'c dyn Fn(
+    &jwt::RawJwt<'_>,
+    SigningAlgorithm,
+    Option<&str>,
+    &KeySet,
+) -> Result<VerifiedSignature, SignatureError>;
+
+fn own_crypto(
+    raw: &jwt::RawJwt<'_>,
+    algorithm: SigningAlgorithm,
+    key_id: Option<&str>,
+    keys: &KeySet,
+) -> Result<VerifiedSignature, SignatureError> {
+    jwt::verify_parts(
+        raw.signature_b64,
+        raw.signing_input,
+        algorithm,
+        key_id,
+        keys,
+    )
+}
+
+/// [`evaluate_login`] with the signature checked by `check_signature`.
+pub(crate) fn evaluate_login_checking_signature_with(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    check_signature: SignatureCheck<'_>,
+) -> LoginResult {
+    match begin_login_checking_signature_with(mount, request, check_signature) {
         LoginStep::Finished(result) => result,
         LoginStep::NeedsTokenReview(pending) => {
             let PendingTokenReview {
@@ -243,8 +277,16 @@ pub fn evaluate_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginR
 
 /// Runs every check up to TokenReview.
 pub fn begin_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginStep {
+    begin_login_checking_signature_with(mount, request, &own_crypto)
+}
+
+fn begin_login_checking_signature_with(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    check_signature: SignatureCheck<'_>,
+) -> LoginStep {
     let mut trace = Trace::with_capacity();
-    match local_checks(mount, request, &mut trace) {
+    match local_checks(mount, request, check_signature, &mut trace) {
         Ok(checked) => {
             let reviewer = mount
                 .config()
@@ -301,6 +343,7 @@ fn deny(
 fn local_checks(
     mount: &KubernetesMount,
     request: &LoginRequest,
+    check_signature: SignatureCheck<'_>,
     trace: &mut Trace,
 ) -> Result<Checked, Denial> {
     use CheckId as C;
@@ -427,13 +470,7 @@ fn local_checks(
             "no pem_keys configured: Vault leaves the signature to the TokenReview API",
         );
     } else {
-        match jwt::verify_parts(
-            raw.signature_b64,
-            raw.signing_input,
-            algorithm,
-            key_id.as_deref(),
-            mount.keys(),
-        ) {
+        match check_signature(&raw, algorithm, key_id.as_deref(), mount.keys()) {
             Ok(verified) => trace.record(
                 C::Signature,
                 Passed,
@@ -672,6 +709,16 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
         ),
     }
     Ok(())
+}
+
+/// The three time checks alone (not before, expiry, issued at), as a login at `now` runs them:
+/// for faces that show whether a token is expired or not yet valid before any role is chosen or
+/// the login reaches them. The checks stop at the first failure, as in a login.
+pub fn time_checks(claims: &ServiceAccountClaims, now: i64) -> Trace {
+    let mut trace = Trace::with_capacity();
+    // The failure is recorded in the trace; the denial itself is what a login would answer.
+    let _denied = check_times(claims, now, &mut trace);
+    trace
 }
 
 fn check_name(role: &Role, claims: &ServiceAccountClaims, trace: &mut Trace) -> Result<(), Denial> {

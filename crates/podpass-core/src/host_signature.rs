@@ -1,0 +1,319 @@
+//! Logins whose signature the host verifies with its own crypto.
+//!
+//! In a browser, Node or an edge runtime, the platform's WebCrypto verifies RSA and ECDSA
+//! signatures natively, many times faster than Rust crypto compiled to wasm. A host that wants
+//! that asks [`signature_job`] what to verify (the signing input, the signature, and the
+//! configured keys that fit the token's algorithm and `kid`, as public JWKs), verifies it, and
+//! hands the verdict to [`evaluate_login_with_host_verdict`]. Every other check (role, CIDRs,
+//! algorithm, issuer, audience, times, bindings) still runs in the core, in Vault's order, and
+//! the trace reads exactly as for [`crate::login::evaluate_login`].
+//!
+//! The verdict is trusted: a host that reports a key it did not verify with lets a forged token
+//! through. Only the key positions the job offered count; any other position is a mismatch.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKeyKind;
+use pkcs1::der::Decode;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::jwt::{self, SigningAlgorithm};
+use crate::keys::{KeyKind, VerificationKey};
+use crate::login::{self, LoginRequest, LoginResult};
+use crate::mount::KubernetesMount;
+
+/// What the host must verify for one login.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignatureJob {
+    /// The token's algorithm (one podpass accepts).
+    pub algorithm: SigningAlgorithm,
+    /// The bytes that were signed: the token's `header.claims` text.
+    pub signing_input: String,
+    /// The signature, decoded from base64url (for ECDSA: `r || s`, the form WebCrypto expects).
+    pub signature: Vec<u8>,
+    /// The configured keys that fit the algorithm (and `kid`), in the order the core tries them.
+    pub candidates: Vec<CandidateKey>,
+}
+
+/// A configured key the signature may verify against.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateKey {
+    /// The key's position in the mount's [`crate::keys::KeySet`]: what a verdict names.
+    pub index: usize,
+    /// The key as the trace names it, e.g. `RSA 2048-bit key pem_keys[0]`.
+    pub description: String,
+    /// The public key as a JWK (`kty`, `n`/`e` or `crv`/`x`/`y`), ready for WebCrypto's
+    /// `importKey("jwk", …)`.
+    pub jwk: Map<String, Value>,
+}
+
+/// The host's answer to a [`SignatureJob`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct HostVerdict {
+    /// The [`CandidateKey::index`] of the first candidate the signature verified against, or
+    /// `None` when none did (or there was nothing to verify).
+    pub verified_by: Option<usize>,
+}
+
+/// What the host has to verify for `request` on `mount`, or `None` when the core decides the
+/// login without a signature check: no `pem_keys`, an unknown role, a token that cannot be read,
+/// an algorithm podpass does not accept, an empty signature, or no key fitting the algorithm.
+/// In those cases pass [`HostVerdict::default`] (or call [`crate::login::evaluate_login`]).
+pub fn signature_job(mount: &KubernetesMount, request: &LoginRequest) -> Option<SignatureJob> {
+    if mount.keys().is_empty() || mount.role(&request.role).is_none() {
+        return None;
+    }
+    let raw = jwt::split(&request.jwt).ok()?;
+    let (algorithm_name, key_id) = raw.algorithm_and_key_id().ok()?;
+    let algorithm = SigningAlgorithm::from_name(&algorithm_name)?;
+    raw.claims_json().ok()?;
+    if raw.signature_b64.is_empty() {
+        return None;
+    }
+    // A signature that is not base64url verifies against no key; the verdict stays empty.
+    let signature = URL_SAFE_NO_PAD.decode(raw.signature_b64).ok()?;
+    let candidates: Vec<CandidateKey> = mount
+        .keys()
+        .keys()
+        .iter()
+        .enumerate()
+        .filter(|(_, key)| jwt::key_is_candidate(key, algorithm, key_id.as_deref()))
+        .filter_map(|(index, key)| {
+            Some(CandidateKey {
+                index,
+                description: key.describe(),
+                jwk: public_jwk(key)?,
+            })
+        })
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    Some(SignatureJob {
+        algorithm,
+        signing_input: raw.signing_input.to_string(),
+        signature,
+        candidates,
+    })
+}
+
+/// Evaluates a login offline (TokenReview skipped, as in [`crate::login::evaluate_login`]) with
+/// the signature step taken from `verdict` instead of the core's crypto.
+pub fn evaluate_login_with_host_verdict(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    verdict: &HostVerdict,
+) -> LoginResult {
+    login::evaluate_login_checking_signature_with(
+        mount,
+        request,
+        &|raw, algorithm, key_id, keys| {
+            jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, _| {
+                verdict.verified_by == Some(index)
+            })
+        },
+    )
+}
+
+/// The public half of a configured key as a JWK (RFC 7517), or `None` for key material the
+/// core cannot take apart (it decoded every key when the configuration was written).
+fn public_jwk(key: &VerificationKey) -> Option<Map<String, Value>> {
+    match (key.kind(), key.decoding_key().kind()) {
+        (KeyKind::Rsa { .. }, DecodingKeyKind::SecretOrDer(der)) => {
+            let public = pkcs1::RsaPublicKey::from_der(der).ok()?;
+            Some(rsa_jwk(
+                public.modulus.as_bytes(),
+                public.public_exponent.as_bytes(),
+            ))
+        }
+        (KeyKind::Rsa { .. }, DecodingKeyKind::RsaModulusExponent { n, e }) => Some(rsa_jwk(n, e)),
+        (KeyKind::EcP256, DecodingKeyKind::SecretOrDer(point)) => ec_jwk("P-256", point, 32),
+        (KeyKind::EcP384, DecodingKeyKind::SecretOrDer(point)) => ec_jwk("P-384", point, 48),
+        _ => None,
+    }
+}
+
+fn rsa_jwk(modulus: &[u8], exponent: &[u8]) -> Map<String, Value> {
+    let unsigned = |bytes: &[u8]| {
+        let start = bytes.iter().take_while(|b| **b == 0).count();
+        Value::String(URL_SAFE_NO_PAD.encode(&bytes[start..]))
+    };
+    let mut jwk = Map::new();
+    jwk.insert("kty".into(), "RSA".into());
+    jwk.insert("n".into(), unsigned(modulus));
+    jwk.insert("e".into(), unsigned(exponent));
+    jwk
+}
+
+/// An uncompressed SEC1 point (`04 || x || y`) as an EC JWK.
+fn ec_jwk(curve: &str, point: &[u8], coordinate_len: usize) -> Option<Map<String, Value>> {
+    let coordinates = point.strip_prefix(&[4])?;
+    if coordinates.len() != 2 * coordinate_len {
+        return None;
+    }
+    let (x, y) = coordinates.split_at(coordinate_len);
+    let mut jwk = Map::new();
+    jwk.insert("kty".into(), "EC".into());
+    jwk.insert("crv".into(), curve.into());
+    jwk.insert("x".into(), URL_SAFE_NO_PAD.encode(x).into());
+    jwk.insert("y".into(), URL_SAFE_NO_PAD.encode(y).into());
+    Some(jwk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::configuration::{Configuration, NoFiles};
+    use crate::jwt::SignatureError;
+    use crate::login::evaluate_login;
+    use crate::mint::{SigningKey, TokenSpec, mint};
+    use crate::trace::{CheckId, CheckStatus};
+
+    const NOW: i64 = 1_780_000_000;
+    const RSA_PUB: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.pub.pem");
+    const RSA_KEY: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.key.pem");
+    const OTHER_RSA_KEY: &str = include_str!("../../../tests/fixtures/keys/other-rsa-2048.key.pem");
+    const EC_PUB: &str = include_str!("../../../tests/fixtures/keys/ec-p256.pub.pem");
+    const EC_KEY: &str = include_str!("../../../tests/fixtures/keys/ec-p256.key.pem");
+
+    /// A mount trusting an ECDSA P-256 key then an RSA key, with the tutorial's grade-api role.
+    fn mount() -> KubernetesMount {
+        let commands = format!(
+            "vault auth enable kubernetes\n\
+             vault write auth/kubernetes/config kubernetes_host=https://k8s:443 \
+             pem_keys=\"{EC_PUB}\",\"{RSA_PUB}\"\n\
+             vault write auth/kubernetes/role/grade-api \
+             bound_service_account_names=grade-api-sa \
+             bound_service_account_namespaces=grade-api token_policies=grade-api\n"
+        );
+        let imported =
+            Configuration::import(&commands, "test", None, &NoFiles).expect("test setup imports");
+        imported
+            .configuration
+            .mount("kubernetes")
+            .expect("mount")
+            .clone()
+    }
+
+    fn token(pem: &str, algorithm: SigningAlgorithm, namespace: &str) -> String {
+        let key = SigningKey::from_pem(pem, algorithm, None).expect("fixture key");
+        mint(
+            &TokenSpec::projected(namespace, "grade-api-sa", NOW - 60),
+            &key,
+        )
+        .expect("mint")
+    }
+
+    fn request(jwt: String) -> LoginRequest {
+        LoginRequest {
+            role: "grade-api".into(),
+            jwt,
+            now: NOW,
+            ..LoginRequest::default()
+        }
+    }
+
+    /// What a host with real crypto would answer: the first candidate whose JWK verifies.
+    fn verify_like_a_host(job: &SignatureJob) -> HostVerdict {
+        let alg = job.algorithm.to_jsonwebtoken();
+        let signature = URL_SAFE_NO_PAD.encode(&job.signature);
+        let verified_by = job.candidates.iter().find_map(|candidate| {
+            let jwk: jsonwebtoken::jwk::Jwk =
+                serde_json::from_value(Value::Object(candidate.jwk.clone())).ok()?;
+            let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).ok()?;
+            jsonwebtoken::crypto::verify(&signature, job.signing_input.as_bytes(), &key, alg)
+                .ok()
+                .filter(|ok| *ok)
+                .map(|_| candidate.index)
+        });
+        HostVerdict { verified_by }
+    }
+
+    #[test]
+    fn a_job_offers_only_the_keys_that_fit_the_algorithm_as_usable_jwks() {
+        let mount = mount();
+        for (pem, algorithm, kty, index) in [
+            (RSA_KEY, SigningAlgorithm::RS256, "RSA", 1),
+            (RSA_KEY, SigningAlgorithm::PS384, "RSA", 1),
+            (EC_KEY, SigningAlgorithm::ES256, "EC", 0),
+        ] {
+            let req = request(token(pem, algorithm, "grade-api"));
+            let job = signature_job(&mount, &req).expect("a signature to verify");
+            assert_eq!(job.algorithm, algorithm);
+            assert_eq!(job.candidates.len(), 1, "{algorithm}");
+            assert_eq!(job.candidates[0].index, index);
+            assert_eq!(job.candidates[0].jwk["kty"], kty);
+            assert!(req.jwt.starts_with(&format!("{}.", job.signing_input)));
+            assert_eq!(
+                verify_like_a_host(&job).verified_by,
+                Some(index),
+                "the JWK verifies the token ({algorithm})"
+            );
+        }
+    }
+
+    #[test]
+    fn a_host_verdict_gives_the_same_result_and_trace_as_the_cores_crypto() {
+        let mount = mount();
+        for (pem, algorithm, namespace) in [
+            (RSA_KEY, SigningAlgorithm::RS256, "grade-api"),
+            (EC_KEY, SigningAlgorithm::ES256, "grade-api"),
+            (RSA_KEY, SigningAlgorithm::RS512, "payment"),
+            (OTHER_RSA_KEY, SigningAlgorithm::RS256, "grade-api"),
+        ] {
+            let req = request(token(pem, algorithm, namespace));
+            let verdict = signature_job(&mount, &req)
+                .map(|job| verify_like_a_host(&job))
+                .unwrap_or_default();
+            let hosted = evaluate_login_with_host_verdict(&mount, &req, &verdict);
+            assert_eq!(
+                hosted,
+                evaluate_login(&mount, &req),
+                "{algorithm} {namespace}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_forged_or_misattributed_verdict_is_a_mismatch() {
+        let mount = mount();
+        let req = request(token(OTHER_RSA_KEY, SigningAlgorithm::RS256, "grade-api"));
+        // Position 0 is the ECDSA key: not a candidate for RS256, so it cannot vouch.
+        for verdict in [
+            HostVerdict::default(),
+            HostVerdict {
+                verified_by: Some(0),
+            },
+        ] {
+            let result = evaluate_login_with_host_verdict(&mount, &req, &verdict);
+            let check = result.trace.get(CheckId::Signature).expect("signature");
+            assert_eq!(check.status, CheckStatus::Failed);
+            assert_eq!(
+                check.reason.text(),
+                SignatureError::Mismatch { tried: 1 }.to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn no_job_when_the_core_decides_without_a_signature() {
+        let mount = mount();
+        let good = token(RSA_KEY, SigningAlgorithm::RS256, "grade-api");
+        let unknown_role = LoginRequest {
+            role: "nope".into(),
+            ..request(good.clone())
+        };
+        let unsigned = request(format!(
+            "{}.",
+            good.rsplit_once('.').map(|(input, _)| input).unwrap_or("")
+        ));
+        for req in [unknown_role, unsigned, request("not-a-jwt".into())] {
+            assert!(signature_job(&mount, &req).is_none(), "{}", req.jwt);
+            assert_eq!(
+                evaluate_login_with_host_verdict(&mount, &req, &HostVerdict::default()),
+                evaluate_login(&mount, &req)
+            );
+        }
+    }
+}
