@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, then format, lints (native and wasm32), every
-# test (native, and the core under wasm32 in Node), and the core's wasm32 release build.
+# Rust test, the core under wasm32 in Node, the core's wasm32 release build, and each face's own
+# checks: the wasm package (test-wasm.sh), the playground (test-web.sh) and the server with real
+# Vault clients (test-server.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -25,5 +27,14 @@ cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm --test wa
 
 step "build podpass-core for wasm32 (wasm-release profile)"
 cargo build -p podpass-core --target wasm32-unknown-unknown --profile wasm-release --locked
+
+step "the wasm package: Node and Chromium, TypeScript, the edge worker in workerd"
+bash scripts/test-wasm.sh
+
+step "the playground: release build and end-to-end test in headless Chromium"
+bash scripts/test-web.sh
+
+step "the server: hvac and node-vault against podpass dev"
+bash scripts/test-server.sh
 
 step "done"

@@ -1,0 +1,75 @@
+// Cold start: loading the package (compiling and instantiating the wasm) and constructing an
+// engine from the tutorial scenario, in fresh Node processes and in fresh workerd processes.
+// Prints a markdown table of medians.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { pkg, root } from "../tests/node/fixtures.mjs";
+import { startWorkerd } from "../examples/edge-worker/workerd.mjs";
+
+const RUNS = Number(process.env.RUNS ?? 9);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// Node: a fresh process per run, timing inside it.
+const probe = `
+  const t0 = performance.now();
+  const podpass = require(${JSON.stringify(join(pkg, "nodejs/podpass_wasm.js"))});
+  const t1 = performance.now();
+  const text = require("node:fs").readFileSync(${JSON.stringify(join(root, "tests/fixtures/configuration/tutorial.json"))}, "utf8");
+  const t2 = performance.now();
+  new podpass.Engine(text);
+  const t3 = performance.now();
+  console.log(JSON.stringify({ load: t1 - t0, engine: t3 - t2 }));
+`;
+const node = [];
+for (let i = 0; i < RUNS; i++) node.push(JSON.parse(execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" })));
+
+// workerd: time from spawning the runtime to the first answer, for the podpass worker (its
+// first request constructs the engine) and for a worker without podpass (the runtime's own
+// start), the difference being what podpass adds.
+const baselineDir = mkdtempSync(join(tmpdir(), "podpass-bench-"));
+const baseline = join(baselineDir, "baseline.capnp");
+copyFileSync(join(root, "crates/podpass-wasm/examples/edge-worker/upstream.mjs"), join(baselineDir, "upstream.mjs"));
+writeFileSync(
+  baseline,
+  `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "echo", worker = (modules = [(name = "upstream.mjs", esModule = embed "upstream.mjs")], compatibilityDate = "2025-09-01"))],
+  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "echo")],
+);
+`,
+);
+async function firstAnswer(config) {
+  const spawned = performance.now();
+  const server = await startWorkerd(config);
+  const ready = performance.now();
+  // The first request: the podpass worker instantiates its engine here.
+  const t0 = performance.now();
+  await (await fetch(`${server.base}/v1/secret/data/x`, { headers: { "x-podpass-role": "grade-api" } })).text();
+  const first = performance.now() - t0;
+  const t1 = performance.now();
+  await (await fetch(`${server.base}/v1/secret/data/x`, { headers: { "x-podpass-role": "grade-api" } })).text();
+  const second = performance.now() - t1;
+  server.stop();
+  return { listening: ready - spawned, first, second };
+}
+const workerdRuns = { podpass: [], baseline: [] };
+for (let i = 0; i < RUNS; i++) {
+  workerdRuns.podpass.push(await firstAnswer(undefined));
+  workerdRuns.baseline.push(await firstAnswer(baseline));
+}
+
+const ms = (x) => x.toFixed(1);
+console.log(`Medians of ${RUNS} fresh processes (Node ${process.version}; workerd from npm):\n`);
+console.log("| host | measure | ms |");
+console.log("|---|---|---:|");
+console.log(`| Node | load the nodejs package (compile + instantiate the wasm) | ${ms(median(node.map((r) => r.load)))} |`);
+console.log(`| Node | \`new Engine(tutorial.json)\` | ${ms(median(node.map((r) => r.engine)))} |`);
+const pick = (runs, key) => median(runs.map((r) => r[key]));
+console.log(`| workerd | spawn → socket answering, podpass worker | ${ms(pick(workerdRuns.podpass, "listening"))} |`);
+console.log(`| workerd | spawn → socket answering, worker without podpass | ${ms(pick(workerdRuns.baseline, "listening"))} |`);
+console.log(`| workerd | first request (isolate start, instantiate, \`new Engine\`, answer) | ${ms(pick(workerdRuns.podpass, "first"))} |`);
+console.log(`| workerd | first request, worker without podpass | ${ms(pick(workerdRuns.baseline, "first"))} |`);
+console.log(`| workerd | second request (engine ready) | ${ms(pick(workerdRuns.podpass, "second"))} |`);

@@ -1,0 +1,63 @@
+// engine.login / engine.loginAsync against npm jose's jwtVerify plus the claim checks a JS
+// gateway would write by hand, on the same RS256 tokens (the tutorial key, rsa-2048), in one
+// Node process. Prints a markdown table; latency per login, logins one after another.
+import { ISSUER, jose, keys, loadNodePackage, mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
+
+const podpass = loadNodePackage();
+const engine = new podpass.Engine(tutorialJson);
+const TOKENS = 16;
+const tokens = [];
+for (let i = 0; i < TOKENS; i++) {
+  tokens.push(await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: Math.floor(Date.now() / 1000) - 60 - i }));
+}
+
+// The role, as the scenario defines it (tests/fixtures/tutorial: grade-api).
+const role = { names: ["grade-api-sa"], namespaces: ["grade-api"], policies: ["default", "grade-api"], ttl: 3600 };
+
+/** What a hand-written JS gateway does with jose: verify, then the role's bindings. */
+async function joseLogin(jwt) {
+  const { payload } = await jose.jwtVerify(jwt, keys.tutorialPublic, {
+    algorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"],
+    clockTolerance: 60,
+  });
+  const k8s = payload["kubernetes.io"];
+  const name = k8s?.serviceaccount?.name;
+  const namespace = k8s?.namespace;
+  if (!k8s?.serviceaccount?.uid || payload.sub !== `system:serviceaccount:${namespace}:${name}`) throw new Error("invalid claims");
+  if (!role.names.includes(name)) throw new Error("service account name not authorized");
+  if (!role.namespaces.includes(namespace)) throw new Error("namespace not authorized");
+  return { policies: role.policies, lease_duration: role.ttl, metadata: { service_account_name: name, service_account_namespace: namespace } };
+}
+
+async function measure(label, fn, { seconds = 2 } = {}) {
+  for (let i = 0; i < 200; i++) await fn(tokens[i % TOKENS]);
+  const samples = [];
+  const until = performance.now() + seconds * 1000;
+  let i = 0;
+  while (performance.now() < until) {
+    const batch = 50;
+    const t0 = performance.now();
+    for (let j = 0; j < batch; j++, i++) await fn(tokens[i % TOKENS]);
+    samples.push(((performance.now() - t0) * 1000) / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return { label, median: samples[Math.floor(samples.length / 2)], logins: i };
+}
+
+// Sanity: every path grants the same tokens.
+for (const jwt of tokens.slice(0, 2)) {
+  if (engine.login({ role: "grade-api", jwt }).outcome.result !== "allowed") throw new Error("sync login denied");
+  if ((await engine.loginAsync({ role: "grade-api", jwt })).outcome.result !== "allowed") throw new Error("async login denied");
+  await joseLogin(jwt);
+}
+
+const jose_ = await measure("jose jwtVerify + JS claim checks", joseLogin);
+const rows = [
+  jose_,
+  await measure("engine.login (signature in wasm, RustCrypto)", (jwt) => engine.login({ role: "grade-api", jwt })),
+  await measure("engine.loginAsync (signature by WebCrypto)", (jwt) => engine.loginAsync({ role: "grade-api", jwt })),
+];
+console.log(`Node ${process.version}, RS256 (2048-bit), ${TOKENS} tokens in rotation, median of 50-login batches:\n`);
+console.log("| path | µs per login | × jose |");
+console.log("|---|---:|---:|");
+for (const row of rows) console.log(`| ${row.label} | ${row.median.toFixed(1)} | ${(row.median / jose_.median).toFixed(2)} |`);

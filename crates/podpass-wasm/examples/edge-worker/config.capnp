@@ -1,0 +1,36 @@
+# workerd configuration of the edge example: the podpass worker on the `http` socket, in front of
+# an echo upstream. Run it (after scripts/build-wasm-package.sh) with
+#   tests/node_modules/.bin/workerd serve crates/podpass-wasm/examples/edge-worker/config.capnp \
+#     --socket-addr http=127.0.0.1:8787
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "podpass", worker = .podpassWorker),
+    (name = "upstream", worker = .echoWorker),
+  ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:8787", http = (), service = "podpass"),
+  ],
+);
+
+const podpassWorker :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "worker.mjs"),
+    # The package's workerd build (crates/podpass-wasm/pkg/workerd).
+    (name = "podpass/index.js", esModule = embed "../../pkg/workerd/index.js"),
+    (name = "podpass/podpass_wasm.js", esModule = embed "../../pkg/workerd/podpass_wasm.js"),
+    (name = "podpass/podpass_wasm_bg.wasm", wasm = embed "../../pkg/workerd/podpass_wasm_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    # The tutorial scenario (Vault API JSON, keys inline).
+    (name = "PODPASS_CONFIG", text = embed "../../../../tests/fixtures/configuration/tutorial.json"),
+    (name = "UPSTREAM", service = "upstream"),
+  ],
+);
+
+const echoWorker :Workerd.Worker = (
+  modules = [(name = "upstream.mjs", esModule = embed "upstream.mjs")],
+  compatibilityDate = "2025-09-01",
+);

@@ -1,0 +1,52 @@
+// Starts the edge example in workerd on a free local port, for the test and the benchmark.
+// The process is killed when the returned `stop` is called, and in any case when Node exits.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { root } from "../../tests/node/fixtures.mjs";
+
+export const workerd = join(root, "tests/node_modules/.bin/workerd");
+const here = dirname(fileURLToPath(import.meta.url));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns `workerd serve <config>` and waits until its socket answers. */
+export async function startWorkerd(config = join(here, "config.capnp"), { timeoutMs = 20000 } = {}) {
+  const port = await freePort();
+  const child = spawn(workerd, ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`], {
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const stop = () => {
+    process.removeListener("exit", stop);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", stop);
+  const started = performance.now();
+  const base = `http://127.0.0.1:${port}`;
+  while (performance.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}: ${stderr}`);
+    try {
+      await fetch(`${base}/`);
+      return { base, stop, child, startedAt: started };
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  stop();
+  throw new Error(`workerd did not answer within ${timeoutMs} ms: ${stderr}`);
+}

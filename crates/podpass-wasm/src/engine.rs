@@ -1,0 +1,255 @@
+//! `Engine`: a configuration imported once, then asked many login and ACL questions.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use podpass_core::acl::{Acl, Request};
+use podpass_core::configuration::{Configuration, ImportNote, NoFiles, SourceFormat};
+use podpass_core::identity::Identity;
+use podpass_core::login::{LoginRequest, evaluate_login};
+use podpass_core::mount::KubernetesMount;
+use wasm_bindgen::prelude::*;
+
+use crate::error::{ErrorCode, PodpassError};
+use crate::host_crypto::HostKeys;
+use crate::inputs::{
+    AuthorizeInput, EngineOptions, LintInput, LoginInput, SubjectInput, source_format,
+};
+use crate::output::{from_js, options_from_js, to_js};
+use crate::typescript::{
+    AuthorizeRequestJs, DecisionJs, EngineOptionsJs, FindingsJs, ImportNotesJs, LintOptionsJs,
+    LoginRequestJs, LoginResultJs, SubjectJs,
+};
+
+/// The name configuration text gets in locations when the caller gives none.
+pub(crate) const DEFAULT_SOURCE: &str = "<input>";
+/// Compiled ACLs kept per engine; beyond this the cache starts over (a bound, not a policy).
+const ACL_CACHE_LIMIT: usize = 256;
+
+/// A configuration (auth mounts, roles, policies) ready to answer questions.
+///
+/// Built once, it keeps the imported configuration, the compiled ACLs of the policy sets asked
+/// about, and keys the host's WebCrypto imported for `loginAsync`.
+#[wasm_bindgen]
+pub struct Engine {
+    state: Rc<EngineState>,
+}
+
+pub(crate) struct EngineState {
+    configuration: Configuration,
+    format: SourceFormat,
+    notes: Vec<ImportNote>,
+    default_mount: Option<String>,
+    acls: RefCell<HashMap<String, Rc<Acl>>>,
+    pub(crate) host_keys: HostKeys,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Imports `configuration` (vault commands, podpass.hcl or Vault API JSON; detected unless
+    /// `options.format` says). Files cannot be referenced: keys and policies must be inline.
+    #[wasm_bindgen(constructor)]
+    pub fn new(configuration: &str, options: Option<EngineOptionsJs>) -> Result<Engine, JsValue> {
+        let options: EngineOptions = options_from_js(options.map(Into::into), "engine options")?;
+        let format = source_format(options.format.as_deref(), "engine options: format")?;
+        let source = options.source.as_deref().unwrap_or(DEFAULT_SOURCE);
+        let imported = Configuration::import(configuration, source, format, &NoFiles)
+            .map_err(PodpassError::from)?;
+        let mounts = imported.configuration.mounts();
+        let default_mount = match options.default_mount {
+            Some(path) => {
+                let path = path.trim_matches('/').to_string();
+                if !mounts.contains_key(&path) {
+                    return Err(unknown_mount(&imported.configuration, &path).into());
+                }
+                Some(path)
+            }
+            None if mounts.contains_key("kubernetes") => Some("kubernetes".to_string()),
+            None if mounts.len() == 1 => mounts.keys().next().cloned(),
+            None => None,
+        };
+        Ok(Engine {
+            state: Rc::new(EngineState {
+                format: imported.format,
+                notes: imported.notes,
+                configuration: imported.configuration,
+                default_mount,
+                acls: RefCell::new(HashMap::new()),
+                host_keys: HostKeys::default(),
+            }),
+        })
+    }
+
+    /// The form the configuration was read as: `vault_commands`, `podpass_hcl` or `api_json`.
+    #[wasm_bindgen(getter, unchecked_return_type = "SourceFormat")]
+    pub fn format(&self) -> String {
+        match serde_json::to_value(self.state.format) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => self.state.format.to_string(),
+        }
+    }
+
+    /// What the import skipped or noted (a `kubectl` line, a flag it cannot evaluate offline).
+    #[wasm_bindgen(getter)]
+    pub fn notes(&self) -> Result<ImportNotesJs, JsValue> {
+        Ok(to_js(&self.state.notes)?)
+    }
+
+    /// The auth mount paths, e.g. `["kubernetes"]`.
+    pub fn mounts(&self) -> Vec<String> {
+        self.state.configuration.mounts().keys().cloned().collect()
+    }
+
+    /// The role names of a mount (the default mount when none is named).
+    pub fn roles(&self, mount: Option<String>) -> Result<Vec<String>, JsValue> {
+        let mount = self.state.mount(mount.as_deref())?;
+        Ok(mount.roles().keys().cloned().collect())
+    }
+
+    /// The policy names written in the configuration (Vault's built-in `default` is implied).
+    pub fn policies(&self) -> Vec<String> {
+        self.state
+            .configuration
+            .policies()
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// Vault's decision on `POST auth/<mount>/login`, with every check explained. The signature
+    /// is verified in wasm; `loginAsync` verifies it with the host's WebCrypto instead.
+    /// A refused login is a result (`outcome.result === "denied"`), not an error.
+    pub fn login(&self, request: LoginRequestJs) -> Result<LoginResultJs, JsValue> {
+        let (mount, request) = self.state.login_request(request.into())?;
+        let mount = self.state.mount(mount.as_deref())?;
+        Ok(to_js(&evaluate_login(mount, &request))?)
+    }
+
+    /// The same decision as `login`, with the signature verified by the host's WebCrypto
+    /// (`crypto.subtle`): much faster for RSA where the host has native crypto. Rejects with a
+    /// `PodpassError` where `login` would throw.
+    #[wasm_bindgen(js_name = loginAsync, unchecked_return_type = "Promise<LoginResult>")]
+    pub fn login_async(&self, request: LoginRequestJs) -> js_sys::Promise {
+        let state = Rc::clone(&self.state);
+        let request: JsValue = request.into();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let result = crate::host_crypto::login(&state, request).await?;
+            Ok(result)
+        })
+    }
+
+    /// What Vault's `sys/capabilities-self` answers for `path` with the subject's policies:
+    /// sorted capability names, `["deny"]` when nothing is granted, `["root"]` for root.
+    pub fn capabilities(&self, subject: SubjectJs, path: &str) -> Result<Vec<String>, JsValue> {
+        let acl = self.state.acl(subject.into())?;
+        Ok(acl.capabilities(path))
+    }
+
+    /// Vault's decision on a request made with the subject's token: allowed or not, the rule
+    /// that decided (policy and line), the rules it beat, hints.
+    pub fn authorize(
+        &self,
+        subject: SubjectJs,
+        request: AuthorizeRequestJs,
+    ) -> Result<DecisionJs, JsValue> {
+        let acl = self.state.acl(subject.into())?;
+        let input: AuthorizeInput = from_js(request.into(), "authorize request")?;
+        let request = Request::from(input);
+        Ok(to_js(&acl.authorize(&request))?)
+    }
+
+    /// Lint findings for this engine's configuration (see the free `lint` for the rules).
+    /// `options.source` and `options.format` do not apply here.
+    pub fn lint(&self, options: Option<LintOptionsJs>) -> Result<FindingsJs, JsValue> {
+        let options: LintInput = options_from_js(options.map(Into::into), "lint options")?;
+        Ok(to_js(&podpass_core::lint::lint_with(
+            &self.state.configuration,
+            &options.lint_options(),
+        ))?)
+    }
+}
+
+impl EngineState {
+    /// The mount named, or the default one.
+    pub(crate) fn mount(&self, path: Option<&str>) -> Result<&KubernetesMount, PodpassError> {
+        let path = match (path, self.default_mount.as_deref()) {
+            (Some(path), _) | (None, Some(path)) => path,
+            (None, None) => {
+                return Err(PodpassError::new(
+                    ErrorCode::UnknownMount,
+                    format!(
+                        "the configuration has {} auth mounts and none at kubernetes/: name one with `mount` ({})",
+                        self.configuration.mounts().len(),
+                        mount_list(&self.configuration)
+                    ),
+                ));
+            }
+        };
+        self.configuration
+            .mount(path)
+            .ok_or_else(|| unknown_mount(&self.configuration, path))
+    }
+
+    /// A login request read from JS, `now` from the host's clock when absent.
+    pub(crate) fn login_request(
+        &self,
+        request: JsValue,
+    ) -> Result<(Option<String>, LoginRequest), PodpassError> {
+        let input: LoginInput = from_js(request, "login request")?;
+        input.into_request(|| js_sys::Date::now() / 1000.0)
+    }
+
+    /// The compiled ACL for a subject, from the cache when the same policies (and identity)
+    /// were asked about before.
+    fn acl(&self, subject: JsValue) -> Result<Rc<Acl>, PodpassError> {
+        let subject: SubjectInput = from_js(subject, "subject")?;
+        let (policies, identity) = subject.into_policies()?;
+        let key = cache_key(&policies, identity.as_ref());
+        if let Some(acl) = self.acls.borrow().get(&key) {
+            return Ok(Rc::clone(acl));
+        }
+        let acl = Rc::new(
+            self.configuration
+                .acl_for_policies(&policies, identity.as_ref())?,
+        );
+        let mut acls = self.acls.borrow_mut();
+        if acls.len() >= ACL_CACHE_LIMIT {
+            acls.clear();
+        }
+        acls.insert(key, Rc::clone(&acl));
+        Ok(acl)
+    }
+}
+
+/// Policies and identity decide an ACL; the identity only matters to templated paths, but is
+/// keyed always (cheap next to compiling).
+fn cache_key(policies: &[String], identity: Option<&Identity>) -> String {
+    let identity = identity
+        .and_then(|i| serde_json::to_string(i).ok())
+        .unwrap_or_default();
+    format!("{}\u{0}{identity}", policies.join("\n"))
+}
+
+fn mount_list(configuration: &Configuration) -> String {
+    let paths: Vec<String> = configuration
+        .mounts()
+        .keys()
+        .map(|p| format!("{p}/"))
+        .collect();
+    if paths.is_empty() {
+        "none".to_string()
+    } else {
+        paths.join(", ")
+    }
+}
+
+fn unknown_mount(configuration: &Configuration, path: &str) -> PodpassError {
+    PodpassError::new(
+        ErrorCode::UnknownMount,
+        format!(
+            "no Kubernetes auth mount at {path}/ (mounts: {})",
+            mount_list(configuration)
+        ),
+    )
+}

@@ -1,0 +1,207 @@
+//! `loginAsync`: the signature verified by the host's WebCrypto (`crypto.subtle`, in browsers,
+//! Node and workerd), every other check by the core ([`podpass_core::host_signature`]).
+//!
+//! Imported `CryptoKey`s are kept per engine, so only the first login with a key pays for the
+//! import.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use podpass_core::host_signature::{
+    HostVerdict, SignatureJob, evaluate_login_with_host_verdict, signature_job,
+};
+use podpass_core::jwt::SigningAlgorithm;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::engine::EngineState;
+use crate::error::{ErrorCode, PodpassError};
+use crate::output::to_js;
+
+#[wasm_bindgen]
+extern "C" {
+    /// WebCrypto's `SubtleCrypto`, only the two methods used.
+    type SubtleCrypto;
+
+    #[wasm_bindgen(method, catch, js_name = importKey)]
+    fn import_key(
+        this: &SubtleCrypto,
+        format: &str,
+        key: &JsValue,
+        algorithm: &JsValue,
+        extractable: bool,
+        usages: &Array,
+    ) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn verify(
+        this: &SubtleCrypto,
+        algorithm: &JsValue,
+        key: &JsValue,
+        signature: &Uint8Array,
+        data: &Uint8Array,
+    ) -> Result<Promise, JsValue>;
+}
+
+/// `CryptoKey`s imported for an engine, by mount, key position and algorithm (one key imports
+/// differently for PKCS#1 v1.5 and PSS, and per hash).
+#[derive(Default)]
+pub(crate) struct HostKeys {
+    keys: RefCell<HashMap<(String, usize, &'static str), JsValue>>,
+}
+
+/// The login of `Engine.loginAsync`.
+pub(crate) async fn login(state: &EngineState, request: JsValue) -> Result<JsValue, PodpassError> {
+    let (mount_path, request) = state.login_request(request)?;
+    let mount = state.mount(mount_path.as_deref())?;
+    let verdict = match signature_job(mount, &request) {
+        Some(job) => verify(state, mount.path(), &job).await?,
+        None => HostVerdict::default(),
+    };
+    to_js(&evaluate_login_with_host_verdict(mount, &request, &verdict))
+}
+
+/// Tries the job's candidates in order with WebCrypto; the first that verifies wins.
+async fn verify(
+    state: &EngineState,
+    mount: &str,
+    job: &SignatureJob,
+) -> Result<HostVerdict, PodpassError> {
+    let subtle = subtle_crypto()?;
+    let params = Params::for_algorithm(job.algorithm);
+    let signature = Uint8Array::from(job.signature.as_slice());
+    let data = Uint8Array::from(job.signing_input.as_bytes());
+    for candidate in &job.candidates {
+        let cache_key = (mount.to_string(), candidate.index, job.algorithm.name());
+        let cached = state.host_keys.keys.borrow().get(&cache_key).cloned();
+        let key = match cached {
+            Some(key) => key,
+            None => {
+                let jwk = js_object(&serde_json::Value::Object(candidate.jwk.clone()))?;
+                let usages = Array::of1(&"verify".into());
+                let imported =
+                    settle(subtle.import_key("jwk", &jwk, &params.import, false, &usages))
+                        .await
+                        .map_err(|e| {
+                            PodpassError::new(
+                                ErrorCode::HostCryptoUnavailable,
+                                format!(
+                                    "WebCrypto refused {} for {}: {}",
+                                    candidate.description,
+                                    job.algorithm,
+                                    describe(&e)
+                                ),
+                            )
+                        })?;
+                state
+                    .host_keys
+                    .keys
+                    .borrow_mut()
+                    .insert(cache_key, imported.clone());
+                imported
+            }
+        };
+        // A rejection (a malformed signature) counts as "does not verify", as in the core.
+        let verified = settle(subtle.verify(&params.verify, &key, &signature, &data)).await;
+        if verified.is_ok_and(|v| v.as_bool() == Some(true)) {
+            return Ok(HostVerdict {
+                verified_by: Some(candidate.index),
+            });
+        }
+    }
+    Ok(HostVerdict::default())
+}
+
+/// WebCrypto algorithm parameters for importing a key and for verifying with it.
+struct Params {
+    import: JsValue,
+    verify: JsValue,
+}
+
+impl Params {
+    fn for_algorithm(algorithm: SigningAlgorithm) -> Params {
+        use SigningAlgorithm as A;
+        let hash = match algorithm {
+            A::RS256 | A::PS256 | A::ES256 => "SHA-256",
+            A::RS384 | A::PS384 | A::ES384 => "SHA-384",
+            A::RS512 | A::PS512 => "SHA-512",
+        };
+        match algorithm {
+            // The key carries the hash; naming the algorithm alone spares the host's WebCrypto
+            // from normalizing a dictionary on every verify (measurably slower in Node).
+            A::RS256 | A::RS384 | A::RS512 => Params {
+                import: object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", hash.into())]),
+                verify: "RSASSA-PKCS1-v1_5".into(),
+            },
+            A::PS256 | A::PS384 | A::PS512 => {
+                // JWS fixes PSS's salt length to the hash's output length (RFC 7518 §3.5).
+                let salt: u32 = match hash {
+                    "SHA-256" => 32,
+                    "SHA-384" => 48,
+                    _ => 64,
+                };
+                Params {
+                    import: object(&[("name", "RSA-PSS".into()), ("hash", hash.into())]),
+                    verify: object(&[("name", "RSA-PSS".into()), ("saltLength", salt.into())]),
+                }
+            }
+            A::ES256 | A::ES384 => {
+                let curve = if algorithm == A::ES256 {
+                    "P-256"
+                } else {
+                    "P-384"
+                };
+                Params {
+                    import: object(&[("name", "ECDSA".into()), ("namedCurve", curve.into())]),
+                    verify: object(&[("name", "ECDSA".into()), ("hash", hash.into())]),
+                }
+            }
+        }
+    }
+}
+
+fn subtle_crypto() -> Result<SubtleCrypto, PodpassError> {
+    let unavailable = || {
+        PodpassError::new(
+            ErrorCode::HostCryptoUnavailable,
+            "this host has no WebCrypto (globalThis.crypto.subtle); use login() instead",
+        )
+    };
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(|_| unavailable())?;
+    if crypto.is_undefined() || crypto.is_null() {
+        return Err(unavailable());
+    }
+    let subtle = Reflect::get(&crypto, &"subtle".into()).map_err(|_| unavailable())?;
+    if subtle.is_undefined() || subtle.is_null() {
+        return Err(unavailable());
+    }
+    Ok(subtle.unchecked_into())
+}
+
+/// Awaits a promise a WebCrypto call returned, or the exception the call threw.
+async fn settle(call: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(call?).await
+}
+
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in entries {
+        // A fresh plain object accepts every property.
+        let _ = Reflect::set(&object, &(*key).into(), value);
+    }
+    object.into()
+}
+
+fn js_object(value: &serde_json::Value) -> Result<JsValue, PodpassError> {
+    to_js::<JsValue>(value)
+}
+
+/// A thrown JS value in words.
+fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown error".to_string())
+}

@@ -1,0 +1,261 @@
+//! The shapes JavaScript passes in, in JavaScript's naming (`remoteAddr`, `wrapTtl`), and their
+//! translation to the core's types. Unknown fields are refused where a typo would otherwise be
+//! silently ignored (a `remote_addr` that never binds a CIDR).
+
+use std::collections::BTreeMap;
+
+use podpass_core::acl::{Operation, Request};
+use podpass_core::configuration::SourceFormat;
+use podpass_core::identity::Identity;
+use podpass_core::lint::LintOptions;
+use podpass_core::login::LoginRequest;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, PodpassError};
+
+/// `new Engine(text, options)`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct EngineOptions {
+    /// The input's name in origins and error locations (`<input>` by default).
+    pub(crate) source: Option<String>,
+    /// The form, when detection should be overridden.
+    pub(crate) format: Option<String>,
+    /// The mount `login` uses when a request names none.
+    pub(crate) default_mount: Option<String>,
+}
+
+/// A form named as JavaScript writes it (`vault_commands`, `podpass_hcl`, `api_json`, the
+/// names the core serializes), or `None` for detection.
+pub(crate) fn source_format(
+    name: Option<&str>,
+    option: &str,
+) -> Result<Option<SourceFormat>, PodpassError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    [
+        SourceFormat::VaultCommands,
+        SourceFormat::PodpassHcl,
+        SourceFormat::ApiJson,
+    ]
+    .into_iter()
+    .find(|format| serde_json::to_value(format).is_ok_and(|v| v == name))
+    .map(Some)
+    .ok_or_else(|| {
+        PodpassError::argument(
+            option,
+            format!("unknown format {name:?} (expected vault_commands, podpass_hcl or api_json)"),
+        )
+    })
+}
+
+/// `engine.login(request)`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct LoginInput {
+    role: String,
+    jwt: String,
+    mount: Option<String>,
+    remote_addr: Option<String>,
+    namespace_labels: Option<BTreeMap<String, String>>,
+    /// Seconds since the epoch; fractions are dropped. The host's clock when absent.
+    now: Option<f64>,
+}
+
+impl LoginInput {
+    /// The mount named (if any) and the core's request, `now` filled from `clock` when absent.
+    pub(crate) fn into_request(
+        self,
+        clock: impl FnOnce() -> f64,
+    ) -> Result<(Option<String>, LoginRequest), PodpassError> {
+        let now = self.now.unwrap_or_else(clock);
+        if !now.is_finite() {
+            return Err(PodpassError::argument(
+                "login request",
+                "`now` must be a finite number of seconds since the epoch",
+            ));
+        }
+        let request = LoginRequest {
+            role: self.role,
+            jwt: self.jwt,
+            remote_addr: self.remote_addr,
+            namespace_labels: self.namespace_labels,
+            // Truncation to whole seconds is intended: Vault's clock checks are in seconds.
+            #[allow(clippy::cast_possible_truncation)]
+            now: now.floor() as i64,
+        };
+        Ok((self.mount, request))
+    }
+}
+
+/// Whose permissions a capability or authorization question is about: a token's policies (and
+/// identity, for templated paths), or a login result / allowed outcome as `login` returned it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SubjectInput {
+    policies: Option<Vec<String>>,
+    identity: Option<Identity>,
+    /// Present when a whole login result is passed.
+    outcome: Option<Box<SubjectInput>>,
+    /// `allowed` or `denied` when an outcome is passed.
+    result: Option<String>,
+    /// A denied outcome's message.
+    message: Option<String>,
+}
+
+impl SubjectInput {
+    /// The policy names and identity the subject stands for.
+    pub(crate) fn into_policies(self) -> Result<(Vec<String>, Option<Identity>), PodpassError> {
+        if let Some(outcome) = self.outcome {
+            return outcome.into_policies();
+        }
+        if let Some(result) = self.result.as_deref().filter(|r| *r != "allowed") {
+            return Err(PodpassError::new(
+                ErrorCode::LoginDenied,
+                format!(
+                    "the login was {result} ({}): a denied login has no token to ask about",
+                    self.message.as_deref().unwrap_or("no message")
+                ),
+            ));
+        }
+        match self.policies {
+            Some(policies) => Ok((policies, self.identity)),
+            None => Err(PodpassError::argument(
+                "subject",
+                "expected {policies: string[], identity?} or a login result",
+            )),
+        }
+    }
+}
+
+/// `engine.authorize(subject, request)`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct AuthorizeInput {
+    operation: Operation,
+    path: String,
+    parameters: Option<Map<String, Value>>,
+    wrap_ttl: Option<u64>,
+    #[serde(default)]
+    root_protected: bool,
+}
+
+impl From<AuthorizeInput> for Request {
+    fn from(input: AuthorizeInput) -> Request {
+        Request {
+            operation: input.operation,
+            path: input.path,
+            parameters: input.parameters,
+            wrap_ttl: input.wrap_ttl,
+            root_protected: input.root_protected,
+        }
+    }
+}
+
+/// `importScript(text, options)`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ImportOptions {
+    pub(crate) source: Option<String>,
+    pub(crate) format: Option<String>,
+    /// The form to write (`podpass_hcl` by default).
+    pub(crate) to: Option<String>,
+}
+
+/// `lint(text, options)` and `engine.lint(options)` (which ignores `source` and `format`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct LintInput {
+    pub(crate) source: Option<String>,
+    pub(crate) format: Option<String>,
+    /// KV version 2 mount paths (`["secret"]` by default).
+    kv_v2_mounts: Option<Vec<String>>,
+    /// TTLs above this many seconds are reported (3600 by default).
+    long_ttl_seconds: Option<i64>,
+}
+
+impl LintInput {
+    /// The core's lint options, defaults where nothing was given.
+    pub(crate) fn lint_options(&self) -> LintOptions {
+        let defaults = LintOptions::default();
+        LintOptions {
+            kv_v2_mounts: self.kv_v2_mounts.clone().unwrap_or(defaults.kv_v2_mounts),
+            long_ttl_seconds: self.long_ttl_seconds.unwrap_or(defaults.long_ttl_seconds),
+        }
+    }
+}
+
+/// `operationForHttp(method, options)`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct HttpOptions {
+    /// A `GET` with `?list=true`.
+    #[serde(default)]
+    pub(crate) list: bool,
+    /// Whether the item a `POST`/`PUT` writes exists already.
+    #[serde(default)]
+    pub(crate) item_exists: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(value: Value) -> Result<(Vec<String>, Option<Identity>), PodpassError> {
+        serde_json::from_value::<SubjectInput>(value)
+            .map_err(|e| PodpassError::argument("subject", e))?
+            .into_policies()
+    }
+
+    #[test]
+    fn a_subject_is_a_policy_list_an_allowed_outcome_or_a_login_result() {
+        let policies = vec!["default".to_string(), "grade-api".to_string()];
+        let plain = serde_json::json!({"policies": policies});
+        let outcome = serde_json::json!({"result": "allowed", "policies": policies, "role": "r"});
+        let result = serde_json::json!({"outcome": outcome.clone(), "trace": []});
+        for value in [plain, outcome, result] {
+            let (names, identity) = subject(value).expect("a subject");
+            assert_eq!(names, policies);
+            assert!(identity.is_none());
+        }
+    }
+
+    #[test]
+    fn formats_are_named_as_the_core_serializes_them() {
+        assert_eq!(
+            source_format(Some("podpass_hcl"), "format").expect("known"),
+            Some(SourceFormat::PodpassHcl)
+        );
+        assert_eq!(source_format(None, "format").expect("detect"), None);
+        let error = source_format(Some("yaml"), "format").expect_err("unknown");
+        assert_eq!(error.code, ErrorCode::InvalidArgument);
+        assert!(error.message.contains("\"yaml\""), "{}", error.message);
+    }
+
+    #[test]
+    fn a_denied_login_is_not_a_subject() {
+        let denied = serde_json::json!({"outcome": {"result": "denied", "status": 403, "message": "permission denied"}});
+        let error = subject(denied).expect_err("denied");
+        assert_eq!(error.code, ErrorCode::LoginDenied);
+        assert!(error.message.contains("permission denied"));
+        let empty = subject(serde_json::json!({})).expect_err("nothing");
+        assert_eq!(empty.code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn a_login_request_takes_the_clock_only_when_now_is_missing() {
+        let input: LoginInput =
+            serde_json::from_value(serde_json::json!({"role": "r", "jwt": "j", "now": 10.9}))
+                .expect("valid");
+        let (mount, request) = input.into_request(|| 99.0).expect("valid");
+        assert_eq!((mount, request.now), (None, 10));
+        let input: LoginInput =
+            serde_json::from_value(serde_json::json!({"role": "r", "jwt": "j"})).expect("valid");
+        assert_eq!(input.into_request(|| 99.5).expect("valid").1.now, 99);
+        let typo = serde_json::from_value::<LoginInput>(
+            serde_json::json!({"role": "r", "jwt": "j", "remote_addr": "10.0.0.1"}),
+        );
+        assert!(typo.is_err(), "remote_addr is a typo of remoteAddr");
+    }
+}

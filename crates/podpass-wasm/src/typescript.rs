@@ -1,0 +1,296 @@
+//! The package's TypeScript definitions: every shape JavaScript passes in or gets back.
+//!
+//! The shapes are the core's serde output (snake_case keys, as in Vault's JSON) and the inputs
+//! of [`crate::inputs`] (camelCase, as JavaScript writes them). The extern types below give the
+//! generated signatures these names instead of `any`; `tests/node/usage.ts` type-checks them.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT: &str = r#"
+/** The stable codes of `PodpassError`. */
+export type ErrorCode =
+  | "invalid_configuration"
+  | "invalid_argument"
+  | "unknown_mount"
+  | "invalid_jwt"
+  | "login_denied"
+  | "invalid_policies"
+  | "host_crypto_unavailable"
+  | "internal";
+
+/** Where in an input a problem is (1-based). */
+export interface ErrorLocation {
+  line: number;
+  column: number;
+  source: string;
+}
+
+/** What every podpass function throws (and `loginAsync` rejects with). */
+export interface PodpassError extends Error {
+  name: "PodpassError";
+  code: ErrorCode;
+  location?: ErrorLocation;
+}
+
+/** The three forms of a configuration. */
+export type SourceFormat = "vault_commands" | "podpass_hcl" | "api_json";
+
+export interface EngineOptions {
+  /** The input's name in origins and error locations (default `<input>`). */
+  source?: string;
+  /** Skip detection. */
+  format?: SourceFormat;
+  /** The mount `login` uses when a request names none (default `kubernetes`, or the only one). */
+  defaultMount?: string;
+}
+
+export interface ImportNote {
+  line: number;
+  message: string;
+}
+
+export interface LoginRequest {
+  role: string;
+  /** The service-account JWT. */
+  jwt: string;
+  /** Auth mount path; the engine's default mount when absent. */
+  mount?: string;
+  /** The caller's IP address, for `token_bound_cidrs`. */
+  remoteAddr?: string;
+  /** The namespace's labels, for `bound_service_account_namespace_selector`. */
+  namespaceLabels?: Record<string, string>;
+  /** Seconds since the epoch; the host's clock when absent. */
+  now?: number;
+}
+
+export type CheckId =
+  | "role_lookup"
+  | "bound_cidrs"
+  | "signature"
+  | "algorithm"
+  | "issuer"
+  | "audience"
+  | "not_before"
+  | "expiry"
+  | "issued_at"
+  | "service_account_name"
+  | "namespace"
+  | "token_review";
+
+export type CheckStatus = "passed" | "failed" | "skipped";
+
+export interface Check {
+  id: CheckId;
+  status: CheckStatus;
+  reason: string;
+}
+
+export interface EntityAlias {
+  mount_accessor: string;
+  name: string;
+  metadata: Record<string, string>;
+}
+
+export interface Identity {
+  entity_id: string;
+  entity_name: string;
+  aliases: EntityAlias[];
+}
+
+/** A granted login: Vault's `auth` fields and the identity behind them. */
+export interface LoginAllowed {
+  result: "allowed";
+  role: string;
+  policies: string[];
+  token_policies: string[];
+  metadata: Record<string, string>;
+  display_name: string;
+  lease_duration: number;
+  max_ttl: number;
+  explicit_max_ttl: number;
+  period: number;
+  renewable: boolean;
+  token_type: "service" | "batch";
+  num_uses: number;
+  bound_cidrs: string[];
+  orphan: boolean;
+  warnings: string[];
+  identity: Identity;
+}
+
+/** A refused login: what Vault would answer. */
+export interface LoginDenied {
+  result: "denied";
+  /** 400, 403 or 500, as Vault. */
+  status: number;
+  /** Vault's message. */
+  message: string;
+  /** The check that failed, when one did. */
+  check: CheckId | null;
+}
+
+export interface LoginResult {
+  outcome: LoginAllowed | LoginDenied;
+  /** Every check, in Vault's order. */
+  trace: Check[];
+}
+
+/** Whose permissions: a token's policies (and identity, for templated paths), or a login. */
+export type Subject =
+  | { policies: string[]; identity?: Identity | null }
+  | LoginAllowed
+  | LoginResult;
+
+export type Operation = "create" | "read" | "update" | "patch" | "delete" | "list";
+
+export type Capability = Operation | "sudo" | "deny" | "subscribe" | "recover";
+
+export interface AuthorizeRequest {
+  operation: Operation;
+  /** The API path after `/v1/`, e.g. `secret/data/grade-api/db`. */
+  path: string;
+  /** The request body, for parameter constraints. */
+  parameters?: Record<string, unknown>;
+  /** Requested response-wrapping TTL, seconds. */
+  wrapTtl?: number;
+  /** Whether the endpoint needs `sudo`. */
+  rootProtected?: boolean;
+}
+
+export interface RuleSource {
+  policy: string;
+  line: number;
+  capabilities: Capability[];
+  template: string | null;
+}
+
+export interface MatchedRule {
+  path: string;
+  kind: "exact" | "prefix" | "segment_wildcard";
+  without_trailing_slash: boolean;
+  capabilities: Capability[];
+  sources: RuleSource[];
+}
+
+export interface BeatenRule {
+  path: string;
+  sources: RuleSource[];
+  capabilities: Capability[];
+  lost_on: string;
+  priority_rule: number | null;
+  why: string;
+}
+
+export interface Explanation {
+  operation: Operation;
+  path: string;
+  /** The deciding fact: `granted`, `no_match`, `explicit_deny`, `missing_capability`, ... */
+  outcome: { kind: string; [detail: string]: unknown };
+  /** One line, e.g. `rule "secret/data/grade-api/*" from policy grade-api (line 2) grants [read]`. */
+  reason: string;
+  rule: MatchedRule | null;
+  beaten: BeatenRule[];
+  hints: string[];
+}
+
+export interface Decision {
+  allowed: boolean;
+  explanation: Explanation;
+}
+
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  /** The header's `alg` ("" when missing). */
+  algorithm: string;
+  key_id: string | null;
+  /** The signature part, base64url. */
+  signature: string;
+}
+
+export interface LintOptions {
+  /** `lint()` only: the input's name. */
+  source?: string;
+  /** `lint()` only: skip detection. */
+  format?: SourceFormat;
+  /** KV version 2 mount paths (default `["secret"]`). */
+  kvV2Mounts?: string[];
+  /** TTLs above this are reported (default 3600). */
+  longTtlSeconds?: number;
+}
+
+export interface Finding {
+  /** Stable rule id, e.g. `kv-v2-path`. */
+  rule: string;
+  severity: "error" | "warning" | "info";
+  message: string;
+  origin: { source: string; line: number };
+  subject: string;
+  hint: string;
+}
+
+export interface ImportOptions {
+  source?: string;
+  format?: SourceFormat;
+  /** The form to write (default `podpass_hcl`). */
+  to?: SourceFormat;
+}
+
+export interface ImportResult {
+  format: SourceFormat;
+  to: SourceFormat;
+  output: string;
+  notes: ImportNote[];
+}
+
+export interface HttpOptions {
+  /** A `GET` with `?list=true`. */
+  list?: boolean;
+  /** Whether the item a `POST`/`PUT` writes exists already (update) or not (create). */
+  itemExists?: boolean;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `EngineOptions`.
+    #[wasm_bindgen(typescript_type = "EngineOptions")]
+    pub type EngineOptionsJs;
+    /// `ImportNote[]`.
+    #[wasm_bindgen(typescript_type = "ImportNote[]")]
+    pub type ImportNotesJs;
+    /// `LoginRequest`.
+    #[wasm_bindgen(typescript_type = "LoginRequest")]
+    pub type LoginRequestJs;
+    /// `LoginResult`.
+    #[wasm_bindgen(typescript_type = "LoginResult")]
+    pub type LoginResultJs;
+    /// `Subject`.
+    #[wasm_bindgen(typescript_type = "Subject")]
+    pub type SubjectJs;
+    /// `AuthorizeRequest`.
+    #[wasm_bindgen(typescript_type = "AuthorizeRequest")]
+    pub type AuthorizeRequestJs;
+    /// `Decision`.
+    #[wasm_bindgen(typescript_type = "Decision")]
+    pub type DecisionJs;
+    /// `DecodedJwt`.
+    #[wasm_bindgen(typescript_type = "DecodedJwt")]
+    pub type DecodedJwtJs;
+    /// `LintOptions`.
+    #[wasm_bindgen(typescript_type = "LintOptions")]
+    pub type LintOptionsJs;
+    /// `Finding[]`.
+    #[wasm_bindgen(typescript_type = "Finding[]")]
+    pub type FindingsJs;
+    /// `ImportOptions`.
+    #[wasm_bindgen(typescript_type = "ImportOptions")]
+    pub type ImportOptionsJs;
+    /// `ImportResult`.
+    #[wasm_bindgen(typescript_type = "ImportResult")]
+    pub type ImportResultJs;
+    /// `HttpOptions`.
+    #[wasm_bindgen(typescript_type = "HttpOptions")]
+    pub type HttpOptionsJs;
+}

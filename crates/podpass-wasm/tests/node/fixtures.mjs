@@ -1,0 +1,63 @@
+// Shared by the Node test, the edge-worker test and the benchmarks: the repository's paths, the
+// built package, the tutorial scenario and service-account tokens minted with npm `jose` from
+// the fixture keys (tests/fixtures/keys), so nothing in the repository expires.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
+export const pkg = join(root, "crates/podpass-wasm/pkg");
+const testsRequire = createRequire(join(root, "tests/package.json"));
+
+/** The JavaScript peers installed in tests/node_modules. */
+export const jose = await import(pathToFileURL(testsRequire.resolve("jose")).href);
+
+/** The built nodejs package (scripts/build-wasm-package.sh). */
+export function loadNodePackage() {
+  return createRequire(import.meta.url)(join(pkg, "nodejs/podpass_wasm.js"));
+}
+
+export const read = (path) => readFileSync(join(root, path), "utf8");
+
+/** The tutorial scenario as Vault API JSON with the RSA fixture key inline. */
+export const tutorialJson = read("tests/fixtures/configuration/tutorial.json");
+
+/** The issuer of projected tokens in most clusters (podpass_core::mint's default). */
+export const ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+export const keys = {
+  tutorial: await jose.importPKCS8(read("tests/fixtures/keys/rsa-2048.key.pem"), "RS256"),
+  tutorialPublic: await jose.importSPKI(read("tests/fixtures/keys/rsa-2048.pub.pem"), "RS256"),
+  other: await jose.importPKCS8(read("tests/fixtures/keys/other-rsa-2048.key.pem"), "RS256"),
+};
+
+/**
+ * A projected (bound) service-account token as a kubelet mounts it, signed RS256.
+ * `issuedAt` in seconds since the epoch, valid `ttl` seconds.
+ */
+export async function mintToken({
+  namespace,
+  serviceAccount,
+  key = keys.tutorial,
+  issuedAt = Math.floor(Date.now() / 1000) - 60,
+  ttl = 3600,
+  audience = [ISSUER],
+}) {
+  const uid = (name) => `00000000-0000-4000-8000-${Buffer.from(name).toString("hex").padEnd(12, "0").slice(0, 12)}`;
+  return new jose.SignJWT({
+    "kubernetes.io": {
+      namespace,
+      pod: { name: `${serviceAccount}-0`, uid: uid(`pod/${namespace}/${serviceAccount}`) },
+      serviceaccount: { name: serviceAccount, uid: uid(`${namespace}/${serviceAccount}`) },
+    },
+  })
+    .setProtectedHeader({ alg: "RS256" })
+    .setIssuer(ISSUER)
+    .setSubject(`system:serviceaccount:${namespace}:${serviceAccount}`)
+    .setAudience(audience)
+    .setIssuedAt(issuedAt)
+    .setNotBefore(issuedAt)
+    .setExpirationTime(issuedAt + ttl)
+    .sign(key);
+}

@@ -1,0 +1,115 @@
+// The built nodejs package, loaded as a user would, logging in with tokens minted from the
+// fixture keys. Expectations come from the scenario (tests/fixtures/tutorial/README.md: the
+// grade-api role binds grade-api-sa in grade-api, issues the grade-api policy for 1h, and that
+// token cannot read payment's secrets) and from npm jose verifying the same tokens.
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { ISSUER, jose, keys, loadNodePackage, mintToken, tutorialJson } from "./fixtures.mjs";
+
+const podpass = loadNodePackage();
+const engine = new podpass.Engine(tutorialJson, { source: "tutorial.json" });
+const now = Math.floor(Date.now() / 1000);
+
+const tokens = {
+  granted: await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa" }),
+  otherNamespace: await mintToken({ namespace: "payment", serviceAccount: "grade-api-sa" }),
+  forged: await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", key: keys.other }),
+  expired: await mintToken({
+    namespace: "grade-api",
+    serviceAccount: "grade-api-sa",
+    issuedAt: now - 7200,
+    ttl: 600,
+  }),
+};
+
+const check = (result, id) => result.trace.find((c) => c.id === id);
+
+test("the engine reads the scenario's roles and policies", () => {
+  const scenario = JSON.parse(tutorialJson);
+  assert.equal(engine.format, "api_json");
+  assert.deepEqual(engine.mounts(), Object.keys(scenario.auth));
+  assert.deepEqual(engine.roles(), Object.keys(scenario.auth.kubernetes.roles).sort());
+  assert.deepEqual(engine.policies(), Object.keys(scenario.policies).sort());
+});
+
+test("grade-api-sa logs in to grade-api and gets the grade-api policy for an hour", () => {
+  const result = engine.login({ role: "grade-api", jwt: tokens.granted });
+  assert.equal(result.outcome.result, "allowed", JSON.stringify(result.trace));
+  assert.ok(result.outcome.policies.includes("grade-api"));
+  assert.equal(result.outcome.lease_duration, 3600);
+  assert.equal(result.outcome.metadata.service_account_namespace, "grade-api");
+  assert.ok(result.trace.every((c) => c.status !== "failed"));
+});
+
+test("the issued token reads grade-api's secrets and not payment's", () => {
+  const result = engine.login({ role: "grade-api", jwt: tokens.granted });
+  const own = engine.authorize(result, { operation: "read", path: "secret/data/grade-api/db" });
+  const other = engine.authorize(result, { operation: "read", path: "secret/data/payment/db" });
+  assert.equal(own.allowed, true, own.explanation.reason);
+  assert.equal(other.allowed, false);
+  assert.deepEqual(engine.capabilities(result, "secret/data/payment/db"), ["deny"]);
+  assert.ok(engine.capabilities(result.outcome, "secret/data/grade-api/db").includes("read"));
+});
+
+test("denials name the failing check, agreeing with jose on signature and expiry", async () => {
+  const cases = [
+    ["otherNamespace", "namespace"],
+    ["forged", "signature"],
+    ["expired", "expiry"],
+  ];
+  for (const [name, failing] of cases) {
+    const result = engine.login({ role: "grade-api", jwt: tokens[name] });
+    assert.equal(result.outcome.result, "denied", name);
+    assert.equal(result.outcome.status, 403, name);
+    assert.equal(result.outcome.check, failing, name);
+    assert.equal(check(result, failing).status, "failed", name);
+  }
+  // jose, verifying the same tokens with the tutorial's public key, agrees on what is forged
+  // and what is expired.
+  for (const [name, jwt] of Object.entries(tokens)) {
+    const result = engine.login({ role: "grade-api", jwt });
+    const verdict = await jose
+      .jwtVerify(jwt, keys.tutorialPublic, { issuer: ISSUER })
+      .then(() => "ok", (e) => e.code);
+    const signature = check(result, "signature").status === "passed";
+    assert.equal(signature, verdict !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", name);
+    assert.equal(check(result, "expiry").status === "failed", verdict === "ERR_JWT_EXPIRED", name);
+  }
+});
+
+test("loginAsync (WebCrypto) answers exactly as login", async () => {
+  for (const [name, jwt] of Object.entries(tokens)) {
+    for (const role of ["grade-api", "shared-reader", "nope"]) {
+      const sync = engine.login({ role, jwt, now });
+      const hosted = await engine.loginAsync({ role, jwt, now });
+      assert.deepEqual(hosted, sync, `${name} as ${role}`);
+    }
+  }
+});
+
+test("errors are PodpassErrors with a code and, for configuration, a location", async () => {
+  const bad = "vault auth enable kubernetes\nvault write auth/kubernetes/role/r token_ttl=forever\n";
+  assert.throws(() => new podpass.Engine(bad, { source: "setup.sh" }), (e) => {
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, "PodpassError");
+    assert.equal(e.code, "invalid_configuration");
+    assert.deepEqual([e.location.line, e.location.source], [2, "setup.sh"]);
+    return true;
+  });
+  assert.throws(() => engine.login({ role: "grade-api" }), { code: "invalid_argument" });
+  assert.throws(() => podpass.decodeJwt("nope"), { code: "invalid_jwt" });
+  await assert.rejects(engine.loginAsync({ role: "grade-api", jwt: "x", mount: "elsewhere" }), {
+    code: "unknown_mount",
+  });
+});
+
+test("decodeJwt, lint and importScript work from the package", () => {
+  const decoded = podpass.decodeJwt(tokens.granted);
+  assert.equal(decoded.claims.sub, "system:serviceaccount:grade-api:grade-api-sa");
+  const findings = podpass.lint(tutorialJson);
+  assert.ok(findings.some((f) => f.subject.includes("any-ns")), "the any-ns role admits every namespace");
+  const hcl = podpass.importScript(tutorialJson).output;
+  assert.deepEqual(new podpass.Engine(hcl).roles(), engine.roles());
+  assert.equal(podpass.operationForHttp("DELETE"), "delete");
+});
