@@ -139,22 +139,11 @@ impl ServiceAccountClaims {
     }
 }
 
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn wrong(claim: &str, expected: &'static str, found: &Value) -> ClaimsError {
     ClaimsError {
         claim: claim.to_string(),
         expected,
-        found: json_type(found),
+        found: crate::fields::json_type(found),
     }
 }
 

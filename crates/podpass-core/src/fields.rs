@@ -166,6 +166,19 @@ pub fn kv_pairs(field: &str, value: &Value) -> Result<BTreeMap<String, String>, 
     Ok(out)
 }
 
+/// A JSON value's kind as error messages name it: `null`, `a boolean`, `a number`, `a string`,
+/// `an array`, `an object`.
+pub fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Go's `%v` rendering of a decoded JSON value, as Vault prints it in field errors:
 /// `<nil>`, `true`, `3600`, `text`, `[a b]`, `map[k:v]` (keys sorted).
 pub fn go_value(value: &Value) -> String {

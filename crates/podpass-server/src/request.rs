@@ -91,22 +91,11 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(ApiError::bad_request(format!(
             "failed to parse JSON input: the body must be a JSON object, not {}",
-            json_kind(&other)
+            podpass_core::fields::json_type(&other)
         ))),
         Err(e) => Err(ApiError::bad_request(format!(
             "failed to parse JSON input: {e}"
         ))),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

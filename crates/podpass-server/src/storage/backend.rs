@@ -86,3 +86,69 @@ pub trait Backend: Send + Sync + 'static {
     /// Applies all ops atomically, in order; durable (fsynced) when it returns Ok.
     fn write(&self, ops: Vec<WriteOp>) -> Result<(), StorageError>;
 }
+
+/// The behaviour every [`Backend`] must have, run against each implementation by its tests.
+#[cfg(test)]
+pub(crate) mod contract {
+    use super::{Backend, WriteOp};
+
+    /// A `Put` op.
+    pub fn put(key: &str, value: &[u8]) -> WriteOp {
+        WriteOp::Put {
+            key: key.to_owned(),
+            value: value.to_vec(),
+        }
+    }
+
+    fn delete(key: &str) -> WriteOp {
+        WriteOp::Delete {
+            key: key.to_owned(),
+        }
+    }
+
+    /// Values round-trip; listing is by prefix, sorted; deletes remove.
+    pub fn round_trips_and_lists_by_prefix_in_order(backend: &dyn Backend) {
+        backend
+            .write(vec![
+                put("sys/policy/b", b"2"),
+                put("sys/policy/a", b"1"),
+                put("sys/policyz", b"3"),
+                put("auth/token/x", b"4"),
+            ])
+            .unwrap();
+        assert_eq!(backend.get("sys/policy/b").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(backend.get("missing").unwrap(), None);
+        assert_eq!(
+            backend.list("sys/policy/").unwrap(),
+            vec!["sys/policy/a".to_owned(), "sys/policy/b".to_owned()]
+        );
+        assert_eq!(
+            backend.list("").unwrap(),
+            vec![
+                "auth/token/x",
+                "sys/policy/a",
+                "sys/policy/b",
+                "sys/policyz"
+            ]
+        );
+        assert!(backend.list("zzz").unwrap().is_empty());
+        backend.write(vec![delete("sys/policy/a")]).unwrap();
+        assert_eq!(backend.get("sys/policy/a").unwrap(), None);
+        assert_eq!(backend.list("sys/policy/").unwrap(), vec!["sys/policy/b"]);
+    }
+
+    /// The ops of one write apply in their order.
+    pub fn applies_ops_in_order(backend: &dyn Backend) {
+        backend
+            .write(vec![
+                put("k", b"first"),
+                delete("k"),
+                put("k", b"second"),
+                put("gone", b"x"),
+                delete("gone"),
+            ])
+            .unwrap();
+        assert_eq!(backend.get("k").unwrap(), Some(b"second".to_vec()));
+        assert_eq!(backend.get("gone").unwrap(), None);
+    }
+}

@@ -56,52 +56,15 @@ impl Backend for MemoryBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn put(key: &str, value: &[u8]) -> WriteOp {
-        WriteOp::Put {
-            key: key.to_owned(),
-            value: value.to_vec(),
-        }
-    }
+    use crate::storage::backend::contract;
 
     #[test]
     fn round_trips_values_and_lists_by_prefix_in_order() {
-        let backend = MemoryBackend::new();
-        backend
-            .write(vec![
-                put("sys/policy/b", b"2"),
-                put("sys/policy/a", b"1"),
-                put("sys/token/x", b"3"),
-                put("sys/policyz", b"4"),
-            ])
-            .unwrap();
-        assert_eq!(backend.get("sys/policy/a").unwrap(), Some(b"1".to_vec()));
-        assert_eq!(backend.get("missing").unwrap(), None);
-        assert_eq!(
-            backend.list("sys/policy/").unwrap(),
-            vec!["sys/policy/a".to_owned(), "sys/policy/b".to_owned()]
-        );
-        assert_eq!(backend.list("").unwrap().len(), 4);
-        assert!(backend.list("zzz").unwrap().is_empty());
+        contract::round_trips_and_lists_by_prefix_in_order(&MemoryBackend::new());
     }
 
     #[test]
     fn applies_ops_in_order() {
-        let backend = MemoryBackend::new();
-        backend
-            .write(vec![
-                put("k", b"first"),
-                WriteOp::Delete {
-                    key: "k".to_owned(),
-                },
-                put("k", b"second"),
-                put("gone", b"x"),
-                WriteOp::Delete {
-                    key: "gone".to_owned(),
-                },
-            ])
-            .unwrap();
-        assert_eq!(backend.get("k").unwrap(), Some(b"second".to_vec()));
-        assert_eq!(backend.get("gone").unwrap(), None);
+        contract::applies_ops_in_order(&MemoryBackend::new());
     }
 }

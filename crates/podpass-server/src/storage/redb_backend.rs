@@ -104,47 +104,24 @@ impl Backend for RedbBackend {
 mod tests {
     use super::*;
 
-    fn put(key: &str, value: &[u8]) -> WriteOp {
-        WriteOp::Put {
-            key: key.to_owned(),
-            value: value.to_vec(),
-        }
+    use crate::storage::backend::contract::{self, put};
+
+    fn open_fresh() -> (tempfile::TempDir, RedbBackend) {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = RedbBackend::open(&dir.path().join("podpass.redb")).unwrap();
+        (dir, backend)
     }
 
     #[test]
     fn round_trips_and_lists_by_prefix_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let backend = RedbBackend::open(&dir.path().join("podpass.redb")).unwrap();
-        backend
-            .write(vec![
-                put("sys/policy/b", b"2"),
-                put("sys/policy/a", b"1"),
-                put("sys/policyz", b"3"),
-                put("auth/token/x", b"4"),
-            ])
-            .unwrap();
-        assert_eq!(backend.get("sys/policy/b").unwrap(), Some(b"2".to_vec()));
-        assert_eq!(backend.get("missing").unwrap(), None);
-        assert_eq!(
-            backend.list("sys/policy/").unwrap(),
-            vec!["sys/policy/a".to_owned(), "sys/policy/b".to_owned()]
-        );
-        assert_eq!(
-            backend.list("").unwrap(),
-            vec![
-                "auth/token/x",
-                "sys/policy/a",
-                "sys/policy/b",
-                "sys/policyz"
-            ]
-        );
-        backend
-            .write(vec![WriteOp::Delete {
-                key: "sys/policy/a".to_owned(),
-            }])
-            .unwrap();
-        assert_eq!(backend.get("sys/policy/a").unwrap(), None);
-        assert_eq!(backend.list("sys/policy/").unwrap(), vec!["sys/policy/b"]);
+        let (_dir, backend) = open_fresh();
+        contract::round_trips_and_lists_by_prefix_in_order(&backend);
+    }
+
+    #[test]
+    fn applies_ops_in_order() {
+        let (_dir, backend) = open_fresh();
+        contract::applies_ops_in_order(&backend);
     }
 
     #[test]
