@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DURATION=${1:-10}
-CONNECTIONS=${CONNECTIONS:-32}
+CONNECTIONS=${CONNECTIONS:-16}
 out=tests/out/bench-server
 mkdir -p "$out"
 command -v wrk >/dev/null || { apt-get install -y -qq wrk; }
@@ -76,4 +76,7 @@ echo "RSS with $live live service tokens: $(rss) MB (idle $rss_idle MB)"
 TOKEN=$(curl -sf -X POST "$addr/v1/auth/kubernetes/login" --data "{\"role\":\"service\",\"jwt\":\"$JWT\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["auth"]["client_token"])')
 export TOKEN
 run kv-read crates/podpass-server/bench/kv_read.lua
+# Lighter loads, for latency below the peak: two connections of each kind.
+CONNECTIONS=2 ROLE=batch run login-batch-light crates/podpass-server/bench/login.lua
 CONNECTIONS=4 ROLE=service run login-service-light crates/podpass-server/bench/login.lua
+CONNECTIONS=128 ROLE=service run login-service-128 crates/podpass-server/bench/login.lua
