@@ -27,6 +27,11 @@ pub struct AuthConfig {
     pub disable_local_ca_jwt: bool,
     /// Use the service account's annotations as alias metadata (needs the Kubernetes API).
     pub use_annotations_as_alias_metadata: bool,
+    /// podpass only (Vault ignores it): verify signatures with the keys of the cluster's OIDC
+    /// discovery (`/.well-known/openid-configuration` → `jwks_uri`), fetched by a server, instead
+    /// of calling TokenReview at each login.
+    #[serde(default)]
+    pub jwks_discovery: bool,
 }
 
 impl Default for AuthConfig {
@@ -40,6 +45,7 @@ impl Default for AuthConfig {
             disable_iss_validation: true,
             disable_local_ca_jwt: false,
             use_annotations_as_alias_metadata: false,
+            jwks_discovery: false,
         }
     }
 }
@@ -73,7 +79,7 @@ pub struct ConfigWrite {
 }
 
 /// Every field `auth/<mount>/config` accepts.
-pub const CONFIG_FIELDS: [&str; 8] = [
+pub const CONFIG_FIELDS: [&str; 9] = [
     "kubernetes_host",
     "kubernetes_ca_cert",
     "token_reviewer_jwt",
@@ -82,6 +88,7 @@ pub const CONFIG_FIELDS: [&str; 8] = [
     "disable_iss_validation",
     "disable_local_ca_jwt",
     "use_annotations_as_alias_metadata",
+    "jwks_discovery",
 ];
 
 impl AuthConfig {
@@ -115,6 +122,7 @@ impl AuthConfig {
                 "use_annotations_as_alias_metadata",
                 false,
             )?,
+            jwks_discovery: get_bool("jwks_discovery", false)?,
         };
         if config.kubernetes_host.is_empty() {
             return Err(ConfigError::NoHost);
@@ -158,6 +166,7 @@ impl AuthConfig {
             "disable_local_ca_jwt": self.disable_local_ca_jwt,
             "token_reviewer_jwt_set": !self.token_reviewer_jwt.is_empty(),
             "use_annotations_as_alias_metadata": self.use_annotations_as_alias_metadata,
+            "jwks_discovery": self.jwks_discovery,
         })
     }
 
@@ -247,6 +256,26 @@ mod tests {
         assert!(!written.config.disable_local_ca_jwt);
         assert_eq!(written.config.expected_issuer(), None);
         assert!(written.keys.is_empty());
+        assert!(!written.config.jwks_discovery);
+    }
+
+    #[test]
+    fn jwks_discovery_is_a_podpass_field_stored_and_read_back() {
+        let written = AuthConfig::write(&body(
+            json!({"kubernetes_host": "https://k", "jwks_discovery": "true"}),
+        ))
+        .expect("valid");
+        assert!(written.config.jwks_discovery);
+        assert!(written.warnings.is_empty());
+        assert_eq!(written.config.to_read_json()["jwks_discovery"], true);
+        // Configs stored before the field existed still load, with discovery off.
+        let stored: AuthConfig = serde_json::from_value(json!({
+            "kubernetes_host": "https://k", "kubernetes_ca_cert": "", "token_reviewer_jwt": "",
+            "pem_keys": [], "issuer": "", "disable_iss_validation": true,
+            "disable_local_ca_jwt": false, "use_annotations_as_alias_metadata": false
+        }))
+        .expect("old record");
+        assert!(!stored.jwks_discovery);
     }
 
     #[test]

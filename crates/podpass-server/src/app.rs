@@ -56,6 +56,10 @@ pub struct App {
     pub tokens: TokenStore,
     /// KV v2 at `secret/`.
     pub kv: KvStore,
+    /// The Kubernetes API client for logins (TokenReview, namespace labels, discovery keys).
+    pub cluster: crate::cluster::Cluster,
+    /// Metrics and the audit log.
+    pub telemetry: crate::telemetry::Telemetry,
     configuration: RwLock<Configuration>,
     auth_mounts: RwLock<BTreeMap<String, AuthMountRecord>>,
     acl_cache: Mutex<HashMap<String, Arc<Acl>>>,
@@ -103,6 +107,8 @@ impl App {
         Ok(App {
             tokens: TokenStore::load(store.clone())?,
             kv: KvStore::new(store.clone()),
+            cluster: crate::cluster::Cluster::default(),
+            telemetry: crate::telemetry::Telemetry::default(),
             store,
             configuration: RwLock::new(configuration),
             auth_mounts: RwLock::new(auth_mounts),

@@ -1,8 +1,9 @@
 //! One request through the pipeline Vault uses: parse, route, authenticate the token, check
 //! its ACL for the operation, count the use, run the endpoint.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -10,21 +11,152 @@ use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use podpass_core::acl::{Operation, Request as AclRequest};
 use podpass_core::cidr::BoundCidrs;
+use serde_json::Value;
 
 use crate::app::App;
+use crate::audit::{AuditLog, AuditedRequest, RequestFacts};
 use crate::error::ApiError;
-use crate::request::{ApiRequest, ApiResponse, MAX_REQUEST_BYTES};
+use crate::metrics::{LoginOutcome, UNKNOWN_ROLE};
+use crate::request::{ApiRequest, ApiResponse, MAX_REQUEST_BYTES, request_id};
 use crate::routes::{Caller, Route};
 
 /// The axum handler for every `/v1/...` request.
 pub async fn handle_api(State(app): State<Arc<App>>, request: Request<Body>) -> Response {
-    match serve(&app, request).await {
+    let started = Instant::now();
+    let audit = app.telemetry.audit().cloned();
+    let mut exchange = Exchange::default();
+    if audit.is_some() {
+        exchange.audit = Some(AuditContext::of(&request));
+    }
+    let mut result = serve(&app, request, &mut exchange).await;
+    let route = exchange.route.unwrap_or(UNROUTED);
+    let status = match &result {
+        Ok(ApiResponse::Json(status, _)) => *status,
+        Ok(ApiResponse::NoContent) => StatusCode::NO_CONTENT,
+        Ok(ApiResponse::Text { .. }) => StatusCode::OK,
+        Err(error) => error.status,
+    };
+    let metrics = &app.telemetry.metrics;
+    metrics.observe_request(route, started.elapsed());
+    if let Some((mount, role)) = &exchange.login {
+        metrics.record_login(mount, role, LoginOutcome::from_status(status));
+    }
+    tracing::debug!(
+        route,
+        status = status.as_u16(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    if let (Some(audit), Some(context)) = (audit, exchange.audit)
+        && !UNAUDITED_ROUTES.contains(&route)
+    {
+        audit_response(&app, &audit, context, &mut result).await;
+    }
+    match result {
         Ok(response) => response.into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-async fn serve(app: &App, request: Request<Body>) -> Result<ApiResponse, ApiError> {
+/// Writes a request's response line (and its request line, when the request was refused before
+/// one was written), and gives the response envelope the audit lines' request id.
+async fn audit_response(
+    app: &App,
+    audit: &AuditLog,
+    context: AuditContext,
+    result: &mut Result<ApiResponse, ApiError>,
+) {
+    if let Ok(ApiResponse::Json(_, body)) = result
+        && let Some(id) = body.get_mut("request_id")
+    {
+        *id = Value::String(context.id.clone());
+    }
+    let key = app.store.key();
+    let audited = match context.audited {
+        Some(audited) => audited,
+        None => {
+            // Refused before authentication: audit what the request said.
+            let audited = AuditedRequest::new(key, context.facts(), None);
+            audit.record(&audited.request_entry(app.now())).await;
+            audited
+        }
+    };
+    let answer = match result {
+        Ok(response) => Ok(&*response),
+        Err(error) => Err(error.errors.as_slice()),
+    };
+    audit
+        .record(&audited.response_entry(key, app.now(), answer))
+        .await;
+}
+
+/// The route label of requests that matched no endpoint.
+const UNROUTED: &str = "unrouted";
+
+/// Routes left out of the audit log: probes and monitoring call them every few seconds, and
+/// they carry no secrets or decisions.
+const UNAUDITED_ROUTES: [&str; 2] = ["sys/health", "sys/seal-status"];
+
+/// What the pipeline learns about a request, for metrics and the audit log.
+#[derive(Debug, Default)]
+struct Exchange {
+    /// The route kind, once routed.
+    route: Option<&'static str>,
+    /// A login's mount and role label.
+    login: Option<(String, String)>,
+    /// Set when auditing.
+    audit: Option<AuditContext>,
+}
+
+/// A request's audit state.
+#[derive(Debug)]
+struct AuditContext {
+    id: String,
+    path: String,
+    operation: &'static str,
+    remote_address: Option<IpAddr>,
+    /// The request line's objects, once written.
+    audited: Option<AuditedRequest>,
+}
+
+impl AuditContext {
+    fn of(request: &Request<Body>) -> AuditContext {
+        AuditContext {
+            id: request_id(),
+            path: request
+                .uri()
+                .path()
+                .strip_prefix("/v1/")
+                .unwrap_or_default()
+                .trim_matches('/')
+                .to_string(),
+            operation: Operation::from_http(request.method().as_str(), false, true)
+                .map_or("unknown", Operation::as_str),
+            remote_address: request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+            audited: None,
+        }
+    }
+
+    fn facts(&self) -> RequestFacts<'_> {
+        RequestFacts {
+            id: &self.id,
+            operation: self.operation,
+            path: &self.path,
+            data: None,
+            client_token: None,
+            remote_address: self.remote_address,
+        }
+    }
+}
+
+async fn serve(
+    app: &App,
+    request: Request<Body>,
+    exchange: &mut Exchange,
+) -> Result<ApiResponse, ApiError> {
     let (parts, body) = request.into_parts();
     let remote_addr = parts
         .extensions
@@ -48,13 +180,35 @@ async fn serve(app: &App, request: Request<Body>) -> Result<ApiResponse, ApiErro
         remote_addr,
     )?;
     let route = Route::parse(&request.path, app)?;
+    exchange.route = Some(route.kind());
     let operation = operation_for(app, &route, &request)?;
+    if let Route::KubernetesLogin(mount) = &route {
+        exchange.login = Some((mount.clone(), login_role_label(app, mount, &request)));
+    }
 
-    let mut caller = if route.is_unauthenticated() {
-        None
+    let authenticated = if route.is_unauthenticated() {
+        Ok(None)
     } else {
-        Some(authenticate(app, &request)?)
+        authenticate(app, &request).map(Some)
     };
+    if let Some(context) = &mut exchange.audit
+        && let Some(audit) = app.telemetry.audit()
+        && !UNAUDITED_ROUTES.contains(&route.kind())
+    {
+        let facts = RequestFacts {
+            id: &context.id,
+            operation: operation.as_str(),
+            path: &request.path,
+            data: Some(&request.body),
+            client_token: request.token.as_deref(),
+            remote_address: request.remote_addr,
+        };
+        let caller = authenticated.as_ref().ok().and_then(Option::as_ref);
+        let audited = AuditedRequest::new(app.store.key(), facts, caller);
+        audit.record(&audited.request_entry(app.now())).await;
+        context.audited = Some(audited);
+    }
+    let mut caller = authenticated?;
     let mut exhausted = None;
     if let Some(caller) = &mut caller {
         authorize(app, caller, &request, &route, operation)?;
@@ -67,6 +221,18 @@ async fn serve(app: &App, request: Request<Body>) -> Result<ApiResponse, ApiErro
         app.tokens.revoke(&[hash]).await?;
     }
     response
+}
+
+/// The role a login is counted under: the role's name when it exists on the mount, else
+/// [`UNKNOWN_ROLE`] (a client must not be able to mint label values).
+fn login_role_label(app: &App, mount: &str, request: &ApiRequest) -> String {
+    let asked = request.string("role").unwrap_or_default();
+    app.with_configuration(|c| {
+        c.mount(mount)
+            .and_then(|m| m.role(asked))
+            .map(|role| role.name.clone())
+    })
+    .unwrap_or_else(|| UNKNOWN_ROLE.to_string())
 }
 
 fn operation_for(app: &App, route: &Route, request: &ApiRequest) -> Result<Operation, ApiError> {

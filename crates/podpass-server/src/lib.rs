@@ -9,16 +9,25 @@
 //!   [`server::DevOptions`] (`podpass dev`) or [`server::ServeOptions`] (`podpass serve`).
 //! - [`app::App`] is the state every request sees; [`dispatch`] runs a request through
 //!   routing, token authentication, the ACL check and the endpoint.
+//! - [`cluster`] calls the Kubernetes API for logins: TokenReview, namespace labels and the
+//!   cluster's OIDC discovery keys.
+//! - [`telemetry`] holds the Prometheus [`metrics`] and the [`audit`] log; [`tls`] loads and
+//!   reloads the listener's certificate.
 //! - [`storage`] is the seam for other backends: [`storage::Backend`] is the physical store,
 //!   [`storage::Store`] adds encryption and group commit.
 
 pub mod app;
+pub mod audit;
+pub mod cluster;
 pub mod dispatch;
 pub mod error;
 pub mod kv;
 mod locks;
+pub mod metrics;
 pub mod request;
 pub mod routes;
 pub mod server;
 pub mod storage;
+pub mod telemetry;
+pub mod tls;
 pub mod token;

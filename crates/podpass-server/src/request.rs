@@ -112,6 +112,13 @@ pub enum ApiResponse {
     NoContent,
     /// A JSON body with a status.
     Json(StatusCode, Value),
+    /// 200 with a non-JSON body (the metrics exposition).
+    Text {
+        /// The `Content-Type`.
+        content_type: &'static str,
+        /// The body.
+        body: String,
+    },
 }
 
 impl ApiResponse {
@@ -148,7 +155,9 @@ pub fn envelope(data: Option<Value>, auth: Option<Value>, warnings: Vec<String>)
     })
 }
 
-fn request_id() -> String {
+/// A fresh request id (a random UUID, as Vault's), shared by a request's audit lines and its
+/// response envelope.
+pub fn request_id() -> String {
     let mut bytes = [0u8; 16];
     // An all-zero id is still a valid answer; it only makes log correlation harder.
     let _ = getrandom::fill(&mut bytes);
@@ -170,6 +179,12 @@ impl IntoResponse for ApiResponse {
         match self {
             ApiResponse::NoContent => StatusCode::NO_CONTENT.into_response(),
             ApiResponse::Json(status, body) => (status, axum::Json(body)).into_response(),
+            ApiResponse::Text { content_type, body } => (
+                StatusCode::OK,
+                [(axum::http::header::CONTENT_TYPE, content_type)],
+                body,
+            )
+                .into_response(),
         }
     }
 }

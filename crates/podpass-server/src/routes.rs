@@ -23,6 +23,10 @@ pub enum Route {
     SealStatus,
     /// `sys/init`.
     Init,
+    /// `sys/leader` (asked by `vault status`).
+    Leader,
+    /// `sys/internal/ui/mounts/<path>`: which engine serves a path (asked by `vault kv`).
+    UiMount(String),
     /// `sys/auth`: the enabled auth methods.
     AuthMounts,
     /// `sys/auth/<path>`: enable or disable a method.
@@ -45,6 +49,8 @@ pub enum Route {
     CapabilitiesSelf,
     /// `sys/capabilities`.
     Capabilities,
+    /// `sys/metrics`: the Prometheus exposition (needs `read` on `sys/metrics`, as in Vault).
+    Metrics,
     /// `auth/token/<operation>`.
     Token(String),
     /// `auth/<mount>/config`.
@@ -69,6 +75,8 @@ impl Route {
             ["sys", "health"] => Route::Health,
             ["sys", "seal-status"] => Route::SealStatus,
             ["sys", "init"] => Route::Init,
+            ["sys", "leader"] => Route::Leader,
+            ["sys", "internal", "ui", "mounts", rest @ ..] => Route::UiMount(rest.join("/")),
             ["sys", "auth"] => Route::AuthMounts,
             ["sys", "auth", rest @ ..] if !rest.is_empty() => Route::AuthMount(rest.join("/")),
             ["sys", "mounts"] => Route::Mounts,
@@ -84,6 +92,7 @@ impl Route {
             },
             ["sys", "capabilities-self"] => Route::CapabilitiesSelf,
             ["sys", "capabilities"] => Route::Capabilities,
+            ["sys", "metrics"] => Route::Metrics,
             ["sys", ..] => return Err(ApiError::unsupported_path()),
             ["auth", "token", operation] => Route::Token((*operation).to_string()),
             ["auth", "token", ..] => return Err(ApiError::unsupported_path()),
@@ -100,11 +109,43 @@ impl Route {
         Ok(route)
     }
 
+    /// The endpoint's kind, for metrics labels and logs: a fixed name per endpoint, never
+    /// the raw path (so secret paths and role names do not become label values).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Route::Health => "sys/health",
+            Route::SealStatus => "sys/seal-status",
+            Route::Init => "sys/init",
+            Route::Leader => "sys/leader",
+            Route::UiMount(_) => "sys/internal/ui/mounts",
+            Route::AuthMounts => "sys/auth",
+            Route::AuthMount(_) => "sys/auth/:path",
+            Route::Mounts => "sys/mounts",
+            Route::Policies { .. } => "sys/policies/acl",
+            Route::Policy { .. } => "sys/policies/acl/:name",
+            Route::CapabilitiesSelf => "sys/capabilities-self",
+            Route::Capabilities => "sys/capabilities",
+            Route::Metrics => "sys/metrics",
+            Route::Token(_) => "auth/token/:operation",
+            Route::KubernetesConfig(_) => "auth/:mount/config",
+            Route::KubernetesRoles(_) => "auth/:mount/role",
+            Route::KubernetesRole(..) => "auth/:mount/role/:name",
+            Route::KubernetesLogin(_) => "auth/:mount/login",
+            Route::KvData(_) => "secret/data",
+            Route::KvMetadata(_) => "secret/metadata",
+        }
+    }
+
     /// Endpoints Vault answers without a token.
     pub fn is_unauthenticated(&self) -> bool {
         matches!(
             self,
-            Route::Health | Route::SealStatus | Route::Init | Route::KubernetesLogin(_)
+            Route::Health
+                | Route::SealStatus
+                | Route::Init
+                | Route::Leader
+                | Route::UiMount(_)
+                | Route::KubernetesLogin(_)
         )
     }
 
@@ -137,6 +178,8 @@ impl Route {
             Route::Health => Ok(sys::health(app, request)),
             Route::SealStatus => Ok(sys::seal_status()),
             Route::Init => Ok(sys::init(request)),
+            Route::Leader => Ok(sys::leader()),
+            Route::UiMount(path) => sys::ui_mount(path),
             Route::AuthMounts => sys::auth_mounts(app, operation),
             Route::AuthMount(path) => sys::auth_mount(app, request, operation, path).await,
             Route::Mounts => sys::mounts(operation),
@@ -146,6 +189,7 @@ impl Route {
             }
             Route::CapabilitiesSelf => sys::capabilities_self(app, request, operation, caller),
             Route::Capabilities => sys::capabilities(app, request, operation),
+            Route::Metrics => crate::metrics::endpoint(app, request, operation),
             Route::Token(name) => token::handle(app, request, operation, name, caller).await,
             Route::KubernetesConfig(mount) => {
                 kubernetes::config(app, request, operation, mount).await

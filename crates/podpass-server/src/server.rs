@@ -7,21 +7,34 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::routing::{any, get};
+use axum_server::tls_rustls::RustlsConfig;
 use podpass_core::configuration::Configuration;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::app::{App, AuthMountRecord, Clock, system_clock};
+use crate::audit::{AuditLog, AuditTarget};
 use crate::dispatch::handle_api;
 use crate::error::ApiError;
 use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
+use crate::tls::{TlsFiles, spawn_reloader};
 use crate::token::{TokenEntry, TokenKind, TokenProfile, TtlSettings, random_id};
 
 /// How often expired tokens are swept from memory and storage.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// The database file inside the data directory.
 const DATABASE_FILE: &str = "podpass.redb";
+/// The longest a request may take before it is answered 408 (Vault's default
+/// `max_request_duration`).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long a client has to send its request headers (Vault's `http_read_header_timeout`
+/// default is 10 s; hyper's default, kept here, is 30 s).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long requests in flight may take to finish after SIGTERM before connections are closed.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Marks a data directory whose root token has been issued (printed once, at first start).
 const INITIALIZED_KEY: &str = "sys/initialized";
 
@@ -52,6 +65,10 @@ pub enum StartError {
 pub fn router(app: Arc<App>, ui_dir: Option<&Path>) -> Router {
     let mut router = Router::new()
         .route("/v1/{*path}", any(handle_api))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .with_state(app);
     if let Some(dir) = ui_dir {
         let index = dir.join("index.html");
@@ -73,6 +90,8 @@ pub struct DevOptions {
     pub demo: bool,
     /// The built playground to serve at `/ui/`.
     pub ui_dir: Option<PathBuf>,
+    /// Where to write the audit log (none when `None`).
+    pub audit_log: Option<AuditTarget>,
 }
 
 /// `podpass serve`: a durable server from a declarative configuration.
@@ -89,6 +108,10 @@ pub struct ServeOptions {
     pub configuration: Configuration,
     /// The built playground to serve at `/ui/`.
     pub ui_dir: Option<PathBuf>,
+    /// Where to write the audit log (none when `None`).
+    pub audit_log: Option<AuditTarget>,
+    /// Serve HTTPS with this certificate and key (plain HTTP when `None`).
+    pub tls: Option<TlsFiles>,
 }
 
 /// A started server, before it serves.
@@ -99,6 +122,8 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     /// The playground directory.
     ui_dir: Option<PathBuf>,
+    /// The TLS files and the live configuration loaded from them.
+    tls: Option<(TlsFiles, RustlsConfig)>,
     /// Kept so the dev server's data directory lives as long as the server.
     _data_dir: Option<tempfile::TempDir>,
     /// What to tell the operator once listening.
@@ -116,6 +141,7 @@ impl Server {
         let backend = RedbBackend::open(&data_dir.path().join(DATABASE_FILE))?;
         let store = Store::new(Arc::new(backend), SealKey::generate()?);
         let app = Arc::new(App::load(store, system_clock())?);
+        enable_audit(&app, options.audit_log.as_ref())?;
         let root_token = match options.root_token {
             Some(token) => token,
             None => format!("hvs.{}", random_id(24)?),
@@ -144,6 +170,7 @@ impl Server {
             app,
             listener,
             ui_dir: options.ui_dir,
+            tls: None,
             _data_dir: Some(data_dir),
             banner,
         })
@@ -172,6 +199,16 @@ impl Server {
         let store = Store::new(backend, key);
         let first_start = store.get(INITIALIZED_KEY)?.is_none();
         let app = Arc::new(App::load(store, system_clock())?);
+        enable_audit(&app, options.audit_log.as_ref())?;
+        let tls = match options.tls {
+            Some(files) => {
+                let config = files
+                    .load()
+                    .map_err(|e| StartError::Environment(e.to_string()))?;
+                Some((files, RustlsConfig::from_config(config)))
+            }
+            None => None,
+        };
         apply_configuration(&app, &options.configuration).await?;
         let mut banner = String::new();
         if first_start {
@@ -192,11 +229,13 @@ impl Server {
             address: options.listen.clone(),
             source,
         })?;
-        banner.push_str(&format!("podpass listening on http://{address}\n"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        banner.push_str(&format!("podpass listening on {scheme}://{address}\n"));
         Ok(Server {
             app,
             listener,
             ui_dir: options.ui_dir,
+            tls,
             _data_dir: None,
             banner,
         })
@@ -207,19 +246,66 @@ impl Server {
         self.listener.local_addr().ok()
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight (for up to
+    /// [`SHUTDOWN_GRACE`]). With TLS, SIGHUP reloads the certificate and key.
     pub async fn run(self) -> Result<(), StartError> {
         let sweeper = tokio::spawn(sweep_expired_tokens(Arc::clone(&self.app)));
-        let router = router(Arc::clone(&self.app), self.ui_dir.as_deref());
-        let result = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        let service = router(Arc::clone(&self.app), self.ui_dir.as_deref())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let handle = axum_server::Handle::new();
+        let stopper = tokio::spawn({
+            let handle = handle.clone();
+            async move {
+                shutdown_signal().await;
+                handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+            }
+        });
+        let listener = self
+            .listener
+            .into_std()
+            .map_err(|e| StartError::Environment(format!("listener: {e}")))?;
+        let reloader = spawn_reloader(self.tls.clone());
+        let served = match self.tls {
+            None => {
+                let mut server = axum_server::from_tcp(listener)
+                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?
+                    .handle(handle);
+                server
+                    .http_builder()
+                    .http1()
+                    .header_read_timeout(HEADER_READ_TIMEOUT);
+                server.serve(service).await
+            }
+            Some((_, config)) => {
+                let mut server = axum_server::tls_rustls::from_tcp_rustls(listener, config)
+                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?
+                    .handle(handle);
+                server
+                    .http_builder()
+                    .http1()
+                    .header_read_timeout(HEADER_READ_TIMEOUT);
+                server.serve(service).await
+            }
+        };
+        reloader.abort();
+        stopper.abort();
         sweeper.abort();
-        result.map_err(|e| StartError::Environment(format!("server error: {e}")))
+        if let Some(audit) = self.app.telemetry.audit() {
+            audit.flush().await;
+        }
+        served.map_err(|e| StartError::Environment(format!("server error: {e}")))
     }
+}
+
+/// Starts the audit log when one is asked for.
+fn enable_audit(app: &App, target: Option<&AuditTarget>) -> Result<(), StartError> {
+    if let Some(target) = target {
+        let log = AuditLog::open(target).map_err(|e| StartError::Environment(e.to_string()))?;
+        // A fresh App has no audit log yet; a second one would be a programming error, and
+        // keeping the first is the safe outcome.
+        let _ = app.telemetry.enable_audit(log);
+    }
+    Ok(())
 }
 
 async fn bind(listen: &str) -> Result<tokio::net::TcpListener, StartError> {

@@ -151,6 +151,24 @@ async fn health_seal_status_and_init_need_no_token() {
         (status, body["initialized"].clone()),
         (StatusCode::OK, json!(true))
     );
+    let (status, body) = h.call("GET", "sys/leader", None, None).await;
+    assert_eq!(
+        (status, body["ha_enabled"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    // What `vault kv get secret/x` asks first.
+    let (status, body) = h
+        .call("GET", "sys/internal/ui/mounts/secret/x", Some(ROOT), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["options"]["version"], json!("2"));
+    assert_eq!(body["data"]["path"], json!("secret/"));
+    assert_eq!(
+        h.call("GET", "sys/internal/ui/mounts/other/x", None, None)
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]

@@ -144,6 +144,7 @@ Examples:
 Examples:
   podpass dev --demo                      # the tutorial's roles and policies, ready to log in
   podpass dev --root-token root --listen 127.0.0.1:8200
+  podpass dev --demo --log-format json --audit-log audit.log   # JSON logs, an HMAC'd audit trail
   VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=root vault policy list")]
     Dev(DevArgs),
 
@@ -152,6 +153,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   podpass serve --config podpass.hcl
+  podpass serve --config podpass.hcl --log-format json --audit-log /var/log/podpass/audit.log
   PODPASS_SEAL_KEY=$(head -c32 /dev/urandom | base64) podpass serve --config podpass.hcl")]
     Serve(ServeArgs),
 }
@@ -171,6 +173,31 @@ pub struct DevArgs {
     /// The built playground (Trunk's dist directory) to serve at /ui/.
     #[arg(long, value_name = "DIR")]
     pub ui: Option<PathBuf>,
+    /// Logging and auditing.
+    #[command(flatten)]
+    pub operating: OperatingArgs,
+}
+
+/// Logs and the audit log, shared by `podpass dev` and `podpass serve`.
+#[derive(Debug, Args)]
+pub struct OperatingArgs {
+    /// How log lines look on stderr: `text` for people, `json` (one object per line) for log
+    /// collectors. `RUST_LOG` sets the level (default info).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Append one JSON line per request and per response to FILE (`-`: stdout), with tokens,
+    /// JWTs and secret values HMAC'd under the seal key.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+}
+
+/// The log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `podpass serve`.
@@ -188,6 +215,9 @@ pub struct ServeArgs {
     /// The built playground to serve at /ui/.
     #[arg(long, value_name = "DIR")]
     pub ui: Option<PathBuf>,
+    /// Logging and auditing.
+    #[command(flatten)]
+    pub operating: OperatingArgs,
 }
 
 /// Where the configuration comes from.

@@ -170,6 +170,11 @@ pub(super) fn config_fields(config: &AuthConfig) -> Vec<Field> {
             config.use_annotations_as_alias_metadata,
             defaults.use_annotations_as_alias_metadata,
         ),
+        (
+            "jwks_discovery",
+            config.jwks_discovery,
+            defaults.jwks_discovery,
+        ),
     ];
     for (name, value, default) in flags {
         if value != default {

@@ -1,11 +1,14 @@
 //! `auth/<mount>/`: the Kubernetes auth method's config, roles and login.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
 use podpass_core::acl::Operation;
+use podpass_core::claims::ServiceAccountClaims;
 use podpass_core::config::AuthConfig;
-use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login, evaluate_login};
+use podpass_core::keys::KeySet;
+use podpass_core::login::{LoginRequest, LoginStep, begin_login, evaluate_login};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::{Role, TokenType};
 use serde_json::json;
@@ -14,9 +17,6 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
 use crate::token::{TokenEntry, TokenKind, TokenProfile, TtlSettings};
-
-/// Why a login on a mount without `pem_keys` is refused until the server can call TokenReview.
-const NO_TOKEN_REVIEW: &str = "this podpass server verifies tokens with the mount's pem_keys only; configure pem_keys (TokenReview calls to the cluster are not available here)";
 
 /// `auth/<mount>/config`: read or write.
 pub async fn config(
@@ -36,6 +36,7 @@ pub async fn config(
             let written = AuthConfig::write(&request.body)
                 .map_err(|e| ApiError::bad_request(e.to_string()))?;
             app.put_auth_config(mount, written.config).await?;
+            app.cluster.forget_discovery_keys(mount);
             Ok(ApiResponse::data_with_warnings(None, written.warnings))
         }
         _ => Err(ApiError::unsupported_operation()),
@@ -112,32 +113,52 @@ pub async fn login(
         return Err(ApiError::unsupported_operation());
     }
     let now = app.now();
-    let login = LoginRequest {
+    let mut login = LoginRequest {
         role: request.string("role").unwrap_or_default().to_string(),
         jwt: request.string("jwt").unwrap_or_default().to_string(),
         remote_addr: request.remote_addr.map(|a| a.to_string()),
         namespace_labels: None,
         now,
     };
-    let decided = app.with_configuration(|c| {
-        c.mount(mount).map(|m| {
-            let result = decide(m, &login);
-            let token_settings =
-                result
-                    .success()
-                    .and_then(|s| m.role(&s.role))
-                    .map(|role| TtlSettings {
-                        backend_ttl: role.token.ttl,
-                        backend_max_ttl: role.token.max_ttl,
-                        period: role.token.period,
-                        explicit_max_ttl: role.token.explicit_max_ttl,
-                        mount_default_ttl: m.ttls().default_lease_ttl,
-                        mount_max_ttl: m.ttls().max_lease_ttl,
-                    });
-            (result, token_settings)
-        })
-    });
-    let (result, ttl) = decided.ok_or_else(ApiError::unsupported_path)?;
+    let plan = app
+        .with_configuration(|c| c.mount(mount).map(|m| plan(m, &login)))
+        .ok_or_else(ApiError::unsupported_path)?;
+    // The header's `kid` and the namespace claim, read before any check, only to know what to
+    // fetch; the core verifies everything afterwards.
+    let unverified = (plan.needs_labels || plan.mode == Mode::DiscoveryKeys)
+        .then(|| podpass_core::jwt::decode(&login.jwt).ok())
+        .flatten();
+    if let (Some(config), true) = (&plan.config, plan.needs_labels) {
+        login.namespace_labels = namespace_labels(app, config, unverified.as_ref(), &login).await;
+    }
+    let discovered = match (&plan.config, plan.mode) {
+        (Some(config), Mode::DiscoveryKeys) => {
+            let kid = unverified.as_ref().and_then(|d| d.key_id.as_deref());
+            match app
+                .cluster
+                .discovery_keys(mount, config, kid, &login.jwt)
+                .await
+            {
+                Ok(keys) => Some(keys),
+                Err(error) => {
+                    tracing::warn!(mount, role = %login.role, %error, "login denied: no keys from the cluster's OIDC discovery");
+                    return Err(ApiError::new(StatusCode::FORBIDDEN, "permission denied"));
+                }
+            }
+        }
+        _ => None,
+    };
+    let step = app
+        .with_configuration(|c| c.mount(mount).map(|m| decide(m, &login, discovered)))
+        .ok_or_else(ApiError::unsupported_path)?;
+    let result = match step {
+        LoginStep::Finished(result) => result,
+        LoginStep::NeedsTokenReview(pending) => match &plan.config {
+            Some(config) => app.cluster.review(config, *pending).await,
+            None => pending.complete(Err("the mount has no config".into())),
+        },
+    };
+    let ttl = plan.ttl;
     let success = match result.success() {
         Some(success) => success,
         None => {
@@ -186,14 +207,94 @@ pub async fn login(
     ))
 }
 
-/// With `pem_keys`, the signature proves the token and no API call is made (podpass's
-/// pem_keys mode, see docs/compatibility.md); without them, TokenReview would be needed.
-fn decide(mount: &KubernetesMount, login: &LoginRequest) -> LoginResult {
+/// How a mount's logins are verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `pem_keys` verify the signature; no API call (podpass's pem_keys mode, see
+    /// docs/kubernetes-modes.md).
+    LocalKeys,
+    /// `jwks_discovery`: the cluster's published keys verify the signature.
+    DiscoveryKeys,
+    /// Vault's way: TokenReview at each login.
+    TokenReview,
+}
+
+/// What a login on a mount needs before the core can decide, read under the configuration
+/// lock so that the API calls run without it.
+struct Plan {
+    config: Option<AuthConfig>,
+    mode: Mode,
+    needs_labels: bool,
+    ttl: Option<TtlSettings>,
+}
+
+fn plan(mount: &KubernetesMount, login: &LoginRequest) -> Plan {
+    let role = mount.role(&login.role);
+    let config = mount.config().cloned();
+    let mode = match &config {
+        Some(c) if c.jwks_discovery && role.is_some() => Mode::DiscoveryKeys,
+        _ if !mount.keys().is_empty() => Mode::LocalKeys,
+        _ => Mode::TokenReview,
+    };
+    Plan {
+        needs_labels: role.is_some_and(|r| !r.bound_service_account_namespace_selector.is_empty()),
+        ttl: role.map(|role| TtlSettings {
+            backend_ttl: role.token.ttl,
+            backend_max_ttl: role.token.max_ttl,
+            period: role.token.period,
+            explicit_max_ttl: role.token.explicit_max_ttl,
+            mount_default_ttl: mount.ttls().default_lease_ttl,
+            mount_max_ttl: mount.ttls().max_lease_ttl,
+        }),
+        config,
+        mode,
+    }
+}
+
+/// The labels of the token's namespace, when the cluster tells them. Failures are logged and
+/// leave the labels unknown: the core then refuses a login that only the selector would allow.
+async fn namespace_labels(
+    app: &App,
+    config: &AuthConfig,
+    unverified: Option<&podpass_core::jwt::DecodedJwt>,
+    login: &LoginRequest,
+) -> Option<BTreeMap<String, String>> {
+    let claims = ServiceAccountClaims::from_claims(&unverified?.claims).ok()?;
+    let namespace = claims.namespace.as_str();
+    match app
+        .cluster
+        .namespace_labels(config, namespace, &login.jwt)
+        .await
+    {
+        Ok(labels) => Some(labels),
+        Err(error) => {
+            tracing::warn!(role = %login.role, namespace, %error, "namespace labels unavailable");
+            None
+        }
+    }
+}
+
+/// Runs the core's checks: with keys (`pem_keys`, or the discovered ones) the signature proves
+/// the token and the login is decided here; without, it stops before TokenReview.
+fn decide(mount: &KubernetesMount, login: &LoginRequest, discovered: Option<KeySet>) -> LoginStep {
+    if let Some(keys) = discovered
+        && let Some(role) = mount.role(&login.role)
+    {
+        let mut view = KubernetesMount::new(mount.path(), mount.accessor());
+        view.set_ttls(*mount.ttls());
+        if let Some(config) = mount.config()
+            && view.set_config(config.clone()).is_err()
+        {
+            // Stored configs were validated on write; keep the discovered keys only.
+            view = KubernetesMount::new(mount.path(), mount.accessor());
+            view.set_ttls(*mount.ttls());
+        }
+        view.put_role(role.clone());
+        view.add_jwks(keys);
+        return LoginStep::Finished(evaluate_login(&view, login));
+    }
     if !mount.keys().is_empty() {
-        return evaluate_login(mount, login);
+        return LoginStep::Finished(evaluate_login(mount, login));
     }
-    match begin_login(mount, login) {
-        LoginStep::Finished(result) => result,
-        LoginStep::NeedsTokenReview(pending) => pending.complete(Err(NO_TOKEN_REVIEW.into())),
-    }
+    begin_login(mount, login)
 }

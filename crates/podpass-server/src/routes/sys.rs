@@ -73,6 +73,37 @@ pub fn init(request: &ApiRequest) -> ApiResponse {
     }
 }
 
+/// `sys/leader`: a single node, never part of an HA cluster.
+pub fn leader() -> ApiResponse {
+    ApiResponse::Json(
+        StatusCode::OK,
+        json!({
+            "ha_enabled": false,
+            "is_self": false,
+            "active_time": "0001-01-01T00:00:00Z",
+            "leader_address": "",
+            "leader_cluster_address": "",
+            "performance_standby": false,
+            "performance_standby_last_remote_wal": 0,
+        }),
+    )
+}
+
+/// `sys/internal/ui/mounts/<path>`: the `vault kv` commands ask which engine (and KV version)
+/// serves a path before they read or write it.
+pub fn ui_mount(path: &str) -> Result<ApiResponse, ApiError> {
+    let mount = path.split('/').next().unwrap_or_default();
+    if mount != crate::kv::KV_MOUNT {
+        return Err(ApiError::bad_request(format!(
+            "no mount found for path \"{path}\" (podpass serves KV v2 at secret/ only)"
+        )));
+    }
+    let mut data = mount_json("kv", "kv_00000000", "key/value secret storage");
+    data["options"] = json!({ "version": "2" });
+    data["path"] = json!(format!("{mount}/"));
+    Ok(ApiResponse::data(data))
+}
+
 fn cluster_id() -> &'static str {
     "00000000-0000-4000-8000-706f64706173"
 }

@@ -21,11 +21,12 @@ const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 
-// One master key, three independent subkeys: a leak or misuse of one purpose (say, a token hash
+// One master key, independent subkeys: a leak or misuse of one purpose (say, a token hash
 // shown in a log) reveals nothing about the others.
 const VALUE_ENCRYPTION_LABEL: &[u8] = b"podpass seal key v1: value encryption";
 const TOKEN_HASH_LABEL: &[u8] = b"podpass seal key v1: token hash";
 const NONCE_LABEL: &[u8] = b"podpass seal key v1: nonce";
+const AUDIT_HMAC_LABEL: &[u8] = b"podpass seal key v1: audit hmac";
 
 const KEY_TEXT_HINT: &str = "expected the standard base64 encoding of 32 random bytes (e.g. `head -c 32 /dev/urandom | base64`)";
 
@@ -39,6 +40,7 @@ pub struct SealKey {
     cipher: XChaCha20Poly1305,
     token_mac: HmacSha256,
     nonce_mac: HmacSha256,
+    audit_mac: HmacSha256,
 }
 
 impl std::fmt::Debug for SealKey {
@@ -97,6 +99,7 @@ impl SealKey {
             cipher,
             token_mac: keyed_mac(&derive_subkey(master, TOKEN_HASH_LABEL)?)?,
             nonce_mac: keyed_mac(&derive_subkey(master, NONCE_LABEL)?)?,
+            audit_mac: keyed_mac(&derive_subkey(master, AUDIT_HMAC_LABEL)?)?,
         })
     }
 
@@ -111,6 +114,22 @@ impl SealKey {
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect()
+    }
+
+    /// How the audit log shows a sensitive value: `hmac-sha256:<hex>` under the audit subkey
+    /// (the form Vault's audit devices use). Its own subkey, so an audit line can be matched
+    /// against a value the operator already knows (by hashing it with the same key) but never
+    /// against the stored token hashes.
+    pub fn audit_hmac(&self, value: &str) -> String {
+        let mut mac = self.audit_mac.clone();
+        mac.update(value.as_bytes());
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        format!("hmac-sha256:{hex}")
     }
 
     /// Encrypts and authenticates `plaintext` with XChaCha20-Poly1305, binding it to `purpose`
@@ -317,6 +336,18 @@ mod tests {
         assert_eq!(key.open(b"kv/data/other", &sealed), None);
         let other_key = SealKey::generate().unwrap();
         assert_eq!(other_key.open(b"kv/data/app", &sealed), None);
+    }
+
+    #[test]
+    fn audit_hmacs_are_keyed_and_apart_from_token_hashes() {
+        let key = SealKey::from_base64(&key_text()).unwrap();
+        let hmac = key.audit_hmac("hvs.secret");
+        assert_eq!(hmac, key.audit_hmac("hvs.secret"));
+        let hex = hmac.strip_prefix("hmac-sha256:").unwrap();
+        assert_eq!(hex.len(), 64);
+        assert_ne!(hex, key.token_hash("hvs.secret"));
+        assert_ne!(hmac, key.audit_hmac("hvs.other"));
+        assert_ne!(hmac, SealKey::generate().unwrap().audit_hmac("hvs.secret"));
     }
 
     #[test]

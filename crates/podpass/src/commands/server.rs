@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
+use podpass_server::audit::AuditTarget;
 use podpass_server::server::{DevOptions, ServeOptions, Server};
+use podpass_server::tls::TlsFiles;
 
-use crate::cli::{DevArgs, ServeArgs};
+use crate::cli::{DevArgs, LogFormat, OperatingArgs, ServeArgs};
 use crate::commands::Outcome;
 use crate::files::{InputError, load_config};
 
@@ -15,20 +17,15 @@ pub fn dev(args: &DevArgs) -> Result<Outcome, InputError> {
         root_token: args.root_token.clone(),
         demo: args.demo,
         ui_dir: args.ui.clone(),
+        audit_log: audit_target(&args.operating),
     };
-    run(async move { Server::dev(options).await })
+    run(&args.operating, async move { Server::dev(options).await })
 }
 
 /// `podpass serve`.
 pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
     let imported = load_config(&args.config, None)?;
     let settings = imported.server.unwrap_or_default();
-    if settings.tls_cert_file.is_some() || settings.tls_key_file.is_some() {
-        return Err(InputError(format!(
-            "{}: tls_cert_file/tls_key_file are not supported yet: run podpass behind a TLS-terminating proxy, or remove them",
-            args.config.display()
-        )));
-    }
     let beside = |p: String| {
         let path = PathBuf::from(p);
         if path.is_relative() {
@@ -50,31 +47,64 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
             .clone()
             .or_else(|| settings.data_dir.map(beside))
             .unwrap_or_else(|| PathBuf::from("podpass-data")),
-        seal_key_file: settings.seal_key_file.map(beside),
+        seal_key_file: settings.seal_key_file.map(&beside),
         configuration: imported.configuration,
         ui_dir: args.ui.clone(),
+        audit_log: audit_target(&args.operating),
+        tls: match (settings.tls_cert_file, settings.tls_key_file) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert_file: beside(cert),
+                key_file: beside(key),
+            }),
+            (None, None) => None,
+            (cert, _) => {
+                let (set, missing) = if cert.is_some() {
+                    ("tls_cert_file", "tls_key_file")
+                } else {
+                    ("tls_key_file", "tls_cert_file")
+                };
+                return Err(InputError(format!(
+                    "{}: the server block sets {set} but not {missing}: TLS needs both",
+                    args.config.display()
+                )));
+            }
+        },
     };
-    run(async move { Server::serve(options).await })
+    run(&args.operating, async move { Server::serve(options).await })
 }
 
-fn run<F>(start: F) -> Result<Outcome, InputError>
+fn audit_target(args: &OperatingArgs) -> Option<AuditTarget> {
+    args.audit_log.as_deref().map(AuditTarget::parse)
+}
+
+fn run<F>(operating: &OperatingArgs, start: F) -> Result<Outcome, InputError>
 where
     F: std::future::Future<Output = Result<Server, podpass_server::server::StartError>>,
 {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only for a terminal: escape codes in a log file or collector are noise.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match operating.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| InputError(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let server = start.await.map_err(|e| InputError(e.to_string()))?;
-        println!("{}", server.banner);
+        // The banner is a courtesy: a closed stdout (a supervisor that drops it) must not stop
+        // the server, so a failed write is ignored rather than panicking like println!.
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", server.banner).and_then(|()| out.flush());
+        }
         server.run().await.map_err(|e| InputError(e.to_string()))?;
         Ok(Outcome::Success)
     })

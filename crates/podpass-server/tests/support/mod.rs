@@ -1,0 +1,3 @@
+//! Test support shared by the server's integration tests.
+
+pub mod fake_kubernetes;
