@@ -267,24 +267,14 @@ impl Server {
         let reloader = spawn_reloader(self.tls.clone());
         let served = match self.tls {
             None => {
-                let mut server = axum_server::from_tcp(listener)
-                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?
-                    .handle(handle);
-                server
-                    .http_builder()
-                    .http1()
-                    .header_read_timeout(HEADER_READ_TIMEOUT);
-                server.serve(service).await
+                let server = axum_server::from_tcp(listener)
+                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?;
+                with_limits(server.handle(handle)).serve(service).await
             }
             Some((_, config)) => {
-                let mut server = axum_server::tls_rustls::from_tcp_rustls(listener, config)
-                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?
-                    .handle(handle);
-                server
-                    .http_builder()
-                    .http1()
-                    .header_read_timeout(HEADER_READ_TIMEOUT);
-                server.serve(service).await
+                let server = axum_server::tls_rustls::from_tcp_rustls(listener, config)
+                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?;
+                with_limits(server.handle(handle)).serve(service).await
             }
         };
         reloader.abort();
@@ -306,6 +296,17 @@ fn enable_audit(app: &App, target: Option<&AuditTarget>) -> Result<(), StartErro
         let _ = app.telemetry.enable_audit(log);
     }
     Ok(())
+}
+
+/// The connection limits every listener gets, TLS or not.
+fn with_limits<A>(
+    mut server: axum_server::Server<SocketAddr, A>,
+) -> axum_server::Server<SocketAddr, A> {
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    server
 }
 
 async fn bind(listen: &str) -> Result<tokio::net::TcpListener, StartError> {

@@ -249,6 +249,17 @@ impl TokenStore {
         (!resolved.entry.is_expired(now)).then_some(resolved)
     }
 
+    /// The live service token with this accessor (its hash and state; the token itself is not
+    /// known: only its hash is kept).
+    pub fn resolve_accessor(&self, accessor: &str, now: i64) -> Option<ResolvedToken> {
+        let hash = self.hash_for_accessor(accessor)?;
+        let entry = read(&self.by_hash).get(&hash)?.clone();
+        (!entry.is_expired(now)).then_some(ResolvedToken {
+            hash: Some(hash),
+            entry,
+        })
+    }
+
     /// The hash of the service token with this accessor.
     pub fn hash_for_accessor(&self, accessor: &str) -> Option<String> {
         read(&self.hash_by_accessor).get(accessor).cloned()

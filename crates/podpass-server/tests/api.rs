@@ -461,6 +461,10 @@ async fn token_lookup_create_and_batch_tokens() {
         .as_str()
         .expect("token")
         .to_string();
+    let accessor = body["auth"]["accessor"]
+        .as_str()
+        .expect("accessor")
+        .to_string();
     let (status, body) = h
         .call(
             "POST",
@@ -473,7 +477,91 @@ async fn token_lookup_create_and_batch_tokens() {
         (status, body["data"]["ttl"].clone()),
         (StatusCode::OK, json!(600))
     );
+    // By accessor: the same token, without revealing it.
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/lookup-accessor",
+            Some(ROOT),
+            Some(json!({"accessor": accessor})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["data"]["id"].clone(), body["data"]["ttl"].clone()),
+        (json!(""), json!(600))
+    );
     // A non-root token may only hand out its own policies.
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/create",
+            Some(ROOT),
+            Some(json!({"policies": ["payment-api"], "ttl": "10m"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let payment_admin = body["auth"]["client_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (status, _) = h
+        .call(
+            "PUT",
+            "sys/policies/acl/token-maker",
+            Some(ROOT),
+            Some(json!({"policy": "path \"auth/token/create\" { capabilities = [\"update\"] }"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/create",
+            Some(ROOT),
+            Some(json!({"policies": ["payment-api", "token-maker"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let maker = body["auth"]["client_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/create",
+            Some(&maker),
+            Some(json!({"policies": ["grade-api"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        errors(&body)[0].contains("child policies must be subset of parent"),
+        "{body}"
+    );
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/create",
+            Some(&maker),
+            Some(json!({"policies": ["payment-api"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["auth"]["policies"], json!(["default", "payment-api"]));
+    // Without update on auth/token/create, no token can be made at all.
+    assert_eq!(
+        h.call(
+            "POST",
+            "auth/token/create",
+            Some(&payment_admin),
+            Some(json!({}))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
     let (status, body) = h
         .call(
             "POST",

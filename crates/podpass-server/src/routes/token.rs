@@ -47,6 +47,17 @@ pub async fn handle(
             // Revoking a token that is already gone succeeds, as in Vault.
             Err(_) => Ok(ApiResponse::NoContent),
         },
+        "lookup-accessor" if writes => {
+            let accessor = request
+                .string("accessor")
+                .ok_or_else(|| ApiError::bad_request("missing accessor"))?;
+            let target = app
+                .tokens
+                .resolve_accessor(accessor, app.now())
+                .ok_or_else(|| ApiError::bad_request("invalid accessor"))?;
+            // Vault does not reveal the token behind an accessor: `id` is empty.
+            Ok(lookup_response("", &target, app.now()))
+        }
         "revoke-accessor" if writes => {
             let accessor = request
                 .string("accessor")
@@ -60,7 +71,9 @@ pub async fn handle(
             create(app, request, caller, name == "create-orphan").await
         }
         "lookup-self" | "renew-self" | "revoke-self" | "lookup" | "renew" | "revoke"
-        | "revoke-accessor" | "create" | "create-orphan" => Err(ApiError::unsupported_operation()),
+        | "lookup-accessor" | "revoke-accessor" | "create" | "create-orphan" => {
+            Err(ApiError::unsupported_operation())
+        }
         _ => Err(ApiError::unsupported_path()),
     }
 }
