@@ -2,19 +2,19 @@
 //! memory backend and a pinned clock.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
 
+mod support;
+
 use std::sync::Arc;
 
 use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode};
 use podpass_server::app::App;
-use podpass_server::server::{apply_configuration, fixed_clock, issue_root_token, router};
+use podpass_server::server::{apply_configuration, fixed_clock, issue_root_token};
 use podpass_server::storage::{MemoryBackend, SealKey, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const NOW: i64 = 1_780_000_000;
 const ROOT: &str = "hvs.root-for-tests";
@@ -56,16 +56,8 @@ impl Harness {
         token: Option<&str>,
         body: Option<String>,
     ) -> (StatusCode, Value) {
-        let mut builder = Request::builder()
-            .method(Method::from_bytes(method.as_bytes()).expect("method"))
-            .uri(format!("/v1/{path}"));
-        if let Some(token) = token {
-            builder = builder.header("X-Vault-Token", token);
-        }
-        let request = builder
-            .body(body.map_or_else(Body::empty, Body::from))
-            .expect("request");
-        self.send(request).await
+        self.send(support::router::request(method, path, token, body))
+            .await
     }
 
     /// Sends a request as if from `from` (what axum's connect info carries in a real server).
@@ -76,23 +68,7 @@ impl Harness {
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
-        let response = router(Arc::clone(&self.app), None)
-            .oneshot(request)
-            .await
-            .expect("response");
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).expect("JSON body")
-        };
-        (status, value)
+        support::router::send(&self.app, request).await
     }
 
     async fn login(

@@ -4,19 +4,18 @@
 //! them do (so the check is not passing on an empty or truncated log).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use podpass_server::app::App;
 use podpass_server::audit::{AuditLog, AuditTarget};
-use podpass_server::server::{apply_configuration, fixed_clock, issue_root_token, router};
+use podpass_server::server::{apply_configuration, fixed_clock, issue_root_token};
 use podpass_server::storage::{MemoryBackend, SealKey, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const NOW: i64 = 1_780_000_000;
 const ROOT: &str = "hvs.root-token-for-the-audit-test";
@@ -53,29 +52,11 @@ impl Audited {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut builder = Request::builder()
-            .method(Method::from_bytes(method.as_bytes()).unwrap())
-            .uri(format!("/v1/{path}"));
-        if let Some(token) = token {
-            builder = builder.header("X-Vault-Token", token);
-        }
-        let mut request = builder
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-            .unwrap();
+        let mut request =
+            support::router::request(method, path, token, body.map(|b| b.to_string()));
         let from: SocketAddr = "10.1.2.3:40000".parse().unwrap();
         request.extensions_mut().insert(ConnectInfo(from));
-        let response = router(Arc::clone(&self.app), None)
-            .oneshot(request)
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (status, value)
+        support::router::send(&self.app, request).await
     }
 
     async fn lines(&self) -> Vec<Value> {

@@ -8,17 +8,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use podpass_core::mint::{TokenSpec, mint};
 use podpass_server::app::App;
 use podpass_server::cluster::{Cluster, ClusterOptions};
-use podpass_server::server::{fixed_clock, issue_root_token, router};
+use podpass_server::server::{fixed_clock, issue_root_token};
 use podpass_server::storage::{MemoryBackend, SealKey, Store};
 use serde_json::{Value, json};
 use support::fake_kubernetes::{FakeKubernetes, TokenOwner};
-use tower::ServiceExt;
 
 const NOW: i64 = 1_780_000_000;
 const ROOT: &str = "hvs.root-for-cluster-tests";
@@ -144,28 +141,14 @@ impl Harness {
         token: Option<&str>,
         body: Value,
     ) -> (StatusCode, Value) {
-        let mut builder = Request::builder().method(method).uri(format!("/v1/{path}"));
-        if let Some(token) = token {
-            builder = builder.header("X-Vault-Token", token);
-        }
-        let request = builder.body(Body::from(body.to_string())).unwrap();
         // A login must answer promptly even when the cluster does not; this bounds a hang,
         // it does not measure speed.
-        let response = tokio::time::timeout(
+        tokio::time::timeout(
             Duration::from_secs(30),
-            router(Arc::clone(&self.app), None).oneshot(request),
+            support::router::call(&self.app, method, path, token, Some(body)),
         )
         .await
         .expect("the server answered")
-        .unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (status, value)
     }
 
     async fn ok(&self, method: &str, path: &str, body: Value) -> Value {

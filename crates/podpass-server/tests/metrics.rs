@@ -3,10 +3,11 @@
 //! endpoint needs a token allowed to read `sys/metrics`, as in Vault.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly
 
+mod support;
+
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use http_body_util::BodyExt;
 use podpass_server::app::App;
 use podpass_server::server::{apply_configuration, fixed_clock, issue_root_token, router};
@@ -35,15 +36,7 @@ async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, String, String) {
-    let mut builder = Request::builder()
-        .method(Method::from_bytes(method.as_bytes()).unwrap())
-        .uri(format!("/v1/{path}"));
-    if let Some(token) = token {
-        builder = builder.header("X-Vault-Token", token);
-    }
-    let request = builder
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .unwrap();
+    let request = support::router::request(method, path, token, body.map(|b| b.to_string()));
     let response = router(Arc::clone(app), None)
         .oneshot(request)
         .await

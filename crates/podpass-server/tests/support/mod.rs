@@ -1,3 +1,6 @@
 //! Test support shared by the server's integration tests.
+// Each test binary uses part of it.
+#![allow(dead_code)]
 
 pub mod fake_kubernetes;
+pub mod router;
