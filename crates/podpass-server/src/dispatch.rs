@@ -17,11 +17,14 @@ use crate::app::App;
 use crate::audit::{AuditLog, AuditedRequest, RequestFacts};
 use crate::error::ApiError;
 use crate::metrics::{LoginOutcome, UNKNOWN_ROLE};
-use crate::request::{ApiRequest, ApiResponse, MAX_REQUEST_BYTES, request_id};
+use crate::request::{ApiRequest, ApiResponse, MAX_REQUEST_BYTES, clean_path, request_id};
 use crate::routes::{Caller, Route};
 
 /// The axum handler for every `/v1/...` request.
 pub async fn handle_api(State(app): State<Arc<App>>, request: Request<Body>) -> Response {
+    if let Some(clean) = clean_path(request.uri().path()) {
+        return redirect(&clean, request.uri().query());
+    }
     let started = Instant::now();
     let audit = app.telemetry.audit().cloned();
     let mut exchange = Exchange::default();
@@ -56,6 +59,20 @@ pub async fn handle_api(State(app): State<Arc<App>>, request: Request<Body>) -> 
         Ok(response) => response.into_response(),
         Err(error) => error.into_response(),
     }
+}
+
+/// Vault's answer to a path that is not clean: 307 to the clean path, query kept, so the
+/// method and body are sent again to the path the ACL will check.
+fn redirect(clean: &str, query: Option<&str>) -> Response {
+    let location = match query {
+        Some(query) => format!("{clean}?{query}"),
+        None => clean.to_string(),
+    };
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(axum::http::header::LOCATION, location)],
+    )
+        .into_response()
 }
 
 /// Writes a request's response line (and its request line, when the request was refused before
@@ -171,7 +188,7 @@ async fn serve(
                 format!("request body exceeds the limit of {MAX_REQUEST_BYTES} bytes"),
             )
         })?;
-    let request = ApiRequest::parse(
+    let mut request = ApiRequest::parse(
         parts.method.clone(),
         path,
         parts.uri.query(),
@@ -180,6 +197,7 @@ async fn serve(
         remote_addr,
     )?;
     let route = Route::parse(&request.path, app)?;
+    request.path = route.acl_path(&request.path);
     exchange.route = Some(route.kind());
     let operation = operation_for(app, &route, &request)?;
     if let Route::KubernetesLogin(mount) = &route {
@@ -209,18 +227,13 @@ async fn serve(
         context.audited = Some(audited);
     }
     let mut caller = authenticated?;
-    let mut exhausted = None;
     if let Some(caller) = &mut caller {
         authorize(app, caller, &request, &route, operation)?;
-        exhausted = count_use(app, caller).await?;
+        count_use(app, caller).await?;
     }
-    let response = route
+    route
         .handle(app, &request, operation, caller.as_ref())
-        .await;
-    if let Some(hash) = exhausted {
-        app.tokens.revoke(&[hash]).await?;
-    }
-    response
+        .await
 }
 
 /// The role a login is counted under: the role's name when it exists on the mount, else
@@ -293,21 +306,22 @@ fn authorize(
     }
 }
 
-/// Counts one use of a use-limited token; returns its hash when this was the last use, so the
-/// token is revoked once the request is answered (as Vault does).
-/// The endpoint then sees the count after this use, as `lookup-self` shows it in Vault.
-async fn count_use(app: &App, caller: &mut Caller) -> Result<Option<String>, ApiError> {
-    let Some(hash) = caller.resolved.hash.clone() else {
-        return Ok(None);
+/// Counts one use of a use-limited token, on the token as it is now: a token revoked, expired
+/// or used up since it was resolved is refused here. The last use revokes the token at once,
+/// as Vault does, so no concurrent request gets a use beyond the limit; the endpoint then sees
+/// the count after this use, as `lookup-self` shows it in Vault.
+async fn count_use(app: &App, caller: &mut Caller) -> Result<(), ApiError> {
+    let Some(hash) = &caller.resolved.hash else {
+        return Ok(());
     };
-    let entry = &mut caller.resolved.entry;
-    if entry.num_uses <= 0 {
-        return Ok(None);
+    if caller.resolved.entry.num_uses <= 0 {
+        return Ok(());
     }
-    entry.num_uses -= 1;
-    if entry.num_uses == 0 {
-        return Ok(Some(hash));
+    match app.tokens.use_once(hash, app.now()).await? {
+        Some(entry) => {
+            caller.resolved.entry = entry;
+            Ok(())
+        }
+        None => Err(ApiError::permission_denied()),
     }
-    app.tokens.update(&hash, entry.clone()).await?;
-    Ok(None)
 }

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::storage::StorageError;
+use crate::token::IssueError;
 
 /// Vault's answer to a bad or refused request: `status` with the body `{"errors": [message]}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +71,16 @@ impl ApiError {
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> ApiError {
         ApiError::internal(&error)
+    }
+}
+
+impl From<IssueError> for ApiError {
+    fn from(error: IssueError) -> ApiError {
+        match error {
+            // A parent revoked while its child was being created: Vault's 400.
+            IssueError::ParentGone => ApiError::bad_request(error.to_string()),
+            IssueError::Storage(error) => error.into(),
+        }
     }
 }
 

@@ -68,7 +68,7 @@ impl ApiRequest {
         let body = parse_body(body)?;
         Ok(ApiRequest {
             method,
-            path: path.trim_matches('/').to_string(),
+            path: decode_path(path)?,
             list,
             query,
             token,
@@ -81,6 +81,47 @@ impl ApiRequest {
     pub fn string(&self, name: &str) -> Option<&str> {
         self.body.get(name).and_then(Value::as_str)
     }
+}
+
+/// The path as the ACL and storage see it: percent-decoded, without leading or trailing
+/// slashes. A decoded `.` or `..` segment, a control character (NUL included) or bytes that
+/// are not UTF-8 are refused, as Vault refuses them, so no path reaches storage in a form the
+/// ACL did not check. (Undecoded `//`, `.` and `..` never get here: see [`clean_path`].)
+pub fn decode_path(raw: &str) -> Result<String, ApiError> {
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| ApiError::bad_request("invalid path: it is not UTF-8 once decoded"))?;
+    if decoded.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "invalid path: it contains a control character",
+        ));
+    }
+    let path = decoded.trim_matches('/');
+    if path.split('/').any(|segment| matches!(segment, "." | "..")) {
+        return Err(ApiError::bad_request("relative paths not supported"));
+    }
+    Ok(path.to_string())
+}
+
+/// Vault's HTTP server (Go's `ServeMux`) answers a URL path with an empty, `.` or `..`
+/// segment with a redirect to the cleaned path, so the ACL only ever sees clean paths.
+/// Returns that cleaned path (with the trailing slash kept) when `raw` is not clean.
+pub fn clean_path(raw: &str) -> Option<String> {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in raw.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let mut clean = format!("/{}", segments.join("/"));
+    if raw.ends_with('/') && clean != "/" {
+        clean.push('/');
+    }
+    (clean != raw).then_some(clean)
 }
 
 fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
@@ -204,6 +245,45 @@ mod tests {
             ]
         );
         assert_eq!(url_decoded_pairs("a=100%&b=%zz")[1].1, "%zz");
+    }
+
+    #[test]
+    fn paths_are_decoded_once_and_relative_segments_refused() {
+        assert_eq!(
+            decode_path("secret/data/my%20secret/").ok().as_deref(),
+            Some("secret/data/my secret")
+        );
+        for refused in [
+            "secret/data/a/%2e%2e/b",
+            "secret/data/%2E",
+            "secret/data/a%00b",
+            "secret/data/a%0Ab",
+            "secret/data/%ff",
+        ] {
+            assert_eq!(
+                decode_path(refused).map_err(|e| e.status),
+                Err(StatusCode::BAD_REQUEST),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn unclean_paths_get_their_clean_form() {
+        assert_eq!(
+            clean_path("/v1/secret/metadata//admin").as_deref(),
+            Some("/v1/secret/metadata/admin")
+        );
+        assert_eq!(
+            clean_path("/v1/secret/data/a/../b").as_deref(),
+            Some("/v1/secret/data/b")
+        );
+        assert_eq!(
+            clean_path("/v1/secret/./metadata/").as_deref(),
+            Some("/v1/secret/metadata/")
+        );
+        assert_eq!(clean_path("/v1/secret/metadata/"), None);
+        assert_eq!(clean_path("/v1/secret/data/a%2e%2e"), None);
     }
 
     #[test]

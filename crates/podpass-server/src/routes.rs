@@ -7,6 +7,7 @@ mod sys;
 mod token;
 
 use podpass_core::acl::Operation;
+use podpass_core::policy::normalize_name;
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -82,12 +83,12 @@ impl Route {
             ["sys", "mounts"] => Route::Mounts,
             ["sys", "policies", "acl"] => Route::Policies { legacy: false },
             ["sys", "policies", "acl", name] => Route::Policy {
-                name: (*name).to_string(),
+                name: normalize_name(name),
                 legacy: false,
             },
             ["sys", "policy"] => Route::Policies { legacy: true },
             ["sys", "policy", name] => Route::Policy {
-                name: (*name).to_string(),
+                name: normalize_name(name),
                 legacy: true,
             },
             ["sys", "capabilities-self"] => Route::CapabilitiesSelf,
@@ -107,6 +108,21 @@ impl Route {
             _ => return Err(ApiError::no_route(path)),
         };
         Ok(route)
+    }
+
+    /// The path the ACL checks. Vault stores policy and role names lowercased, and checks the
+    /// ACL on the lowercased path too, so a deny on `sys/policies/acl/admin` also stops a
+    /// write to `ADMIN` (which would replace `admin`).
+    pub fn acl_path(&self, path: &str) -> String {
+        match self {
+            Route::Policy {
+                name,
+                legacy: false,
+            } => format!("sys/policies/acl/{name}"),
+            Route::Policy { name, legacy: true } => format!("sys/policy/{name}"),
+            Route::KubernetesRole(mount, name) => format!("auth/{mount}/role/{name}"),
+            _ => path.to_string(),
+        }
     }
 
     /// The endpoint's kind, for metrics labels and logs: a fixed name per endpoint, never
@@ -233,7 +249,7 @@ fn kubernetes_route(rest: &[&str], app: &App, full_path: &str) -> Result<Route, 
     let route = match &rest[n..] {
         ["config"] => Route::KubernetesConfig(mount),
         ["role"] => Route::KubernetesRoles(mount),
-        ["role", name] => Route::KubernetesRole(mount, (*name).to_string()),
+        ["role", name] => Route::KubernetesRole(mount, name.to_lowercase()),
         ["login"] => Route::KubernetesLogin(mount),
         _ => return Err(ApiError::unsupported_path()),
     };

@@ -21,7 +21,7 @@ use crate::dispatch::handle_api;
 use crate::error::ApiError;
 use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
 use crate::tls::{TlsFiles, spawn_reloader};
-use crate::token::{TokenEntry, TokenKind, TokenProfile, TtlSettings, random_id};
+use crate::token::{IssueError, TokenEntry, TokenKind, TokenProfile, TtlSettings, random_id};
 
 /// How often expired tokens are swept from memory and storage.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -178,12 +178,7 @@ impl Server {
 
     /// Sets up a durable server from `options`; prints the root token once, on first start.
     pub async fn serve(options: ServeOptions) -> Result<Server, StartError> {
-        std::fs::create_dir_all(&options.data_dir).map_err(|e| {
-            StartError::Environment(format!(
-                "cannot create the data directory {}: {e}",
-                options.data_dir.display()
-            ))
-        })?;
+        create_private_dir(&options.data_dir)?;
         let key = match std::env::var(SEAL_KEY_ENV) {
             Ok(text) => SealKey::from_base64(&text)?,
             Err(_) => {
@@ -287,6 +282,29 @@ impl Server {
     }
 }
 
+/// Creates the data directory (and any missing parents) for the owner alone (0700), and
+/// narrows an existing one to that: it holds the database and, by default, the seal key.
+fn create_private_dir(dir: &Path) -> Result<(), StartError> {
+    let problem = |e: std::io::Error| {
+        StartError::Environment(format!(
+            "cannot create the data directory {}: {e}",
+            dir.display()
+        ))
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir).map_err(problem)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(problem)?;
+    }
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(problem)?;
+    Ok(())
+}
+
 /// Starts the audit log when one is asked for.
 fn enable_audit(app: &App, target: Option<&AuditTarget>) -> Result<(), StartError> {
     if let Some(target) = target {
@@ -332,7 +350,6 @@ pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError
         ttl: TtlSettings::default(),
         renewable: false,
         bound_cidrs: Vec::new(),
-        orphan: true,
     };
     let entry = TokenEntry {
         profile: Arc::new(profile),
@@ -341,8 +358,14 @@ pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError
         creation_ttl: 0,
         expire_time: None,
         num_uses: 0,
+        parent: None,
     };
-    app.tokens.issue_with_token(token, entry).await.map(|_| ())
+    match app.tokens.issue_with_token(token, entry, now).await {
+        Ok(_) => Ok(()),
+        Err(IssueError::Storage(error)) => Err(error),
+        // Orphans have no parent to lose.
+        Err(IssueError::ParentGone) => Ok(()),
+    }
 }
 
 /// Writes a configuration's mounts, configs, roles and policies into the server (replacing
@@ -440,4 +463,31 @@ fn dev_banner(address: SocketAddr, root_token: &str, demo: bool, ui: bool, now: 
 /// A clock for tests: always `now`.
 pub fn fixed_clock(now: i64) -> Clock {
     Arc::new(move || now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_is_for_its_owner_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| {
+            std::fs::metadata(path)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or_default()
+        };
+        let Ok(parent) = tempfile::tempdir() else {
+            return;
+        };
+        let fresh = parent.path().join("a/data");
+        assert!(create_private_dir(&fresh).is_ok());
+        assert_eq!(mode(&fresh), 0o700);
+        let loose = parent.path().join("loose");
+        assert!(std::fs::create_dir(&loose).is_ok());
+        assert!(std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o755)).is_ok());
+        assert!(create_private_dir(&loose).is_ok());
+        assert_eq!(mode(&loose), 0o700);
+    }
 }

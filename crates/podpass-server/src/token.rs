@@ -1,28 +1,29 @@
 //! Tokens: Vault's service tokens (`hvs.`), stored only under a keyed hash, and batch tokens
 //! (`hvb.`), which are not stored at all but sealed with the server's key.
+//!
+//! Tokens form Vault's tree: a token created by another (not as an orphan) is its child, lives
+//! only while every ancestor does, and is revoked with it. [`TokenStore`] keeps the live tokens
+//! and serialises every change to one token, so a revocation is final and a use limit exact;
+//! [`child`] holds Vault's rules for what a child may ask of its parent.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+pub mod child;
+mod store;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use podpass_core::identity::Identity;
 use podpass_core::ttl::{MountTtls, TtlOutcome, TtlRequest, calculate_ttl};
 use serde::{Deserialize, Serialize};
 
-use crate::locks::{lock, read, write};
-use crate::storage::{StorageError, Store, WriteOp};
+use crate::storage::StorageError;
+
+pub use store::{IssueError, TokenStore};
 
 /// Prefix of service tokens, as Vault 1.10+ issues them.
 pub const SERVICE_TOKEN_PREFIX: &str = "hvs.";
 /// Prefix of batch tokens.
 pub const BATCH_TOKEN_PREFIX: &str = "hvb.";
-/// Storage prefix of service tokens, keyed by the token's keyed hash.
-const TOKEN_KEY_PREFIX: &str = "token/id/";
-/// Distinct profiles kept before unused ones are dropped.
-const PROFILE_CACHE_LIMIT: usize = 4096;
-/// Authenticated data of sealed batch tokens, so no other sealed value passes for one.
-const BATCH_TOKEN_PURPOSE: &[u8] = b"podpass batch token v1";
 
 /// Service or batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,8 +113,6 @@ pub struct TokenProfile {
     pub renewable: bool,
     /// CIDRs the token may be used from.
     pub bound_cidrs: Vec<String>,
-    /// Whether the token has no parent.
-    pub orphan: bool,
 }
 
 /// A token's state, as `auth/token/lookup` shows it.
@@ -132,6 +131,10 @@ pub struct TokenEntry {
     pub expire_time: Option<i64>,
     /// Uses left (0 = unlimited).
     pub num_uses: i64,
+    /// The keyed hash of the parent token; `None` for orphans. A child is valid only while its
+    /// parent is, and is revoked with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 impl TokenEntry {
@@ -143,6 +146,16 @@ impl TokenEntry {
     /// Whether the token has expired at `now`.
     pub fn is_expired(&self, now: i64) -> bool {
         self.expire_time.is_some_and(|t| now >= t)
+    }
+
+    /// Whether the token has no parent (Vault's `orphan`).
+    pub fn is_orphan(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    /// Whether the token never expires (root tokens created without a TTL).
+    pub fn never_expires(&self) -> bool {
+        self.expire_time.is_none()
     }
 
     /// The entity id (empty for tokens without identity).
@@ -161,185 +174,6 @@ pub struct ResolvedToken {
     pub hash: Option<String>,
     /// Its state.
     pub entry: TokenEntry,
-}
-
-/// Live service tokens (in memory, written through to storage) and batch-token sealing.
-pub struct TokenStore {
-    store: Store,
-    by_hash: RwLock<HashMap<String, TokenEntry>>,
-    hash_by_accessor: RwLock<HashMap<String, String>>,
-    /// One shared copy of each distinct profile among live tokens.
-    profiles: Mutex<HashMap<String, Arc<TokenProfile>>>,
-}
-
-impl TokenStore {
-    /// Loads every stored service token.
-    pub fn load(store: Store) -> Result<TokenStore, StorageError> {
-        let tokens = TokenStore {
-            store,
-            by_hash: RwLock::new(HashMap::new()),
-            hash_by_accessor: RwLock::new(HashMap::new()),
-            profiles: Mutex::new(HashMap::new()),
-        };
-        for key in tokens.store.list(TOKEN_KEY_PREFIX)? {
-            let Some(hash) = key.strip_prefix(TOKEN_KEY_PREFIX) else {
-                continue;
-            };
-            if let Some(entry) = tokens.store.get_json::<TokenEntry>(&key)? {
-                tokens.remember(hash.to_string(), entry);
-            }
-        }
-        Ok(tokens)
-    }
-
-    /// Issues a token for `entry` (its `accessor` is filled in for service tokens). Service tokens
-    /// are durable when this returns.
-    pub async fn issue(&self, mut entry: TokenEntry) -> Result<(String, TokenEntry), StorageError> {
-        match entry.profile.kind {
-            TokenKind::Batch => {
-                entry.accessor.clear();
-                let sealed = self.store.key().seal(
-                    BATCH_TOKEN_PURPOSE,
-                    &serde_json::to_vec(&entry)
-                        .map_err(|e| StorageError::Encoding(e.to_string()))?,
-                );
-                let token = format!("{BATCH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(sealed));
-                Ok((token, entry))
-            }
-            TokenKind::Service => {
-                let token = format!("{SERVICE_TOKEN_PREFIX}{}", random_id(24)?);
-                self.issue_with_token(&token, entry).await
-            }
-        }
-    }
-
-    /// Stores a service token with a chosen id (the dev server's `--root-token`).
-    pub async fn issue_with_token(
-        &self,
-        token: &str,
-        mut entry: TokenEntry,
-    ) -> Result<(String, TokenEntry), StorageError> {
-        if entry.profile.kind != TokenKind::Service {
-            Arc::make_mut(&mut entry.profile).kind = TokenKind::Service;
-        }
-        entry.accessor = random_id(24)?;
-        let hash = self.store.key().token_hash(token);
-        self.store
-            .put_json(&format!("{TOKEN_KEY_PREFIX}{hash}"), &entry)
-            .await?;
-        self.remember(hash, entry.clone());
-        Ok((token.to_string(), entry))
-    }
-
-    /// Finds a live token; expired ones are treated as absent (the sweeper deletes them).
-    pub fn resolve(&self, token: &str, now: i64) -> Option<ResolvedToken> {
-        let resolved = if let Some(sealed) = token.strip_prefix(BATCH_TOKEN_PREFIX) {
-            let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-            let plain = self.store.key().open(BATCH_TOKEN_PURPOSE, &bytes)?;
-            let entry: TokenEntry = serde_json::from_slice(&plain).ok()?;
-            ResolvedToken { hash: None, entry }
-        } else {
-            let hash = self.store.key().token_hash(token);
-            let entry = read(&self.by_hash).get(&hash)?.clone();
-            ResolvedToken {
-                hash: Some(hash),
-                entry,
-            }
-        };
-        (!resolved.entry.is_expired(now)).then_some(resolved)
-    }
-
-    /// The live service token with this accessor (its hash and state; the token itself is not
-    /// known: only its hash is kept).
-    pub fn resolve_accessor(&self, accessor: &str, now: i64) -> Option<ResolvedToken> {
-        let hash = self.hash_for_accessor(accessor)?;
-        let entry = read(&self.by_hash).get(&hash)?.clone();
-        (!entry.is_expired(now)).then_some(ResolvedToken {
-            hash: Some(hash),
-            entry,
-        })
-    }
-
-    /// The hash of the service token with this accessor.
-    pub fn hash_for_accessor(&self, accessor: &str) -> Option<String> {
-        read(&self.hash_by_accessor).get(accessor).cloned()
-    }
-
-    /// Replaces a stored token's state (renewal, a use counted), durably.
-    pub async fn update(&self, hash: &str, entry: TokenEntry) -> Result<(), StorageError> {
-        self.store
-            .put_json(&format!("{TOKEN_KEY_PREFIX}{hash}"), &entry)
-            .await?;
-        write(&self.by_hash).insert(hash.to_string(), entry);
-        Ok(())
-    }
-
-    /// Revokes service tokens by hash, durably; unknown hashes are ignored.
-    pub async fn revoke(&self, hashes: &[String]) -> Result<(), StorageError> {
-        if hashes.is_empty() {
-            return Ok(());
-        }
-        let ops = hashes
-            .iter()
-            .map(|h| WriteOp::Delete {
-                key: format!("{TOKEN_KEY_PREFIX}{h}"),
-            })
-            .collect();
-        self.store.write(ops).await?;
-        let mut by_hash = write(&self.by_hash);
-        let mut accessors = write(&self.hash_by_accessor);
-        for hash in hashes {
-            if let Some(entry) = by_hash.remove(hash) {
-                accessors.remove(&entry.accessor);
-            }
-        }
-        Ok(())
-    }
-
-    /// Hashes of the live tokens issued through an auth mount (to revoke when it is disabled).
-    pub fn hashes_from_mount(&self, mount: &str) -> Vec<String> {
-        read(&self.by_hash)
-            .iter()
-            .filter(|(_, e)| e.profile.mount == mount)
-            .map(|(h, _)| h.clone())
-            .collect()
-    }
-
-    /// Deletes the tokens expired at `now`; returns how many.
-    pub async fn sweep(&self, now: i64) -> Result<usize, StorageError> {
-        let expired: Vec<String> = read(&self.by_hash)
-            .iter()
-            .filter(|(_, e)| e.is_expired(now))
-            .map(|(h, _)| h.clone())
-            .collect();
-        self.revoke(&expired).await?;
-        Ok(expired.len())
-    }
-
-    /// How many service tokens are live.
-    pub fn live_count(&self) -> usize {
-        read(&self.by_hash).len()
-    }
-
-    /// Keeps a live token in memory, sharing its profile with siblings.
-    fn remember(&self, hash: String, mut entry: TokenEntry) {
-        entry.profile = self.intern(&entry.profile);
-        write(&self.hash_by_accessor).insert(entry.accessor.clone(), hash.clone());
-        write(&self.by_hash).insert(hash, entry);
-    }
-
-    fn intern(&self, profile: &Arc<TokenProfile>) -> Arc<TokenProfile> {
-        // The JSON form is a complete, stable key (profiles hold maps, which do not hash).
-        let Ok(key) = serde_json::to_string(profile.as_ref()) else {
-            return Arc::clone(profile);
-        };
-        let mut profiles = lock(&self.profiles);
-        if profiles.len() > PROFILE_CACHE_LIMIT {
-            // Forget profiles no live token uses any more.
-            profiles.retain(|_, p| Arc::strong_count(p) > 1);
-        }
-        Arc::clone(profiles.entry(key).or_insert_with(|| Arc::clone(profile)))
-    }
 }
 
 /// A random identifier of `len` base62 characters (about 5.95 bits each).

@@ -6,107 +6,13 @@ mod support;
 
 use std::sync::Arc;
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use podpass_server::app::App;
-use podpass_server::server::{apply_configuration, fixed_clock, issue_root_token};
-use podpass_server::storage::{MemoryBackend, SealKey, Store};
+use podpass_server::server::fixed_clock;
 use serde_json::{Value, json};
 
-const NOW: i64 = 1_780_000_000;
-const ROOT: &str = "hvs.root-for-tests";
-
-struct Harness {
-    app: Arc<App>,
-}
-
-impl Harness {
-    /// A server with the demo scenario (tutorial roles and policies on the demo key).
-    async fn demo() -> Harness {
-        let now = NOW;
-        let key = SealKey::generate().expect("key");
-        let store = Store::new(Arc::new(MemoryBackend::new()), key);
-        let app = Arc::new(App::load(store, fixed_clock(now)).expect("app"));
-        issue_root_token(&app, ROOT).await.expect("root token");
-        let demo = podpass_core::demo::configuration().expect("demo");
-        apply_configuration(&app, &demo)
-            .await
-            .expect("demo applies");
-        Harness { app }
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        self.raw(method, path, token, body.map(|b| b.to_string()))
-            .await
-    }
-
-    async fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<String>,
-    ) -> (StatusCode, Value) {
-        self.send(support::router::request(method, path, token, body))
-            .await
-    }
-
-    /// Sends a request as if from `from` (what axum's connect info carries in a real server).
-    async fn send_from(&self, from: &str, mut request: Request<Body>) -> (StatusCode, Value) {
-        let address: SocketAddr = format!("{from}:40000").parse().expect("address");
-        request.extensions_mut().insert(ConnectInfo(address));
-        self.send(request).await
-    }
-
-    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
-        support::router::send(&self.app, request).await
-    }
-
-    async fn login(
-        &self,
-        role: &str,
-        namespace: &str,
-        service_account: &str,
-    ) -> (StatusCode, Value) {
-        let jwt = podpass_core::demo::token(namespace, service_account, NOW).expect("jwt");
-        self.call(
-            "POST",
-            "auth/kubernetes/login",
-            None,
-            Some(json!({"role": role, "jwt": jwt})),
-        )
-        .await
-    }
-
-    async fn login_token(&self, role: &str, namespace: &str, service_account: &str) -> String {
-        let (status, body) = self.login(role, namespace, service_account).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["auth"]["client_token"]
-            .as_str()
-            .expect("client_token")
-            .to_string()
-    }
-}
-
-fn errors(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use support::demo::{Harness, NOW, ROOT, errors, get};
 
 #[tokio::test]
 async fn health_seal_status_and_init_need_no_token() {
@@ -991,14 +897,6 @@ async fn state_survives_a_reload_from_storage() {
     );
     let (status, body) = reloaded.login("payment-api", "payment", "payment-sa").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-}
-
-fn get(path: &str, token: &str) -> Request<Body> {
-    Request::builder()
-        .uri(format!("/v1/{path}"))
-        .header("X-Vault-Token", token)
-        .body(Body::empty())
-        .expect("request")
 }
 
 #[tokio::test]

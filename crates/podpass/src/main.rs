@@ -6,6 +6,7 @@
 mod cli;
 mod commands;
 mod files;
+mod logging;
 mod style;
 
 use std::process::ExitCode;

@@ -190,7 +190,6 @@ pub async fn login(
         ttl: ttl.unwrap_or_default(),
         renewable: success.renewable,
         bound_cidrs: success.bound_cidrs.clone(),
-        orphan: true,
     };
     let entry = TokenEntry {
         profile: Arc::new(profile),
@@ -199,8 +198,9 @@ pub async fn login(
         creation_ttl: success.lease_duration,
         expire_time: Some(now.saturating_add(success.lease_duration)),
         num_uses: success.num_uses,
+        parent: None,
     };
-    let (token, entry) = app.tokens.issue(entry).await?;
+    let (token, entry) = app.tokens.issue(entry, now).await?;
     Ok(ApiResponse::auth(
         success.to_auth_json(&token, &entry.accessor),
         success.warnings.clone(),

@@ -12,6 +12,10 @@ use crate::token::random_id;
 
 /// The version podpass reports where Vault reports its own.
 pub const REPORTED_VERSION: &str = concat!("1.21.0+podpass.", env!("CARGO_PKG_VERSION"));
+/// The most paths one capabilities request may ask about: Vault sets no limit but the body
+/// size, which lets one request with a token that has only `default` keep a core busy for
+/// seconds. Clients with more paths send several requests.
+pub const MAX_CAPABILITY_PATHS: usize = 1000;
 /// The cluster name in health and seal status.
 const CLUSTER_NAME: &str = "podpass";
 
@@ -247,6 +251,12 @@ fn capabilities_of(
     }
     if paths.is_empty() {
         return Err(ApiError::bad_request("paths must be supplied"));
+    }
+    if paths.len() > MAX_CAPABILITY_PATHS {
+        return Err(ApiError::bad_request(format!(
+            "too many paths: {} (podpass answers at most {MAX_CAPABILITY_PATHS} per request)",
+            paths.len()
+        )));
     }
     let acl = app.acl_for(token)?;
     let mut data = Map::new();

@@ -1,21 +1,17 @@
 //! `auth/token/`: look up, renew, revoke and create tokens.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use podpass_core::acl::Operation;
 use podpass_core::fields::{self, FieldError};
-use podpass_core::login::sanitize_policies;
-use podpass_core::policy::ROOT_POLICY_NAME;
+use podpass_core::policy::{Capability, ROOT_POLICY_NAME};
 use podpass_core::timestamp::rfc3339;
-use podpass_core::ttl::SYSTEM_DEFAULT_LEASE_TTL;
 use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
 use crate::routes::Caller;
-use crate::token::{ResolvedToken, TokenEntry, TokenKind, TokenProfile, TtlSettings};
+use crate::token::child::{self, Creation};
+use crate::token::{ResolvedToken, TokenEntry, TokenKind};
 
 /// Dispatches `auth/token/<name>`.
 pub async fn handle(
@@ -67,11 +63,12 @@ pub async fn handle(
             }
             Ok(ApiResponse::NoContent)
         }
+        "revoke-orphan" if writes => revoke_orphan(app, request, caller).await,
         "create" | "create-orphan" if writes => {
             create(app, request, caller, name == "create-orphan").await
         }
         "lookup-self" | "renew-self" | "revoke-self" | "lookup" | "renew" | "revoke"
-        | "lookup-accessor" | "revoke-accessor" | "create" | "create-orphan" => {
+        | "lookup-accessor" | "revoke-accessor" | "revoke-orphan" | "create" | "create-orphan" => {
             Err(ApiError::unsupported_operation())
         }
         _ => Err(ApiError::unsupported_path()),
@@ -104,13 +101,14 @@ fn lookup_response(token: &str, resolved: &ResolvedToken, now: i64) -> ApiRespon
         "issue_time": rfc3339(entry.creation_time),
         "meta": if entry.profile.meta.is_empty() { Value::Null } else { json!(entry.profile.meta) },
         "num_uses": entry.num_uses,
-        "orphan": entry.profile.orphan,
+        "orphan": entry.is_orphan(),
         "path": entry.profile.path,
         "period": if entry.profile.ttl.period > 0 { json!(entry.profile.ttl.period) } else { Value::Null },
         "policies": entry.profile.policies,
         "renewable": entry.profile.renewable,
         "ttl": entry.ttl_left(now),
         "type": entry.profile.kind.as_str(),
+        "bound_cidrs": if entry.profile.bound_cidrs.is_empty() { Value::Null } else { json!(entry.profile.bound_cidrs) },
     }))
 }
 
@@ -125,7 +123,7 @@ fn auth_json(token: &str, entry: &TokenEntry, lease_duration: i64) -> Value {
         "renewable": entry.profile.renewable,
         "entity_id": entry.entity_id(),
         "token_type": entry.profile.kind.as_str(),
-        "orphan": entry.profile.orphan,
+        "orphan": entry.is_orphan(),
         "mfa_requirement": null,
         "num_uses": entry.num_uses,
     })
@@ -140,22 +138,29 @@ async fn renew(
     let (Some(hash), TokenKind::Service) = (&target.hash, target.entry.profile.kind) else {
         return Err(ApiError::bad_request("batch tokens cannot be renewed"));
     };
-    if !target.entry.profile.renewable {
-        return Err(ApiError::bad_request("lease is not renewable"));
-    }
     let increment = match request.body.get("increment") {
         Some(value) => field(fields::duration_seconds("increment", value))?,
         None => 0,
     };
     let now = app.now();
-    let mut entry = target.entry;
-    let outcome = entry
-        .profile
-        .ttl
-        .calculate(increment, entry.creation_time, now)
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    entry.expire_time = Some(now.saturating_add(outcome.ttl));
-    app.tokens.update(hash, entry.clone()).await?;
+    // The renewal starts from the token as it is now, under its lock: a revocation that won
+    // the race stays final.
+    let renewed = app
+        .tokens
+        .update(hash, now, |entry| {
+            if !entry.profile.renewable {
+                return Err(ApiError::bad_request("lease is not renewable"));
+            }
+            let outcome = entry
+                .profile
+                .ttl
+                .calculate(increment, entry.creation_time, now)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            entry.expire_time = Some(now.saturating_add(outcome.ttl));
+            Ok(outcome)
+        })
+        .await?;
+    let (outcome, entry) = renewed.ok_or_else(|| ApiError::bad_request("token not found"))?;
     Ok(ApiResponse::auth(
         auth_json(token, &entry, outcome.ttl),
         outcome.warnings,
@@ -170,123 +175,68 @@ async fn revoke(app: &App, target: &ResolvedToken) -> Result<ApiResponse, ApiErr
     Ok(ApiResponse::NoContent)
 }
 
-/// `auth/token/create`: a child of the caller's token (podpass tokens have no parent tree:
-/// every token is an orphan, so revoking a parent does not revoke its children).
+/// `auth/token/revoke-orphan`: revokes a token and leaves its children as orphans (sudo only).
+async fn revoke_orphan(
+    app: &App,
+    request: &ApiRequest,
+    caller: &Caller,
+) -> Result<ApiResponse, ApiError> {
+    if request.string("token").is_none_or(str::is_empty) {
+        return Err(ApiError::bad_request("missing token ID"));
+    }
+    if !has_sudo(app, caller, &request.path)? {
+        return Err(ApiError::bad_request(
+            "root or sudo privileges required to revoke and orphan",
+        ));
+    }
+    let (_, target) = target_token(app, request)
+        .map_err(|_| ApiError::bad_request("token to revoke not found"))?;
+    let Some(hash) = &target.hash else {
+        return Err(ApiError::bad_request("batch tokens cannot be revoked"));
+    };
+    app.tokens.revoke_orphaning_children(hash).await?;
+    Ok(ApiResponse::NoContent)
+}
+
+/// Whether the caller's ACL grants `sudo` on `path` (Vault's `SudoPrivilege`).
+fn has_sudo(app: &App, caller: &Caller, path: &str) -> Result<bool, ApiError> {
+    Ok(app
+        .acl_for(&caller.resolved.entry)?
+        .capability_set(path)
+        .contains(Capability::Sudo))
+}
+
+/// `auth/token/create` and `create-orphan`: a child of the caller's token, within what Vault
+/// lets a parent hand down ([`child::plan`]).
 async fn create(
     app: &App,
     request: &ApiRequest,
     caller: &Caller,
     orphan_endpoint: bool,
 ) -> Result<ApiResponse, ApiError> {
-    let body = &request.body;
-    let parent = &caller.resolved.entry;
-    let parent_is_root = parent
-        .profile
-        .policies
-        .iter()
-        .any(|p| p == ROOT_POLICY_NAME);
-    let requested = match body.get("policies") {
-        Some(value) => field(fields::comma_string_slice("policies", value))?,
-        None => parent.profile.policies.clone(),
-    };
-    let no_default = match body.get("no_default_policy") {
-        Some(value) => field(fields::boolean("no_default_policy", value))?,
-        None => false,
-    };
-    let policies = if requested.iter().any(|p| p == ROOT_POLICY_NAME) {
-        vec![ROOT_POLICY_NAME.to_string()]
-    } else {
-        sanitize_policies(&requested, !no_default)
-    };
-    if !parent_is_root
-        && let Some(extra) = policies
-            .iter()
-            .find(|p| !parent.profile.policies.contains(p))
-    {
-        return Err(ApiError::bad_request(format!(
-            "child policies must be subset of parent (\"{extra}\" is not)"
-        )));
-    }
-    let seconds = |name: &str| -> Result<i64, ApiError> {
-        body.get(name)
-            .map(|v| field(fields::duration_seconds(name, v)))
-            .transpose()
-            .map(Option::unwrap_or_default)
-    };
-    let ttl_asked = seconds("ttl")?;
-    let settings = TtlSettings {
-        backend_ttl: ttl_asked,
-        backend_max_ttl: 0,
-        period: seconds("period")?,
-        explicit_max_ttl: seconds("explicit_max_ttl")?,
-        mount_default_ttl: SYSTEM_DEFAULT_LEASE_TTL,
-        mount_max_ttl: SYSTEM_DEFAULT_LEASE_TTL,
-    };
     let now = app.now();
-    let never_expires = policies == [ROOT_POLICY_NAME] && ttl_asked == 0 && settings.period == 0;
-    let (lease, warnings) = if never_expires {
-        (0, Vec::new())
-    } else {
-        let outcome = settings
-            .calculate(0, now, now)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        (outcome.ttl, outcome.warnings)
+    let creation = Creation {
+        parent: &caller.resolved,
+        sudo: has_sudo(app, caller, &request.path)?,
+        orphan_endpoint,
+        now,
     };
-    let kind = match request.string("type") {
-        None | Some("" | "service" | "default") => TokenKind::Service,
-        Some("batch") => TokenKind::Batch,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "invalid 'type' value \"{other}\""
-            )));
+    let child = child::plan(creation, &request.body).map_err(ApiError::bad_request)?;
+    let mut warnings = child.warnings;
+    app.with_configuration(|configuration| {
+        for name in &child.entry.profile.policies {
+            if name != ROOT_POLICY_NAME && configuration.policy(name).is_none() {
+                warnings.push(format!("Policy \"{name}\" does not exist"));
+            }
         }
+    });
+    let issued = match &child.id {
+        Some(id) => app.tokens.issue_with_token(id, child.entry, now).await,
+        None => app.tokens.issue(child.entry, now).await,
     };
-    let meta: BTreeMap<String, String> = match body.get("meta") {
-        Some(value) => field(fields::kv_pairs("meta", value))?,
-        None => BTreeMap::new(),
-    };
-    let renewable = match body.get("renewable") {
-        Some(value) => field(fields::boolean("renewable", value))?,
-        None => true,
-    };
-    let num_uses = match body.get("num_uses") {
-        Some(value) => field(fields::integer("num_uses", value))?.max(0),
-        None => 0,
-    };
-    let display = request.string("display_name").unwrap_or("token");
-    let profile = TokenProfile {
-        kind,
-        policies,
-        identity: None,
-        meta,
-        display_name: if display.starts_with("token") {
-            display.to_string()
-        } else {
-            format!("token-{display}")
-        },
-        path: if orphan_endpoint {
-            "auth/token/create-orphan"
-        } else {
-            "auth/token/create"
-        }
-        .to_string(),
-        mount: "token".to_string(),
-        ttl: settings,
-        renewable: renewable && kind == TokenKind::Service && !never_expires,
-        bound_cidrs: Vec::new(),
-        orphan: true,
-    };
-    let entry = TokenEntry {
-        profile: Arc::new(profile),
-        accessor: String::new(),
-        creation_time: now,
-        creation_ttl: lease,
-        expire_time: (!never_expires).then(|| now.saturating_add(lease)),
-        num_uses,
-    };
-    let (token, entry) = app.tokens.issue(entry).await?;
+    let (token, entry) = issued?;
     Ok(ApiResponse::auth(
-        auth_json(&token, &entry, lease),
+        auth_json(&token, &entry, child.lease),
         warnings,
     ))
 }

@@ -33,6 +33,7 @@ impl RedbBackend {
     ///
     /// redb locks the file, so a second server on the same file fails here with a clear error.
     pub fn open(path: &Path) -> Result<RedbBackend, StorageError> {
+        restrict_to_owner(path)?;
         // redb caches up to 1 GiB by default; the server keeps its hot state in memory already,
         // so a small page cache keeps the resident size near the working set.
         let database = redb::Builder::new()
@@ -47,6 +48,26 @@ impl RedbBackend {
         transaction.commit().map_err(backend_error)?;
         Ok(RedbBackend { database })
     }
+}
+
+/// Creates the database file readable and writable by its owner only (0600), or narrows an
+/// existing one to that: values are sealed, but keys (secret paths, policy and role names)
+/// are not, as in Vault's storage.
+fn restrict_to_owner(path: &Path) -> Result<(), StorageError> {
+    let problem =
+        |error: std::io::Error| StorageError::Backend(format!("{}: {error}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        options.open(path).map_err(problem)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(problem)?;
+    }
+    #[cfg(not(unix))]
+    options.open(path).map_err(problem)?;
+    Ok(())
 }
 
 fn backend_error(error: impl Display) -> StorageError {
@@ -110,6 +131,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let backend = RedbBackend::open(&dir.path().join("podpass.redb")).unwrap();
         (dir, backend)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_file_is_for_its_owner_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("podpass.redb");
+        // An existing file with loose permissions is narrowed too.
+        std::fs::write(&path, b"").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(RedbBackend::open(&path).unwrap());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

@@ -2,5 +2,6 @@
 // Each test binary uses part of it.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod fake_kubernetes;
 pub mod router;

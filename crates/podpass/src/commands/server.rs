@@ -89,7 +89,7 @@ where
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match operating.log_format {
-        LogFormat::Text => logs.init(),
+        LogFormat::Text => logs.fmt_fields(crate::logging::EscapedFields).init(),
         LogFormat::Json => logs.json().flatten_event(true).init(),
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,0 +1,462 @@
+//! The live tokens: service tokens in memory, written through to storage, and batch-token
+//! sealing.
+//!
+//! Every change to a stored token (a use counted, a renewal, a revocation) runs under that
+//! token's lock and starts from the entry as it is now, never from a copy resolved earlier, and
+//! writes storage before memory. So a revocation cannot be undone by a renewal or a use that
+//! raced it, a use limit holds under any concurrency, and what a restart loads is what memory
+//! held. Revocations and the creation of children also take one tree lock, so a child is never
+//! added under a parent that is being revoked.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tokio::sync::{Mutex as AsyncMutex, MutexGuard as AsyncGuard};
+
+use super::{
+    BATCH_TOKEN_PREFIX, ResolvedToken, SERVICE_TOKEN_PREFIX, TokenEntry, TokenKind, TokenProfile,
+    random_id,
+};
+use crate::locks::{lock, read, write};
+use crate::storage::{StorageError, Store, WriteOp};
+
+/// Storage prefix of service tokens, keyed by the token's keyed hash.
+const TOKEN_KEY_PREFIX: &str = "token/id/";
+/// Distinct profiles kept before unused ones are dropped.
+const PROFILE_CACHE_LIMIT: usize = 4096;
+/// Authenticated data of sealed batch tokens, so no other sealed value passes for one.
+const BATCH_TOKEN_PURPOSE: &[u8] = b"podpass batch token v1";
+/// Per-token locks are striped: tokens share one of this many locks, as Vault's token store
+/// does, so the lock table does not grow with the tokens.
+const LOCK_STRIPES: usize = 256;
+/// The deepest parent chain followed; deeper chains are treated as broken.
+const MAX_TREE_DEPTH: usize = 1024;
+
+/// Why a token could not be issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// Storage or randomness failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The parent was revoked or expired before the child could be added under it.
+    #[error("parent token lookup failed: no parent found")]
+    ParentGone,
+}
+
+/// The in-memory state, under one lock so the three maps always agree.
+#[derive(Default)]
+struct Live {
+    by_hash: HashMap<String, TokenEntry>,
+    hash_by_accessor: HashMap<String, String>,
+    /// Parent hash → the hashes of its live children.
+    children: HashMap<String, HashSet<String>>,
+}
+
+impl Live {
+    /// Whether the token `hash` and each of its ancestors are live at `now`.
+    fn is_alive(&self, hash: &str, now: i64) -> bool {
+        self.by_hash
+            .get(hash)
+            .is_some_and(|entry| !entry.is_expired(now) && self.chain_alive(entry, now))
+    }
+
+    /// Whether every ancestor of `entry` is live at `now` (orphans: trivially).
+    fn chain_alive(&self, entry: &TokenEntry, now: i64) -> bool {
+        let mut parent = entry.parent.as_deref();
+        for _ in 0..MAX_TREE_DEPTH {
+            let Some(hash) = parent else {
+                return true;
+            };
+            match self.by_hash.get(hash) {
+                Some(ancestor) if !ancestor.is_expired(now) => parent = ancestor.parent.as_deref(),
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// `roots` and all their descendants that are still stored.
+    fn tree_of(&self, roots: &[String]) -> Vec<String> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&str> = roots.iter().map(String::as_str).collect();
+        let mut out = Vec::new();
+        while let Some(hash) = stack.pop() {
+            if !seen.insert(hash) {
+                continue;
+            }
+            if self.by_hash.contains_key(hash) {
+                out.push(hash.to_string());
+            }
+            if let Some(children) = self.children.get(hash) {
+                stack.extend(children.iter().map(String::as_str));
+            }
+        }
+        out
+    }
+
+    fn insert(&mut self, hash: String, entry: TokenEntry) {
+        if let Some(parent) = &entry.parent {
+            self.children
+                .entry(parent.clone())
+                .or_default()
+                .insert(hash.clone());
+        }
+        self.hash_by_accessor
+            .insert(entry.accessor.clone(), hash.clone());
+        self.by_hash.insert(hash, entry);
+    }
+
+    fn remove(&mut self, hash: &str) {
+        self.children.remove(hash);
+        let Some(entry) = self.by_hash.remove(hash) else {
+            return;
+        };
+        self.hash_by_accessor.remove(&entry.accessor);
+        if let Some(parent) = &entry.parent
+            && let Some(siblings) = self.children.get_mut(parent)
+        {
+            siblings.remove(hash);
+            if siblings.is_empty() {
+                self.children.remove(parent);
+            }
+        }
+    }
+}
+
+/// Live service tokens (in memory, written through to storage) and batch-token sealing.
+pub struct TokenStore {
+    store: Store,
+    live: RwLock<Live>,
+    /// One shared copy of each distinct profile among live tokens.
+    profiles: Mutex<HashMap<String, Arc<TokenProfile>>>,
+    /// Serialise the changes to one token (see the module docs).
+    stripes: Box<[AsyncMutex<()>]>,
+    /// Taken by revocations and by the creation of children, always before any stripe.
+    tree: AsyncMutex<()>,
+}
+
+impl TokenStore {
+    /// Loads every stored service token.
+    pub fn load(store: Store) -> Result<TokenStore, StorageError> {
+        let tokens = TokenStore {
+            store,
+            live: RwLock::new(Live::default()),
+            profiles: Mutex::new(HashMap::new()),
+            stripes: (0..LOCK_STRIPES).map(|_| AsyncMutex::new(())).collect(),
+            tree: AsyncMutex::new(()),
+        };
+        for key in tokens.store.list(TOKEN_KEY_PREFIX)? {
+            let Some(hash) = key.strip_prefix(TOKEN_KEY_PREFIX) else {
+                continue;
+            };
+            if let Some(entry) = tokens.store.get_json::<TokenEntry>(&key)? {
+                tokens.remember(hash.to_string(), entry);
+            }
+        }
+        Ok(tokens)
+    }
+
+    /// Issues a token for `entry` (its `accessor` is filled in for service tokens). A child
+    /// (`entry.parent` set) is issued only while its parent is live at `now`. Service tokens
+    /// are durable when this returns.
+    pub async fn issue(
+        &self,
+        entry: TokenEntry,
+        now: i64,
+    ) -> Result<(String, TokenEntry), IssueError> {
+        let token = match entry.profile.kind {
+            TokenKind::Batch => None,
+            TokenKind::Service => Some(format!("{SERVICE_TOKEN_PREFIX}{}", random_id(24)?)),
+        };
+        self.issue_inner(token, entry, now).await
+    }
+
+    /// Stores a service token with a chosen id (the dev server's `--root-token`, or an `id`
+    /// given by a sudo caller at `auth/token/create`).
+    pub async fn issue_with_token(
+        &self,
+        token: &str,
+        mut entry: TokenEntry,
+        now: i64,
+    ) -> Result<(String, TokenEntry), IssueError> {
+        if entry.profile.kind != TokenKind::Service {
+            Arc::make_mut(&mut entry.profile).kind = TokenKind::Service;
+        }
+        self.issue_inner(Some(token.to_string()), entry, now).await
+    }
+
+    async fn issue_inner(
+        &self,
+        token: Option<String>,
+        entry: TokenEntry,
+        now: i64,
+    ) -> Result<(String, TokenEntry), IssueError> {
+        let _tree = match &entry.parent {
+            Some(parent) => {
+                let guard = self.tree.lock().await;
+                if !read(&self.live).is_alive(parent, now) {
+                    return Err(IssueError::ParentGone);
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+        match token {
+            None => Ok(self.seal_batch(entry)?),
+            Some(token) => Ok(self.store_service(token, entry).await?),
+        }
+    }
+
+    fn seal_batch(&self, mut entry: TokenEntry) -> Result<(String, TokenEntry), StorageError> {
+        entry.accessor.clear();
+        let plain =
+            serde_json::to_vec(&entry).map_err(|e| StorageError::Encoding(e.to_string()))?;
+        let sealed = self.store.key().seal(BATCH_TOKEN_PURPOSE, &plain);
+        let token = format!("{BATCH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(sealed));
+        Ok((token, entry))
+    }
+
+    async fn store_service(
+        &self,
+        token: String,
+        mut entry: TokenEntry,
+    ) -> Result<(String, TokenEntry), StorageError> {
+        entry.accessor = random_id(24)?;
+        let hash = self.store.key().token_hash(&token);
+        self.store.put_json(&storage_key(&hash), &entry).await?;
+        self.remember(hash, entry.clone());
+        Ok((token, entry))
+    }
+
+    /// Finds a live token: not expired, and with every ancestor live.
+    pub fn resolve(&self, token: &str, now: i64) -> Option<ResolvedToken> {
+        let live = read(&self.live);
+        let resolved = if let Some(sealed) = token.strip_prefix(BATCH_TOKEN_PREFIX) {
+            let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+            let plain = self.store.key().open(BATCH_TOKEN_PURPOSE, &bytes)?;
+            let entry: TokenEntry = serde_json::from_slice(&plain).ok()?;
+            ResolvedToken { hash: None, entry }
+        } else {
+            let hash = self.store.key().token_hash(token);
+            let entry = live.by_hash.get(&hash)?.clone();
+            ResolvedToken {
+                hash: Some(hash),
+                entry,
+            }
+        };
+        (!resolved.entry.is_expired(now) && live.chain_alive(&resolved.entry, now))
+            .then_some(resolved)
+    }
+
+    /// The live service token with this accessor (its hash and state; the token itself is not
+    /// known: only its hash is kept).
+    pub fn resolve_accessor(&self, accessor: &str, now: i64) -> Option<ResolvedToken> {
+        let hash = self.hash_for_accessor(accessor)?;
+        let entry = self.live_entry(&hash, now)?;
+        Some(ResolvedToken {
+            hash: Some(hash),
+            entry,
+        })
+    }
+
+    /// The hash of the stored service token with this accessor.
+    pub fn hash_for_accessor(&self, accessor: &str) -> Option<String> {
+        read(&self.live).hash_by_accessor.get(accessor).cloned()
+    }
+
+    /// Counts one use of the token `hash` at `now`, as it is now (not as a caller resolved it
+    /// earlier). Returns the entry after the use, or `None` when the token is no longer live:
+    /// revoked, expired, or its last use already spent. The last use revokes the token before
+    /// this returns, so no concurrent request gets a use more than the limit allows.
+    pub async fn use_once(&self, hash: &str, now: i64) -> Result<Option<TokenEntry>, StorageError> {
+        let _guard = self.stripe(hash).lock().await;
+        let Some(mut entry) = self.live_entry(hash, now) else {
+            return Ok(None);
+        };
+        if entry.num_uses <= 0 {
+            return Ok(Some(entry));
+        }
+        entry.num_uses -= 1;
+        if entry.num_uses == 0 {
+            // A use-limited token cannot have created children, so it goes alone.
+            self.store.delete(&storage_key(hash)).await?;
+            write(&self.live).remove(hash);
+        } else {
+            self.store.put_json(&storage_key(hash), &entry).await?;
+            write(&self.live).insert(hash.to_string(), entry.clone());
+        }
+        Ok(Some(entry))
+    }
+
+    /// Changes the token `hash` with `change`, starting from its state now, and stores the
+    /// result durably. `Ok(None)`: the token is no longer live, and nothing was changed.
+    pub async fn update<T, E: From<StorageError>>(
+        &self,
+        hash: &str,
+        now: i64,
+        change: impl FnOnce(&mut TokenEntry) -> Result<T, E>,
+    ) -> Result<Option<(T, TokenEntry)>, E> {
+        let _guard = self.stripe(hash).lock().await;
+        let Some(mut entry) = self.live_entry(hash, now) else {
+            return Ok(None);
+        };
+        let outcome = change(&mut entry)?;
+        self.store.put_json(&storage_key(hash), &entry).await?;
+        write(&self.live).insert(hash.to_string(), entry.clone());
+        Ok(Some((outcome, entry)))
+    }
+
+    /// Revokes service tokens by hash, with all their descendants, durably; unknown hashes
+    /// are ignored. Returns how many tokens were revoked.
+    pub async fn revoke(&self, hashes: &[String]) -> Result<usize, StorageError> {
+        let _tree = self.tree.lock().await;
+        let doomed = read(&self.live).tree_of(hashes);
+        if doomed.is_empty() {
+            return Ok(0);
+        }
+        let _guards = self.lock_stripes(&doomed).await;
+        let ops = doomed
+            .iter()
+            .map(|hash| WriteOp::Delete {
+                key: storage_key(hash),
+            })
+            .collect();
+        self.store.write(ops).await?;
+        let mut live = write(&self.live);
+        for hash in &doomed {
+            live.remove(hash);
+        }
+        Ok(doomed.len())
+    }
+
+    /// Revokes the token `hash` alone: its children become orphans (Vault's `revoke-orphan`).
+    /// Returns whether the token was live.
+    pub async fn revoke_orphaning_children(&self, hash: &str) -> Result<bool, StorageError> {
+        let _tree = self.tree.lock().await;
+        let children: Vec<String> = {
+            let live = read(&self.live);
+            if !live.by_hash.contains_key(hash) {
+                return Ok(false);
+            }
+            live.children
+                .get(hash)
+                .map(|c| c.iter().cloned().collect())
+                .unwrap_or_default()
+        };
+        let mut affected = children.clone();
+        affected.push(hash.to_string());
+        let _guards = self.lock_stripes(&affected).await;
+        let mut orphaned = Vec::with_capacity(children.len());
+        let mut ops = vec![WriteOp::Delete {
+            key: storage_key(hash),
+        }];
+        for child in &children {
+            if let Some(mut entry) = read(&self.live).by_hash.get(child).cloned() {
+                entry.parent = None;
+                let value = serde_json::to_vec(&entry)
+                    .map_err(|e| StorageError::Encoding(e.to_string()))?;
+                ops.push(WriteOp::Put {
+                    key: storage_key(child),
+                    value,
+                });
+                orphaned.push((child.clone(), entry));
+            }
+        }
+        self.store.write(ops).await?;
+        let mut live = write(&self.live);
+        live.remove(hash);
+        for (child, entry) in orphaned {
+            // The child keeps its own children; only its parent link goes.
+            live.by_hash.insert(child, entry);
+        }
+        Ok(true)
+    }
+
+    /// Hashes of the stored tokens issued through an auth mount (to revoke when it is
+    /// disabled).
+    pub fn hashes_from_mount(&self, mount: &str) -> Vec<String> {
+        read(&self.live)
+            .by_hash
+            .iter()
+            .filter(|(_, e)| e.profile.mount == mount)
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+
+    /// Deletes the tokens expired at `now`, with their descendants, and any token whose parent
+    /// is gone; returns how many.
+    pub async fn sweep(&self, now: i64) -> Result<usize, StorageError> {
+        let dead: Vec<String> = {
+            let live = read(&self.live);
+            live.by_hash
+                .iter()
+                .filter(|(_, e)| e.is_expired(now) || !live.chain_alive(e, now))
+                .map(|(h, _)| h.clone())
+                .collect()
+        };
+        self.revoke(&dead).await
+    }
+
+    /// How many service tokens are stored.
+    pub fn live_count(&self) -> usize {
+        read(&self.live).by_hash.len()
+    }
+
+    /// The token's state now, when it is live.
+    fn live_entry(&self, hash: &str, now: i64) -> Option<TokenEntry> {
+        let live = read(&self.live);
+        live.is_alive(hash, now)
+            .then(|| live.by_hash.get(hash).cloned())
+            .flatten()
+    }
+
+    fn stripe(&self, hash: &str) -> &AsyncMutex<()> {
+        &self.stripes[stripe_index(hash)]
+    }
+
+    /// Takes the locks of `hashes` in ascending stripe order, each once, so two callers
+    /// locking overlapping sets cannot deadlock.
+    async fn lock_stripes(&self, hashes: &[String]) -> Vec<AsyncGuard<'_, ()>> {
+        let mut indexes: Vec<usize> = hashes.iter().map(|h| stripe_index(h)).collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        let mut guards = Vec::with_capacity(indexes.len());
+        for index in indexes {
+            guards.push(self.stripes[index].lock().await);
+        }
+        guards
+    }
+
+    /// Keeps a live token in memory, sharing its profile with siblings.
+    fn remember(&self, hash: String, mut entry: TokenEntry) {
+        entry.profile = self.intern(&entry.profile);
+        write(&self.live).insert(hash, entry);
+    }
+
+    fn intern(&self, profile: &Arc<TokenProfile>) -> Arc<TokenProfile> {
+        // The JSON form is a complete, stable key (profiles hold maps, which do not hash).
+        let Ok(key) = serde_json::to_string(profile.as_ref()) else {
+            return Arc::clone(profile);
+        };
+        let mut profiles = lock(&self.profiles);
+        if profiles.len() > PROFILE_CACHE_LIMIT {
+            // Forget profiles no live token uses any more.
+            profiles.retain(|_, p| Arc::strong_count(p) > 1);
+        }
+        Arc::clone(profiles.entry(key).or_insert_with(|| Arc::clone(profile)))
+    }
+}
+
+fn storage_key(hash: &str) -> String {
+    format!("{TOKEN_KEY_PREFIX}{hash}")
+}
+
+/// FNV-1a over the hash's bytes: the hashes are keyed MACs already, so any spread will do.
+fn stripe_index(hash: &str) -> usize {
+    let folded = hash.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |acc, b| {
+        (acc ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    usize::try_from(folded % LOCK_STRIPES as u64).unwrap_or(0)
+}
