@@ -390,6 +390,32 @@ impl Acl {
         ))
     }
 
+    /// The rules that share the most leading path segments with `path` (at least one), at most
+    /// three: where to look when no rule matched.
+    pub(crate) fn nearest_hint(&self, path: &str) -> Option<String> {
+        const SHOWN: usize = 3;
+        let shared = |rule: &CompiledRule| {
+            rule.stem()
+                .split('/')
+                .zip(path.split('/'))
+                .take_while(|(a, b)| a == b && !a.is_empty())
+                .count()
+        };
+        let best = self.rules.iter().map(shared).max().filter(|n| *n > 0)?;
+        let nearest: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|rule| shared(rule) == best)
+            .take(SHOWN)
+            .map(|rule| format!("{:?} from {}", &*rule.path, Sources(&rule.sources)))
+            .collect();
+        Some(format!(
+            "the nearest rules share {best} leading segment{} with {path:?}: {}",
+            if best == 1 { "" } else { "s" },
+            nearest.join(", ")
+        ))
+    }
+
     /// The checks after the rule is found, in Vault's order.
     fn evaluate(&self, id: u32, request: &Request) -> Outcome {
         let hot = self.hot(id);

@@ -806,6 +806,29 @@ fn kv_version_1_rule_for_a_version_2_path_gets_a_hint() {
 }
 
 #[test]
+fn no_matching_rule_points_at_the_nearest_ones() {
+    let acl = acl(&[(
+        "app",
+        &format!(
+            "{}\n{}\n{}",
+            rule("secret/data/app/*", "\"read\""),
+            rule("secret/data/app/db", "\"read\""),
+            rule("auth/token/lookup-self", "\"read\"")
+        ),
+    )]);
+    let d = acl.authorize(&Request::new(Read, "secret/data/other/db"));
+    assert!(!d.allowed);
+    assert_eq!(
+        d.explanation.hints(),
+        [
+            r#"the nearest rules share 2 leading segments with "secret/data/other/db": "secret/data/app/*" from policy app (line 1), "secret/data/app/db" from policy app (line 3)"#
+        ]
+    );
+    let unrelated = acl.authorize(&Request::new(Read, "sys/mounts"));
+    assert!(unrelated.explanation.hints().is_empty());
+}
+
+#[test]
 fn requests_deserialize() {
     let request: Request = serde_json::from_value(json!({
         "operation": "update",

@@ -2,6 +2,7 @@
 //! and written through to storage), tokens, KV v2, and compiled ACLs.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use podpass_core::acl::Acl;
@@ -64,6 +65,7 @@ pub struct App {
     auth_mounts: RwLock<BTreeMap<String, AuthMountRecord>>,
     acl_cache: Mutex<HashMap<String, Arc<Acl>>>,
     clock: Clock,
+    explain_denials: AtomicBool,
 }
 
 impl App {
@@ -114,7 +116,20 @@ impl App {
             auth_mounts: RwLock::new(auth_mounts),
             acl_cache: Mutex::new(HashMap::new()),
             clock,
+            explain_denials: AtomicBool::new(false),
         })
+    }
+
+    /// Whether a denied request's explanation is added to its response as a warning (dev
+    /// servers, and `serve --explain-denials`); otherwise only the log and the audit log get it,
+    /// and the client gets Vault's terse answer.
+    pub fn explains_denials(&self) -> bool {
+        self.explain_denials.load(Ordering::Relaxed)
+    }
+
+    /// Turns explanations in denied responses on or off.
+    pub fn set_explain_denials(&self, explain: bool) {
+        self.explain_denials.store(explain, Ordering::Relaxed);
     }
 
     /// Now, in Unix seconds.

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::error::ApiError;
 use crate::request::ApiResponse;
 use crate::routes::Caller;
 use crate::storage::SealKey;
@@ -239,11 +240,15 @@ impl AuditedRequest {
         &self,
         key: &SealKey,
         now: i64,
-        answer: Result<&ApiResponse, &[String]>,
+        answer: Result<&ApiResponse, &ApiError>,
     ) -> Value {
-        let (response, error) = match answer {
-            Ok(response) => (response_object(key, response), Value::Null),
-            Err(errors) => (json!({}), Value::String(errors.join("; "))),
+        let (response, error, explanation) = match answer {
+            Ok(response) => (response_object(key, response), Value::Null, None),
+            Err(error) => (
+                json!({}),
+                Value::String(error.errors.join("; ")),
+                error.explanation.as_deref(),
+            ),
         };
         let mut entry = json!({
             "time": podpass_core::timestamp::rfc3339(now),
@@ -254,6 +259,9 @@ impl AuditedRequest {
         });
         if !error.is_null() {
             entry["error"] = error;
+        }
+        if let Some(explanation) = explanation {
+            entry["explanation"] = Value::String(explanation.to_string());
         }
         entry
     }

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use podpass_core::acl::{Operation, Request as AclRequest};
+use podpass_core::acl::{Decision, Operation, Request as AclRequest};
 use podpass_core::cidr::BoundCidrs;
 use serde_json::Value;
 
@@ -50,6 +50,14 @@ pub async fn handle_api(State(app): State<Arc<App>>, request: Request<Body>) -> 
         elapsed_us = started.elapsed().as_micros() as u64,
         "request"
     );
+    if let Err(ApiError {
+        explanation: Some(explanation),
+        ..
+    }) = &result
+    {
+        let role = exchange.login.as_ref().map(|(_, role)| role.as_str());
+        tracing::info!(route, status = status.as_u16(), role, %explanation, "request denied");
+    }
     if let (Some(audit), Some(context)) = (audit, exchange.audit)
         && !UNAUDITED_ROUTES.contains(&route)
     {
@@ -57,7 +65,7 @@ pub async fn handle_api(State(app): State<Arc<App>>, request: Request<Body>) -> 
     }
     match result {
         Ok(response) => response.into_response(),
-        Err(error) => error.into_response(),
+        Err(error) => error.into_response_explained(app.explains_denials()),
     }
 }
 
@@ -100,7 +108,7 @@ async fn audit_response(
     };
     let answer = match result {
         Ok(response) => Ok(&*response),
-        Err(error) => Err(error.errors.as_slice()),
+        Err(error) => Err(&*error),
     };
     audit
         .record(&audited.response_entry(key, app.now(), answer))
@@ -299,11 +307,29 @@ fn authorize(
     if route.is_root_protected() {
         acl_request = acl_request.root_protected();
     }
-    if acl.authorize(&acl_request).allowed {
+    let decision = acl.authorize(&acl_request);
+    if decision.allowed {
         Ok(())
     } else {
-        Err(ApiError::permission_denied())
+        Err(ApiError::permission_denied().explained(denial_explanation(&decision)))
     }
+}
+
+/// One line on why the ACL refused: the deciding rule (policy and line) or that none matched,
+/// with the hints (the KV version 2 path, the nearest rules).
+pub fn denial_explanation(decision: &Decision<'_>) -> String {
+    let explanation = &decision.explanation;
+    let mut line = format!(
+        "{} {}: {}",
+        explanation.operation.as_str(),
+        explanation.path,
+        decision.reason()
+    );
+    for hint in explanation.hints() {
+        line.push_str("; ");
+        line.push_str(&hint);
+    }
+    line
 }
 
 /// Counts one use of a use-limited token, on the token as it is now: a token revoked, expired

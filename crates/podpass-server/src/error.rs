@@ -14,6 +14,10 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The entries of the `errors` array (empty for a bare 404, as Vault answers a missing item).
     pub errors: Vec<String>,
+    /// Why a denial happened, for the operator: the failed login check or the deciding ACL
+    /// rule. It goes to the log and the audit entry; the client sees it only where the server
+    /// explains denials (`podpass dev`, `serve --explain-denials`), as a warning.
+    pub explanation: Option<String>,
 }
 
 impl ApiError {
@@ -22,7 +26,24 @@ impl ApiError {
         ApiError {
             status,
             errors: vec![message.into()],
+            explanation: None,
         }
+    }
+
+    /// The same error, explained (see [`ApiError::explanation`]).
+    #[must_use]
+    pub fn explained(mut self, explanation: impl Into<String>) -> ApiError {
+        self.explanation = Some(explanation.into());
+        self
+    }
+
+    /// The response, with the explanation as a Vault-style `warnings` entry when `explain`.
+    pub fn into_response_explained(self, explain: bool) -> Response {
+        let mut body = json!({ "errors": self.errors });
+        if let (true, Some(explanation)) = (explain, self.explanation) {
+            body["warnings"] = json!([explanation]);
+        }
+        (self.status, axum::Json(body)).into_response()
     }
 
     /// 400 with Vault's message.
@@ -40,6 +61,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::NOT_FOUND,
             errors: Vec::new(),
+            explanation: None,
         }
     }
 
@@ -86,6 +108,6 @@ impl From<IssueError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(json!({ "errors": self.errors }))).into_response()
+        self.into_response_explained(false)
     }
 }

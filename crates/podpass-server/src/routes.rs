@@ -1,5 +1,6 @@
 //! Which backend handles a path, whether it needs a token, and what it is checked as.
 
+mod explain;
 mod kubernetes;
 mod kv;
 mod policy;
@@ -50,6 +51,8 @@ pub enum Route {
     CapabilitiesSelf,
     /// `sys/capabilities`.
     Capabilities,
+    /// `sys/podpass/explain`: why a token or a login may or may not do something (sudo).
+    Explain,
     /// `sys/metrics`: the Prometheus exposition (needs `read` on `sys/metrics`, as in Vault).
     Metrics,
     /// `auth/token/<operation>`.
@@ -94,6 +97,7 @@ impl Route {
             ["sys", "capabilities-self"] => Route::CapabilitiesSelf,
             ["sys", "capabilities"] => Route::Capabilities,
             ["sys", "metrics"] => Route::Metrics,
+            ["sys", "podpass", "explain"] => Route::Explain,
             ["sys", ..] => return Err(ApiError::unsupported_path()),
             ["auth", "token", operation] => Route::Token((*operation).to_string()),
             ["auth", "token", ..] => return Err(ApiError::unsupported_path()),
@@ -142,6 +146,7 @@ impl Route {
             Route::CapabilitiesSelf => "sys/capabilities-self",
             Route::Capabilities => "sys/capabilities",
             Route::Metrics => "sys/metrics",
+            Route::Explain => "sys/podpass/explain",
             Route::Token(_) => "auth/token/:operation",
             Route::KubernetesConfig(_) => "auth/:mount/config",
             Route::KubernetesRoles(_) => "auth/:mount/role",
@@ -167,7 +172,7 @@ impl Route {
 
     /// Endpoints that need `sudo` on top of the operation's capability.
     pub fn is_root_protected(&self) -> bool {
-        matches!(self, Route::AuthMount(_))
+        matches!(self, Route::AuthMount(_) | Route::Explain)
     }
 
     /// Whether a write creates (`true` when the item already exists: an update). Only
@@ -206,6 +211,7 @@ impl Route {
             Route::CapabilitiesSelf => sys::capabilities_self(app, request, operation, caller),
             Route::Capabilities => sys::capabilities(app, request, operation),
             Route::Metrics => crate::metrics::endpoint(app, request, operation),
+            Route::Explain => explain::explain(app, request, operation).await,
             Route::Token(name) => token::handle(app, request, operation, name, caller).await,
             Route::KubernetesConfig(mount) => {
                 kubernetes::config(app, request, operation, mount).await

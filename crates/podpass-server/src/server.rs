@@ -141,6 +141,8 @@ impl Server {
         let backend = RedbBackend::open(&data_dir.path().join(DATABASE_FILE))?;
         let store = Store::new(Arc::new(backend), SealKey::generate()?);
         let app = Arc::new(App::load(store, system_clock())?);
+        // A dev server tells the user why a request was denied, in the response itself.
+        app.set_explain_denials(true);
         enable_audit(&app, options.audit_log.as_ref())?;
         let root_token = match options.root_token {
             Some(token) => token,

@@ -215,6 +215,11 @@ pub struct ServeArgs {
     /// The built playground to serve at /ui/.
     #[arg(long, value_name = "DIR")]
     pub ui: Option<PathBuf>,
+    /// Add the reason for each denial (the failed login check, the deciding ACL rule) to the
+    /// 403 response as a warning, as `podpass dev` does. Off by default: production answers
+    /// Vault's terse `permission denied`; the log and the audit log always carry the reason.
+    #[arg(long)]
+    pub explain_denials: bool,
     /// Logging and auditing.
     #[command(flatten)]
     pub operating: OperatingArgs,

@@ -246,14 +246,18 @@ impl<'a> Explanation<'a> {
             .beaten(&self.path, self.operation == Operation::List)
     }
 
-    /// Advice for likely mistakes (a KV version 1 style rule for a KV version 2 path).
+    /// Advice for likely mistakes: a KV version 1 style rule for a KV version 2 path, or else,
+    /// when no rule matched, the rules that came nearest.
     pub fn hints(&self) -> Vec<String> {
         match self.outcome {
-            Outcome::NoMatch => self
-                .acl
-                .kv2_hint(&self.path, self.operation == Operation::List)
-                .into_iter()
-                .collect(),
+            Outcome::NoMatch => {
+                let list = self.operation == Operation::List;
+                self.acl
+                    .kv2_hint(&self.path, list)
+                    .or_else(|| self.acl.nearest_hint(&self.path))
+                    .into_iter()
+                    .collect()
+            }
             _ => Vec::new(),
         }
     }

@@ -8,7 +8,7 @@ use podpass_core::acl::Operation;
 use podpass_core::claims::ServiceAccountClaims;
 use podpass_core::config::AuthConfig;
 use podpass_core::keys::KeySet;
-use podpass_core::login::{LoginRequest, LoginStep, begin_login, evaluate_login};
+use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login, evaluate_login};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::{Role, TokenType};
 use serde_json::json;
@@ -113,13 +113,65 @@ pub async fn login(
         return Err(ApiError::unsupported_operation());
     }
     let now = app.now();
-    let mut login = LoginRequest {
+    let login = LoginRequest {
         role: request.string("role").unwrap_or_default().to_string(),
         jwt: request.string("jwt").unwrap_or_default().to_string(),
         remote_addr: request.remote_addr.map(|a| a.to_string()),
         namespace_labels: None,
         now,
     };
+    let decided = decide(app, mount, login).await?;
+    let Some(success) = decided.result.success() else {
+        return Err(denial(&decided.result));
+    };
+    let profile = TokenProfile {
+        kind: if success.token_type == TokenType::Batch {
+            TokenKind::Batch
+        } else {
+            TokenKind::Service
+        },
+        policies: success.policies.clone(),
+        identity: Some(success.identity.clone()),
+        meta: success.metadata.clone(),
+        display_name: success.display_name.clone(),
+        path: format!("auth/{mount}/login"),
+        mount: mount.to_string(),
+        ttl: decided.ttl.unwrap_or_default(),
+        renewable: success.renewable,
+        bound_cidrs: success.bound_cidrs.clone(),
+    };
+    let entry = TokenEntry {
+        profile: Arc::new(profile),
+        accessor: String::new(),
+        creation_time: now,
+        creation_ttl: success.lease_duration,
+        expire_time: Some(now.saturating_add(success.lease_duration)),
+        num_uses: success.num_uses,
+        parent: None,
+    };
+    let (token, entry) = app.tokens.issue(entry, now).await?;
+    Ok(ApiResponse::auth(
+        success.to_auth_json(&token, &entry.accessor),
+        success.warnings.clone(),
+    ))
+}
+
+/// A login decided on the live configuration: the core's result, and the TTL settings a
+/// token issued from it renews with.
+pub struct DecidedLogin {
+    /// Every check, and the outcome.
+    pub result: LoginResult,
+    /// The role's TTL settings (`None` when the role does not exist).
+    pub ttl: Option<TtlSettings>,
+}
+
+/// Runs a login's checks on `mount` as configured now, calling the cluster where the mount's
+/// verification mode needs it (namespace labels, discovery keys, TokenReview). Issues nothing.
+pub async fn decide(
+    app: &App,
+    mount: &str,
+    mut login: LoginRequest,
+) -> Result<DecidedLogin, ApiError> {
     let plan = app
         .with_configuration(|c| c.mount(mount).map(|m| plan(m, &login)))
         .ok_or_else(ApiError::unsupported_path)?;
@@ -141,15 +193,21 @@ pub async fn login(
             {
                 Ok(keys) => Some(keys),
                 Err(error) => {
+                    // An unreachable cluster is the operator's problem, not just a denial.
                     tracing::warn!(mount, role = %login.role, %error, "login denied: no keys from the cluster's OIDC discovery");
-                    return Err(ApiError::new(StatusCode::FORBIDDEN, "permission denied"));
+                    return Err(ApiError::permission_denied().explained(format!(
+                        "signature: no keys from the cluster's OIDC discovery: {error}"
+                    )));
                 }
             }
         }
         _ => None,
     };
     let step = app
-        .with_configuration(|c| c.mount(mount).map(|m| decide(m, &login, discovered)))
+        .with_configuration(|c| {
+            c.mount(mount)
+                .map(|m| decide_locally(m, &login, discovered))
+        })
         .ok_or_else(ApiError::unsupported_path)?;
     let result = match step {
         LoginStep::Finished(result) => result,
@@ -158,53 +216,28 @@ pub async fn login(
             None => pending.complete(Err("the mount has no config".into())),
         },
     };
-    let ttl = plan.ttl;
-    let success = match result.success() {
-        Some(success) => success,
-        None => {
-            let (status, message) = result.denial().map_or(
-                (StatusCode::FORBIDDEN, "permission denied".to_string()),
-                |d| {
-                    (
-                        StatusCode::from_u16(d.status).unwrap_or(StatusCode::FORBIDDEN),
-                        d.message.clone(),
-                    )
-                },
-            );
-            tracing::info!(mount, role = %login.role, %message, "login denied");
-            return Err(ApiError::new(status, message));
-        }
-    };
-    let profile = TokenProfile {
-        kind: if success.token_type == TokenType::Batch {
-            TokenKind::Batch
-        } else {
-            TokenKind::Service
+    Ok(DecidedLogin {
+        result,
+        ttl: plan.ttl,
+    })
+}
+
+/// Vault's answer to a refused login, explained by the first failed check.
+fn denial(result: &LoginResult) -> ApiError {
+    let (status, message) = result.denial().map_or(
+        (StatusCode::FORBIDDEN, "permission denied".to_string()),
+        |d| {
+            (
+                StatusCode::from_u16(d.status).unwrap_or(StatusCode::FORBIDDEN),
+                d.message.clone(),
+            )
         },
-        policies: success.policies.clone(),
-        identity: Some(success.identity.clone()),
-        meta: success.metadata.clone(),
-        display_name: success.display_name.clone(),
-        path: format!("auth/{mount}/login"),
-        mount: mount.to_string(),
-        ttl: ttl.unwrap_or_default(),
-        renewable: success.renewable,
-        bound_cidrs: success.bound_cidrs.clone(),
-    };
-    let entry = TokenEntry {
-        profile: Arc::new(profile),
-        accessor: String::new(),
-        creation_time: now,
-        creation_ttl: success.lease_duration,
-        expire_time: Some(now.saturating_add(success.lease_duration)),
-        num_uses: success.num_uses,
-        parent: None,
-    };
-    let (token, entry) = app.tokens.issue(entry, now).await?;
-    Ok(ApiResponse::auth(
-        success.to_auth_json(&token, &entry.accessor),
-        success.warnings.clone(),
-    ))
+    );
+    let explanation = result.trace.first_failure().map_or_else(
+        || message.clone(),
+        |check| format!("{}: {}", check.id.label(), check.reason),
+    );
+    ApiError::new(status, message).explained(explanation)
 }
 
 /// How a mount's logins are verified.
@@ -276,7 +309,11 @@ async fn namespace_labels(
 
 /// Runs the core's checks: with keys (`pem_keys`, or the discovered ones) the signature proves
 /// the token and the login is decided here; without, it stops before TokenReview.
-fn decide(mount: &KubernetesMount, login: &LoginRequest, discovered: Option<KeySet>) -> LoginStep {
+fn decide_locally(
+    mount: &KubernetesMount,
+    login: &LoginRequest,
+    discovered: Option<KeySet>,
+) -> LoginStep {
     if let Some(keys) = discovered
         && let Some(role) = mount.role(&login.role)
     {

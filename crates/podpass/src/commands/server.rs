@@ -70,7 +70,12 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
             }
         },
     };
-    run(&args.operating, async move { Server::serve(options).await })
+    let explain_denials = args.explain_denials;
+    run(&args.operating, async move {
+        let server = Server::serve(options).await?;
+        server.app.set_explain_denials(explain_denials);
+        Ok(server)
+    })
 }
 
 fn audit_target(args: &OperatingArgs) -> Option<AuditTarget> {

@@ -1,0 +1,145 @@
+//! `sys/podpass/explain`: why a token may or may not do something, on the live configuration.
+//!
+//! Vault answers a denial with `permission denied` and nothing else. This endpoint gives an
+//! operator (a token with `sudo` on the path: it is root-protected) what `podpass check --json`
+//! prints, for the server's own mounts, roles and policies: either for a live token named by
+//! its accessor, or for a login (`role` and `jwt`, run through every check without issuing a
+//! token), and for one request (`path`, `operation`). Nothing secret is in the answer: no
+//! token, no JWT, no secret value.
+
+use podpass_core::acl::{Acl, Operation, Request as AclRequest};
+use podpass_core::login::LoginRequest;
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::dispatch::denial_explanation;
+use crate::error::ApiError;
+use crate::request::{ApiRequest, ApiResponse};
+use crate::routes::kubernetes;
+
+/// The auth mount a login is explained on when the request names none (Vault's default path
+/// for the Kubernetes method).
+const DEFAULT_MOUNT: &str = "kubernetes";
+
+/// `sys/podpass/explain` (write): see the module docs.
+pub async fn explain(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+) -> Result<ApiResponse, ApiError> {
+    if !matches!(operation, Operation::Create | Operation::Update) {
+        return Err(ApiError::unsupported_operation());
+    }
+    let asked = asked_request(request)?;
+    let mut answer = if let Some(accessor) = request.string("accessor") {
+        explain_token(app, accessor, asked.as_ref())?
+    } else if let Some(role) = request.string("role") {
+        explain_login(app, request, role, asked.as_ref()).await?
+    } else {
+        return Err(ApiError::bad_request(
+            "give either accessor, or role and jwt (and optionally mount)",
+        ));
+    };
+    answer["now"] = json!(app.now());
+    Ok(ApiResponse::data(answer))
+}
+
+/// The request to explain, when `path` is given (`operation` defaults to `read`).
+fn asked_request(request: &ApiRequest) -> Result<Option<AclRequest>, ApiError> {
+    let Some(path) = request.string("path").filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let name = request.string("operation").unwrap_or("read");
+    let operation = Operation::from_name(name).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "unknown operation {name:?}: use one of create, read, update, patch, delete, list"
+        ))
+    })?;
+    Ok(Some(AclRequest::new(operation, path.trim_matches('/'))))
+}
+
+fn explain_token(app: &App, accessor: &str, asked: Option<&AclRequest>) -> Result<Value, ApiError> {
+    let token = app
+        .tokens
+        .resolve_accessor(accessor, app.now())
+        .ok_or_else(|| ApiError::bad_request("invalid accessor"))?;
+    let entry = &token.entry;
+    let acl = app.acl_for(entry)?;
+    let missing = app.with_configuration(|c| owned(c.missing_policies(&entry.profile.policies)));
+    let mut answer = json!({
+        "token": {
+            "accessor": entry.accessor,
+            "policies": entry.profile.policies,
+            "display_name": entry.profile.display_name,
+            "entity_id": entry.entity_id(),
+            "path": entry.profile.path,
+            "type": entry.profile.kind.as_str(),
+        },
+        "missing_policies": missing,
+    });
+    add_request(&mut answer, &acl, asked);
+    Ok(answer)
+}
+
+async fn explain_login(
+    app: &App,
+    request: &ApiRequest,
+    role: &str,
+    asked: Option<&AclRequest>,
+) -> Result<Value, ApiError> {
+    let mount = request
+        .string("mount")
+        .map_or(DEFAULT_MOUNT, |m| m.trim_matches('/'));
+    if !app.has_auth_mount(mount) {
+        return Err(ApiError::bad_request(format!(
+            "no Kubernetes auth method is enabled at auth/{mount}/"
+        )));
+    }
+    let login = LoginRequest {
+        role: role.to_string(),
+        jwt: request.string("jwt").unwrap_or_default().to_string(),
+        remote_addr: request.string("remote_addr").map(str::to_string),
+        namespace_labels: None,
+        now: app.now(),
+    };
+    let decided = kubernetes::decide(app, mount, login).await?;
+    let result = &decided.result;
+    let mut answer = json!({
+        "mount": mount,
+        "role": role,
+        "login": result,
+        "explanation": result.trace.first_failure().map(|check| format!("{}: {}", check.id.label(), check.reason)),
+    });
+    let Some(success) = result.success() else {
+        answer["missing_policies"] = json!([]);
+        answer["requests"] = json!([]);
+        answer["ok"] = json!(false);
+        return Ok(answer);
+    };
+    let (acl, missing) = app.with_configuration(|c| {
+        (
+            c.acl_for_login(success),
+            owned(c.missing_policies(&success.policies)),
+        )
+    });
+    let acl = acl.map_err(|e| ApiError::bad_request(e.to_string()))?;
+    answer["missing_policies"] = json!(missing);
+    add_request(&mut answer, &acl, asked);
+    Ok(answer)
+}
+
+/// Adds `requests` (the decision on `asked`, if any), `ok` and a one-line `explanation` of a
+/// denial to `answer`.
+fn add_request(answer: &mut Value, acl: &Acl, asked: Option<&AclRequest>) {
+    let decision = asked.map(|request| acl.authorize(request));
+    let allowed = decision.as_ref().is_none_or(|d| d.allowed);
+    if let Some(decision) = decision.as_ref().filter(|d| !d.allowed) {
+        answer["explanation"] = json!(denial_explanation(decision));
+    }
+    answer["requests"] = json!(decision.into_iter().collect::<Vec<_>>());
+    answer["ok"] = json!(allowed);
+}
+
+fn owned(names: Vec<&str>) -> Vec<String> {
+    names.into_iter().map(str::to_string).collect()
+}
