@@ -4,75 +4,7 @@
 use std::collections::BTreeMap;
 
 use podpass_core::duration::parse_duration_str;
-use serde::{Deserialize, Serialize};
-
-/// The playground's inputs. Every field is text as typed, so a half-typed value is kept as is
-/// and reported, never lost.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default)]
-pub struct PlaygroundState {
-    /// The configuration: `vault` commands, podpass.hcl or Vault API JSON.
-    pub config: String,
-    /// The service-account JWT.
-    pub token: String,
-    /// The auth mount's path (empty: the configuration's first mount).
-    pub mount: String,
-    /// The role the login names.
-    pub role: String,
-    /// The token namespace's labels, `key=value` separated by commas or new lines (for roles
-    /// that bind namespaces by selector).
-    pub namespace_labels: String,
-    /// The caller's IP address (for `token_bound_cidrs`).
-    pub remote_addr: String,
-    /// "Now" for the time checks: empty for the clock, an RFC 3339 date, seconds since the
-    /// epoch, or an offset from the clock such as `+2h` or `-30m`.
-    pub now: String,
-    /// The path to authorise with the issued token.
-    pub path: String,
-    /// The operation on that path (`read`, `list`, …).
-    pub operation: String,
-    /// The "mint a test token" form.
-    pub mint: MintForm,
-}
-
-/// The "mint a test token" form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MintForm {
-    /// Service-account namespace.
-    pub namespace: String,
-    /// Service-account name.
-    pub service_account: String,
-    /// Audiences, comma-separated (empty: no `aud` claim).
-    pub audience: String,
-    /// Lifetime as a duration (`1h`, `90m`, `3600`).
-    pub ttl: String,
-    /// Which key signs.
-    pub key: KeyChoice,
-}
-
-impl Default for MintForm {
-    fn default() -> Self {
-        MintForm {
-            namespace: String::new(),
-            service_account: String::new(),
-            audience: String::new(),
-            ttl: "1h".to_string(),
-            key: KeyChoice::Demo,
-        }
-    }
-}
-
-/// The key a minted token is signed with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyChoice {
-    /// podpass's published demo key, which the presets' configurations trust.
-    #[default]
-    Demo,
-    /// A key generated in this browser; its public half replaces the mount's `pem_keys`.
-    Browser,
-}
+pub use podpass_core::playground_link::{KeyChoice, MintForm, PlaygroundState};
 
 /// Reads namespace labels: `key=value` pairs separated by commas or new lines. Empty text means
 /// no labels were supplied (`None`), which is not the same as an empty label set to the core.

@@ -32,6 +32,7 @@ pub mod lint;
 pub mod login;
 pub mod mint;
 pub mod mount;
+pub mod playground_link;
 pub mod policy;
 pub mod policy_test;
 pub mod role;

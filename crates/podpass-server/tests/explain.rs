@@ -211,6 +211,29 @@ async fn the_explain_endpoint_needs_sudo_and_explains_tokens_and_logins() {
     assert_eq!(body["data"]["mount"], json!("kubernetes"));
     assert!(body["data"]["login"]["trace"].is_array(), "{body}");
     assert!(!body.to_string().contains(&jwt), "no JWT in the answer");
+    // The playground link opens the same configuration, claims and path, with no token in it.
+    let link = body["data"]["playground"].as_str().unwrap();
+    let fragment = link.strip_prefix("/ui/#").unwrap();
+    let state = podpass_core::playground_link::decode_fragment(fragment)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            state.role.as_str(),
+            state.mount.as_str(),
+            state.path.as_str()
+        ),
+        ("grade-api", "kubernetes", "secret/data/grade-api/x")
+    );
+    assert_eq!(
+        (
+            state.mint.namespace.as_str(),
+            state.mint.service_account.as_str()
+        ),
+        ("payment", "payment-sa")
+    );
+    assert!(state.token.is_empty());
+    assert!(state.config.contains("grade-api"), "{}", state.config);
 
     let jwt = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).unwrap();
     let (status, body) = h

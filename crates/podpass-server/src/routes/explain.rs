@@ -8,7 +8,10 @@
 //! token, no JWT, no secret value.
 
 use podpass_core::acl::{Acl, Operation, Request as AclRequest};
+use podpass_core::claims::ServiceAccountClaims;
+use podpass_core::identity::Identity;
 use podpass_core::login::LoginRequest;
+use podpass_core::playground_link::{KeyChoice, PlaygroundState, encode_fragment};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -78,6 +81,9 @@ fn explain_token(app: &App, accessor: &str, asked: Option<&AclRequest>) -> Resul
         "missing_policies": missing,
     });
     add_request(&mut answer, &acl, asked);
+    let claims = entry.profile.identity.as_ref().map(claims_of_identity);
+    let mount = entry.profile.mount.as_str();
+    answer["playground"] = json!(playground_link(app, mount, "", claims, asked));
     Ok(answer)
 }
 
@@ -102,6 +108,15 @@ async fn explain_login(
         namespace_labels: None,
         now: app.now(),
     };
+    let claims = podpass_core::jwt::decode(&login.jwt)
+        .ok()
+        .and_then(|d| ServiceAccountClaims::from_claims(&d.claims).ok())
+        .map(|c| Claims {
+            namespace: c.namespace,
+            service_account: c.name,
+            audience: c.audiences.join(","),
+        });
+    let link = playground_link(app, mount, role, claims, asked);
     let decided = kubernetes::decide(app, mount, login).await?;
     let result = &decided.result;
     let mut answer = json!({
@@ -109,6 +124,7 @@ async fn explain_login(
         "role": role,
         "login": result,
         "explanation": result.trace.first_failure().map(|check| format!("{}: {}", check.id.label(), check.reason)),
+        "playground": link,
     });
     let Some(success) = result.success() else {
         answer["missing_policies"] = json!([]);
@@ -142,4 +158,66 @@ fn add_request(answer: &mut Value, acl: &Acl, asked: Option<&AclRequest>) {
 
 fn owned(names: Vec<&str>) -> Vec<String> {
     names.into_iter().map(str::to_string).collect()
+}
+
+/// The token claims a playground link mints a test token from.
+struct Claims {
+    namespace: String,
+    service_account: String,
+    audience: String,
+}
+
+/// What a login token's identity says about its service account (Vault's alias metadata).
+fn claims_of_identity(identity: &Identity) -> Claims {
+    let metadata = identity.aliases.first().map(|alias| &alias.metadata);
+    let get = |key: &str| {
+        metadata
+            .and_then(|m| m.get(key))
+            .cloned()
+            .unwrap_or_default()
+    };
+    Claims {
+        namespace: get("service_account_namespace"),
+        service_account: get("service_account_name"),
+        audience: String::new(),
+    }
+}
+
+/// A `/ui/` link that opens this explanation in the playground: the live configuration as
+/// podpass.hcl (without the mounts' `token_reviewer_jwt`), and a test token minted in the
+/// browser with the same claims (a browser key replaces `pem_keys`, so the signature check
+/// passes there and every other check runs as here). No token, JWT or secret value is in it.
+fn playground_link(
+    app: &App,
+    mount: &str,
+    role: &str,
+    claims: Option<Claims>,
+    asked: Option<&AclRequest>,
+) -> String {
+    let mut configuration = app.with_configuration(Clone::clone);
+    let paths: Vec<String> = configuration.mounts().keys().cloned().collect();
+    for path in paths {
+        if let Some(mount) = configuration.mount_mut(&path)
+            && let Some(mut config) = mount.config().cloned()
+        {
+            config.token_reviewer_jwt.clear();
+            // The config was valid with the reviewer JWT; it stays valid without it.
+            let _ = mount.set_config(config);
+        }
+    }
+    let mut state = PlaygroundState {
+        config: configuration.to_podpass_hcl(),
+        mount: mount.to_string(),
+        role: role.to_string(),
+        path: asked.map(|r| r.path.clone()).unwrap_or_default(),
+        operation: asked.map_or("read", |r| r.operation.as_str()).to_string(),
+        ..PlaygroundState::default()
+    };
+    if let Some(claims) = claims {
+        state.mint.namespace = claims.namespace;
+        state.mint.service_account = claims.service_account;
+        state.mint.audience = claims.audience;
+    }
+    state.mint.key = KeyChoice::Browser;
+    format!("/ui/#{}", encode_fragment(&state))
 }
