@@ -29,8 +29,10 @@ pub enum Route {
     UiMount(String),
     /// `sys/auth`: the enabled auth methods.
     AuthMounts,
-    /// `sys/auth/<path>`: enable or disable a method.
+    /// `sys/auth/<path>`: enable, read or disable a method.
     AuthMount(String),
+    /// `sys/auth/<path>/tune`: read or set a method's lease TTLs and description.
+    AuthTune(String),
     /// `sys/mounts`: the secrets engines.
     Mounts,
     /// `sys/policies/acl` (`legacy`: `sys/policy`).
@@ -78,6 +80,9 @@ impl Route {
             ["sys", "leader"] => Route::Leader,
             ["sys", "internal", "ui", "mounts", rest @ ..] => Route::UiMount(rest.join("/")),
             ["sys", "auth"] => Route::AuthMounts,
+            ["sys", "auth", rest @ .., "tune"] if !rest.is_empty() => {
+                Route::AuthTune(rest.join("/"))
+            }
             ["sys", "auth", rest @ ..] if !rest.is_empty() => Route::AuthMount(rest.join("/")),
             ["sys", "mounts"] => Route::Mounts,
             ["sys", "policies", "acl"] => Route::Policies { legacy: false },
@@ -120,6 +125,7 @@ impl Route {
             Route::UiMount(_) => "sys/internal/ui/mounts",
             Route::AuthMounts => "sys/auth",
             Route::AuthMount(_) => "sys/auth/:path",
+            Route::AuthTune(_) => "sys/auth/:path/tune",
             Route::Mounts => "sys/mounts",
             Route::Policies { .. } => "sys/policies/acl",
             Route::Policy { .. } => "sys/policies/acl/:name",
@@ -151,7 +157,7 @@ impl Route {
 
     /// Endpoints that need `sudo` on top of the operation's capability.
     pub fn is_root_protected(&self) -> bool {
-        matches!(self, Route::AuthMount(_))
+        matches!(self, Route::AuthMount(_) | Route::AuthTune(_))
     }
 
     /// Whether a write creates (`true` when the item already exists: an update). Only
@@ -182,6 +188,7 @@ impl Route {
             Route::UiMount(path) => sys::ui_mount(path),
             Route::AuthMounts => sys::auth_mounts(app, operation),
             Route::AuthMount(path) => sys::auth_mount(app, request, operation, path).await,
+            Route::AuthTune(path) => sys::auth_tune(app, request, operation, path).await,
             Route::Mounts => sys::mounts(operation),
             Route::Policies { legacy } => policy::list(app, operation, *legacy),
             Route::Policy { name, legacy } => {

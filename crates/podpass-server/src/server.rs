@@ -12,6 +12,7 @@ use axum::response::Redirect;
 use axum::routing::{any, get};
 use axum_server::tls_rustls::RustlsConfig;
 use podpass_core::configuration::Configuration;
+use podpass_core::ttl::MountTune;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 
@@ -353,12 +354,23 @@ pub async fn apply_configuration(
 ) -> Result<(), StartError> {
     let problem = |e: ApiError| StartError::Configuration(e.errors.join("; "));
     for (path, mount) in configuration.mounts() {
-        if !app.has_auth_mount(path) {
-            let record = AuthMountRecord {
+        let tune = MountTune::from_ttls(mount.ttls());
+        if app.has_auth_mount(path) {
+            app.tune_auth(path, |record| {
+                record.set_tune(tune);
+                Ok(())
+            })
+            .await
+            .map_err(problem)?;
+        } else {
+            let mut record = AuthMountRecord {
                 kind: "kubernetes".into(),
                 accessor: mount.accessor().to_string(),
                 description: String::new(),
+                default_lease_ttl: 0,
+                max_lease_ttl: 0,
             };
+            record.set_tune(tune);
             app.enable_auth(path, record).await.map_err(problem)?;
         }
         if let Some(config) = mount.config() {

@@ -1,0 +1,255 @@
+//! What the documentation promises, checked against the server: mount tuning as Vault does it
+//! and as `podpass check` computes it, the configuration file reconciled at start, and refusals
+//! instead of silent success for what podpass does not implement.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly
+
+mod support;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use podpass_core::configuration::{Configuration, NoFiles};
+use podpass_core::login::LoginRequest;
+use podpass_server::app::App;
+use podpass_server::server::{apply_configuration, fixed_clock, issue_root_token};
+use podpass_server::storage::{MemoryBackend, SealKey, Store};
+use serde_json::{Value, json};
+
+const NOW: i64 = 1_780_000_000;
+const ROOT: &str = "hvs.root-for-tests";
+
+/// A podpass.hcl with the mount tuned to 1h/2h and a role without `token_ttl`.
+fn tuned_hcl() -> String {
+    format!(
+        r#"
+auth "kubernetes" {{
+  default_lease_ttl = "1h"
+  max_lease_ttl     = "2h"
+  config {{
+    kubernetes_host = "https://kubernetes.default.svc:443"
+    pem_keys        = [<<-EOT
+{key}
+EOT
+    ]
+  }}
+  role "app" {{
+    bound_service_account_names      = ["app-sa"]
+    bound_service_account_namespaces = ["app"]
+    token_policies                   = ["default"]
+  }}
+}}
+"#,
+        key = podpass_core::demo::DEMO_PUBLIC_KEY_PEM
+    )
+}
+
+fn import(text: &str) -> Configuration {
+    Configuration::import(text, "podpass.hcl", None, &NoFiles)
+        .expect("imports")
+        .configuration
+}
+
+async fn empty_app() -> Arc<App> {
+    let store = Store::new(
+        Arc::new(MemoryBackend::new()),
+        SealKey::generate().expect("key"),
+    );
+    let app = Arc::new(App::load(store, fixed_clock(NOW)).expect("app"));
+    issue_root_token(&app, ROOT).await.expect("root token");
+    app
+}
+
+async fn call(
+    app: &Arc<App>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    support::router::call(app, method, path, Some(ROOT), body).await
+}
+
+async fn login(app: &Arc<App>, mount: &str, role: &str) -> (StatusCode, Value) {
+    let jwt = podpass_core::demo::token("app", "app-sa", NOW).expect("jwt");
+    support::router::call(
+        app,
+        "POST",
+        &format!("auth/{mount}/login"),
+        None,
+        Some(json!({"role": role, "jwt": jwt})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn check_and_the_server_give_the_same_ttls_for_a_tuned_mount() {
+    let configuration = import(&tuned_hcl());
+    // What `podpass check` computes: the core's login against the imported mount.
+    let offline = configuration
+        .login(
+            "kubernetes",
+            &LoginRequest {
+                role: "app".into(),
+                jwt: podpass_core::demo::token("app", "app-sa", NOW).expect("jwt"),
+                now: NOW,
+                ..LoginRequest::default()
+            },
+        )
+        .expect("mount exists");
+    let offline = offline.success().expect("check allows the login");
+    assert_eq!((offline.lease_duration, offline.max_ttl), (3600, 7200));
+
+    let app = empty_app().await;
+    apply_configuration(&app, &configuration)
+        .await
+        .expect("applies");
+    let (status, body) = login(&app, "kubernetes", "app").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["auth"]["lease_duration"],
+        json!(offline.lease_duration)
+    );
+    let token = body["auth"]["client_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+
+    // sys/auth shows the tuned values, as the mount table holds them.
+    let (_, mounts) = call(&app, "GET", "sys/auth", None).await;
+    assert_eq!(
+        mounts["data"]["kubernetes/"]["config"]["default_lease_ttl"],
+        json!(3600)
+    );
+    assert_eq!(
+        mounts["data"]["kubernetes/"]["config"]["max_lease_ttl"],
+        json!(7200)
+    );
+
+    // A renewal asking for 10h is capped at the mount's 2h max.
+    let (status, renewed) = support::router::call(
+        &app,
+        "POST",
+        "auth/token/renew-self",
+        Some(&token),
+        Some(json!({"increment": "10h"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    assert_eq!(renewed["auth"]["lease_duration"], json!(offline.max_ttl));
+}
+
+#[tokio::test]
+async fn enable_time_config_and_tune_behave_as_vault() {
+    let app = empty_app().await;
+    // `vault auth enable -default-lease-ttl=1h -max-lease-ttl=2h kubernetes` sends `config`.
+    let (status, body) = call(
+        &app,
+        "POST",
+        "sys/auth/kubernetes",
+        Some(json!({"type": "kubernetes", "config": {"default_lease_ttl": "1h", "max_lease_ttl": "2h"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, tune) = call(&app, "GET", "sys/auth/kubernetes/tune", None).await;
+    assert_eq!(status, StatusCode::OK, "{tune}");
+    assert_eq!(
+        (
+            tune["data"]["default_lease_ttl"].clone(),
+            tune["data"]["max_lease_ttl"].clone()
+        ),
+        (json!(3600), json!(7200))
+    );
+    let (status, one) = call(&app, "GET", "sys/auth/kubernetes", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["data"]["config"]["max_lease_ttl"], json!(7200));
+
+    // Vault's enable-time refusals.
+    let (status, body) = call(
+        &app,
+        "POST",
+        "sys/auth/other",
+        Some(json!({"type": "kubernetes", "config": {"default_lease_ttl": "3h", "max_lease_ttl": "1h"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["errors"][0],
+        json!("given default lease TTL greater than given max lease TTL")
+    );
+
+    // Tuning: a max below the default is refused; "system" resets; other keys are kept apart.
+    let (status, body) = call(
+        &app,
+        "POST",
+        "sys/auth/kubernetes/tune",
+        Some(json!({"max_lease_ttl": "30m"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["errors"][0],
+        json!("backend max lease TTL of 1800 would be less than backend default lease TTL of 3600")
+    );
+    let (status, _) = call(
+        &app,
+        "POST",
+        "sys/auth/kubernetes/tune",
+        Some(
+            json!({"default_lease_ttl": "system", "max_lease_ttl": "30m", "description": "tuned"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, tune) = call(&app, "GET", "sys/auth/kubernetes/tune", None).await;
+    assert_eq!(tune["data"]["default_lease_ttl"], json!(768 * 3600));
+    assert_eq!(tune["data"]["max_lease_ttl"], json!(1800));
+    assert_eq!(tune["data"]["description"], json!("tuned"));
+    let (_, mounts) = call(&app, "GET", "sys/auth", None).await;
+    assert_eq!(
+        mounts["data"]["kubernetes/"]["config"]["default_lease_ttl"],
+        json!(0)
+    );
+
+    // Unknown mounts: Vault's words for each operation.
+    let (status, body) = call(&app, "GET", "sys/auth/nope/tune", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["errors"][0],
+        json!("cannot fetch sysview for path \"auth/nope/\"")
+    );
+    let (status, body) = call(
+        &app,
+        "POST",
+        "sys/auth/nope/tune",
+        Some(json!({"default_lease_ttl": "1h"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["errors"][0],
+        json!("tune of path \"auth/nope/\" failed: no mount entry found")
+    );
+
+    // The tuning survives a reload from storage and applies to logins.
+    let reloaded = Arc::new(App::load(app.store.clone(), fixed_clock(NOW)).expect("reload"));
+    let (_, tune) = call(&reloaded, "GET", "sys/auth/kubernetes/tune", None).await;
+    assert_eq!(tune["data"]["max_lease_ttl"], json!(1800));
+    let (_, body) = call(
+        &reloaded,
+        "POST",
+        "auth/kubernetes/config",
+        Some(json!({"kubernetes_host": "https://k8s:443", "pem_keys": [podpass_core::demo::DEMO_PUBLIC_KEY_PEM]})),
+    )
+    .await;
+    assert!(body.is_null() || body["errors"].is_null(), "{body}");
+    let (status, body) = call(
+        &reloaded,
+        "POST",
+        "auth/kubernetes/role/app",
+        Some(json!({"bound_service_account_names": "app-sa", "bound_service_account_namespaces": "app"})),
+    )
+    .await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = login(&reloaded, "kubernetes", "app").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["auth"]["lease_duration"], json!(1800));
+}
