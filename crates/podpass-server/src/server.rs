@@ -105,7 +105,8 @@ pub struct ServeOptions {
     /// The seal key file (default `<data_dir>/seal.key`); [`SEAL_KEY_ENV`] takes precedence.
     pub seal_key_file: Option<PathBuf>,
     /// Auth mounts, roles and policies to apply at start (the file is the source of truth for
-    /// them; tokens and secrets persist in the data directory).
+    /// what it names, see [`crate::reconcile`]; tokens and secrets persist in the data
+    /// directory).
     pub configuration: Configuration,
     /// The built playground to serve at `/ui/`.
     pub ui_dir: Option<PathBuf>,
@@ -210,7 +211,15 @@ impl Server {
             }
             None => None,
         };
-        apply_configuration(&app, &options.configuration).await?;
+        let reconciled =
+            crate::reconcile::reconcile_configuration(&app, &options.configuration).await?;
+        for item in &reconciled.replaced {
+            tracing::warn!(
+                item = %item,
+                "changed through the API since the last start; replaced by the configuration file's version"
+            );
+        }
+        tracing::info!("{}", reconciled.summary());
         let mut banner = String::new();
         if first_start {
             let root_token = format!("hvs.{}", random_id(24)?);

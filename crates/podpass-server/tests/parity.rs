@@ -253,3 +253,94 @@ async fn enable_time_config_and_tune_behave_as_vault() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["auth"]["lease_duration"], json!(1800));
 }
+
+/// The same file with the role and policy list given.
+fn file_with(roles: &[&str], policies: &[&str]) -> Configuration {
+    let mut text = String::from("auth \"kubernetes\" {\n");
+    for role in roles {
+        text.push_str(&format!(
+            "  role \"{role}\" {{\n    bound_service_account_names = [\"{role}-sa\"]\n    \
+             bound_service_account_namespaces = [\"{role}\"]\n    token_policies = [\"{role}\"]\n  }}\n"
+        ));
+    }
+    text.push_str("}\n");
+    for policy in policies {
+        text.push_str(&format!(
+            "policy \"{policy}\" {{\n  path \"secret/data/{policy}/*\" {{\n    capabilities = [\"read\"]\n  }}\n}}\n"
+        ));
+    }
+    import(&text)
+}
+
+#[tokio::test]
+async fn the_file_is_reconciled_at_each_start() {
+    use podpass_server::reconcile::reconcile_configuration;
+
+    let app = empty_app().await;
+    let first = reconcile_configuration(&app, &file_with(&["a", "b"], &["a", "b"]))
+        .await
+        .expect("first start");
+    assert!(first.removed.is_empty() && first.replaced.is_empty());
+    // Through the API: a role and a policy of its own, and an edit to one the file names.
+    for (path, body) in [
+        (
+            "auth/kubernetes/role/api-made",
+            json!({"bound_service_account_names": "x", "bound_service_account_namespaces": "x"}),
+        ),
+        (
+            "sys/policies/acl/api-made",
+            json!({"policy": "path \"x\" { capabilities = [\"read\"] }"}),
+        ),
+        (
+            "auth/kubernetes/role/a",
+            json!({"bound_service_account_names": "edited", "bound_service_account_namespaces": "a"}),
+        ),
+    ] {
+        let (status, body) = call(&app, "POST", path, Some(body)).await;
+        assert!(status.is_success(), "{path}: {body}");
+    }
+
+    // A restart with `b` removed from the file, over the same storage.
+    let restarted = Arc::new(App::load(app.store.clone(), fixed_clock(NOW)).expect("reload"));
+    let second = reconcile_configuration(&restarted, &file_with(&["a"], &["a"]))
+        .await
+        .expect("second start");
+    assert_eq!(
+        second.removed,
+        ["auth/kubernetes/role/b", "policy b"].map(String::from)
+    );
+    assert_eq!(second.replaced, ["auth/kubernetes/role/a".to_string()]);
+    assert!(
+        second
+            .summary()
+            .contains("removed, no longer in the file: auth/kubernetes/role/b")
+    );
+
+    let status = |path: &'static str| {
+        let app = Arc::clone(&restarted);
+        async move { call(&app, "GET", path, None).await.0 }
+    };
+    assert_eq!(
+        status("auth/kubernetes/role/b").await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(status("sys/policies/acl/b").await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status("auth/kubernetes/role/api-made").await,
+        StatusCode::OK
+    );
+    assert_eq!(status("sys/policies/acl/api-made").await, StatusCode::OK);
+    let (_, role) = call(&restarted, "GET", "auth/kubernetes/role/a", None).await;
+    assert_eq!(role["data"]["bound_service_account_names"], json!(["a-sa"]));
+
+    // A file without the mount removes it (its roles go with it), and only then.
+    let third = reconcile_configuration(
+        &restarted,
+        &import("policy \"a\" {\n  path \"x\" {\n    capabilities = [\"read\"]\n  }\n}\n"),
+    )
+    .await
+    .expect("third start");
+    assert_eq!(third.removed, ["auth/kubernetes/".to_string()]);
+    assert!(!restarted.has_auth_mount("kubernetes"));
+    assert_eq!(status("sys/policies/acl/api-made").await, StatusCode::OK);
+}

@@ -149,7 +149,9 @@ Examples:
     Dev(DevArgs),
 
     /// Start a durable server from podpass.hcl (its server block, auth mounts, roles and
-    /// policies); tokens and secrets persist, encrypted, in the data directory.
+    /// policies); tokens and secrets persist, encrypted, in the data directory. The file is the
+    /// source of truth for what it names: written at every start, and what an earlier start
+    /// wrote from it but it no longer names is removed; items made only through the API stay.
     #[command(after_help = "\
 Examples:
   podpass serve --config podpass.hcl
