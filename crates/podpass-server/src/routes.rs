@@ -31,8 +31,15 @@ pub enum Route {
     AuthMounts,
     /// `sys/auth/<path>`: enable, read or disable a method.
     AuthMount(String),
-    /// `sys/auth/<path>/tune`: read or set a method's lease TTLs and description.
-    AuthTune(String),
+    /// `sys/auth/<path>/tune` (root-protected, as all of `sys/auth/`) or
+    /// `sys/mounts/auth/<path>/tune` (what `vault auth tune` calls; not root-protected): read
+    /// or set a method's lease TTLs and description.
+    AuthTune {
+        /// The method's mount path.
+        path: String,
+        /// Whether the request came through `sys/auth/`, which needs `sudo`.
+        sudo: bool,
+    },
     /// `sys/mounts`: the secrets engines.
     Mounts,
     /// `sys/policies/acl` (`legacy`: `sys/policy`).
@@ -80,9 +87,14 @@ impl Route {
             ["sys", "leader"] => Route::Leader,
             ["sys", "internal", "ui", "mounts", rest @ ..] => Route::UiMount(rest.join("/")),
             ["sys", "auth"] => Route::AuthMounts,
-            ["sys", "auth", rest @ .., "tune"] if !rest.is_empty() => {
-                Route::AuthTune(rest.join("/"))
-            }
+            ["sys", "auth", rest @ .., "tune"] if !rest.is_empty() => Route::AuthTune {
+                path: rest.join("/"),
+                sudo: true,
+            },
+            ["sys", "mounts", "auth", rest @ .., "tune"] if !rest.is_empty() => Route::AuthTune {
+                path: rest.join("/"),
+                sudo: false,
+            },
             ["sys", "auth", rest @ ..] if !rest.is_empty() => Route::AuthMount(rest.join("/")),
             ["sys", "mounts"] => Route::Mounts,
             ["sys", "policies", "acl"] => Route::Policies { legacy: false },
@@ -125,7 +137,7 @@ impl Route {
             Route::UiMount(_) => "sys/internal/ui/mounts",
             Route::AuthMounts => "sys/auth",
             Route::AuthMount(_) => "sys/auth/:path",
-            Route::AuthTune(_) => "sys/auth/:path/tune",
+            Route::AuthTune { .. } => "sys/auth/:path/tune",
             Route::Mounts => "sys/mounts",
             Route::Policies { .. } => "sys/policies/acl",
             Route::Policy { .. } => "sys/policies/acl/:name",
@@ -157,7 +169,10 @@ impl Route {
 
     /// Endpoints that need `sudo` on top of the operation's capability.
     pub fn is_root_protected(&self) -> bool {
-        matches!(self, Route::AuthMount(_) | Route::AuthTune(_))
+        matches!(
+            self,
+            Route::AuthMount(_) | Route::AuthTune { sudo: true, .. }
+        )
     }
 
     /// Whether a write creates (`true` when the item already exists: an update). Only
@@ -188,7 +203,7 @@ impl Route {
             Route::UiMount(path) => sys::ui_mount(path),
             Route::AuthMounts => sys::auth_mounts(app, operation),
             Route::AuthMount(path) => sys::auth_mount(app, request, operation, path).await,
-            Route::AuthTune(path) => sys::auth_tune(app, request, operation, path).await,
+            Route::AuthTune { path, .. } => sys::auth_tune(app, request, operation, path).await,
             Route::Mounts => sys::mounts(operation),
             Route::Policies { legacy } => policy::list(app, operation, *legacy),
             Route::Policy { name, legacy } => {

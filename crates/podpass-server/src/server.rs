@@ -133,8 +133,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Sets up a dev server: a temporary data directory and key, KV v2 at `secret/`, the
-    /// Kubernetes method at `auth/kubernetes/`, a root token, and the demo when asked.
+    /// Sets up a dev server: a temporary data directory and key, KV v2 at `secret/`, a root
+    /// token, and with the demo the Kubernetes method at `auth/kubernetes/` with the tutorial's
+    /// roles and policies (without it, no auth method is mounted, as in `vault server -dev`).
     pub async fn dev(options: DevOptions) -> Result<Server, StartError> {
         let data_dir = tempfile::Builder::new()
             .prefix("podpass-dev-")
@@ -149,13 +150,14 @@ impl Server {
             None => format!("hvs.{}", random_id(24)?),
         };
         issue_root_token(&app, &root_token).await?;
-        let mut configuration = Configuration::new();
-        configuration.enable_kubernetes("kubernetes");
+        // Like `vault server -dev`, no Kubernetes method is mounted unless the demo asks for
+        // one: the tutorial's first step (and every exported script) enables it, and Vault
+        // refuses to enable a path that is already in use.
         if options.demo {
-            configuration = podpass_core::demo::configuration()
+            let configuration = podpass_core::demo::configuration()
                 .map_err(|e| StartError::Configuration(e.to_string()))?;
+            apply_configuration(&app, &configuration).await?;
         }
-        apply_configuration(&app, &configuration).await?;
         let listener = bind(&options.listen).await?;
         let address = listener.local_addr().map_err(|source| StartError::Listen {
             address: options.listen.clone(),
@@ -438,9 +440,19 @@ fn dev_banner(address: SocketAddr, root_token: &str, demo: bool, ui: bool, now: 
          temporary directory deleted at exit, and starts with a root token.\n\n\
          You may need to set the following environment variables:\n\n    \
          $ export VAULT_ADDR='http://{address}'\n\n\
-         Root Token: {root_token}\n\n\
-         Mounted: KV v2 at secret/, the Kubernetes auth method at auth/kubernetes/\n"
+         Root Token: {root_token}\n\n"
     );
+    if demo {
+        banner.push_str(
+            "Mounted: KV v2 at secret/, the Kubernetes auth method at auth/kubernetes/\n",
+        );
+    } else {
+        banner.push_str(
+            "Mounted: KV v2 at secret/. Enable the Kubernetes auth method as with Vault:\n\n    \
+             $ vault auth enable kubernetes\n\n\
+             (or start with --demo for the tutorial's mount, roles and policies)\n",
+        );
+    }
     if ui {
         banner.push_str(&format!("Playground: http://{address}/ui/\n"));
     }

@@ -199,7 +199,8 @@ async fn enable_time_config_and_tune_behave_as_vault() {
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (_, tune) = call(&app, "GET", "sys/auth/kubernetes/tune", None).await;
+    // `vault auth tune` and `vault read sys/mounts/auth/<path>/tune` use the sys/mounts form.
+    let (_, tune) = call(&app, "GET", "sys/mounts/auth/kubernetes/tune", None).await;
     assert_eq!(tune["data"]["default_lease_ttl"], json!(768 * 3600));
     assert_eq!(tune["data"]["max_lease_ttl"], json!(1800));
     assert_eq!(tune["data"]["description"], json!("tuned"));
@@ -343,4 +344,94 @@ async fn the_file_is_reconciled_at_each_start() {
     assert_eq!(third.removed, ["auth/kubernetes/".to_string()]);
     assert!(!restarted.has_auth_mount("kubernetes"));
     assert_eq!(status("sys/policies/acl/api-made").await, StatusCode::OK);
+}
+
+/// The requests an exported script makes, in its order: `vault auth enable` (with the mount's
+/// lease TTLs as `config`), `vault write auth/<mount>/config`, `vault policy write`, then
+/// `vault write auth/<mount>/role/<name>`.
+fn exported_requests(configuration: &Configuration) -> Vec<(String, Value)> {
+    let document = configuration.to_api_json();
+    let mut requests = Vec::new();
+    let mut roles = Vec::new();
+    for (path, mount) in document["auth"].as_object().expect("auth") {
+        let mut enable = json!({"type": mount["type"].as_str().unwrap_or("kubernetes")});
+        if let Some(tune) = mount.get("tune") {
+            enable["config"] = tune.clone();
+        }
+        requests.push((format!("sys/auth/{path}"), enable));
+        if let Some(config) = mount.get("config") {
+            requests.push((format!("auth/{path}/config"), config.clone()));
+        }
+        for (name, role) in mount["roles"].as_object().into_iter().flatten() {
+            roles.push((format!("auth/{path}/role/{name}"), role.clone()));
+        }
+    }
+    for (name, text) in document["policies"].as_object().into_iter().flatten() {
+        requests.push((format!("sys/policies/acl/{name}"), json!({"policy": text})));
+    }
+    requests.extend(roles);
+    requests
+}
+
+#[tokio::test]
+async fn an_exported_script_replays_against_podpass_dev() {
+    use podpass_server::server::{DevOptions, Server};
+
+    let dev = |demo| DevOptions {
+        listen: "127.0.0.1:0".into(),
+        root_token: Some(ROOT.into()),
+        demo,
+        ui_dir: None,
+        audit_log: None,
+    };
+    let server = Server::dev(dev(false)).await.expect("dev starts");
+    assert!(
+        !server.app.has_auth_mount("kubernetes"),
+        "dev mounts no auth method"
+    );
+    assert!(server.banner.contains("vault auth enable kubernetes"));
+
+    let mut configuration = podpass_core::demo::configuration().expect("demo");
+    let tuned = import(&tuned_hcl());
+    configuration
+        .mount_mut("kubernetes")
+        .expect("mount")
+        .set_ttls(*tuned.mount("kubernetes").expect("tuned").ttls());
+    let requests = exported_requests(&configuration);
+    assert!(requests.len() > 5, "{requests:?}");
+    for (path, body) in &requests {
+        let (status, answer) = call(&server.app, "POST", path, Some(body.clone())).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+    }
+    let (_, tune) = call(&server.app, "GET", "sys/auth/kubernetes/tune", None).await;
+    assert_eq!(tune["data"]["max_lease_ttl"], json!(7200));
+    let (status, body) = login_as(&server.app, "grade-api", "grade-api-sa").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // With --demo the mount exists, and enabling it again is Vault's refusal.
+    let demo = Server::dev(dev(true)).await.expect("dev --demo starts");
+    let (status, body) = call(
+        &demo.app,
+        "POST",
+        "sys/auth/kubernetes",
+        Some(json!({"type": "kubernetes"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["errors"][0],
+        json!("path is already in use at kubernetes/")
+    );
+}
+
+async fn login_as(app: &Arc<App>, namespace: &str, service_account: &str) -> (StatusCode, Value) {
+    let jwt = podpass_core::demo::token(namespace, service_account, app.now()).expect("jwt");
+    support::router::call(
+        app,
+        "POST",
+        "auth/kubernetes/login",
+        None,
+        Some(json!({"role": namespace, "jwt": jwt})),
+    )
+    .await
 }

@@ -139,7 +139,8 @@ Examples:
     Token(TokenCommand),
 
     /// Start a throwaway server, like `vault server -dev`: unsealed, data in a temporary
-    /// directory, KV v2 at secret/ and the Kubernetes method at auth/kubernetes/.
+    /// directory, KV v2 at secret/, no auth method until enabled (`--demo` mounts the
+    /// tutorial's at auth/kubernetes/).
     #[command(after_help = "\
 Examples:
   podpass dev --demo                      # the tutorial's roles and policies, ready to log in
