@@ -25,6 +25,7 @@ pub mod error;
 pub mod kv;
 mod locks;
 pub mod metrics;
+pub mod playground;
 pub mod reconcile;
 pub mod request;
 pub mod routes;

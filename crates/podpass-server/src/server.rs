@@ -8,18 +8,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::Redirect;
-use axum::routing::{any, get};
+use axum::routing::any;
 use axum_server::tls_rustls::RustlsConfig;
 use podpass_core::configuration::Configuration;
 use podpass_core::ttl::MountTune;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::app::{App, AuthMountRecord, Clock, system_clock};
 use crate::audit::{AuditLog, AuditTarget};
 use crate::dispatch::handle_api;
 use crate::error::ApiError;
+use crate::playground::{EmbeddedFile, Playground};
 use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
 use crate::tls::{TlsFiles, spawn_reloader};
 use crate::token::{TokenEntry, TokenKind, TokenProfile, TtlSettings, random_id};
@@ -62,22 +61,24 @@ pub enum StartError {
 }
 
 /// The router: Vault's API under `/v1/`, and the playground under `/ui/` when its built files
-/// are given.
+/// are given (a page saying how to build it otherwise).
 pub fn router(app: Arc<App>, ui_dir: Option<&Path>) -> Router {
-    let mut router = Router::new()
+    let playground = ui_dir.map_or(Playground::Missing, |dir| {
+        Playground::Dir(dir.to_path_buf())
+    });
+    router_with(app, &playground)
+}
+
+/// [`router`] with the playground from anywhere ([`Playground`]).
+pub fn router_with(app: Arc<App>, playground: &Playground) -> Router {
+    Router::new()
         .route("/v1/{*path}", any(handle_api))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .with_state(app);
-    if let Some(dir) = ui_dir {
-        let index = dir.join("index.html");
-        router = router
-            .nest_service("/ui", ServeDir::new(dir).fallback(ServeFile::new(index)))
-            .route("/", get(|| async { Redirect::temporary("/ui/") }));
-    }
-    router
+        .with_state(app)
+        .merge(playground.routes())
 }
 
 /// `podpass dev`: a throwaway server like `vault server -dev`.
@@ -122,8 +123,8 @@ pub struct Server {
     pub app: Arc<App>,
     /// The bound listener.
     listener: tokio::net::TcpListener,
-    /// The playground directory.
-    ui_dir: Option<PathBuf>,
+    /// Where `/ui/` comes from.
+    playground: Playground,
     /// The TLS files and the live configuration loaded from them.
     tls: Option<(TlsFiles, RustlsConfig)>,
     /// Kept so the dev server's data directory lives as long as the server.
@@ -173,7 +174,7 @@ impl Server {
         Ok(Server {
             app,
             listener,
-            ui_dir: options.ui_dir,
+            playground: options.ui_dir.map_or(Playground::Missing, Playground::Dir),
             tls: None,
             _data_dir: Some(data_dir),
             banner,
@@ -246,11 +247,26 @@ impl Server {
         Ok(Server {
             app,
             listener,
-            ui_dir: options.ui_dir,
+            playground: options.ui_dir.map_or(Playground::Missing, Playground::Dir),
             tls,
             _data_dir: None,
             banner,
         })
+    }
+
+    /// Serves `files` (the playground built into the binary) at `/ui/` when no `--ui`
+    /// directory was given, and says so in the banner.
+    pub fn embed_playground(&mut self, files: &'static [EmbeddedFile]) {
+        if self.playground.is_available() {
+            return;
+        }
+        self.playground = Playground::Embedded(files);
+        if let Some(address) = self.local_addr() {
+            let scheme = if self.tls.is_some() { "https" } else { "http" };
+            self.banner.push_str(&format!(
+                "Playground: {scheme}://{address}/ui/ (built in)\n"
+            ));
+        }
     }
 
     /// The bound address.
@@ -262,7 +278,7 @@ impl Server {
     /// [`SHUTDOWN_GRACE`]). With TLS, SIGHUP reloads the certificate and key.
     pub async fn run(self) -> Result<(), StartError> {
         let sweeper = tokio::spawn(sweep_expired_tokens(Arc::clone(&self.app)));
-        let service = router(Arc::clone(&self.app), self.ui_dir.as_deref())
+        let service = router_with(Arc::clone(&self.app), &self.playground)
             .into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         let stopper = tokio::spawn({

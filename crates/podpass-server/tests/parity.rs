@@ -435,3 +435,38 @@ async fn login_as(app: &Arc<App>, namespace: &str, service_account: &str) -> (St
     )
     .await
 }
+
+#[tokio::test]
+async fn without_a_playground_ui_says_how_to_build_it() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let app = empty_app().await;
+    for path in ["/ui/", "/ui/index.html"] {
+        let response = podpass_server::server::router(Arc::clone(&app), None)
+            .oneshot(
+                axum::http::Request::builder()
+                    .uri(path)
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/html")
+        );
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let page = String::from_utf8_lossy(&body);
+        assert!(page.contains("trunk build --release"), "{page}");
+        assert!(page.contains("--features embed-ui"), "{page}");
+    }
+}

@@ -10,6 +10,12 @@ use crate::cli::{DevArgs, LogFormat, OperatingArgs, ServeArgs};
 use crate::commands::Outcome;
 use crate::files::{InputError, load_config};
 
+/// The playground built into the binary (the `embed-ui` feature; see build.rs).
+#[cfg(feature = "embed-ui")]
+mod embedded_ui {
+    include!(concat!(env!("OUT_DIR"), "/embedded_ui.rs"));
+}
+
 /// `podpass dev`.
 pub fn dev(args: &DevArgs) -> Result<Outcome, InputError> {
     let options = DevOptions {
@@ -97,7 +103,10 @@ where
         .build()
         .map_err(|e| InputError(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
-        let server = start.await.map_err(|e| InputError(e.to_string()))?;
+        #[cfg_attr(not(feature = "embed-ui"), allow(unused_mut))]
+        let mut server = start.await.map_err(|e| InputError(e.to_string()))?;
+        #[cfg(feature = "embed-ui")]
+        server.embed_playground(embedded_ui::FILES);
         // The banner is a courtesy: a closed stdout (a supervisor that drops it) must not stop
         // the server, so a failed write is ignored rather than panicking like println!.
         {
