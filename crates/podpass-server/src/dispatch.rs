@@ -179,6 +179,7 @@ async fn serve(
         &bytes,
         remote_addr,
     )?;
+    crate::routes::refuse_unsupported_features(&parts.headers, &request)?;
     let route = Route::parse(&request.path, app)?;
     exchange.route = Some(route.kind());
     let operation = operation_for(app, &route, &request)?;

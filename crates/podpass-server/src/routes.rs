@@ -110,6 +110,19 @@ impl Route {
             ["sys", "capabilities-self"] => Route::CapabilitiesSelf,
             ["sys", "capabilities"] => Route::Capabilities,
             ["sys", "metrics"] => Route::Metrics,
+            ["sys", "mounts", ..] => {
+                return Err(ApiError::not_implemented(
+                    "mounting or tuning secrets engines (KV v2 is fixed at secret/)",
+                ));
+            }
+            ["sys", "policies", kind, ..] => {
+                return Err(ApiError::not_implemented(&format!("{kind} policies")));
+            }
+            ["sys", first, ..] if VAULT_SYS_ENDPOINTS.contains(first) => {
+                return Err(ApiError::not_implemented(&format!(
+                    "the Vault endpoint sys/{first}"
+                )));
+            }
             ["sys", ..] => return Err(ApiError::unsupported_path()),
             ["auth", "token", operation] => Route::Token((*operation).to_string()),
             ["auth", "token", ..] => return Err(ApiError::unsupported_path()),
@@ -119,6 +132,11 @@ impl Route {
             }
             [mount, "metadata", rest @ ..] if *mount == KV_MOUNT => {
                 Route::KvMetadata(rest.join("/"))
+            }
+            [mount, endpoint, ..] if *mount == KV_MOUNT && KV_V2_ENDPOINTS.contains(endpoint) => {
+                return Err(ApiError::not_implemented(&format!(
+                    "KV v2's {mount}/{endpoint} endpoint"
+                )));
             }
             [mount, ..] if *mount == KV_MOUNT => return Err(ApiError::unsupported_path()),
             _ => return Err(ApiError::no_route(path)),
@@ -227,6 +245,77 @@ impl Route {
             Route::KvMetadata(path) => kv::metadata(app, request, operation, path).await,
         }
     }
+}
+
+/// The first segments of Vault's `sys/` endpoints that podpass does not serve: asked for,
+/// they get a 501 naming the endpoint instead of Vault's 404 for a path that does not exist.
+const VAULT_SYS_ENDPOINTS: &[&str] = &[
+    "audit",
+    "audit-hash",
+    "config",
+    "control-group",
+    "experiments",
+    "generate-recovery-token",
+    "generate-root",
+    "ha-status",
+    "host-info",
+    "in-flight-req",
+    "internal",
+    "key-status",
+    "leases",
+    "license",
+    "locked-users",
+    "loggers",
+    "managed-keys",
+    "mfa",
+    "monitor",
+    "namespaces",
+    "plugins",
+    "pprof",
+    "quotas",
+    "raw",
+    "rekey",
+    "rekey-recovery-key",
+    "remount",
+    "renew",
+    "replication",
+    "revoke",
+    "revoke-force",
+    "revoke-prefix",
+    "rotate",
+    "seal",
+    "sealwrap",
+    "step-down",
+    "storage",
+    "sync",
+    "tools",
+    "unseal",
+    "version-history",
+    "wrapping",
+];
+
+/// KV v2 endpoints beside `data/` and `metadata/` that podpass does not serve.
+const KV_V2_ENDPOINTS: &[&str] = &["config", "delete", "destroy", "subkeys", "undelete"];
+
+/// Refuses request features podpass does not implement, whatever the path: response wrapping
+/// (`X-Vault-Wrap-TTL`, what `-wrap-ttl` sends) must not be answered in clear text, and
+/// `?help=1` (what `vault path-help` sends) must not be answered as a read.
+pub fn refuse_unsupported_features(
+    headers: &axum::http::HeaderMap,
+    request: &ApiRequest,
+) -> Result<(), ApiError> {
+    if headers.contains_key("x-vault-wrap-ttl") {
+        return Err(ApiError::bad_request(
+            "response wrapping is not supported by podpass (X-Vault-Wrap-TTL / -wrap-ttl): \
+             send the request without it to get the answer directly",
+        ));
+    }
+    if request.query.contains_key("help") {
+        return Err(ApiError::not_implemented(
+            "path help (?help=1, vault path-help)",
+        ));
+    }
+    Ok(())
 }
 
 /// The token a request came with.

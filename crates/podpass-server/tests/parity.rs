@@ -470,3 +470,51 @@ async fn without_a_playground_ui_says_how_to_build_it() {
         assert!(page.contains("--features embed-ui"), "{page}");
     }
 }
+
+#[tokio::test]
+async fn what_podpass_does_not_implement_is_said_not_answered() {
+    let app = empty_app().await;
+    // `-wrap-ttl`: a refusal, never the clear-text answer.
+    let mut request = support::router::request("GET", "sys/policies/acl/default", Some(ROOT), None);
+    request
+        .headers_mut()
+        .insert("X-Vault-Wrap-TTL", "5m".parse().expect("header"));
+    let (status, body) = support::router::send(&app, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = body["errors"][0].as_str().expect("message");
+    assert!(
+        message.contains("response wrapping is not supported"),
+        "{message}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+
+    // Vault endpoints podpass lacks: 501 naming them; a path Vault lacks too stays a 404.
+    for (method, path, names) in [
+        ("POST", "secret/undelete/app", "secret/undelete"),
+        ("POST", "secret/destroy/app", "secret/destroy"),
+        ("POST", "secret/metadata/app", "writing KV v2 metadata"),
+        ("GET", "sys/audit", "sys/audit"),
+        ("POST", "sys/mounts/kv2", "secrets engines"),
+        ("GET", "sys/policies/password/p", "password policies"),
+        ("POST", "sys/wrapping/unwrap", "sys/wrapping"),
+        ("GET", "sys/policies/acl/default?help=1", "path help"),
+    ] {
+        let body = (method == "POST").then(|| json!({"versions": [1]}));
+        let (status, answer) = call(&app, method, path, body).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_IMPLEMENTED,
+            "{method} {path}: {answer}"
+        );
+        let message = answer["errors"][0].as_str().expect("message");
+        assert!(
+            message.starts_with("podpass does not implement") && message.contains(names),
+            "{path}: {message}"
+        );
+    }
+    let (status, answer) = call(&app, "GET", "sys/no-such-endpoint", None).await;
+    assert_eq!(
+        (status, answer["errors"][0].clone()),
+        (StatusCode::NOT_FOUND, json!("unsupported path"))
+    );
+}
