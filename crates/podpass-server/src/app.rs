@@ -268,8 +268,7 @@ impl App {
     pub async fn put_policy(&self, name: &str, text: &str) -> Result<(), ApiError> {
         let name = podpass_core::policy::normalize_name(name);
         // Parse before storing, so a broken policy never reaches storage.
-        podpass_core::policy::Policy::parse(&name, text)
-            .map_err(|e| ApiError::bad_request(format!("failed to parse policy: {e}")))?;
+        podpass_core::policy::Policy::parse(&name, text).map_err(|e| policy_error(&e))?;
         let key = format!("{POLICY_PREFIX}{name}");
         self.store
             .write(vec![WriteOp::Put {
@@ -279,7 +278,7 @@ impl App {
             .await?;
         write(&self.configuration)
             .put_policy(&name, text, Origin::new(&key, 1))
-            .map_err(|e| ApiError::bad_request(format!("failed to parse policy: {e}")))?;
+            .map_err(|e| policy_error(&e))?;
         lock(&self.acl_cache).clear();
         Ok(())
     }
@@ -322,6 +321,15 @@ impl App {
         cache.insert(cache_key, Arc::clone(&acl));
         Ok(acl)
     }
+}
+
+/// Vault's `failed to parse policy: …` answer, once (syntax errors carry the prefix already),
+/// with podpass's line and column.
+fn policy_error(error: &podpass_core::policy::PolicyError) -> ApiError {
+    let text = error
+        .to_string()
+        .replacen("failed to parse policy: ", "", 1);
+    ApiError::bad_request(format!("failed to parse policy: {text}"))
 }
 
 fn config_key(path: &str) -> String {

@@ -518,3 +518,26 @@ async fn what_podpass_does_not_implement_is_said_not_answered() {
         (StatusCode::NOT_FOUND, json!("unsupported path"))
     );
 }
+
+#[tokio::test]
+async fn a_policy_error_says_failed_to_parse_policy_once() {
+    let app = empty_app().await;
+    let (status, body) = call(
+        &app,
+        "PUT",
+        "sys/policies/acl/bad",
+        Some(json!({"policy": "path \"a\" {\n  capabilities = [\"read\"\n}\n"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = body["errors"][0].as_str().expect("message");
+    assert!(
+        message.starts_with("failed to parse policy: line 3"),
+        "{message}"
+    );
+    assert_eq!(
+        message.matches("failed to parse policy").count(),
+        1,
+        "{message}"
+    );
+}

@@ -171,7 +171,7 @@ pub async fn login(
                     )
                 },
             );
-            tracing::info!(mount, role = %login.role, %message, "login denied");
+            tracing::info!(mount, role = %login.role, reason = %message, "login denied");
             return Err(ApiError::new(status, message));
         }
     };
