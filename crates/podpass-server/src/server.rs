@@ -181,7 +181,8 @@ impl Server {
         })
     }
 
-    /// Sets up a durable server from `options`; prints the root token once, on first start.
+    /// Sets up a durable server from `options`; on first start the root token is written to
+    /// [`ROOT_TOKEN_FILE`] in the data directory (0600) and the log says where.
     pub async fn serve(options: ServeOptions) -> Result<Server, StartError> {
         std::fs::create_dir_all(&options.data_dir).map_err(|e| {
             StartError::Environment(format!(
@@ -233,9 +234,14 @@ impl Server {
                     value: b"1".to_vec(),
                 }])
                 .await?;
-            banner.push_str(&format!(
-                "Initialised a new data directory. Root Token (shown once, keep it safe): {root_token}\n"
-            ));
+            // Like `vault operator init`'s output, the root token is the operator's alone: not
+            // on stdout, which audit lines (`--audit-log -`) and pod logs share.
+            let file = write_root_token_file(&options.data_dir, &root_token)?;
+            tracing::warn!(
+                file = %file.display(),
+                "initialised a new data directory; the root token is in this file (mode 0600): \
+                 read it, keep it safe, then delete the file"
+            );
         }
         let listener = bind(&options.listen).await?;
         let address = listener.local_addr().map_err(|source| StartError::Listen {
@@ -313,6 +319,34 @@ impl Server {
         }
         served.map_err(|e| StartError::Environment(format!("server error: {e}")))
     }
+}
+
+/// The file in the data directory that receives the root token at first start.
+pub const ROOT_TOKEN_FILE: &str = "root-token";
+
+/// Writes the root token to `<data_dir>/root-token`, readable by the owner only.
+fn write_root_token_file(data_dir: &Path, token: &str) -> Result<PathBuf, StartError> {
+    use std::io::Write;
+    let path = data_dir.join(ROOT_TOKEN_FILE);
+    let cannot = |e: std::io::Error| {
+        StartError::Environment(format!(
+            "cannot write the root token to {}: {e}",
+            path.display()
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(cannot)?;
+    // A file left from an earlier data directory keeps its old mode: tighten it.
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(cannot)?;
+    writeln!(file, "{token}")
+        .and_then(|()| file.sync_all())
+        .map_err(cannot)?;
+    Ok(path)
 }
 
 /// Starts the audit log when one is asked for.

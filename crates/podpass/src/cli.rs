@@ -212,7 +212,8 @@ pub struct ServeArgs {
     /// Address to listen on (overrides the file's server.listen; default 127.0.0.1:8200).
     #[arg(long)]
     pub listen: Option<String>,
-    /// The data directory (overrides server.data_dir; default ./podpass-data).
+    /// The data directory (overrides server.data_dir; default podpass-data beside the config
+    /// file). Relative to the working directory, like every path on the command line.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// The built playground to serve at /ui/.

@@ -52,7 +52,7 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
             .data_dir
             .clone()
             .or_else(|| settings.data_dir.map(beside))
-            .unwrap_or_else(|| PathBuf::from("podpass-data")),
+            .unwrap_or_else(|| beside("podpass-data".into())),
         seal_key_file: settings.seal_key_file.map(&beside),
         configuration: imported.configuration,
         ui_dir: args.ui.clone(),
