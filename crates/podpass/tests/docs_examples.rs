@@ -66,7 +66,9 @@ fn console_blocks(file: &Path, name: &str) -> Vec<Vec<Example>> {
             }
             let command = &block.last().unwrap().command;
             if let Some((_, rest)) = command.rsplit_once("<<") {
-                let end = rest.trim().trim_matches(|c| c == '\'' || c == '"' || c == '-');
+                let end = rest
+                    .trim()
+                    .trim_matches(|c| c == '\'' || c == '"' || c == '-');
                 heredoc_end = Some(end.to_string());
             }
         }
@@ -88,7 +90,12 @@ fn console_blocks(file: &Path, name: &str) -> Vec<Vec<Example>> {
 /// Whether `line` holds the expected text, where `…` stands for anything.
 fn line_matches(expected: &str, line: &str) -> bool {
     let mut rest = line;
-    for piece in expected.trim().split('…').map(str::trim).filter(|p| !p.is_empty()) {
+    for piece in expected
+        .trim()
+        .split('…')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         match rest.find(piece) {
             Some(at) => rest = &rest[at + piece.len()..],
             None => return false,
@@ -178,7 +185,10 @@ fn console_examples_in_the_docs_run_as_shown() {
 
 #[test]
 fn the_block_reader_and_matcher_follow_the_conventions() {
-    assert!(line_matches("ALLOWED  policies […], ttl 1h", "ALLOWED  policies [a, b], ttl 1h, max"));
+    assert!(line_matches(
+        "ALLOWED  policies […], ttl 1h",
+        "ALLOWED  policies [a, b], ttl 1h, max"
+    ));
     assert!(!line_matches("denied   read x", "allowed  read x"));
     assert!(line_matches("…ttl 1h", "a ttl 1h"));
 }

@@ -121,7 +121,10 @@ fn generate(algorithm: SigningAlgorithm, out: &Path) -> Result<String, InputErro
     let public_path = with_suffix(out, ".pub.pem");
     // `--generate-key keys/sa` should work in a fresh checkout: make the directory (0700, as
     // it holds a private key).
-    if let Some(dir) = private_path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+    if let Some(dir) = private_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
