@@ -541,3 +541,31 @@ async fn a_policy_error_says_failed_to_parse_policy_once() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn restarting_with_an_unchanged_file_replaces_and_removes_nothing() {
+    use podpass_server::reconcile::reconcile_configuration;
+
+    let app = empty_app().await;
+    let mut configuration = import(&tuned_hcl());
+    for (name, entry) in podpass_core::demo::configuration()
+        .expect("demo")
+        .policies()
+    {
+        configuration
+            .put_policy(name, &entry.text, entry.origin.clone())
+            .expect("policy");
+    }
+    reconcile_configuration(&app, &configuration)
+        .await
+        .expect("first start");
+    let restarted = Arc::new(App::load(app.store.clone(), fixed_clock(NOW)).expect("reload"));
+    let again = reconcile_configuration(&restarted, &configuration)
+        .await
+        .expect("restart");
+    assert_eq!(again.removed, Vec::<String>::new());
+    assert_eq!(again.replaced, Vec::<String>::new());
+    let (status, body) = login(&restarted, "kubernetes", "app").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["auth"]["lease_duration"], json!(3600));
+}
