@@ -82,7 +82,8 @@ package_json bundler module podpass_wasm.js podpass_wasm.d.ts
 package_json workerd module index.js index.d.ts
 
 for target in web nodejs bundler workerd; do
-  sed -e "s/{{VERSION}}/$version/g" -e "s/{{TARGET}}/$target/g" "$crate/README.md" > "$out/$target/README.md"
+  # The title names the build; the source README's title has neither, so it reads well as is.
+  sed -e "1s/.*/# podpass-wasm $version ($target build)/" "$crate/README.md" > "$out/$target/README.md"
 done
 
 raw=$(stat -c %s "$out/web/podpass_wasm_bg.wasm")

@@ -28,6 +28,9 @@ step "build the package (web, nodejs, bundler, workerd)"
 step "the nodejs package under node:test"
 node --test crates/podpass-wasm/tests/node/login.test.mjs
 
+step "the documentation's JavaScript examples (README.md, the package README) under Node"
+node --test crates/podpass-wasm/tests/node/docs-examples.test.mjs
+
 step "TypeScript definitions (tsc --noEmit)"
 tsc -p crates/podpass-wasm/tests/node/tsconfig.json
 

@@ -47,7 +47,7 @@ class TutorialWithHvac(unittest.TestCase):
         assert root.is_authenticated()
         assert root.sys.is_initialized()
         assert not root.sys.is_sealed()
-        # `podpass dev` mounts the method already; disable and enable it as a reader would.
+        # `podpass dev --demo` mounts the method; start from a clean mount either way.
         if "kubernetes/" in root.sys.list_auth_methods()["data"]:
             root.sys.disable_auth_method(path="kubernetes")
         root.sys.enable_auth_method(method_type="kubernetes")

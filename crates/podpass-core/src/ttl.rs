@@ -4,9 +4,10 @@
 //! All values are whole seconds; times are Unix seconds supplied by the caller (this crate
 //! reads no clock).
 
+use serde_json::{Map, Value};
 use thiserror::Error;
 
-use crate::duration::format_duration;
+use crate::duration::{format_duration, parse_duration};
 
 /// Vault's system default for both the default and the maximum lease TTL: 768h.
 pub const SYSTEM_DEFAULT_LEASE_TTL: i64 = 768 * 3600;
@@ -146,6 +147,160 @@ pub fn calculate_ttl(req: &TtlRequest, mount: &MountTtls) -> Result<TtlOutcome, 
         max_valid_until,
         warnings,
     })
+}
+
+/// A mount's lease TTLs as Vault's mount table keeps them, where 0 means "the system default"
+/// (768h). This is what `sys/auth` lists under `config`, what `vault auth enable
+/// -default-lease-ttl` and `vault auth tune` set, and what `podpass.hcl`'s `default_lease_ttl`
+/// and `max_lease_ttl` stand for; logins and renewals use [`MountTune::effective`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MountTune {
+    /// The tuned default lease TTL in seconds; 0 for the system default.
+    pub default_lease_ttl: i64,
+    /// The tuned maximum lease TTL in seconds; 0 for the system default.
+    pub max_lease_ttl: i64,
+}
+
+/// Why an enable-time config or a tune was refused. `Display` is Vault's text (negative values,
+/// which Vault stores and then misbehaves with, are podpass's own refusal).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TuneError {
+    /// A value is not a duration; the message is Vault's for the endpoint.
+    #[error("{0}")]
+    Invalid(String),
+    /// A negative TTL.
+    #[error("{0} cannot be negative")]
+    Negative(&'static str),
+    /// `sys/auth/<path>` with a default above the max given with it.
+    #[error("given default lease TTL greater than given max lease TTL")]
+    EnableDefaultAboveMax,
+    /// `sys/auth/<path>` with a default above the system max and no max.
+    #[error(
+        "given default lease TTL greater than system max lease TTL of {SYSTEM_DEFAULT_LEASE_TTL}"
+    )]
+    EnableDefaultAboveSystemMax,
+    /// `sys/auth/<path>/tune` leaving a max below the default (both set).
+    #[error(
+        "backend max lease TTL of {max} would be less than backend default lease TTL of {default}"
+    )]
+    MaxBelowDefault {
+        /// The new max, in seconds.
+        max: i64,
+        /// The new default, in seconds.
+        default: i64,
+    },
+}
+
+impl MountTune {
+    /// The TTLs a login or renewal uses: each unset (0) value is the system default.
+    pub fn effective(&self) -> MountTtls {
+        let or_system = |v: i64| if v == 0 { SYSTEM_DEFAULT_LEASE_TTL } else { v };
+        MountTtls {
+            default_lease_ttl: or_system(self.default_lease_ttl),
+            max_lease_ttl: or_system(self.max_lease_ttl),
+        }
+    }
+
+    /// The mount-table form of effective TTLs: a value equal to the system default counts as
+    /// unset, since that is what it behaves as.
+    pub fn from_ttls(ttls: &MountTtls) -> MountTune {
+        let raw = |v: i64| if v == SYSTEM_DEFAULT_LEASE_TTL { 0 } else { v };
+        MountTune {
+            default_lease_ttl: raw(ttls.default_lease_ttl),
+            max_lease_ttl: raw(ttls.max_lease_ttl),
+        }
+    }
+
+    /// The `config` object of an enable request (`POST sys/auth/<path>`), checked as Vault's
+    /// `handleEnableAuth` checks it. Keys other than the two TTLs are ignored.
+    pub fn enable(config: &Map<String, Value>) -> Result<MountTune, TuneError> {
+        let parse = |field: &'static str, label: &str| -> Result<i64, TuneError> {
+            match setting(config.get(field)) {
+                Setting::Keep | Setting::System => Ok(0),
+                Setting::Value(value) => seconds(field, value).map_err(|e| match e {
+                    TuneError::Invalid(reason) => TuneError::Invalid(format!(
+                        "unable to parse {label} TTL of {}: {reason}",
+                        plain(value)
+                    )),
+                    other => other,
+                }),
+            }
+        };
+        let tune = MountTune {
+            default_lease_ttl: parse("default_lease_ttl", "default")?,
+            max_lease_ttl: parse("max_lease_ttl", "max")?,
+        };
+        if tune.max_lease_ttl != 0 && tune.default_lease_ttl > tune.max_lease_ttl {
+            return Err(TuneError::EnableDefaultAboveMax);
+        }
+        if tune.max_lease_ttl == 0 && tune.default_lease_ttl > SYSTEM_DEFAULT_LEASE_TTL {
+            return Err(TuneError::EnableDefaultAboveSystemMax);
+        }
+        Ok(tune)
+    }
+
+    /// A tune request (`POST sys/auth/<path>/tune`) applied to these settings, as Vault's
+    /// tune handler does: a missing or empty value keeps the current one, `"system"` resets it,
+    /// and a max below the default is refused only when both are set. Other keys are ignored.
+    pub fn tune(&self, body: &Map<String, Value>) -> Result<MountTune, TuneError> {
+        let parse = |field: &'static str, current: i64| -> Result<i64, TuneError> {
+            match setting(body.get(field)) {
+                Setting::Keep => Ok(current),
+                Setting::System => Ok(0),
+                Setting::Value(value) => seconds(field, value),
+            }
+        };
+        let tuned = MountTune {
+            default_lease_ttl: parse("default_lease_ttl", self.default_lease_ttl)?,
+            max_lease_ttl: parse("max_lease_ttl", self.max_lease_ttl)?,
+        };
+        if tuned != *self
+            && tuned.default_lease_ttl != 0
+            && tuned.max_lease_ttl != 0
+            && tuned.max_lease_ttl < tuned.default_lease_ttl
+        {
+            return Err(TuneError::MaxBelowDefault {
+                max: tuned.max_lease_ttl,
+                default: tuned.default_lease_ttl,
+            });
+        }
+        Ok(tuned)
+    }
+}
+
+/// What a request says about one TTL.
+enum Setting<'a> {
+    /// Absent, `null` or `""`: leave it.
+    Keep,
+    /// `"system"`: the system default.
+    System,
+    /// A duration to parse.
+    Value(&'a Value),
+}
+
+fn setting(value: Option<&Value>) -> Setting<'_> {
+    match value {
+        None | Some(Value::Null) => Setting::Keep,
+        Some(Value::String(text)) if text.is_empty() => Setting::Keep,
+        Some(Value::String(text)) if text == "system" => Setting::System,
+        Some(value) => Setting::Value(value),
+    }
+}
+
+fn seconds(field: &'static str, value: &Value) -> Result<i64, TuneError> {
+    match parse_duration(value) {
+        Ok(s) if s < 0 => Err(TuneError::Negative(field)),
+        Ok(s) => Ok(s),
+        Err(e) => Err(TuneError::Invalid(e.to_string())),
+    }
+}
+
+/// A value as Vault's string-typed config field would print it.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -326,5 +481,101 @@ mod tests {
         };
         let err = calculate_ttl(&login(0, 0, 0, 0), &mount).unwrap_err();
         assert_eq!(err.to_string(), "max TTL must be greater than zero");
+    }
+
+    fn body(json: serde_json::Value) -> Map<String, Value> {
+        json.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn enable_config_is_checked_as_vault_does() {
+        let tune = MountTune::enable(&body(serde_json::json!({
+            "default_lease_ttl": "1h", "max_lease_ttl": 7200, "force_no_cache": true
+        })))
+        .unwrap();
+        assert_eq!((tune.default_lease_ttl, tune.max_lease_ttl), (3600, 7200));
+        assert_eq!(tune.effective().max_lease_ttl, 7200);
+        let system = MountTune::enable(&body(serde_json::json!({"max_lease_ttl": "system"})));
+        assert_eq!(system.unwrap().effective(), MountTtls::default());
+        let above = MountTune::enable(&body(serde_json::json!({
+            "default_lease_ttl": "3h", "max_lease_ttl": "1h"
+        })));
+        assert_eq!(
+            above.unwrap_err().to_string(),
+            "given default lease TTL greater than given max lease TTL"
+        );
+        let above_system =
+            MountTune::enable(&body(serde_json::json!({"default_lease_ttl": "1000h"})));
+        assert_eq!(
+            above_system.unwrap_err().to_string(),
+            "given default lease TTL greater than system max lease TTL of 2764800"
+        );
+        let bogus = MountTune::enable(&body(serde_json::json!({"max_lease_ttl": "bogus"})));
+        assert_eq!(
+            bogus.unwrap_err().to_string(),
+            "unable to parse max TTL of bogus: time: invalid duration \"bogus\""
+        );
+    }
+
+    #[test]
+    fn tune_keeps_unset_values_and_checks_only_set_pairs() {
+        let start = MountTune {
+            default_lease_ttl: 3 * 3600,
+            max_lease_ttl: 0,
+        };
+        // A max below a set default is refused with Vault's words.
+        let err = start
+            .tune(&body(serde_json::json!({"max_lease_ttl": "30m"})))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "backend max lease TTL of 1800 would be less than backend default lease TTL of 10800"
+        );
+        // Resetting the default to the system value makes any max acceptable.
+        let reset = start
+            .tune(&body(
+                serde_json::json!({"default_lease_ttl": "system", "max_lease_ttl": "1h"}),
+            ))
+            .unwrap();
+        assert_eq!(
+            reset,
+            MountTune {
+                default_lease_ttl: 0,
+                max_lease_ttl: 3600
+            }
+        );
+        // The effective default is then the system's, and logins cap it at the max.
+        assert_eq!(
+            reset.effective().default_lease_ttl,
+            SYSTEM_DEFAULT_LEASE_TTL
+        );
+        let unchanged = start
+            .tune(&body(serde_json::json!({"description": "x"})))
+            .unwrap();
+        assert_eq!(unchanged, start);
+        assert_eq!(
+            start
+                .tune(&body(serde_json::json!({"default_lease_ttl": "-1h"})))
+                .unwrap_err(),
+            TuneError::Negative("default_lease_ttl")
+        );
+        assert_eq!(
+            start
+                .tune(&body(serde_json::json!({"max_lease_ttl": "bogus"})))
+                .unwrap_err()
+                .to_string(),
+            "time: invalid duration \"bogus\""
+        );
+    }
+
+    #[test]
+    fn tuned_values_round_trip_through_effective_ttls() {
+        let tuned = MountTtls {
+            default_lease_ttl: 3600,
+            max_lease_ttl: SYSTEM_DEFAULT_LEASE_TTL,
+        };
+        let raw = MountTune::from_ttls(&tuned);
+        assert_eq!(raw.max_lease_ttl, 0);
+        assert_eq!(raw.effective(), tuned);
     }
 }

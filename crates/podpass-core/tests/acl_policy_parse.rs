@@ -486,3 +486,27 @@ fn errors_and_policies_serialize() {
     assert_eq!(v["paths"][0]["capabilities"], json!(["list", "read"]));
     assert_eq!(v["paths"][0]["max_wrapping_ttl"], json!(60));
 }
+
+#[test]
+fn hcl1_layout_is_named_and_the_hcl2_form_shown() {
+    for text in [
+        "path \"secret/data/a/*\" { capabilities = [\"read\"]\n}\n",
+        "path \"secret/data/a/*\" {\n  capabilities = [\"read\"] }\n",
+    ] {
+        let message = err(text).message();
+        assert!(message.starts_with("failed to parse policy: "), "{message}");
+        assert_eq!(message.matches("failed to parse policy").count(), 1);
+        assert!(message.contains("HCL1 layout"), "{message}");
+        assert!(
+            message.ends_with("path \"secret/data/a/*\" {\n  capabilities = [\"read\"]\n}"),
+            "{message}"
+        );
+    }
+    // A complete one-line block is HCL2 too, and other syntax errors get no HCL1 hint.
+    parse("path \"a\" { capabilities = [\"read\"] }\n");
+    assert!(
+        !err("path \"a\" {\n  capabilities = [\"read\"\n}\n")
+            .message()
+            .contains("HCL1")
+    );
+}

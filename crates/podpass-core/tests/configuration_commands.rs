@@ -570,7 +570,7 @@ fn flags_paths_tuning_and_other_auth_methods() {
     let err = fails("vault auth enable -default-lease-ttl=2h -max-lease-ttl=1h kubernetes\n");
     assert_eq!(
         err.to_string(),
-        "setup.sh:1:41: new backend max lease TTL of 3600 less than new backend default lease TTL of 7200"
+        "setup.sh:1:41: backend max lease TTL of 3600 would be less than backend default lease TTL of 7200"
     );
 }
 

@@ -10,6 +10,7 @@ use podpass_core::config::AuthConfig;
 use podpass_core::configuration::{Configuration, Origin};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::Role;
+use podpass_core::ttl::MountTune;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -35,6 +36,29 @@ pub struct AuthMountRecord {
     pub accessor: String,
     /// The description given at enable time.
     pub description: String,
+    /// The mount's default lease TTL in seconds (0: the system default), from the enable-time
+    /// `config`, a tune or podpass.hcl. Records written before tuning existed read as 0.
+    #[serde(default)]
+    pub default_lease_ttl: i64,
+    /// The mount's maximum lease TTL in seconds (0: the system default).
+    #[serde(default)]
+    pub max_lease_ttl: i64,
+}
+
+impl AuthMountRecord {
+    /// The record's lease TTL settings.
+    pub fn tune(&self) -> MountTune {
+        MountTune {
+            default_lease_ttl: self.default_lease_ttl,
+            max_lease_ttl: self.max_lease_ttl,
+        }
+    }
+
+    /// Replaces the record's lease TTL settings.
+    pub fn set_tune(&mut self, tune: MountTune) {
+        self.default_lease_ttl = tune.default_lease_ttl;
+        self.max_lease_ttl = tune.max_lease_ttl;
+    }
 }
 
 /// Where the time comes from (tests pin it).
@@ -81,6 +105,7 @@ impl App {
                 continue;
             };
             let mut mount = KubernetesMount::new(path, &record.accessor);
+            mount.set_ttls(record.tune().effective());
             if let Some(config) = store.get_json::<AuthConfig>(&config_key(path))? {
                 mount
                     .set_config(config)
@@ -162,7 +187,37 @@ impl App {
         self.store
             .put_json(&format!("{AUTH_MOUNT_PREFIX}{path}"), &record)
             .await?;
-        write(&self.configuration).insert_mount(KubernetesMount::new(path, &record.accessor));
+        let mut mount = KubernetesMount::new(path, &record.accessor);
+        mount.set_ttls(record.tune().effective());
+        write(&self.configuration).insert_mount(mount);
+        write(&self.auth_mounts).insert(path.to_string(), record);
+        Ok(())
+    }
+
+    /// Tunes the auth method at `path`: `change` gets its record (lease TTLs, description) and
+    /// may refuse; tokens issued from then on use the new TTLs.
+    pub async fn tune_auth(
+        &self,
+        path: &str,
+        change: impl FnOnce(&mut AuthMountRecord) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let Some(before) = read(&self.auth_mounts).get(path).cloned() else {
+            return Err(ApiError::bad_request(format!(
+                "tune of path \"auth/{path}/\" failed: no mount entry found"
+            )));
+        };
+        let mut record = before.clone();
+        change(&mut record)?;
+        if record == before {
+            return Ok(());
+        }
+        let tune = record.tune();
+        self.store
+            .put_json(&format!("{AUTH_MOUNT_PREFIX}{path}"), &record)
+            .await?;
+        if let Some(mount) = write(&self.configuration).mount_mut(path) {
+            mount.set_ttls(tune.effective());
+        }
         write(&self.auth_mounts).insert(path.to_string(), record);
         Ok(())
     }
@@ -228,8 +283,7 @@ impl App {
     pub async fn put_policy(&self, name: &str, text: &str) -> Result<(), ApiError> {
         let name = podpass_core::policy::normalize_name(name);
         // Parse before storing, so a broken policy never reaches storage.
-        podpass_core::policy::Policy::parse(&name, text)
-            .map_err(|e| ApiError::bad_request(format!("failed to parse policy: {e}")))?;
+        podpass_core::policy::Policy::parse(&name, text).map_err(|e| policy_error(&e))?;
         let key = format!("{POLICY_PREFIX}{name}");
         self.store
             .write(vec![WriteOp::Put {
@@ -239,7 +293,7 @@ impl App {
             .await?;
         write(&self.configuration)
             .put_policy(&name, text, Origin::new(&key, 1))
-            .map_err(|e| ApiError::bad_request(format!("failed to parse policy: {e}")))?;
+            .map_err(|e| policy_error(&e))?;
         lock(&self.acl_cache).clear();
         Ok(())
     }
@@ -282,6 +336,15 @@ impl App {
         cache.insert(cache_key, Arc::clone(&acl));
         Ok(acl)
     }
+}
+
+/// Vault's `failed to parse policy: …` answer, once (syntax errors carry the prefix already),
+/// with podpass's line and column.
+fn policy_error(error: &podpass_core::policy::PolicyError) -> ApiError {
+    let text = error
+        .to_string()
+        .replacen("failed to parse policy: ", "", 1);
+    ApiError::bad_request(format!("failed to parse policy: {text}"))
 }
 
 fn config_key(path: &str) -> String {

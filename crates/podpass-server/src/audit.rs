@@ -67,12 +67,38 @@ impl std::fmt::Debug for Command {
     }
 }
 
+/// Creates the audit log's missing parent directories, readable by the owner only (0700): the
+/// log holds HMACs of every token and secret, and a directory made for it should not be
+/// listable by others. Existing directories are left as they are.
+fn create_private_parent(path: &std::path::Path) -> std::io::Result<()> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(parent).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create the audit log's directory {}: {e}",
+                parent.display()
+            ),
+        )
+    })
+}
+
 impl AuditLog {
     /// Opens `target` and starts the writer thread.
     pub fn open(target: &AuditTarget) -> std::io::Result<AuditLog> {
         let writer: Box<dyn Write + Send> = match target {
             AuditTarget::Stdout => Box::new(std::io::stdout()),
             AuditTarget::File(path) => {
+                create_private_parent(path)?;
                 let mut options = OpenOptions::new();
                 options.create(true).append(true);
                 #[cfg(unix)]

@@ -204,6 +204,7 @@ async fn serve(
         &bytes,
         remote_addr,
     )?;
+    crate::routes::refuse_unsupported_features(&parts.headers, &request)?;
     let route = Route::parse(&request.path, app)?;
     request.path = route.acl_path(&request.path);
     exchange.route = Some(route.kind());

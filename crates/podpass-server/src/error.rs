@@ -83,6 +83,18 @@ impl ApiError {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "unsupported operation")
     }
 
+    /// 501 for a Vault endpoint or feature podpass does not implement: a client must not take
+    /// the silence of a 404 (which the vault CLI shows as "No value found") for an answer.
+    pub fn not_implemented(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "podpass does not implement {what} (the endpoints it serves are listed in \
+                 docs/compatibility.md)"
+            ),
+        )
+    }
+
     /// 500 for a storage failure; the detail goes to the log, not to the client.
     pub fn internal(detail: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(%detail, "internal error");

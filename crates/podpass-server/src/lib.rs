@@ -9,6 +9,7 @@
 //!   [`server::DevOptions`] (`podpass dev`) or [`server::ServeOptions`] (`podpass serve`).
 //! - [`app::App`] is the state every request sees; [`dispatch`] runs a request through
 //!   routing, token authentication, the ACL check and the endpoint.
+//! - [`reconcile`] applies podpass.hcl at start as the source of truth for what it names.
 //! - [`cluster`] calls the Kubernetes API for logins: TokenReview, namespace labels and the
 //!   cluster's OIDC discovery keys.
 //! - [`telemetry`] holds the Prometheus [`metrics`] and the [`audit`] log; [`tls`] loads and
@@ -24,6 +25,8 @@ pub mod error;
 pub mod kv;
 mod locks;
 pub mod metrics;
+pub mod playground;
+pub mod reconcile;
 pub mod request;
 pub mod routes;
 pub mod server;

@@ -31,8 +31,17 @@ pub enum Route {
     UiMount(String),
     /// `sys/auth`: the enabled auth methods.
     AuthMounts,
-    /// `sys/auth/<path>`: enable or disable a method.
+    /// `sys/auth/<path>`: enable, read or disable a method.
     AuthMount(String),
+    /// `sys/auth/<path>/tune` (root-protected, as all of `sys/auth/`) or
+    /// `sys/mounts/auth/<path>/tune` (what `vault auth tune` calls; not root-protected): read
+    /// or set a method's lease TTLs and description.
+    AuthTune {
+        /// The method's mount path.
+        path: String,
+        /// Whether the request came through `sys/auth/`, which needs `sudo`.
+        sudo: bool,
+    },
     /// `sys/mounts`: the secrets engines.
     Mounts,
     /// `sys/policies/acl` (`legacy`: `sys/policy`).
@@ -82,6 +91,14 @@ impl Route {
             ["sys", "leader"] => Route::Leader,
             ["sys", "internal", "ui", "mounts", rest @ ..] => Route::UiMount(rest.join("/")),
             ["sys", "auth"] => Route::AuthMounts,
+            ["sys", "auth", rest @ .., "tune"] if !rest.is_empty() => Route::AuthTune {
+                path: rest.join("/"),
+                sudo: true,
+            },
+            ["sys", "mounts", "auth", rest @ .., "tune"] if !rest.is_empty() => Route::AuthTune {
+                path: rest.join("/"),
+                sudo: false,
+            },
             ["sys", "auth", rest @ ..] if !rest.is_empty() => Route::AuthMount(rest.join("/")),
             ["sys", "mounts"] => Route::Mounts,
             ["sys", "policies", "acl"] => Route::Policies { legacy: false },
@@ -98,6 +115,19 @@ impl Route {
             ["sys", "capabilities"] => Route::Capabilities,
             ["sys", "metrics"] => Route::Metrics,
             ["sys", "podpass", "explain"] => Route::Explain,
+            ["sys", "mounts", ..] => {
+                return Err(ApiError::not_implemented(
+                    "mounting or tuning secrets engines (KV v2 is fixed at secret/)",
+                ));
+            }
+            ["sys", "policies", kind, ..] => {
+                return Err(ApiError::not_implemented(&format!("{kind} policies")));
+            }
+            ["sys", first, ..] if VAULT_SYS_ENDPOINTS.contains(first) => {
+                return Err(ApiError::not_implemented(&format!(
+                    "the Vault endpoint sys/{first}"
+                )));
+            }
             ["sys", ..] => return Err(ApiError::unsupported_path()),
             ["auth", "token", operation] => Route::Token((*operation).to_string()),
             ["auth", "token", ..] => return Err(ApiError::unsupported_path()),
@@ -107,6 +137,11 @@ impl Route {
             }
             [mount, "metadata", rest @ ..] if *mount == KV_MOUNT => {
                 Route::KvMetadata(rest.join("/"))
+            }
+            [mount, endpoint, ..] if *mount == KV_MOUNT && KV_V2_ENDPOINTS.contains(endpoint) => {
+                return Err(ApiError::not_implemented(&format!(
+                    "KV v2's {mount}/{endpoint} endpoint"
+                )));
             }
             [mount, ..] if *mount == KV_MOUNT => return Err(ApiError::unsupported_path()),
             _ => return Err(ApiError::no_route(path)),
@@ -140,6 +175,7 @@ impl Route {
             Route::UiMount(_) => "sys/internal/ui/mounts",
             Route::AuthMounts => "sys/auth",
             Route::AuthMount(_) => "sys/auth/:path",
+            Route::AuthTune { .. } => "sys/auth/:path/tune",
             Route::Mounts => "sys/mounts",
             Route::Policies { .. } => "sys/policies/acl",
             Route::Policy { .. } => "sys/policies/acl/:name",
@@ -172,7 +208,10 @@ impl Route {
 
     /// Endpoints that need `sudo` on top of the operation's capability.
     pub fn is_root_protected(&self) -> bool {
-        matches!(self, Route::AuthMount(_) | Route::Explain)
+        matches!(
+            self,
+            Route::AuthMount(_) | Route::AuthTune { sudo: true, .. } | Route::Explain
+        )
     }
 
     /// Whether a write creates (`true` when the item already exists: an update). Only
@@ -203,6 +242,7 @@ impl Route {
             Route::UiMount(path) => sys::ui_mount(path),
             Route::AuthMounts => sys::auth_mounts(app, operation),
             Route::AuthMount(path) => sys::auth_mount(app, request, operation, path).await,
+            Route::AuthTune { path, .. } => sys::auth_tune(app, request, operation, path).await,
             Route::Mounts => sys::mounts(operation),
             Route::Policies { legacy } => policy::list(app, operation, *legacy),
             Route::Policy { name, legacy } => {
@@ -227,6 +267,77 @@ impl Route {
             Route::KvMetadata(path) => kv::metadata(app, request, operation, path).await,
         }
     }
+}
+
+/// The first segments of Vault's `sys/` endpoints that podpass does not serve: asked for,
+/// they get a 501 naming the endpoint instead of Vault's 404 for a path that does not exist.
+const VAULT_SYS_ENDPOINTS: &[&str] = &[
+    "audit",
+    "audit-hash",
+    "config",
+    "control-group",
+    "experiments",
+    "generate-recovery-token",
+    "generate-root",
+    "ha-status",
+    "host-info",
+    "in-flight-req",
+    "internal",
+    "key-status",
+    "leases",
+    "license",
+    "locked-users",
+    "loggers",
+    "managed-keys",
+    "mfa",
+    "monitor",
+    "namespaces",
+    "plugins",
+    "pprof",
+    "quotas",
+    "raw",
+    "rekey",
+    "rekey-recovery-key",
+    "remount",
+    "renew",
+    "replication",
+    "revoke",
+    "revoke-force",
+    "revoke-prefix",
+    "rotate",
+    "seal",
+    "sealwrap",
+    "step-down",
+    "storage",
+    "sync",
+    "tools",
+    "unseal",
+    "version-history",
+    "wrapping",
+];
+
+/// KV v2 endpoints beside `data/` and `metadata/` that podpass does not serve.
+const KV_V2_ENDPOINTS: &[&str] = &["config", "delete", "destroy", "subkeys", "undelete"];
+
+/// Refuses request features podpass does not implement, whatever the path: response wrapping
+/// (`X-Vault-Wrap-TTL`, what `-wrap-ttl` sends) must not be answered in clear text, and
+/// `?help=1` (what `vault path-help` sends) must not be answered as a read.
+pub fn refuse_unsupported_features(
+    headers: &axum::http::HeaderMap,
+    request: &ApiRequest,
+) -> Result<(), ApiError> {
+    if headers.contains_key("x-vault-wrap-ttl") {
+        return Err(ApiError::bad_request(
+            "response wrapping is not supported by podpass (X-Vault-Wrap-TTL / -wrap-ttl): \
+             send the request without it to get the answer directly",
+        ));
+    }
+    if request.query.contains_key("help") {
+        return Err(ApiError::not_implemented(
+            "path help (?help=1, vault path-help)",
+        ));
+    }
+    Ok(())
 }
 
 /// The token a request came with.

@@ -8,17 +8,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::Redirect;
-use axum::routing::{any, get};
+use axum::routing::any;
 use axum_server::tls_rustls::RustlsConfig;
 use podpass_core::configuration::Configuration;
-use tower_http::services::{ServeDir, ServeFile};
+use podpass_core::ttl::MountTune;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::app::{App, AuthMountRecord, Clock, system_clock};
 use crate::audit::{AuditLog, AuditTarget};
 use crate::dispatch::handle_api;
 use crate::error::ApiError;
+use crate::playground::{EmbeddedFile, Playground};
 use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
 use crate::tls::{TlsFiles, spawn_reloader};
 use crate::token::{IssueError, TokenEntry, TokenKind, TokenProfile, TtlSettings, random_id};
@@ -61,22 +61,24 @@ pub enum StartError {
 }
 
 /// The router: Vault's API under `/v1/`, and the playground under `/ui/` when its built files
-/// are given.
+/// are given (a page saying how to build it otherwise).
 pub fn router(app: Arc<App>, ui_dir: Option<&Path>) -> Router {
-    let mut router = Router::new()
+    let playground = ui_dir.map_or(Playground::Missing, |dir| {
+        Playground::Dir(dir.to_path_buf())
+    });
+    router_with(app, &playground)
+}
+
+/// [`router`] with the playground from anywhere ([`Playground`]).
+pub fn router_with(app: Arc<App>, playground: &Playground) -> Router {
+    Router::new()
         .route("/v1/{*path}", any(handle_api))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .with_state(app);
-    if let Some(dir) = ui_dir {
-        let index = dir.join("index.html");
-        router = router
-            .nest_service("/ui", ServeDir::new(dir).fallback(ServeFile::new(index)))
-            .route("/", get(|| async { Redirect::temporary("/ui/") }));
-    }
-    router
+        .with_state(app)
+        .merge(playground.routes())
 }
 
 /// `podpass dev`: a throwaway server like `vault server -dev`.
@@ -104,7 +106,8 @@ pub struct ServeOptions {
     /// The seal key file (default `<data_dir>/seal.key`); [`SEAL_KEY_ENV`] takes precedence.
     pub seal_key_file: Option<PathBuf>,
     /// Auth mounts, roles and policies to apply at start (the file is the source of truth for
-    /// them; tokens and secrets persist in the data directory).
+    /// what it names, see [`crate::reconcile`]; tokens and secrets persist in the data
+    /// directory).
     pub configuration: Configuration,
     /// The built playground to serve at `/ui/`.
     pub ui_dir: Option<PathBuf>,
@@ -120,8 +123,8 @@ pub struct Server {
     pub app: Arc<App>,
     /// The bound listener.
     listener: tokio::net::TcpListener,
-    /// The playground directory.
-    ui_dir: Option<PathBuf>,
+    /// Where `/ui/` comes from.
+    playground: Playground,
     /// The TLS files and the live configuration loaded from them.
     tls: Option<(TlsFiles, RustlsConfig)>,
     /// Kept so the dev server's data directory lives as long as the server.
@@ -131,8 +134,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Sets up a dev server: a temporary data directory and key, KV v2 at `secret/`, the
-    /// Kubernetes method at `auth/kubernetes/`, a root token, and the demo when asked.
+    /// Sets up a dev server: a temporary data directory and key, KV v2 at `secret/`, a root
+    /// token, and with the demo the Kubernetes method at `auth/kubernetes/` with the tutorial's
+    /// roles and policies (without it, no auth method is mounted, as in `vault server -dev`).
     pub async fn dev(options: DevOptions) -> Result<Server, StartError> {
         let data_dir = tempfile::Builder::new()
             .prefix("podpass-dev-")
@@ -149,13 +153,14 @@ impl Server {
             None => format!("hvs.{}", random_id(24)?),
         };
         issue_root_token(&app, &root_token).await?;
-        let mut configuration = Configuration::new();
-        configuration.enable_kubernetes("kubernetes");
+        // Like `vault server -dev`, no Kubernetes method is mounted unless the demo asks for
+        // one: the tutorial's first step (and every exported script) enables it, and Vault
+        // refuses to enable a path that is already in use.
         if options.demo {
-            configuration = podpass_core::demo::configuration()
+            let configuration = podpass_core::demo::configuration()
                 .map_err(|e| StartError::Configuration(e.to_string()))?;
+            apply_configuration(&app, &configuration).await?;
         }
-        apply_configuration(&app, &configuration).await?;
         let listener = bind(&options.listen).await?;
         let address = listener.local_addr().map_err(|source| StartError::Listen {
             address: options.listen.clone(),
@@ -171,14 +176,15 @@ impl Server {
         Ok(Server {
             app,
             listener,
-            ui_dir: options.ui_dir,
+            playground: options.ui_dir.map_or(Playground::Missing, Playground::Dir),
             tls: None,
             _data_dir: Some(data_dir),
             banner,
         })
     }
 
-    /// Sets up a durable server from `options`; prints the root token once, on first start.
+    /// Sets up a durable server from `options`; on first start the root token is written to
+    /// [`ROOT_TOKEN_FILE`] in the data directory (0600) and the log says where.
     pub async fn serve(options: ServeOptions) -> Result<Server, StartError> {
         create_private_dir(&options.data_dir)?;
         let key = match std::env::var(SEAL_KEY_ENV) {
@@ -206,7 +212,15 @@ impl Server {
             }
             None => None,
         };
-        apply_configuration(&app, &options.configuration).await?;
+        let reconciled =
+            crate::reconcile::reconcile_configuration(&app, &options.configuration).await?;
+        for item in &reconciled.replaced {
+            tracing::warn!(
+                item = %item,
+                "changed through the API since the last start; replaced by the configuration file's version"
+            );
+        }
+        tracing::info!("{}", reconciled.summary());
         let mut banner = String::new();
         if first_start {
             let root_token = format!("hvs.{}", random_id(24)?);
@@ -217,9 +231,14 @@ impl Server {
                     value: b"1".to_vec(),
                 }])
                 .await?;
-            banner.push_str(&format!(
-                "Initialised a new data directory. Root Token (shown once, keep it safe): {root_token}\n"
-            ));
+            // Like `vault operator init`'s output, the root token is the operator's alone: not
+            // on stdout, which audit lines (`--audit-log -`) and pod logs share.
+            let file = write_root_token_file(&options.data_dir, &root_token)?;
+            tracing::warn!(
+                file = %file.display(),
+                "initialised a new data directory; the root token is in this file (mode 0600): \
+                 read it, keep it safe, then delete the file"
+            );
         }
         let listener = bind(&options.listen).await?;
         let address = listener.local_addr().map_err(|source| StartError::Listen {
@@ -231,11 +250,26 @@ impl Server {
         Ok(Server {
             app,
             listener,
-            ui_dir: options.ui_dir,
+            playground: options.ui_dir.map_or(Playground::Missing, Playground::Dir),
             tls,
             _data_dir: None,
             banner,
         })
+    }
+
+    /// Serves `files` (the playground built into the binary) at `/ui/` when no `--ui`
+    /// directory was given, and says so in the banner.
+    pub fn embed_playground(&mut self, files: &'static [EmbeddedFile]) {
+        if self.playground.is_available() {
+            return;
+        }
+        self.playground = Playground::Embedded(files);
+        if let Some(address) = self.local_addr() {
+            let scheme = if self.tls.is_some() { "https" } else { "http" };
+            self.banner.push_str(&format!(
+                "Playground: {scheme}://{address}/ui/ (built in)\n"
+            ));
+        }
     }
 
     /// The bound address.
@@ -247,7 +281,7 @@ impl Server {
     /// [`SHUTDOWN_GRACE`]). With TLS, SIGHUP reloads the certificate and key.
     pub async fn run(self) -> Result<(), StartError> {
         let sweeper = tokio::spawn(sweep_expired_tokens(Arc::clone(&self.app)));
-        let service = router(Arc::clone(&self.app), self.ui_dir.as_deref())
+        let service = router_with(Arc::clone(&self.app), &self.playground)
             .into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         let stopper = tokio::spawn({
@@ -305,6 +339,34 @@ fn create_private_dir(dir: &Path) -> Result<(), StartError> {
     #[cfg(not(unix))]
     builder.create(dir).map_err(problem)?;
     Ok(())
+}
+
+/// The file in the data directory that receives the root token at first start.
+pub const ROOT_TOKEN_FILE: &str = "root-token";
+
+/// Writes the root token to `<data_dir>/root-token`, readable by the owner only.
+fn write_root_token_file(data_dir: &Path, token: &str) -> Result<PathBuf, StartError> {
+    use std::io::Write;
+    let path = data_dir.join(ROOT_TOKEN_FILE);
+    let cannot = |e: std::io::Error| {
+        StartError::Environment(format!(
+            "cannot write the root token to {}: {e}",
+            path.display()
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(cannot)?;
+    // A file left from an earlier data directory keeps its old mode: tighten it.
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(cannot)?;
+    writeln!(file, "{token}")
+        .and_then(|()| file.sync_all())
+        .map_err(cannot)?;
+    Ok(path)
 }
 
 /// Starts the audit log when one is asked for.
@@ -378,12 +440,23 @@ pub async fn apply_configuration(
 ) -> Result<(), StartError> {
     let problem = |e: ApiError| StartError::Configuration(e.errors.join("; "));
     for (path, mount) in configuration.mounts() {
-        if !app.has_auth_mount(path) {
-            let record = AuthMountRecord {
+        let tune = MountTune::from_ttls(mount.ttls());
+        if app.has_auth_mount(path) {
+            app.tune_auth(path, |record| {
+                record.set_tune(tune);
+                Ok(())
+            })
+            .await
+            .map_err(problem)?;
+        } else {
+            let mut record = AuthMountRecord {
                 kind: "kubernetes".into(),
                 accessor: mount.accessor().to_string(),
                 description: String::new(),
+                default_lease_ttl: 0,
+                max_lease_ttl: 0,
             };
+            record.set_tune(tune);
             app.enable_auth(path, record).await.map_err(problem)?;
         }
         if let Some(config) = mount.config() {
@@ -442,9 +515,19 @@ fn dev_banner(address: SocketAddr, root_token: &str, demo: bool, ui: bool, now: 
          temporary directory deleted at exit, and starts with a root token.\n\n\
          You may need to set the following environment variables:\n\n    \
          $ export VAULT_ADDR='http://{address}'\n\n\
-         Root Token: {root_token}\n\n\
-         Mounted: KV v2 at secret/, the Kubernetes auth method at auth/kubernetes/\n"
+         Root Token: {root_token}\n\n"
     );
+    if demo {
+        banner.push_str(
+            "Mounted: KV v2 at secret/, the Kubernetes auth method at auth/kubernetes/\n",
+        );
+    } else {
+        banner.push_str(
+            "Mounted: KV v2 at secret/. Enable the Kubernetes auth method as with Vault:\n\n    \
+             $ vault auth enable kubernetes\n\n\
+             (or start with --demo for the tutorial's mount, roles and policies)\n",
+        );
+    }
     if ui {
         banner.push_str(&format!("Playground: http://{address}/ui/\n"));
     }

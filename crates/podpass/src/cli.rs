@@ -139,7 +139,8 @@ Examples:
     Token(TokenCommand),
 
     /// Start a throwaway server, like `vault server -dev`: unsealed, data in a temporary
-    /// directory, KV v2 at secret/ and the Kubernetes method at auth/kubernetes/.
+    /// directory, KV v2 at secret/, no auth method until enabled (`--demo` mounts the
+    /// tutorial's at auth/kubernetes/).
     #[command(after_help = "\
 Examples:
   podpass dev --demo                      # the tutorial's roles and policies, ready to log in
@@ -149,7 +150,9 @@ Examples:
     Dev(DevArgs),
 
     /// Start a durable server from podpass.hcl (its server block, auth mounts, roles and
-    /// policies); tokens and secrets persist, encrypted, in the data directory.
+    /// policies); tokens and secrets persist, encrypted, in the data directory. The file is the
+    /// source of truth for what it names: written at every start, and what an earlier start
+    /// wrote from it but it no longer names is removed; items made only through the API stay.
     #[command(after_help = "\
 Examples:
   podpass serve --config podpass.hcl
@@ -209,7 +212,8 @@ pub struct ServeArgs {
     /// Address to listen on (overrides the file's server.listen; default 127.0.0.1:8200).
     #[arg(long)]
     pub listen: Option<String>,
-    /// The data directory (overrides server.data_dir; default ./podpass-data).
+    /// The data directory (overrides server.data_dir; default podpass-data beside the config
+    /// file). Relative to the working directory, like every path on the command line.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// The built playground to serve at /ui/.

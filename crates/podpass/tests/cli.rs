@@ -149,6 +149,33 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, 2, "--claims and --jwt conflict");
 }
 
+#[test]
+fn a_script_without_vault_commands_is_an_input_error() {
+    let dir = scratch("no-vault-commands");
+    std::fs::write(dir.join("setup.sh"), "echo hello\nkubectl get pods\n").unwrap();
+    let run = podpass_in(
+        Some(&dir),
+        &["lint", "setup.sh", "--from", "commands"],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("setup.sh:1:1: no `vault` command in this file"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("0 errors"), "{}", run.stdout);
+    // Comments alone (an exported empty configuration) are an empty configuration, not an error.
+    std::fs::write(dir.join("empty.sh"), "# nothing yet\n").unwrap();
+    let run = podpass_in(
+        Some(&dir),
+        &["lint", "empty.sh", "--from", "commands"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 // --- check
 
 #[test]

@@ -72,7 +72,7 @@ policy "{LOGIN_POLICY}" {{
 struct ServerProcess {
     child: Child,
     base_url: String,
-    /// The root token, printed only when the data directory was initialised by this start.
+    /// The root token, from the file the first start wrote in the data directory.
     root_token: Option<String>,
 }
 
@@ -101,13 +101,18 @@ impl ServerProcess {
         };
         for line in lines.by_ref() {
             let line = line.unwrap();
-            if let Some((_, token)) = line.split_once("Root Token (shown once, keep it safe): ") {
-                server.root_token = Some(token.trim().to_string());
-            } else if let Some(url) = line.strip_prefix("podpass listening on ") {
+            if let Some(url) = line.strip_prefix("podpass listening on ") {
                 server.base_url = url.trim().to_string();
                 break;
             }
         }
+        // The first start writes the root token to a file in the data directory; read it and
+        // delete it, as an operator would, so a restart that wrote it again would show.
+        let token_file = data_dir.join("root-token");
+        server.root_token = std::fs::read_to_string(&token_file)
+            .ok()
+            .map(|token| token.trim().to_string());
+        let _ = std::fs::remove_file(&token_file);
         assert!(
             !server.base_url.is_empty(),
             "podpass serve exited before listening (see its stderr above)"

@@ -81,28 +81,37 @@ struct Reader<'l, 'b, 'f> {
     lexer: &'l Lexer,
     builder: &'b mut Builder<'f>,
     env: &'l mut Env,
+    /// Set once a `vault` command is read: a script without one configures nothing.
+    saw_vault: &'l mut bool,
 }
 
 /// Reads a script into the builder.
 pub(super) fn read(text: &str, builder: &mut Builder<'_>) -> Result<(), ImportError> {
     let mut lexer = Lexer::new(text);
     let mut env = Env::new();
+    let mut saw_vault = false;
+    // Whether any line holds a command or text at all (comments and blank lines do not count):
+    // an empty script, such as the export of an empty configuration, is fine.
+    let mut saw_content = false;
     while let Some(start) = lexer.next_start() {
         let Some(result) = lexer.next_line() else {
             break;
         };
         match result {
             Ok(commands) => {
+                saw_content |= !commands.is_empty();
                 let mut reader = Reader {
                     lexer: &lexer,
                     builder,
                     env: &mut env,
+                    saw_vault: &mut saw_vault,
                 };
                 for simple in &commands {
                     reader.command(simple)?;
                 }
             }
             Err(error) => {
+                saw_content = true;
                 let line = lexer.line_text(start);
                 let (line_no, column) = lexer.position(error.at);
                 if first_word_is_vault(&line) {
@@ -122,6 +131,17 @@ pub(super) fn read(text: &str, builder: &mut Builder<'_>) -> Result<(), ImportEr
                 lexer.skip_line_of(start);
             }
         }
+    }
+    if saw_content && !saw_vault {
+        // Read as commands, a file with no `vault` line would silently configure nothing and
+        // every check on it would pass vacuously.
+        return Err(builder.error(
+            At::new(1, 1),
+            "no `vault` command in this file, so read as Vault commands it configures nothing \
+             (a setup script has lines like `vault auth enable kubernetes`, \
+             `vault write auth/kubernetes/role/…` and `vault policy write …`; \
+             for podpass.hcl or API JSON, use --from hcl or --from json)",
+        ));
     }
     Ok(())
 }
@@ -221,7 +241,10 @@ impl Reader<'_, '_, '_> {
                 }
                 self.skip(simple, "a shell command; the variables are forgotten");
             }
-            "vault" => self.vault(simple, &words[1..])?,
+            "vault" => {
+                *self.saw_vault = true;
+                self.vault(simple, &words[1..])?;
+            }
             _ => self.skip(simple, "not Vault configuration"),
         }
         Ok(())

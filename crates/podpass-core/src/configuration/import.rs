@@ -14,7 +14,7 @@ use crate::config::ConfigError;
 use crate::duration::parse_duration;
 use crate::policy::{PolicyError, normalize_name};
 use crate::role::{Role, RoleError, audience_warning};
-use crate::ttl::{MountTtls, SYSTEM_DEFAULT_LEASE_TTL};
+use crate::ttl::{MountTune, TuneError};
 
 /// The three textual forms of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -492,29 +492,6 @@ impl<'f> Builder<'f> {
             return Ok(());
         }
         let field_at = |name: &str| fields.get(name).map_or(at, |f| f.at);
-        let parse = |name: &str| -> Result<Option<i64>, ImportError> {
-            let Some(value) = body.get(name) else {
-                return Ok(None);
-            };
-            // Vault accepts "system" to mean the system default.
-            if value.as_str() == Some("system") {
-                return Ok(Some(SYSTEM_DEFAULT_LEASE_TTL));
-            }
-            match parse_duration(value) {
-                Ok(seconds) if seconds < 0 => Err(self.error(
-                    field_at(name),
-                    format!("auth/{mount}/ tune: {name} cannot be negative"),
-                )),
-                // 0 means "the system default", as in Vault's mount table.
-                Ok(0) => Ok(Some(SYSTEM_DEFAULT_LEASE_TTL)),
-                Ok(seconds) => Ok(Some(seconds)),
-                Err(e) => {
-                    Err(self.error(field_at(name), format!("auth/{mount}/ tune: {name}: {e}")))
-                }
-            }
-        };
-        let new_default = parse("default_lease_ttl")?;
-        let new_max = parse("max_lease_ttl")?;
         for key in body.keys().filter(|k| !TUNE_FIELDS.contains(&k.as_str())) {
             let line = field_at(key).line;
             self.note(
@@ -527,45 +504,25 @@ impl<'f> Builder<'f> {
             .mount(mount)
             .map(|m| *m.ttls())
             .unwrap_or_default();
-        // Vault's tuneMountTTLs checks, in its order and words.
-        match (new_default, new_max) {
-            (Some(d), Some(m)) if m < d => {
-                return Err(self.error(
-                    field_at("max_lease_ttl"),
-                    format!(
-                        "new backend max lease TTL of {m} less than new backend default lease TTL of {d}"
-                    ),
-                ));
-            }
-            // The system default counts as unset, as Vault's 0 does.
-            (None, Some(m))
-                if current.default_lease_ttl != SYSTEM_DEFAULT_LEASE_TTL
-                    && m < current.default_lease_ttl =>
-            {
-                return Err(self.error(
-                    field_at("max_lease_ttl"),
-                    format!(
-                        "new backend max lease TTL of {m} less than backend default lease TTL of {}",
-                        current.default_lease_ttl
-                    ),
-                ));
-            }
-            (Some(d), None) if d > current.max_lease_ttl => {
-                return Err(self.error(
-                    field_at("default_lease_ttl"),
-                    format!(
-                        "new backend default lease TTL of {d} greater than backend max lease TTL of {}",
-                        current.max_lease_ttl
-                    ),
-                ));
-            }
-            _ => {}
-        }
+        // The server's `sys/auth/<path>/tune` check, in Vault's words.
+        let tuned = MountTune::from_ttls(&current).tune(body).map_err(|e| {
+            let default_unreadable = body
+                .get("default_lease_ttl")
+                .is_some_and(|v| v.as_str() != Some("system") && parse_duration(v).is_err());
+            let field = match &e {
+                TuneError::Negative(field) => field,
+                TuneError::Invalid(_) if default_unreadable => "default_lease_ttl",
+                _ => "max_lease_ttl",
+            };
+            let message = match &e {
+                TuneError::Invalid(_) => format!("auth/{mount}/ tune: {field}: {e}"),
+                TuneError::Negative(_) => format!("auth/{mount}/ tune: {e}"),
+                _ => e.to_string(),
+            };
+            self.error(field_at(field), message)
+        })?;
         if let Some(m) = self.configuration.mount_mut(mount) {
-            m.set_ttls(MountTtls {
-                default_lease_ttl: new_default.unwrap_or(current.default_lease_ttl),
-                max_lease_ttl: new_max.unwrap_or(current.max_lease_ttl),
-            });
+            m.set_ttls(tuned.effective());
         }
         Ok(())
     }

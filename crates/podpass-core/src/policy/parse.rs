@@ -34,9 +34,13 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
     let parser = Parser {
         lines: LineIndex::new(text),
     };
-    let entries = syntax::parse(text).map_err(|e| PolicyError::Syntax {
-        location: parser.lines.locate(e.offset),
-        detail: e.detail,
+    let entries = syntax::parse(text).map_err(|e| {
+        let location = parser.lines.locate(e.offset);
+        let mut detail = e.detail;
+        if let Some(hint) = hcl1_hint(text, location.line) {
+            detail.push_str(&hint);
+        }
+        PolicyError::Syntax { location, detail }
     })?;
     // Like Vault, every top-level key is checked before any path block is read.
     if let Some(bad) = entries
@@ -54,6 +58,45 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
         parser.path_entry(entry, &mut rules)?;
     }
     Ok(rules)
+}
+
+/// When the line a syntax error is on has an attribute beside a block's `{` or `}` that is not
+/// a complete one-line block, the policy is in HCL1's looser layout, which Vault accepts and
+/// the HCL2 parser does not: say so, and show the HCL2 form.
+fn hcl1_hint(text: &str, line: u32) -> Option<String> {
+    let source = text
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let code = source.split('#').next().unwrap_or(source).trim();
+    let after_open = code.split_once('{').map(|(_, rest)| rest.trim());
+    let before_close = code.rsplit_once('}').map(|(head, _)| head.trim());
+    let attribute_after_open =
+        after_open.is_some_and(|rest| rest.contains('=') && !rest.ends_with('}'));
+    let attribute_before_close =
+        !code.contains('{') && before_close.is_some_and(|head| head.contains('='));
+    if !attribute_after_open && !attribute_before_close {
+        return None;
+    }
+    // The block's path: on this line, or on the nearest line above that opens a path block.
+    let path = text
+        .lines()
+        .take(usize::try_from(line).ok()?)
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("path")
+                .and_then(|rest| rest.trim_start().strip_prefix('"'))
+                .and_then(|rest| rest.split_once('"'))
+                .map(|(path, _)| path.to_string())
+        })
+        .unwrap_or_else(|| "secret/data/app/*".to_string());
+    Some(format!(
+        ". This looks like HCL1 layout (an attribute on the same line as a block's `{{` or \
+         `}}`), which Vault accepts but podpass reads as HCL2, where each attribute has its own \
+         line:\npath \"{path}\" {{\n  capabilities = [\"read\"]\n}}"
+    ))
 }
 
 impl Parser<'_> {

@@ -747,14 +747,25 @@ impl Reader<'_> {
                 "`login = \"denied\"` issues no token, so the test cannot describe or use one",
             ));
         }
-        if matches!(case.subject, Subject::Policies { .. })
-            && case.requests.is_empty()
-            && case.capabilities.is_empty()
-        {
-            return Err(self.error(
-                at,
-                "the test checks nothing: add `allowed`, `denied`, `request` or `capabilities`",
-            ));
+        let expects_nothing = LoginExpectation {
+            line: 0,
+            ..expect.clone()
+        } == LoginExpectation::default();
+        if case.requests.is_empty() && case.capabilities.is_empty() {
+            if matches!(case.subject, Subject::Policies { .. }) {
+                return Err(self.error(
+                    at,
+                    "the test checks nothing: add `allowed`, `denied`, `request` or `capabilities`",
+                ));
+            }
+            // A login with no expectation would pass whatever the login decides.
+            if expects_nothing {
+                return Err(self.error(
+                    expect_at.unwrap_or(at),
+                    "the test checks nothing: add an `expect` block (`login = \"allowed\"` or \
+                     \"denied\", policies, ttl, …), `allowed`, `denied`, `request` or `capabilities`",
+                ));
+            }
         }
         Ok(case)
     }
@@ -1054,6 +1065,14 @@ token "old" {
                 "no token named",
             ),
             ("test \"a\" {\n policies = [\"p\"]\n}", "checks nothing"),
+            (
+                "test \"a\" {\n role = \"r\"\n token = \"ns/sa\"\n}",
+                "checks nothing: add an `expect` block",
+            ),
+            (
+                "test \"a\" {\n role = \"r\"\n token = \"ns/sa\"\n expect {\n }\n}",
+                "checks nothing: add an `expect` block",
+            ),
             (
                 "test \"a\" {\n policies = [\"p\"]\n allowed = [\"fetch x\"]\n}",
                 "unknown operation",

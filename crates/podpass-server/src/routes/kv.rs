@@ -91,7 +91,10 @@ pub async fn metadata(
             app.kv.delete_all(path).await?;
             Ok(ApiResponse::NoContent)
         }
-        _ => Err(ApiError::unsupported_operation()),
+        Operation::Create | Operation::Update | Operation::Patch => Err(ApiError::not_implemented(
+            "writing KV v2 metadata (max_versions, cas_required, delete_version_after, \
+             custom_metadata)",
+        )),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use podpass_core::acl::Operation;
+use podpass_core::ttl::MountTune;
 use serde_json::{Map, Value, json};
 
 use crate::app::{App, AuthMountRecord};
@@ -102,7 +103,12 @@ pub fn ui_mount(path: &str) -> Result<ApiResponse, ApiError> {
             "no mount found for path \"{path}\" (podpass serves KV v2 at secret/ only)"
         )));
     }
-    let mut data = mount_json("kv", "kv_00000000", "key/value secret storage");
+    let mut data = mount_json(
+        "kv",
+        "kv_00000000",
+        "key/value secret storage",
+        MountTune::default(),
+    );
     data["options"] = json!({ "version": "2" });
     data["path"] = json!(format!("{mount}/"));
     Ok(ApiResponse::data(data))
@@ -120,25 +126,38 @@ pub fn auth_mounts(app: &App, operation: Operation) -> Result<ApiResponse, ApiEr
     let mut data = Map::new();
     data.insert(
         "token/".into(),
-        mount_json("token", "auth_token_00000000", "token based credentials"),
+        mount_json(
+            "token",
+            "auth_token_00000000",
+            "token based credentials",
+            MountTune::default(),
+        ),
     );
     for (path, record) in app.auth_mounts() {
-        data.insert(
-            format!("{path}/"),
-            mount_json(&record.kind, &record.accessor, &record.description),
-        );
+        data.insert(format!("{path}/"), record_json(&record));
     }
     Ok(ApiResponse::data(Value::Object(data)))
 }
 
-fn mount_json(kind: &str, accessor: &str, description: &str) -> Value {
+fn record_json(record: &AuthMountRecord) -> Value {
+    mount_json(
+        &record.kind,
+        &record.accessor,
+        &record.description,
+        record.tune(),
+    )
+}
+
+/// A mount as `sys/auth` and `sys/mounts` list it; `config` shows the lease TTLs as the mount
+/// table holds them (0 for the system default), as Vault does.
+fn mount_json(kind: &str, accessor: &str, description: &str, tune: MountTune) -> Value {
     json!({
         "type": kind,
         "accessor": accessor,
         "description": description,
         "config": {
-            "default_lease_ttl": 0,
-            "max_lease_ttl": 0,
+            "default_lease_ttl": tune.default_lease_ttl,
+            "max_lease_ttl": tune.max_lease_ttl,
             "force_no_cache": false,
             "token_type": "default-service",
         },
@@ -152,7 +171,8 @@ fn mount_json(kind: &str, accessor: &str, description: &str) -> Value {
     })
 }
 
-/// `sys/auth/<path>`: enable (`POST {"type": "kubernetes"}`) or disable (`DELETE`).
+/// `sys/auth/<path>`: enable (`POST {"type": "kubernetes", "config": {...}}`), read, or
+/// disable (`DELETE`).
 pub async fn auth_mount(
     app: &App,
     request: &ApiRequest,
@@ -167,19 +187,83 @@ pub async fn auth_mount(
                     "plugin not found in the catalog: {kind} (podpass serves the kubernetes auth method only)"
                 )));
             }
-            let record = AuthMountRecord {
+            let tune = match request.body.get("config") {
+                None | Some(Value::Null) => MountTune::default(),
+                Some(Value::Object(config)) => {
+                    MountTune::enable(config).map_err(|e| ApiError::bad_request(e.to_string()))?
+                }
+                Some(other) => {
+                    return Err(ApiError::bad_request(format!(
+                        "Field validation failed: error converting input for field \"config\": \
+                         expected an object, got {}",
+                        podpass_core::fields::json_type(other)
+                    )));
+                }
+            };
+            let mut record = AuthMountRecord {
                 kind: kind.to_string(),
                 accessor: format!("auth_kubernetes_{}", random_id(8)?.to_lowercase()),
                 description: request
                     .string("description")
                     .unwrap_or_default()
                     .to_string(),
+                default_lease_ttl: 0,
+                max_lease_ttl: 0,
             };
+            record.set_tune(tune);
             app.enable_auth(path, record).await?;
             Ok(ApiResponse::NoContent)
         }
+        Operation::Read => {
+            let record = app
+                .auth_mounts()
+                .remove(path)
+                .ok_or_else(|| ApiError::bad_request(format!("No auth engine at {path}/")))?;
+            Ok(ApiResponse::data(record_json(&record)))
+        }
         Operation::Delete => {
             app.disable_auth(path).await?;
+            Ok(ApiResponse::NoContent)
+        }
+        _ => Err(ApiError::unsupported_operation()),
+    }
+}
+
+/// `sys/auth/<path>/tune`: the method's lease TTLs (effective values, the system default
+/// filled in) and description; a write changes them with Vault's checks.
+pub async fn auth_tune(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+    path: &str,
+) -> Result<ApiResponse, ApiError> {
+    match operation {
+        Operation::Read => {
+            let record = app.auth_mounts().remove(path).ok_or_else(|| {
+                ApiError::bad_request(format!("cannot fetch sysview for path \"auth/{path}/\""))
+            })?;
+            let ttls = record.tune().effective();
+            Ok(ApiResponse::data(json!({
+                "default_lease_ttl": ttls.default_lease_ttl,
+                "max_lease_ttl": ttls.max_lease_ttl,
+                "description": record.description,
+                "force_no_cache": false,
+                "token_type": "default-service",
+            })))
+        }
+        Operation::Create | Operation::Update => {
+            app.tune_auth(path, |record| {
+                let tune = record
+                    .tune()
+                    .tune(&request.body)
+                    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+                record.set_tune(tune);
+                if let Some(description) = request.string("description") {
+                    record.description = description.to_string();
+                }
+                Ok(())
+            })
+            .await?;
             Ok(ApiResponse::NoContent)
         }
         _ => Err(ApiError::unsupported_operation()),
@@ -191,11 +275,21 @@ pub fn mounts(operation: Operation) -> Result<ApiResponse, ApiError> {
     if operation != Operation::Read {
         return Err(ApiError::unsupported_operation());
     }
-    let mut kv = mount_json("kv", "kv_00000000", "key/value secret storage");
+    let mut kv = mount_json(
+        "kv",
+        "kv_00000000",
+        "key/value secret storage",
+        MountTune::default(),
+    );
     kv["options"] = json!({ "version": "2" });
     let data = json!({
         "secret/": kv,
-        "sys/": mount_json("system", "system_00000000", "system endpoints used for control, policy and debugging"),
+        "sys/": mount_json(
+            "system",
+            "system_00000000",
+            "system endpoints used for control, policy and debugging",
+            MountTune::default(),
+        ),
     });
     Ok(ApiResponse::data(data))
 }

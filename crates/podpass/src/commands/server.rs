@@ -10,6 +10,12 @@ use crate::cli::{DevArgs, LogFormat, OperatingArgs, ServeArgs};
 use crate::commands::Outcome;
 use crate::files::{InputError, load_config};
 
+/// The playground built into the binary (the `embed-ui` feature; see build.rs).
+#[cfg(feature = "embed-ui")]
+mod embedded_ui {
+    include!(concat!(env!("OUT_DIR"), "/embedded_ui.rs"));
+}
+
 /// `podpass dev`.
 pub fn dev(args: &DevArgs) -> Result<Outcome, InputError> {
     let options = DevOptions {
@@ -46,7 +52,7 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
             .data_dir
             .clone()
             .or_else(|| settings.data_dir.map(beside))
-            .unwrap_or_else(|| PathBuf::from("podpass-data")),
+            .unwrap_or_else(|| beside("podpass-data".into())),
         seal_key_file: settings.seal_key_file.map(&beside),
         configuration: imported.configuration,
         ui_dir: args.ui.clone(),
@@ -102,7 +108,10 @@ where
         .build()
         .map_err(|e| InputError(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
-        let server = start.await.map_err(|e| InputError(e.to_string()))?;
+        #[cfg_attr(not(feature = "embed-ui"), allow(unused_mut))]
+        let mut server = start.await.map_err(|e| InputError(e.to_string()))?;
+        #[cfg(feature = "embed-ui")]
+        server.embed_playground(embedded_ui::FILES);
         // The banner is a courtesy: a closed stdout (a supervisor that drops it) must not stop
         // the server, so a failed write is ignored rather than panicking like println!.
         {

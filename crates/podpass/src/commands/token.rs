@@ -119,6 +119,20 @@ fn generate(algorithm: SigningAlgorithm, out: &Path) -> Result<String, InputErro
     let private_pem = pem("PRIVATE KEY", &private_der);
     let private_path = with_suffix(out, ".key.pem");
     let public_path = with_suffix(out, ".pub.pem");
+    // `--generate-key keys/sa` should work in a fresh checkout: make the directory (0700, as
+    // it holds a private key).
+    if let Some(dir) = private_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(|e| InputError::at(dir, format!("cannot create the directory: {e}")))?;
+    }
     write_private(&private_path, &private_pem)?;
     std::fs::write(&public_path, pem("PUBLIC KEY", &public_der))
         .map_err(|e| InputError::at(&public_path, format!("cannot write: {e}")))?;

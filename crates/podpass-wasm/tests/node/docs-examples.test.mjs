@@ -1,0 +1,67 @@
+// The JavaScript examples of the documentation, run under Node against the built nodejs
+// package: README.md's ```js blocks as written (CommonJS, from the repository root), and the
+// package README's with `podpass-wasm` resolved to the nodejs build and the two inputs it
+// leaves to the reader (`setupScript`, `serviceAccountToken`) defined first. Every block must
+// run to the end; the examples assert their own results.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const nodePackage = join(root, "crates/podpass-wasm/pkg/nodejs/podpass_wasm.js");
+
+/** The ```js blocks of a markdown file, with the line each starts on. */
+function jsBlocks(file) {
+  const blocks = [];
+  let current = null;
+  readFileSync(join(root, file), "utf8").split("\n").forEach((line, index) => {
+    if (current === null && line.trim() === "```js") {
+      current = { line: index + 2, code: [] };
+    } else if (current !== null && line.trim() === "```") {
+      blocks.push({ line: current.line, code: current.code.join("\n") });
+      current = null;
+    } else if (current !== null) {
+      current.code.push(line);
+    }
+  });
+  return blocks;
+}
+
+function run(code, inputType) {
+  const result = spawnSync("node", [`--input-type=${inputType}`, "-"], {
+    cwd: root,
+    input: code,
+    encoding: "utf8",
+  });
+  return `${result.stdout}${result.stderr}`.trim() + (result.status === 0 ? "" : `\n(exit ${result.status})`);
+}
+
+test("README.md's JavaScript runs as written", () => {
+  const blocks = jsBlocks("README.md");
+  assert.ok(blocks.length >= 1, "no ```js block in README.md");
+  for (const block of blocks) {
+    const output = run(block.code, "commonjs");
+    assert.ok(!output.includes("(exit "), `README.md:${block.line}:\n${output}`);
+  }
+});
+
+test("the package README's JavaScript runs against the nodejs build", () => {
+  const mint = (namespace, name) =>
+    execFileSync("cargo", ["run", "-q", "-p", "podpass", "--", "token", "mint",
+      "--namespace", namespace, "--name", name, "--key", "tests/fixtures/keys/rsa-2048.key.pem"],
+    { cwd: root, encoding: "utf8" }).trim();
+  const prelude = [
+    `const setupScript = ${JSON.stringify(readFileSync(join(root, "tests/fixtures/configuration/tutorial.export.sh"), "utf8"))};`,
+    `const serviceAccountToken = ${JSON.stringify(mint("grade-api", "grade-api-sa"))};`,
+  ].join("\n");
+  const blocks = jsBlocks("crates/podpass-wasm/README.md");
+  assert.ok(blocks.length >= 2, "the package README lost its examples");
+  for (const block of blocks) {
+    const code = block.code.replaceAll('from "podpass-wasm"', `from ${JSON.stringify(pathToFileURL(nodePackage).href)}`);
+    const output = run(`${prelude}\n${code}`, "module");
+    assert.ok(!output.includes("(exit "), `crates/podpass-wasm/README.md:${block.line}:\n${output}`);
+  }
+});
