@@ -136,9 +136,15 @@ fn json_logs_and_the_audit_log_survive_a_sigterm() {
     );
     let denial = logs
         .iter()
-        .find(|l| l["message"] == "login denied")
-        .unwrap_or_else(|| panic!("no login denied line: {stderr}"));
-    assert_eq!(denial["reason"], "invalid role name \"nope\"");
+        .find(|l| l["message"] == "request denied")
+        .unwrap_or_else(|| panic!("no request denied line: {stderr}"));
+    assert_eq!(denial["route"], "auth/:mount/login");
+    assert!(
+        denial["explanation"]
+            .as_str()
+            .is_some_and(|e| e.contains("no role `nope`")),
+        "{denial}"
+    );
     assert!(
         logs.iter()
             .any(|l| l["file"] == token_file.display().to_string()),
