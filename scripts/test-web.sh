@@ -25,4 +25,22 @@ step "end-to-end test (headless Chromium)"
 mkdir -p tests/out/playground
 node --test --test-reporter=spec web/tests/
 
+step "the playground built into the binary (podpass --features embed-ui) at /ui/"
+cargo build -p podpass --features embed-ui --locked
+port=18297
+target/debug/podpass dev --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  curl -fsS "http://127.0.0.1:$port/v1/sys/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+page=$(curl -fsS "http://127.0.0.1:$port/ui/")
+kill "$server"
+trap - EXIT
+case "$page" in
+  *podpass*wasm*|*wasm*podpass*) echo "ok: /ui/ serves the embedded playground" ;;
+  *) echo "not ok: /ui/ did not serve the embedded playground:"; echo "$page" | head -20; exit 1 ;;
+esac
+
 step "playground checks done"
