@@ -156,6 +156,9 @@ async fn children_die_with_their_parent_and_orphans_need_sudo_or_create_orphan()
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["orphan"], json!(false));
+    // As in Vault, `period` and `bound_cidrs` appear only when they apply.
+    assert!(body["data"].get("period").is_none(), "{body}");
+    assert!(body["data"].get("bound_cidrs").is_none(), "{body}");
     assert_eq!(
         body["data"]["policies"],
         json!(["default", "grade-api", "token-maker"]),

@@ -89,7 +89,7 @@ fn target_token(app: &App, request: &ApiRequest) -> Result<(String, ResolvedToke
 
 fn lookup_response(token: &str, resolved: &ResolvedToken, now: i64) -> ApiResponse {
     let entry = &resolved.entry;
-    ApiResponse::data(json!({
+    let mut data = json!({
         "accessor": entry.accessor,
         "creation_time": entry.creation_time,
         "creation_ttl": entry.creation_ttl,
@@ -103,13 +103,19 @@ fn lookup_response(token: &str, resolved: &ResolvedToken, now: i64) -> ApiRespon
         "num_uses": entry.num_uses,
         "orphan": entry.is_orphan(),
         "path": entry.profile.path,
-        "period": if entry.profile.ttl.period > 0 { json!(entry.profile.ttl.period) } else { Value::Null },
         "policies": entry.profile.policies,
         "renewable": entry.profile.renewable,
         "ttl": entry.ttl_left(now),
         "type": entry.profile.kind.as_str(),
-        "bound_cidrs": if entry.profile.bound_cidrs.is_empty() { Value::Null } else { json!(entry.profile.bound_cidrs) },
-    }))
+    });
+    // Vault sets these keys only when they apply.
+    if entry.profile.ttl.period > 0 {
+        data["period"] = json!(entry.profile.ttl.period);
+    }
+    if !entry.profile.bound_cidrs.is_empty() {
+        data["bound_cidrs"] = json!(entry.profile.bound_cidrs);
+    }
+    ApiResponse::data(data)
 }
 
 fn auth_json(token: &str, entry: &TokenEntry, lease_duration: i64) -> Value {
