@@ -272,21 +272,28 @@ fn operation_for(app: &App, route: &Route, request: &ApiRequest) -> Result<Opera
 }
 
 fn authenticate(app: &App, request: &ApiRequest) -> Result<Caller, ApiError> {
+    let denied = |why: &str| ApiError::permission_denied().explained(why);
     let token = request
         .token
         .as_deref()
-        .ok_or_else(ApiError::permission_denied)?;
-    let resolved = app
-        .tokens
-        .resolve(token, app.now())
-        .ok_or_else(ApiError::permission_denied)?;
-    if !resolved.entry.profile.bound_cidrs.is_empty() {
-        let allowed = BoundCidrs::parse(&resolved.entry.profile.bound_cidrs)
+        .ok_or_else(|| denied("no token: send one in X-Vault-Token or Authorization: Bearer"))?;
+    let resolved = app.tokens.resolve(token, app.now()).ok_or_else(|| {
+        denied("the token is not valid: unknown, expired, revoked, used up, or its parent is gone")
+    })?;
+    let cidrs = &resolved.entry.profile.bound_cidrs;
+    if !cidrs.is_empty() {
+        let allowed = BoundCidrs::parse(cidrs)
             .ok()
             .zip(request.remote_addr)
-            .is_some_and(|(cidrs, addr)| cidrs.allows(&addr.to_string()).unwrap_or(false));
+            .is_some_and(|(parsed, addr)| parsed.allows(&addr.to_string()).unwrap_or(false));
         if !allowed {
-            return Err(ApiError::permission_denied());
+            let from = request
+                .remote_addr
+                .map_or_else(|| "an unknown address".to_string(), |a| a.to_string());
+            return Err(denied(&format!(
+                "the token is bound to [{}] and the request came from {from}",
+                cidrs.join(", ")
+            )));
         }
     }
     Ok(Caller {

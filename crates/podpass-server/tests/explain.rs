@@ -121,7 +121,21 @@ async fn each_acl_denial_names_its_rule_in_the_log_and_only_dev_servers_tell_the
         assert!(warning.contains(expected), "{warning}\n  !~ {expected}");
         assert!(logs.text().contains(expected), "{}", logs.text());
     }
+    let (status, body) = h
+        .call("GET", "secret/data/app/db", Some("hvs.not-a-token"), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.starts_with("the token is not valid")),
+        "{body}"
+    );
     assert!(!logs.text().contains(&token), "no token in the log");
+    assert!(
+        !logs.text().contains("hvs.not-a-token"),
+        "no token in the log"
+    );
 }
 
 #[tokio::test]
