@@ -639,11 +639,14 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
         return Ok(());
     }
     let leeway = CLOCK_SKEW_LEEWAY_SECONDS;
-    let effective_exp = exp
-        .unwrap_or_else(|| iat.unwrap_or(0).max(nbf.unwrap_or(0)) + MISSING_EXPIRY_LEEWAY_SECONDS);
+    let effective_exp = exp.unwrap_or_else(|| {
+        iat.unwrap_or(0)
+            .max(nbf.unwrap_or(0))
+            .saturating_add(MISSING_EXPIRY_LEEWAY_SECONDS)
+    });
     let effective_nbf = nbf
         .or(iat)
-        .unwrap_or(effective_exp - MISSING_EXPIRY_LEEWAY_SECONDS);
+        .unwrap_or(effective_exp.saturating_sub(MISSING_EXPIRY_LEEWAY_SECONDS));
     let nbf_source = if nbf.is_some() {
         "nbf"
     } else if iat.is_some() {
@@ -658,7 +661,8 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
         now,
         beyond_leeway,
     };
-    if now + leeway < effective_nbf {
+    // Claims and "now" can be any i64 (a token's claims are the caller's): saturate, never wrap.
+    if now.saturating_add(leeway) < effective_nbf {
         return Err(deny(
             trace,
             CheckId::NotBefore,
@@ -677,7 +681,7 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
     } else {
         "exp missing, iat/nbf + 150s:"
     };
-    if now - leeway > effective_exp {
+    if now.saturating_sub(leeway) > effective_exp {
         return Err(deny(
             trace,
             CheckId::Expiry,
@@ -693,7 +697,7 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
     );
     match iat {
         None => trace.record(CheckId::IssuedAt, CheckStatus::Passed, "no iat claim"),
-        Some(iat) if now + leeway < iat => {
+        Some(iat) if now.saturating_add(leeway) < iat => {
             return Err(deny(
                 trace,
                 CheckId::IssuedAt,

@@ -154,10 +154,11 @@ impl std::fmt::Display for Reason {
                 if !t.source.is_empty() {
                     write!(f, "{} ", t.source)?;
                 }
+                // Claims and "now" can be any i64: saturate rather than overflow.
                 let relative = if t.at >= t.now {
-                    format!("in {}", format_duration(t.at - t.now))
+                    format!("in {}", format_duration(t.at.saturating_sub(t.now)))
                 } else {
-                    format!("{} ago", format_duration(t.now - t.at))
+                    format!("{} ago", format_duration(t.now.saturating_sub(t.at)))
                 };
                 write!(f, "{} {} ({relative})", t.verb, rfc3339(t.at))?;
                 if t.beyond_leeway {

@@ -84,3 +84,35 @@ fn legacy_tokens_skip_every_time_check() {
     );
     assert_eq!(time_checks(&claims, ISSUED).checks().len(), 3);
 }
+
+#[test]
+fn extreme_claims_and_clocks_neither_overflow_nor_wrap() {
+    let fresh = claims(&demo::token("grade-api", "grade-api-sa", ISSUED).expect("mints"));
+    let extremes = [
+        i64::MIN,
+        i64::MIN + 1,
+        -1,
+        0,
+        ISSUED,
+        i64::MAX - 1,
+        i64::MAX,
+    ];
+    for exp in [None, Some(i64::MIN), Some(i64::MAX)] {
+        for iat in [None, Some(i64::MIN), Some(i64::MAX)] {
+            for nbf in [None, Some(i64::MAX)] {
+                let mut claims = fresh.clone();
+                claims.expires_at = exp;
+                claims.issued_at = iat;
+                claims.not_before = nbf;
+                for now in extremes {
+                    // Rendering every reason runs the relative-time arithmetic too.
+                    let rendered = time_checks(&claims, now).to_string();
+                    assert!(!rendered.is_empty());
+                }
+            }
+        }
+    }
+    // A clock far in the future sees an expired token, never a wrapped "not yet valid".
+    let failure = time_checks(&fresh, i64::MAX).first_failure().map(|c| c.id);
+    assert_eq!(failure, Some(CheckId::Expiry));
+}
