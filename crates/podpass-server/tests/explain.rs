@@ -172,6 +172,69 @@ async fn a_denied_login_is_explained_by_its_failed_check_without_the_jwt() {
 }
 
 #[tokio::test]
+async fn every_kind_of_login_denial_is_explained_by_its_check() {
+    let h = Harness::demo().await;
+    h.app.set_explain_denials(true);
+    let audience_role = json!({
+        "bound_service_account_names": "grade-api-sa",
+        "bound_service_account_namespaces": "grade-api",
+        "audience": "vault",
+        "token_policies": "grade-api",
+    });
+    let (status, _) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/with-audience",
+            Some(ROOT),
+            Some(audience_role),
+        )
+        .await;
+    assert!(status.is_success());
+    let good = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).unwrap();
+    let mut forged = good.clone();
+    forged.truncate(forged.len() - 4);
+    forged.push_str("AAAA");
+    let cases = [
+        ("nope", good.clone(), "role: "),
+        ("grade-api", forged, "signature: "),
+        (
+            "grade-api",
+            podpass_core::demo::token("grade-api", "grade-api-sa", NOW - 7200).unwrap(),
+            "expiry: ",
+        ),
+        (
+            "grade-api",
+            podpass_core::demo::token("grade-api", "other-sa", NOW).unwrap(),
+            "service account name: ",
+        ),
+        (
+            "grade-api",
+            podpass_core::demo::token("payment", "grade-api-sa", NOW).unwrap(),
+            "namespace: ",
+        ),
+        ("with-audience", good.clone(), "audience: "),
+        ("grade-api", "not-a-jwt".to_string(), ""),
+    ];
+    for (role, jwt, label) in cases {
+        let (status, body) = h
+            .call(
+                "POST",
+                "auth/kubernetes/login",
+                None,
+                Some(json!({"role": role, "jwt": jwt})),
+            )
+            .await;
+        assert!(status.is_client_error(), "{role}: {body}");
+        let warning = body["warnings"][0].as_str().unwrap_or_default();
+        assert!(
+            !warning.is_empty() && warning.starts_with(label),
+            "{role}/{label}: {body}"
+        );
+        assert!(!warning.contains(&jwt), "no JWT in the explanation");
+    }
+}
+
+#[tokio::test]
 async fn the_explain_endpoint_needs_sudo_and_explains_tokens_and_logins() {
     let h = Harness::demo().await;
     let token = with_policy(&h).await;
