@@ -241,6 +241,13 @@ impl Trace {
     pub fn first_failure(&self) -> Option<&Check> {
         self.checks.iter().find(|c| c.status == CheckStatus::Failed)
     }
+
+    /// Why the login was refused, on one line for logs and warnings: the first failed check's
+    /// label and reason (`namespace: namespace \`payment\` is not in [grade-api]`).
+    pub fn failure_summary(&self) -> Option<String> {
+        self.first_failure()
+            .map(|check| format!("{}: {}", check.id.label(), check.reason))
+    }
 }
 
 impl std::fmt::Display for Trace {

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use podpass_core::acl::{Decision, Operation, Request as AclRequest};
+use podpass_core::acl::{Operation, Request as AclRequest};
 use podpass_core::cidr::BoundCidrs;
 use serde_json::Value;
 
@@ -319,25 +319,8 @@ fn authorize(
     if decision.allowed {
         Ok(())
     } else {
-        Err(ApiError::permission_denied().explained(denial_explanation(&decision)))
+        Err(ApiError::permission_denied().explained(decision.summary()))
     }
-}
-
-/// One line on why the ACL refused: the deciding rule (policy and line) or that none matched,
-/// with the hints (the KV version 2 path, the nearest rules).
-pub fn denial_explanation(decision: &Decision<'_>) -> String {
-    let explanation = &decision.explanation;
-    let mut line = format!(
-        "{} {}: {}",
-        explanation.operation.as_str(),
-        explanation.path,
-        decision.reason()
-    );
-    for hint in explanation.hints() {
-        line.push_str("; ");
-        line.push_str(&hint);
-    }
-    line
 }
 
 /// Counts one use of a use-limited token, on the token as it is now: a token revoked, expired

@@ -234,6 +234,21 @@ async fn every_kind_of_login_denial_is_explained_by_its_check() {
     }
 }
 
+/// Root asks `sys/podpass/explain` about a `grade-api` login with `jwt` reading
+/// `secret/data/grade-api/x`; the answer's body.
+async fn explain_grade_api_login(h: &Harness, jwt: &str) -> Value {
+    let (status, body) = h
+        .call(
+            "POST",
+            "sys/podpass/explain",
+            Some(ROOT),
+            Some(json!({"role": "grade-api", "jwt": jwt, "path": "secret/data/grade-api/x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
 #[tokio::test]
 async fn the_explain_endpoint_needs_sudo_and_explains_tokens_and_logins() {
     let h = Harness::demo().await;
@@ -275,15 +290,7 @@ async fn the_explain_endpoint_needs_sudo_and_explains_tokens_and_logins() {
     assert!(!body.to_string().contains(&token), "no token in the answer");
 
     let jwt = podpass_core::demo::token("payment", "payment-sa", NOW).unwrap();
-    let (status, body) = h
-        .call(
-            "POST",
-            "sys/podpass/explain",
-            Some(ROOT),
-            Some(json!({"role": "grade-api", "jwt": jwt, "path": "secret/data/grade-api/x"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = explain_grade_api_login(&h, &jwt).await;
     assert_eq!(body["data"]["ok"], json!(false));
     assert_eq!(body["data"]["mount"], json!("kubernetes"));
     assert!(body["data"]["login"]["trace"].is_array(), "{body}");
@@ -313,15 +320,7 @@ async fn the_explain_endpoint_needs_sudo_and_explains_tokens_and_logins() {
     assert!(state.config.contains("grade-api"), "{}", state.config);
 
     let jwt = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).unwrap();
-    let (status, body) = h
-        .call(
-            "POST",
-            "sys/podpass/explain",
-            Some(ROOT),
-            Some(json!({"role": "grade-api", "jwt": jwt, "path": "secret/data/grade-api/x"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = explain_grade_api_login(&h, &jwt).await;
     assert_eq!(
         body["data"]["requests"][0]["allowed"],
         json!(true),

@@ -27,6 +27,23 @@ impl Decision<'_> {
     pub fn reason(&self) -> String {
         self.explanation.reason()
     }
+
+    /// The whole decision on one line, for logs and warnings: `operation path: reason`, then
+    /// each hint after `; `.
+    pub fn summary(&self) -> String {
+        let explanation = &self.explanation;
+        let mut line = format!(
+            "{} {}: {}",
+            explanation.operation.as_str(),
+            explanation.path,
+            self.reason()
+        );
+        for hint in explanation.hints() {
+            line.push_str("; ");
+            line.push_str(&hint);
+        }
+        line
+    }
 }
 
 impl fmt::Debug for Decision<'_> {

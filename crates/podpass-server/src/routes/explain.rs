@@ -15,7 +15,6 @@ use podpass_core::playground_link::{KeyChoice, PlaygroundState, encode_fragment}
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::dispatch::denial_explanation;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
 use crate::routes::kubernetes;
@@ -123,7 +122,7 @@ async fn explain_login(
         "mount": mount,
         "role": role,
         "login": result,
-        "explanation": result.trace.first_failure().map(|check| format!("{}: {}", check.id.label(), check.reason)),
+        "explanation": result.trace.failure_summary(),
         "playground": link,
     });
     let Some(success) = result.success() else {
@@ -150,7 +149,7 @@ fn add_request(answer: &mut Value, acl: &Acl, asked: Option<&AclRequest>) {
     let decision = asked.map(|request| acl.authorize(request));
     let allowed = decision.as_ref().is_none_or(|d| d.allowed);
     if let Some(decision) = decision.as_ref().filter(|d| !d.allowed) {
-        answer["explanation"] = json!(denial_explanation(decision));
+        answer["explanation"] = json!(decision.summary());
     }
     answer["requests"] = json!(decision.into_iter().collect::<Vec<_>>());
     answer["ok"] = json!(allowed);

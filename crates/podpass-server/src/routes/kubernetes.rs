@@ -233,10 +233,10 @@ fn denial(result: &LoginResult) -> ApiError {
             )
         },
     );
-    let explanation = result.trace.first_failure().map_or_else(
-        || message.clone(),
-        |check| format!("{}: {}", check.id.label(), check.reason),
-    );
+    let explanation = result
+        .trace
+        .failure_summary()
+        .unwrap_or_else(|| message.clone());
     ApiError::new(status, message).explained(explanation)
 }
 
