@@ -918,19 +918,9 @@ async fn bearer_tokens_use_limits_and_bound_cidrs() {
         )
         .await;
     assert!(status.is_success(), "{body}");
-    let jwt = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).expect("jwt");
-    let login = |from: &'static str| {
-        let body = json!({"role": "fenced", "jwt": jwt}).to_string();
-        let request = Request::builder()
-            .method("POST")
-            .uri("/v1/auth/kubernetes/login")
-            .body(Body::from(body))
-            .expect("request");
-        h.send_from(from, request)
-    };
-    let (status, _) = login("192.168.1.1").await;
+    let (status, _) = h.login_from("192.168.1.1", "fenced").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "logins are fenced too");
-    let (status, body) = login("10.1.2.3").await;
+    let (status, body) = h.login_from("10.1.2.3", "fenced").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let token = body["auth"]["client_token"]
         .as_str()

@@ -27,15 +27,7 @@ path "secret/team/*" {
 "#;
 
 async fn with_policy(h: &Harness) -> String {
-    let (status, _) = h
-        .call(
-            "PUT",
-            "sys/policies/acl/app",
-            Some(ROOT),
-            Some(json!({ "policy": POLICY })),
-        )
-        .await;
-    assert!(status.is_success());
+    h.put_policy("app", POLICY).await;
     let (status, body) = h
         .call(
             "POST",

@@ -48,15 +48,7 @@ fn restarted(h: &Harness) -> Harness {
 /// returns the policy list a parent needs.
 async fn token_maker(h: &Harness) -> Value {
     let policy = r#"path "auth/token/create" { capabilities = ["update"] }"#;
-    let (status, _) = h
-        .call(
-            "PUT",
-            "sys/policies/acl/token-maker",
-            Some(ROOT),
-            Some(json!({ "policy": policy })),
-        )
-        .await;
-    assert!(status.is_success());
+    h.put_policy("token-maker", policy).await;
     json!(["grade-api", "token-maker"])
 }
 
@@ -284,15 +276,7 @@ async fn a_child_of_a_cidr_bound_token_is_bound_too() {
         )
         .await;
     assert!(status.is_success());
-    let jwt = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).expect("jwt");
-    let login = Request::builder()
-        .method("POST")
-        .uri("/v1/auth/kubernetes/login")
-        .body(Body::from(
-            json!({"role": "fenced", "jwt": jwt}).to_string(),
-        ))
-        .expect("request");
-    let (status, body) = h.send_from("10.1.2.3", login).await;
+    let (status, body) = h.login_from("10.1.2.3", "fenced").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let parent = body["auth"]["client_token"].as_str().expect("token");
     let create = Request::builder()
@@ -359,15 +343,7 @@ async fn a_doubled_slash_or_relative_segment_never_reaches_storage_unchecked() {
 path "secret/metadata/*" { capabilities = ["list"] }
 path "secret/metadata/admin/*" { capabilities = ["deny"] }
 "#;
-    let (status, _) = h
-        .call(
-            "PUT",
-            "sys/policies/acl/lister",
-            Some(ROOT),
-            Some(json!({ "policy": policy })),
-        )
-        .await;
-    assert!(status.is_success());
+    h.put_policy("lister", policy).await;
     h.call(
         "POST",
         "secret/data/admin/keys",
@@ -415,15 +391,7 @@ path "sys/policies/acl/admin" { capabilities = ["deny"] }
 path "auth/kubernetes/role/*" { capabilities = ["create", "update", "read"] }
 path "auth/kubernetes/role/grade-api" { capabilities = ["deny"] }
 "#;
-    let (status, _) = h
-        .call(
-            "PUT",
-            "sys/policies/acl/editor",
-            Some(ROOT),
-            Some(json!({ "policy": policy })),
-        )
-        .await;
-    assert!(status.is_success());
+    h.put_policy("editor", policy).await;
     let (editor, _) = created(&h, ROOT, json!({"policies": ["editor"]})).await;
     let text = json!({"policy": r#"path "x" { capabilities = ["read"] }"#});
     for name in ["ADMIN", "Admin"] {

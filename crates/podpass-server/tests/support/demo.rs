@@ -84,6 +84,30 @@ impl Harness {
         .await
     }
 
+    /// Writes policy `name` as root; the write must succeed.
+    pub async fn put_policy(&self, name: &str, policy: &str) {
+        let (status, body) = self
+            .call(
+                "PUT",
+                &format!("sys/policies/acl/{name}"),
+                Some(ROOT),
+                Some(json!({ "policy": policy })),
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+    }
+
+    /// Logs in to `role` as `grade-api-sa` in `grade-api`, as if from the address `from`.
+    pub async fn login_from(&self, from: &str, role: &str) -> (StatusCode, Value) {
+        let jwt = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).expect("jwt");
+        let request = Request::builder()
+            .method("POST")
+            .uri("/v1/auth/kubernetes/login")
+            .body(Body::from(json!({"role": role, "jwt": jwt}).to_string()))
+            .expect("request");
+        self.send_from(from, request).await
+    }
+
     pub async fn login_token(&self, role: &str, namespace: &str, service_account: &str) -> String {
         let (status, body) = self.login(role, namespace, service_account).await;
         assert_eq!(status, StatusCode::OK, "{body}");
