@@ -16,6 +16,10 @@
 //! accepts `matchExpressions` with the `In`, `NotIn`, `Exists` and `DoesNotExist` operators,
 //! as a podpass extension.
 //!
+//! Brackets and braces may nest at most [`MAX_NESTING`] deep, counted over the raw text before
+//! any parser sees it: YAML readers take quadratic time on deeply nested flow collections, and
+//! no valid selector nests deeper than four (`matchExpressions: [{values: [...]}]`).
+//!
 //! Known difference: podpass reads YAML 1.2 while Vault's YAML library is YAML 1.1, so plain
 //! `yes`/`no`/`on`/`off`, `017` (octal) and `1_000` stay strings here where Vault would turn them
 //! into `"true"`, `"false"`, `"15"` and `"1000"`. Quote such label values to be unambiguous.
@@ -25,12 +29,20 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+/// How deep brackets and braces may nest in a selector's text.
+pub const MAX_NESTING: usize = 32;
+
 /// Why a selector text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SelectorError {
     /// The text is empty (Vault: `namespace selector is empty`).
     #[error("namespace selector is empty")]
     Empty,
+    /// Brackets or braces nest deeper than [`MAX_NESTING`], which no valid selector needs.
+    #[error(
+        "brackets and braces nest deeper than {MAX_NESTING} levels; a label selector needs at most four"
+    )]
+    TooDeep,
     /// Neither JSON nor YAML could be read.
     #[error("not valid JSON or YAML: {0}")]
     Syntax(String),
@@ -447,6 +459,7 @@ fn decode(text: &str) -> Result<RawSelector, SelectorError> {
     if text.is_empty() {
         return Err(SelectorError::Empty);
     }
+    check_nesting(text)?;
     if text.trim_start().starts_with('{') {
         let json_error = match first_json_value(text) {
             Ok(node) => match from_node(node, false) {
@@ -462,6 +475,26 @@ fn decode(text: &str) -> Result<RawSelector, SelectorError> {
             .map_err(|_| json_error);
     }
     from_node(first_yaml_document(text)?, true)
+}
+
+/// Refuses text whose brackets and braces nest too deep, quoted or not: a bracket inside a
+/// quoted string is never valid in a label key or value either, so counting them all loses
+/// nothing and cannot be fooled by quoting.
+fn check_nesting(text: &str) -> Result<(), SelectorError> {
+    let mut depth = 0usize;
+    for byte in text.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(SelectorError::TooDeep);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn first_json_value(text: &str) -> Result<Node, SelectorError> {
@@ -705,6 +738,30 @@ mod tests {
             NamespaceSelector::parse_vault(invalid_yaml),
             Err(SelectorError::MatchLabels(_))
         ));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let at_limit = format!("{}{}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        assert!(!matches!(
+            NamespaceSelector::parse(&format!("a: {at_limit}")),
+            Err(SelectorError::TooDeep)
+        ));
+        for text in [
+            format!("a: {}", "{".repeat(90_000)),
+            format!("matchLabels: {}", "[".repeat(MAX_NESTING + 1)),
+            format!("{{\"matchLabels\": {}", "[".repeat(200)),
+            format!("a: '{}'", "[".repeat(MAX_NESTING + 1)),
+        ] {
+            assert_eq!(NamespaceSelector::parse(&text), Err(SelectorError::TooDeep));
+            assert_eq!(
+                NamespaceSelector::parse_vault(&text),
+                Err(SelectorError::TooDeep)
+            );
+        }
+        // Closing brackets bring the depth back: many shallow collections are fine.
+        let wide = "matchLabels: {a: b}\n".to_string() + &"# [x]\n".repeat(10_000);
+        assert!(NamespaceSelector::parse(&wide).is_ok());
     }
 
     #[test]

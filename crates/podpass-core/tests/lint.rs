@@ -572,3 +572,53 @@ fn the_same_namespace_on_two_clusters_is_two_namespaces() {
     assert_eq!(reach.len(), 1);
     assert_eq!(reach[0].subject, "roles k8s-dev/app, kubernetes/app");
 }
+
+#[test]
+fn a_deny_in_another_policy_of_the_same_role_still_decides() {
+    // Role b's tokens hold both policies: the deny in `no-a` beats the broad read in `all`, as
+    // it would in the token's ACL, even though `no-a` grants nothing itself.
+    let all = "path \"secret/data/*\" {\n  capabilities = [\"read\"]\n}\n";
+    let no_a = "path \"secret/data/a/*\" {\n  capabilities = [\"deny\"]\n}\n";
+    let a = "path \"secret/data/a/*\" {\n  capabilities = [\"read\"]\n}\n";
+    let config = config_with(
+        &[("a", tidy("a", "a")), ("b", tidy("b", "all,no-a"))],
+        &[("a", a), ("all", all), ("no-a", no_a)],
+    );
+    assert!(of(&lint(&config), "cross-namespace-reach").is_empty());
+    // Without the deny, b reaches a's secrets.
+    let config = config_with(
+        &[("a", tidy("a", "a")), ("b", tidy("b", "all"))],
+        &[("a", a), ("all", all), ("no-a", no_a)],
+    );
+    let findings = lint(&config);
+    let reach = of(&findings, "cross-namespace-reach");
+    assert_eq!(reach.len(), 1, "{reach:#?}");
+    assert_eq!(reach[0].subject, "roles a, b");
+}
+
+#[test]
+fn a_very_long_policy_path_is_still_reported() {
+    let config = support::hostile::long_path(100_000);
+    let findings = lint(&config);
+    let reach = of(&findings, "cross-namespace-reach");
+    assert_eq!(reach.len(), 1, "{}", findings.len());
+    assert_eq!(reach[0].subject, "roles one, two");
+    assert!(reach[0].message.contains(&"a".repeat(100_000)));
+}
+
+#[test]
+fn many_roles_sharing_one_large_policy_make_one_finding() {
+    let roles = 300;
+    let config = support::hostile::shared_policy(roles);
+    let findings = lint(&config);
+    let reach = of(&findings, "cross-namespace-reach");
+    // Every role reaches every shared item; each team's own secrets stay its own.
+    assert_eq!(reach.len(), 1, "{reach:#?}");
+    assert!(reach[0].subject.starts_with("roles team-0, team-1, "));
+    assert!(
+        reach[0].message.contains("secret/data/shared/item-0 "),
+        "{}",
+        reach[0].message
+    );
+    assert!(!reach[0].message.contains("secret/data/team-"));
+}

@@ -14,12 +14,14 @@ use wasm_bindgen::prelude::*;
 use crate::error::{ErrorCode, PodpassError};
 use crate::host_crypto::HostKeys;
 use crate::inputs::{
-    AuthorizeInput, EngineOptions, LintInput, LoginInput, SubjectInput, source_format,
+    AuthorizeInput, EngineOptions, LintInput, LoginInput, SubjectInput, check_now, source_format,
 };
-use crate::output::{from_js, options_from_js, to_js};
+use crate::output::{
+    from_js, optional_text_from_js, options_from_js, text_from_js, to_js, type_name,
+};
 use crate::typescript::{
     AuthorizeRequestJs, DecisionJs, EngineOptionsJs, FindingsJs, ImportNotesJs, LintOptionsJs,
-    LoginRequestJs, LoginResultJs, SubjectJs,
+    LoginRequestJs, LoginResultJs, SubjectJs, TextJs,
 };
 
 /// The name configuration text gets in locations when the caller gives none.
@@ -50,11 +52,12 @@ impl Engine {
     /// Imports `configuration` (vault commands, podpass.hcl or Vault API JSON; detected unless
     /// `options.format` says). Files cannot be referenced: keys and policies must be inline.
     #[wasm_bindgen(constructor)]
-    pub fn new(configuration: &str, options: Option<EngineOptionsJs>) -> Result<Engine, JsValue> {
+    pub fn new(configuration: TextJs, options: Option<EngineOptionsJs>) -> Result<Engine, JsValue> {
+        let configuration = text_from_js(configuration.into(), "configuration")?;
         let options: EngineOptions = options_from_js(options.map(Into::into), "engine options")?;
         let format = source_format(options.format.as_deref(), "engine options: format")?;
         let source = options.source.as_deref().unwrap_or(DEFAULT_SOURCE);
-        let imported = Configuration::import(configuration, source, format, &NoFiles)
+        let imported = Configuration::import(&configuration, source, format, &NoFiles)
             .map_err(PodpassError::from)?;
         let mounts = imported.configuration.mounts();
         let default_mount = match options.default_mount {
@@ -102,7 +105,8 @@ impl Engine {
     }
 
     /// The role names of a mount (the default mount when none is named).
-    pub fn roles(&self, mount: Option<String>) -> Result<Vec<String>, JsValue> {
+    pub fn roles(&self, mount: Option<TextJs>) -> Result<Vec<String>, JsValue> {
+        let mount = optional_text_from_js(mount.map(Into::into), "mount")?;
         let mount = self.state.mount(mount.as_deref())?;
         Ok(mount.roles().keys().cloned().collect())
     }
@@ -141,9 +145,10 @@ impl Engine {
 
     /// What Vault's `sys/capabilities-self` answers for `path` with the subject's policies:
     /// sorted capability names, `["deny"]` when nothing is granted, `["root"]` for root.
-    pub fn capabilities(&self, subject: SubjectJs, path: &str) -> Result<Vec<String>, JsValue> {
+    pub fn capabilities(&self, subject: SubjectJs, path: TextJs) -> Result<Vec<String>, JsValue> {
+        let path = text_from_js(path.into(), "path")?;
         let acl = self.state.acl(subject.into())?;
-        Ok(acl.capabilities(path))
+        Ok(acl.capabilities(&path))
     }
 
     /// Vault's decision on a request made with the subject's token: allowed or not, the rule
@@ -196,8 +201,9 @@ impl EngineState {
         &self,
         request: JsValue,
     ) -> Result<(Option<String>, LoginRequest), PodpassError> {
+        let now = given_now(&request)?;
         let input: LoginInput = from_js(request, "login request")?;
-        input.into_request(|| js_sys::Date::now() / 1000.0)
+        input.into_request(|| now.unwrap_or_else(|| js_sys::Date::now() / 1000.0))
     }
 
     /// The compiled ACL for a subject, from the cache when the same policies (and identity)
@@ -219,6 +225,26 @@ impl EngineState {
         }
         acls.insert(key, Rc::clone(&acl));
         Ok(acl)
+    }
+}
+
+/// The request's `now` as JavaScript holds it. Read before the JSON round trip, which would
+/// turn `NaN` and `Infinity` into `null` and so, silently, into the host's clock.
+fn given_now(request: &JsValue) -> Result<Option<f64>, PodpassError> {
+    if !request.is_object() {
+        return Ok(None);
+    }
+    let now = js_sys::Reflect::get(request, &"now".into())
+        .map_err(|_| PodpassError::argument("login request", "`now` could not be read"))?;
+    if now.is_undefined() || now.is_null() {
+        return Ok(None);
+    }
+    match now.as_f64() {
+        Some(seconds) => check_now(seconds).map(|()| Some(seconds)),
+        None => Err(PodpassError::argument(
+            "login request",
+            format!("`now` must be a number, got {}", type_name(&now)),
+        )),
     }
 }
 

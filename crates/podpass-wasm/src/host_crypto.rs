@@ -32,7 +32,7 @@ extern "C" {
         algorithm: &JsValue,
         extractable: bool,
         usages: &Array,
-    ) -> Result<Promise, JsValue>;
+    ) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn verify(
@@ -41,7 +41,7 @@ extern "C" {
         key: &JsValue,
         signature: &Uint8Array,
         data: &Uint8Array,
-    ) -> Result<Promise, JsValue>;
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// `CryptoKey`s imported for an engine, by mount, key position and algorithm (one key imports
@@ -179,9 +179,11 @@ fn subtle_crypto() -> Result<SubtleCrypto, PodpassError> {
     Ok(subtle.unchecked_into())
 }
 
-/// Awaits a promise a WebCrypto call returned, or the exception the call threw.
-async fn settle(call: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
-    JsFuture::from(call?).await
+/// Awaits what a WebCrypto call returned, or the exception the call threw. The answer goes
+/// through `Promise.resolve`, so a host (or a polyfill) that returns a plain value, or a
+/// thenable that throws, still settles the login instead of failing outside it.
+async fn settle(call: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(Promise::resolve(&call?)).await
 }
 
 fn object(entries: &[(&str, JsValue)]) -> JsValue {

@@ -71,12 +71,7 @@ impl LoginInput {
         clock: impl FnOnce() -> f64,
     ) -> Result<(Option<String>, LoginRequest), PodpassError> {
         let now = self.now.unwrap_or_else(clock);
-        if !now.is_finite() {
-            return Err(PodpassError::argument(
-                "login request",
-                "`now` must be a finite number of seconds since the epoch",
-            ));
-        }
+        check_now(now)?;
         let request = LoginRequest {
             role: self.role,
             jwt: self.jwt,
@@ -88,6 +83,23 @@ impl LoginInput {
         };
         Ok((self.mount, request))
     }
+}
+
+/// The latest `now` accepted: the last second of year 9999, where RFC 3339 timestamps end.
+pub(crate) const LATEST_NOW: f64 = 253_402_300_799.0;
+
+/// Refuses a `now` that is not a time a token could be checked at: not a number, infinite,
+/// before the epoch or past year 9999 (which would saturate the leeway arithmetic).
+pub(crate) fn check_now(now: f64) -> Result<(), PodpassError> {
+    if (0.0..=LATEST_NOW).contains(&now) {
+        return Ok(());
+    }
+    Err(PodpassError::argument(
+        "login request",
+        format!(
+            "`now` must be seconds since the epoch, from 0 to {LATEST_NOW} (9999-12-31T23:59:59Z), got {now}"
+        ),
+    ))
 }
 
 /// Whose permissions a capability or authorization question is about: a token's policies (and
@@ -253,6 +265,14 @@ mod tests {
         let input: LoginInput =
             serde_json::from_value(serde_json::json!({"role": "r", "jwt": "j"})).expect("valid");
         assert_eq!(input.into_request(|| 99.5).expect("valid").1.now, 99);
+        for bad in [-1.0, 1e300, LATEST_NOW + 1.0] {
+            let input: LoginInput =
+                serde_json::from_value(serde_json::json!({"role": "r", "jwt": "j", "now": bad}))
+                    .expect("a number");
+            let error = input.into_request(|| 99.0).expect_err("out of range");
+            assert_eq!(error.code, ErrorCode::InvalidArgument);
+            assert!(error.message.contains("`now`"), "{}", error.message);
+        }
         let typo = serde_json::from_value::<LoginInput>(
             serde_json::json!({"role": "r", "jwt": "j", "remote_addr": "10.0.0.1"}),
         );

@@ -30,8 +30,59 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
     let text = js_sys::JSON::stringify(&value)
         .ok()
         .and_then(|text| text.as_string())
-        .ok_or_else(|| PodpassError::argument(what, "expected a JSON-like object"))?;
+        .ok_or_else(|| {
+            PodpassError::argument(
+                what,
+                format!("expected a JSON-like object, got {}", type_name(&value)),
+            )
+        })?;
     serde_json::from_str(&text).map_err(|e| PodpassError::argument(what, e))
+}
+
+/// A string argument as Rust text. Anything but a string, and a string that is not valid
+/// Unicode (a lone UTF-16 surrogate, which would otherwise silently become U+FFFD and name a
+/// different path), is refused.
+pub(crate) fn text_from_js(value: JsValue, what: &str) -> Result<String, PodpassError> {
+    let Some(text) = value.dyn_ref::<js_sys::JsString>() else {
+        return Err(PodpassError::argument(
+            what,
+            format!("expected a string, got {}", type_name(&value)),
+        ));
+    };
+    if !text.is_valid_utf16() {
+        return Err(PodpassError::argument(
+            what,
+            "contains a lone UTF-16 surrogate, which is not valid Unicode",
+        ));
+    }
+    Ok(String::from(text))
+}
+
+/// An optional string argument: `undefined` and `null` are `None`.
+pub(crate) fn optional_text_from_js(
+    value: Option<JsValue>,
+    what: &str,
+) -> Result<Option<String>, PodpassError> {
+    match value {
+        Some(value) if !value.is_undefined() && !value.is_null() => {
+            text_from_js(value, what).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// JavaScript's name for a value's type, as an error message says it.
+pub(crate) fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".to_string();
+    }
+    if js_sys::Array::is_array(value) {
+        return "an array".to_string();
+    }
+    value
+        .js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "an unknown value".to_string())
 }
 
 /// An optional options object: `undefined` and `null` give the defaults.

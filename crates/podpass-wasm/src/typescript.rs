@@ -293,4 +293,8 @@ extern "C" {
     /// `HttpOptions`.
     #[wasm_bindgen(typescript_type = "HttpOptions")]
     pub type HttpOptionsJs;
+    /// A `string` argument, received as any JS value: the generated glue does not check a
+    /// `&str` parameter's type in release builds, and a number there reads out of bounds.
+    #[wasm_bindgen(typescript_type = "string")]
+    pub type TextJs;
 }

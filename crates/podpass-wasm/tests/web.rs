@@ -25,6 +25,11 @@ fn js(value: Value) -> JsValue {
     js_sys::JSON::parse(&value.to_string()).expect("valid JSON")
 }
 
+/// A string argument as the bindings receive it.
+fn text(value: &str) -> podpass_wasm::typescript::TextJs {
+    JsValue::from_str(value).unchecked_into()
+}
+
 fn json_of(value: &JsValue) -> Value {
     let text = js_sys::JSON::stringify(value).expect("serializable");
     serde_json::from_str(&String::from(text)).expect("JSON")
@@ -57,7 +62,7 @@ fn core_login(role: &str, jwt: &str) -> LoginResult {
 }
 
 fn engine() -> Engine {
-    Engine::new(TUTORIAL, None).expect("the tutorial imports")
+    Engine::new(text(TUTORIAL), None).expect("the tutorial imports")
 }
 
 fn login_request(role: &str, jwt: &str) -> JsValue {
@@ -155,7 +160,7 @@ async fn login_async_with_webcrypto_gives_the_same_answers_as_login() {
 
 #[wasm_bindgen_test]
 async fn login_async_verifies_ecdsa_with_webcrypto() {
-    let engine = Engine::new(podpass_core::demo::DEMO_SCENARIO_COMMANDS, None).expect("demo");
+    let engine = Engine::new(text(podpass_core::demo::DEMO_SCENARIO_COMMANDS), None).expect("demo");
     let granted = podpass_core::demo::token("grade-api", "grade-api-sa", NOW - 60).unwrap();
     let sync = engine.login(login_request("grade-api", &granted).unchecked_into());
     let hosted =
@@ -194,7 +199,7 @@ fn capabilities_and_authorize_follow_the_logins_policies() {
             js(json!({"policies": policies})),
         ] {
             let capabilities = engine
-                .capabilities(subject.clone().unchecked_into(), path)
+                .capabilities(subject.clone().unchecked_into(), text(path))
                 .unwrap();
             assert_eq!(capabilities, acl.capabilities(path), "{path}");
             let decision = engine
@@ -215,7 +220,7 @@ fn errors_are_structured_with_a_code_and_where_known_a_location() {
     let bad =
         "vault auth enable kubernetes\nvault write auth/kubernetes/role/r token_ttl=forever\n";
     let error = Engine::new(
-        bad,
+        text(bad),
         Some(js(json!({"source": "setup.sh"})).unchecked_into()),
     )
     .err()
@@ -237,7 +242,7 @@ fn errors_are_structured_with_a_code_and_where_known_a_location() {
         "unknown_mount"
     );
     assert_eq!(
-        error_code(&decode_jwt("not a jwt").err().unwrap()),
+        error_code(&decode_jwt(text("not a jwt")).err().unwrap()),
         "invalid_jwt"
     );
     let denied = engine
@@ -245,13 +250,13 @@ fn errors_are_structured_with_a_code_and_where_known_a_location() {
             login_request("grade-api", &tutorial_token("payment", "payment-sa")).unchecked_into(),
         )
         .unwrap();
-    let refused = engine.capabilities(denied.unchecked_into(), "secret/data/grade-api/db");
+    let refused = engine.capabilities(denied.unchecked_into(), text("secret/data/grade-api/db"));
     assert_eq!(error_code(&refused.err().unwrap()), "login_denied");
     let root_and_more = js(json!({"policies": ["root", "grade-api"]}));
     assert_eq!(
         error_code(
             &engine
-                .capabilities(root_and_more.unchecked_into(), "x")
+                .capabilities(root_and_more.unchecked_into(), text("x"))
                 .err()
                 .unwrap()
         ),
@@ -270,7 +275,7 @@ async fn login_async_rejects_with_the_same_structured_errors() {
 #[wasm_bindgen_test]
 fn decode_jwt_shows_the_claims_without_verifying() {
     let jwt = tutorial_token("grade-api", "grade-api-sa");
-    let decoded = json_of(&decode_jwt(&jwt).unwrap());
+    let decoded = json_of(&decode_jwt(text(&jwt)).unwrap());
     let core = serde_json::to_value(podpass_core::jwt::decode(&jwt).unwrap()).unwrap();
     assert_eq!(decoded, core);
     assert_eq!(decoded["algorithm"], "RS256");
@@ -280,13 +285,14 @@ fn decode_jwt_shows_the_claims_without_verifying() {
 fn import_script_output_reads_back_to_the_same_configuration() {
     let setup = podpass_core::demo::DEMO_SCENARIO_COMMANDS;
     for to in ["podpass_hcl", "vault_commands", "api_json"] {
-        let converted =
-            json_of(&import_script(setup, Some(js(json!({"to": to})).unchecked_into())).unwrap());
+        let converted = json_of(
+            &import_script(text(setup), Some(js(json!({"to": to})).unchecked_into())).unwrap(),
+        );
         assert_eq!(converted["format"], "vault_commands");
         assert_eq!(converted["to"], to);
         let output = converted["output"].as_str().unwrap();
-        let original = Engine::new(setup, None).unwrap();
-        let again = Engine::new(output, None).unwrap();
+        let original = Engine::new(text(setup), None).unwrap();
+        let again = Engine::new(text(output), None).unwrap();
         assert_eq!(again.format(), to);
         assert_eq!(again.roles(None).unwrap(), original.roles(None).unwrap());
         assert_eq!(again.policies(), original.policies());
@@ -295,7 +301,7 @@ fn import_script_output_reads_back_to_the_same_configuration() {
 
 #[wasm_bindgen_test]
 fn lint_reports_what_the_core_finds() {
-    let findings = json_of(&lint(TUTORIAL, None).unwrap());
+    let findings = json_of(&lint(text(TUTORIAL), None).unwrap());
     let configuration = Configuration::import(TUTORIAL, "<input>", None, &NoFiles)
         .unwrap()
         .configuration;
@@ -311,7 +317,7 @@ fn lint_reports_what_the_core_finds() {
 #[wasm_bindgen_test]
 fn http_methods_map_to_the_operations_vault_checks() {
     let op = |method: &str, options: Value| {
-        operation_for_http(method, Some(js(options).unchecked_into()))
+        operation_for_http(text(method), Some(js(options).unchecked_into()))
             .unwrap()
             .as_string()
     };

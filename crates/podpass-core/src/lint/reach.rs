@@ -8,10 +8,14 @@
 //! might grant it, so Vault's own rule priority (exact over prefix, a more specific `deny`)
 //! decides, not a textual comparison.
 //!
-//! Pairs of roles are never enumerated: roles sharing the same policies share one compiled ACL,
-//! and a witness is only put to ACLs holding a rule whose literal beginning is a prefix of it
-//! (an index of literal prefixes, looked up at each character of the witness). The cost is
-//! about (witnesses × their length) hash lookups plus one ACL query per real candidate.
+//! Pairs of roles are never enumerated, and no ACL is compiled per role. Only rules whose
+//! literal beginning (the text before the first wildcard) is a prefix of a witness can match
+//! it; a trie of those beginnings, walked once along the witness, names the *candidate*
+//! policies. A role's answer for the witness is the answer of an ACL made of just the
+//! candidates it holds, so one small ACL is compiled per distinct combination of candidates
+//! (and kept), and all the roles holding that combination share one query. The cost grows
+//! with the total length of the policies' paths and the number of distinct combinations — not
+//! with roles × rules, nor with the square of a path's length.
 //!
 //! Limits: the `default` policy is left out (every token has it, and its paths are the
 //! token's own); so are `sys/`, `auth/`, `identity/` and `cubbyhole/` (per-token) paths and
@@ -19,13 +23,11 @@
 //! patterns that only cross (`secret/data/+/db` and `secret/data/shared/*`) share paths no
 //! witness probes and are not reported.
 
-use std::collections::BTreeMap;
-
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Context, Finding, Severity, join_limited, policy_rule_origin};
 use crate::acl::Acl;
-use crate::configuration::Origin;
+use crate::configuration::{Origin, PolicyEntry};
 use crate::policy::{Capabilities, DEFAULT_POLICY_NAME, ROOT_POLICY_NAME};
 
 /// Paths that are not shared secrets.
@@ -34,6 +36,11 @@ const NOT_SECRETS: [&str; 4] = ["sys/", "auth/", "identity/", "cubbyhole/"];
 /// Stands for "any text" in a witness: no policy path contains it, so it matches wildcards only.
 const ANY: char = '\u{0}';
 
+/// A policy used by some role, numbered in order of first use.
+type PolicyId = usize;
+/// A distinct set of policies held by one or more roles.
+type SetId = usize;
+
 /// Where a witness came from (the first rule that produced it).
 struct WitnessSource {
     path: String,
@@ -41,77 +48,265 @@ struct WitnessSource {
     origin: Origin,
 }
 
-/// Overlapping roles and the paths they share.
+/// The roles' policy sets (without `default`, `root` and policies that do not exist).
+struct PolicySets<'c> {
+    policies: Vec<&'c PolicyEntry>,
+    members: Vec<Vec<PolicyId>>,
+    of_policy: Vec<Vec<SetId>>,
+    roles_of_set: Vec<Vec<usize>>,
+    /// Per role, a number standing for where its tokens come from (see [`binding`]).
+    binding_of_role: Vec<usize>,
+}
+
+impl<'c> PolicySets<'c> {
+    fn new(context: &Context<'c>) -> PolicySets<'c> {
+        let config = context.config;
+        let mut sets = PolicySets {
+            policies: Vec::new(),
+            members: Vec::new(),
+            of_policy: Vec::new(),
+            roles_of_set: Vec::new(),
+            binding_of_role: Vec::with_capacity(context.roles.len()),
+        };
+        let mut policy_ids: FxHashMap<&str, PolicyId> = FxHashMap::default();
+        let mut set_ids: FxHashMap<Vec<PolicyId>, SetId> = FxHashMap::default();
+        let mut binding_ids: FxHashMap<String, usize> = FxHashMap::default();
+        for (role_index, role) in context.roles.iter().enumerate() {
+            let next_binding = binding_ids.len();
+            let binding = *binding_ids.entry(binding(role)).or_insert(next_binding);
+            sets.binding_of_role.push(binding);
+            let mut key: Vec<PolicyId> = role
+                .policies
+                .iter()
+                .filter(|p| *p != DEFAULT_POLICY_NAME && *p != ROOT_POLICY_NAME)
+                .filter_map(|p| config.policy(p))
+                .map(|entry| {
+                    *policy_ids.entry(entry.policy.name()).or_insert_with(|| {
+                        sets.policies.push(entry);
+                        sets.of_policy.push(Vec::new());
+                        sets.policies.len() - 1
+                    })
+                })
+                .collect();
+            key.sort_unstable();
+            key.dedup();
+            if key.is_empty() {
+                continue;
+            }
+            let set = match set_ids.get(&key) {
+                Some(&set) => set,
+                None => {
+                    let set = sets.members.len();
+                    for &policy in &key {
+                        sets.of_policy[policy].push(set);
+                    }
+                    sets.members.push(key.clone());
+                    sets.roles_of_set.push(Vec::new());
+                    set_ids.insert(key, set);
+                    set
+                }
+            };
+            sets.roles_of_set[set].push(role_index);
+        }
+        sets
+    }
+
+    /// How many different places the roles holding some policy get their tokens from.
+    fn distinct_bindings(&self, sets: impl IntoIterator<Item = SetId>) -> usize {
+        let mut seen: FxHashSet<usize> = FxHashSet::default();
+        for set in sets {
+            seen.extend(
+                self.roles_of_set[set]
+                    .iter()
+                    .map(|&r| self.binding_of_role[r]),
+            );
+        }
+        seen.len()
+    }
+
+    /// The sets holding any of `candidates`, grouped by which of them they hold.
+    fn combinations(&self, candidates: &[PolicyId]) -> Vec<Combination> {
+        let mut held: FxHashMap<SetId, Vec<PolicyId>> = FxHashMap::default();
+        for &policy in candidates {
+            for &set in &self.of_policy[policy] {
+                held.entry(set).or_default().push(policy);
+            }
+        }
+        let mut by_policies: FxHashMap<Vec<PolicyId>, Vec<SetId>> = FxHashMap::default();
+        for (set, policies) in held {
+            by_policies.entry(policies).or_default().push(set);
+        }
+        let mut combinations: Vec<Combination> = by_policies
+            .into_iter()
+            .map(|(policies, mut sets)| {
+                sets.sort_unstable();
+                Combination { policies, sets }
+            })
+            .collect();
+        combinations.sort_unstable_by(|a, b| a.policies.cmp(&b.policies));
+        combinations
+    }
+}
+
+/// Sets that hold the same candidate policies for a witness, and so answer alike.
+struct Combination {
+    policies: Vec<PolicyId>,
+    sets: Vec<SetId>,
+}
+
+/// The literal beginnings of the policies' rules as a byte trie: one walk along a witness
+/// finds every policy with a rule that may match it.
 #[derive(Default)]
+struct PrefixTrie {
+    edges: FxHashMap<(usize, u8), usize>,
+    policies_at: Vec<Vec<PolicyId>>,
+}
+
+impl PrefixTrie {
+    fn insert(&mut self, prefix: &str, policy: PolicyId) {
+        if self.policies_at.is_empty() {
+            self.policies_at.push(Vec::new());
+        }
+        let mut node = 0;
+        for byte in prefix.bytes() {
+            let next = self.policies_at.len();
+            node = *self.edges.entry((node, byte)).or_insert_with(|| {
+                self.policies_at.push(Vec::new());
+                next
+            });
+        }
+        let here = &mut self.policies_at[node];
+        if here.last() != Some(&policy) {
+            here.push(policy);
+        }
+    }
+
+    /// The policies with a rule whose beginning is a prefix of `witness`, sorted.
+    fn candidates(&self, witness: &str, out: &mut Vec<PolicyId>) {
+        out.clear();
+        let Some(root) = self.policies_at.first() else {
+            return;
+        };
+        out.extend(root);
+        let mut node = 0;
+        for byte in witness.bytes() {
+            let Some(&next) = self.edges.get(&(node, byte)) else {
+                break;
+            };
+            node = next;
+            out.extend(&self.policies_at[node]);
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// Witnesses reached from the same sets, and the capabilities each is reached with.
 struct Overlap {
-    paths: Vec<(usize, Vec<(usize, Capabilities)>)>,
+    sets: Vec<SetId>,
+    paths: Vec<(usize, Capabilities)>,
 }
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
-    let config = context.config;
-
-    // One ACL per distinct policy set (without `default`), and each role's set.
-    let mut sets: FxHashMap<Vec<String>, usize> = FxHashMap::default();
-    let mut acls: Vec<Acl> = Vec::new();
-    let mut set_policies: Vec<Vec<String>> = Vec::new();
-    let mut role_set: Vec<Option<usize>> = Vec::with_capacity(context.roles.len());
-    for role in &context.roles {
-        let key: Vec<String> = role
-            .policies
-            .iter()
-            .filter(|p| *p != DEFAULT_POLICY_NAME && *p != ROOT_POLICY_NAME)
-            .filter(|p| config.policy(p).is_some())
-            .cloned()
-            .collect();
-        if key.is_empty() {
-            role_set.push(None);
-            continue;
-        }
-        if let Some(&id) = sets.get(&key) {
-            role_set.push(Some(id));
-            continue;
-        }
-        let Ok(acl) = config.acl_for_policies(&key, None) else {
-            role_set.push(None);
-            continue;
-        };
-        let id = acls.len();
-        acls.push(acl);
-        set_policies.push(key.clone());
-        sets.insert(key, id);
-        role_set.push(Some(id));
-    }
-    if distinct_bindings(context, &role_set) < 2 {
+    let sets = PolicySets::new(context);
+    if sets.distinct_bindings(0..sets.members.len()) < 2 {
         return;
     }
+    let (trie, witnesses) = index_rules(&sets);
 
-    // Policy name -> policy sets holding it; literal prefix -> policies with a rule there.
-    let mut sets_of_policy: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for (id, names) in set_policies.iter().enumerate() {
-        for name in names {
-            sets_of_policy.entry(name.as_str()).or_default().push(id);
+    // Per candidate list, its combinations; per combination of policies, its ACL; per
+    // (candidate list, granting combinations), the group the witness joins (or none when the
+    // roles reached all get their tokens from one place).
+    let mut combinations_of: FxHashMap<Vec<PolicyId>, usize> = FxHashMap::default();
+    let mut combinations: Vec<Vec<Combination>> = Vec::new();
+    let mut acls: FxHashMap<Vec<PolicyId>, Option<Acl>> = FxHashMap::default();
+    let mut group_of: FxHashMap<(usize, Vec<usize>), Option<usize>> = FxHashMap::default();
+    let mut group_of_sets: FxHashMap<Vec<SetId>, usize> = FxHashMap::default();
+    let mut groups: Vec<Overlap> = Vec::new();
+    let mut candidates: Vec<PolicyId> = Vec::new();
+    for (index, (witness, _)) in witnesses.iter().enumerate() {
+        trie.candidates(witness, &mut candidates);
+        let list = match combinations_of.get(&candidates) {
+            Some(&list) => list,
+            None => {
+                combinations.push(sets.combinations(&candidates));
+                combinations_of.insert(candidates.clone(), combinations.len() - 1);
+                combinations.len() - 1
+            }
+        };
+        let mut granting: Vec<usize> = Vec::new();
+        let mut reached = Capabilities::NONE;
+        for (i, combination) in combinations[list].iter().enumerate() {
+            let acl = acls.entry(combination.policies.clone()).or_insert_with(|| {
+                Acl::new(
+                    combination
+                        .policies
+                        .iter()
+                        .map(|&p| &sets.policies[p].policy),
+                    None,
+                )
+                .ok()
+            });
+            let caps = acl
+                .as_ref()
+                .map_or(Capabilities::NONE, |acl| acl.capability_set(witness));
+            if !caps.is_empty() && !caps.is_deny() {
+                granting.push(i);
+                reached = reached.union(caps);
+            }
+        }
+        if granting.is_empty() {
+            continue;
+        }
+        let group = *group_of
+            .entry((list, granting))
+            .or_insert_with_key(|(list, granting)| {
+                let mut reaching: Vec<SetId> = granting
+                    .iter()
+                    .flat_map(|&i| combinations[*list][i].sets.iter().copied())
+                    .collect();
+                reaching.sort_unstable();
+                reaching.dedup();
+                if sets.distinct_bindings(reaching.iter().copied()) < 2 {
+                    return None;
+                }
+                let next = groups.len();
+                let group = *group_of_sets.entry(reaching.clone()).or_insert(next);
+                if group == next {
+                    groups.push(Overlap {
+                        sets: reaching,
+                        paths: Vec::new(),
+                    });
+                }
+                Some(group)
+            });
+        if let Some(group) = group {
+            groups[group].paths.push((index, reached));
         }
     }
-    let mut by_prefix: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+
+    for overlap in groups {
+        report(context, &sets, &witnesses, &overlap, out);
+    }
+}
+
+/// The trie of every rule's literal beginning (deny rules included: they decide too) and the
+/// witnesses of the rules that grant something.
+fn index_rules(sets: &PolicySets<'_>) -> (PrefixTrie, Vec<(String, WitnessSource)>) {
+    let mut trie = PrefixTrie::default();
     let mut witnesses: Vec<(String, WitnessSource)> = Vec::new();
     let mut seen: FxHashSet<String> = FxHashSet::default();
-    let mut used: Vec<&str> = sets_of_policy.keys().copied().collect();
-    used.sort_unstable();
-    for name in used {
-        let Some(entry) = config.policy(name) else {
-            continue;
-        };
+    for (id, entry) in sets.policies.iter().enumerate() {
         for rule in entry.policy.paths() {
-            if rule.templated
-                || NOT_SECRETS.iter().any(|p| rule.path.starts_with(p))
+            if rule.templated {
+                continue;
+            }
+            trie.insert(literal_prefix(&rule.path), id);
+            if NOT_SECRETS.iter().any(|p| rule.path.starts_with(p))
                 || rule.capabilities.is_deny()
                 || rule.capabilities.is_empty()
             {
                 continue;
-            }
-            let names = by_prefix.entry(literal_prefix(&rule.path)).or_default();
-            if names.last() != Some(&name) {
-                names.push(name);
             }
             let witness = witness(&rule.path);
             if seen.insert(witness.clone()) {
@@ -119,123 +314,69 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     witness,
                     WitnessSource {
                         path: rule.path.clone(),
-                        policy: name.to_string(),
+                        policy: entry.policy.name().to_string(),
                         origin: policy_rule_origin(&entry.origin, rule.line),
                     },
                 ));
             }
         }
     }
-
-    // Roles by policy set, to expand an ACL's answer to the roles behind it.
-    let mut roles_of_set: Vec<Vec<usize>> = vec![Vec::new(); acls.len()];
-    for (role, set) in role_set.iter().enumerate() {
-        if let Some(set) = set {
-            roles_of_set[*set].push(role);
-        }
-    }
-    let bindings: Vec<String> = context.roles.iter().map(binding).collect();
-
-    // Group witnesses by the exact set of policy sets reaching them.
-    let mut groups: BTreeMap<Vec<usize>, Overlap> = BTreeMap::new();
-    let mut candidates: Vec<usize> = Vec::new();
-    for (index, (witness, _)) in witnesses.iter().enumerate() {
-        candidates.clear();
-        for end in char_boundaries(witness) {
-            if let Some(names) = by_prefix.get(&witness[..end]) {
-                for name in names {
-                    if let Some(ids) = sets_of_policy.get(name) {
-                        candidates.extend(ids);
-                    }
-                }
-            }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let reaching: Vec<(usize, Capabilities)> = candidates
-            .iter()
-            .filter_map(|&id| {
-                let caps = acls[id].capability_set(witness);
-                (!caps.is_empty() && !caps.is_deny()).then_some((id, caps))
-            })
-            .collect();
-        let mut distinct: Vec<&str> = reaching
-            .iter()
-            .flat_map(|(id, _)| roles_of_set[*id].iter().map(|&r| bindings[r].as_str()))
-            .collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() < 2 {
-            continue;
-        }
-        let key: Vec<usize> = reaching.iter().map(|(id, _)| *id).collect();
-        groups.entry(key).or_default().paths.push((index, reaching));
-    }
-
-    for (sets, overlap) in groups {
-        let mut roles: Vec<usize> = sets
-            .iter()
-            .flat_map(|id| roles_of_set[*id].iter().copied())
-            .collect();
-        roles.sort_by(|a, b| {
-            let (ra, rb) = (&context.roles[*a], &context.roles[*b]);
-            (ra.mount, &ra.role.name).cmp(&(rb.mount, &rb.role.name))
-        });
-        let described: Vec<String> = roles
-            .iter()
-            .map(|&r| {
-                let role = &context.roles[r];
-                format!(
-                    "{} ({})",
-                    context.role_names(&[r], 1),
-                    describe_binding(role.role)
-                )
-            })
-            .collect();
-        let paths: Vec<String> = overlap
-            .paths
-            .iter()
-            .map(|(index, reaching)| {
-                let source = &witnesses[*index].1;
-                let caps = reaching
-                    .iter()
-                    .fold(Capabilities::NONE, |all, (_, c)| all.union(*c));
-                format!(
-                    "{} {caps} (policy {} at {})",
-                    source.path, source.policy, source.origin
-                )
-            })
-            .collect();
-        let Some((first, _)) = overlap.paths.first() else {
-            continue;
-        };
-        let first = &witnesses[*first].1;
-        out.push(Finding {
-            rule: "cross-namespace-reach",
-            severity: Severity::Warning,
-            message: format!(
-                "roles bound to different namespaces reach the same secret paths: {}; shared: {}",
-                join_limited(&described, 6),
-                join_limited(&paths, 6)
-            ),
-            origin: first.origin.clone(),
-            subject: format!("roles {}", context.role_names(&roles, 6)),
-            hint: "if these secrets are meant to be shared, this is expected; otherwise give each namespace its own path (secret/data/<team>/*, or one templated policy on the service_account_namespace alias metadata) and attach it only to that namespace's role".to_string(),
-        });
-    }
+    (trie, witnesses)
 }
 
-fn distinct_bindings(context: &Context<'_>, role_set: &[Option<usize>]) -> usize {
-    let mut all: Vec<String> = context
-        .roles
+fn report(
+    context: &Context<'_>,
+    sets: &PolicySets<'_>,
+    witnesses: &[(String, WitnessSource)],
+    overlap: &Overlap,
+    out: &mut Vec<Finding>,
+) {
+    let Some((first, _)) = overlap.paths.first() else {
+        return;
+    };
+    let mut roles: Vec<usize> = overlap
+        .sets
         .iter()
-        .zip(role_set)
-        .filter(|(_, set)| set.is_some())
-        .map(|(r, _)| binding(r))
+        .flat_map(|&set| sets.roles_of_set[set].iter().copied())
         .collect();
-    all.sort_unstable();
-    all.dedup();
-    all.len()
+    roles.sort_by(|a, b| {
+        let (ra, rb) = (&context.roles[*a], &context.roles[*b]);
+        (ra.mount, &ra.role.name).cmp(&(rb.mount, &rb.role.name))
+    });
+    let described: Vec<String> = roles
+        .iter()
+        .map(|&r| {
+            format!(
+                "{} ({})",
+                context.role_names(&[r], 1),
+                describe_binding(context.roles[r].role)
+            )
+        })
+        .collect();
+    let paths: Vec<String> = overlap
+        .paths
+        .iter()
+        .map(|(index, caps)| {
+            let source = &witnesses[*index].1;
+            format!(
+                "{} {caps} (policy {} at {})",
+                source.path, source.policy, source.origin
+            )
+        })
+        .collect();
+    let first = &witnesses[*first].1;
+    out.push(Finding {
+        rule: "cross-namespace-reach",
+        severity: Severity::Warning,
+        message: format!(
+            "roles bound to different namespaces reach the same secret paths: {}; shared: {}",
+            join_limited(&described, 6),
+            join_limited(&paths, 6)
+        ),
+        origin: first.origin.clone(),
+        subject: format!("roles {}", context.role_names(&roles, 6)),
+        hint: "if these secrets are meant to be shared, this is expected; otherwise give each namespace its own path (secret/data/<team>/*, or one templated policy on the service_account_namespace alias metadata) and attach it only to that namespace's role".to_string(),
+    });
 }
 
 /// A comparable key of where a role's tokens come from: the mount (one per cluster, so the
@@ -300,13 +441,6 @@ fn witness(path: &str) -> String {
     out
 }
 
-/// Every end offset of a prefix of `s`, from the empty prefix to `s` itself.
-fn char_boundaries(s: &str) -> impl Iterator<Item = usize> + '_ {
-    s.char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(s.len()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +455,5 @@ mod tests {
         assert_eq!(literal_prefix("secret/data/app*"), "secret/data/app");
         assert_eq!(literal_prefix("secret/data/x"), "secret/data/x");
         assert_eq!(literal_prefix("+/x"), "");
-        assert_eq!(char_boundaries("ab").collect::<Vec<_>>(), [0, 1, 2]);
     }
 }

@@ -11,6 +11,8 @@ use podpass_core::role::Role;
 use podpass_core::ttl::MountTtls;
 use serde_json::{Map, Value};
 
+pub mod hostile;
+
 /// A fixed "now" for every test: 2026-05-28T20:26:40Z.
 pub const NOW: i64 = 1_780_000_000;
 /// The accessor the tutorial's mount gets in tests.

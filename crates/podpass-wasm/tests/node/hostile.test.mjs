@@ -1,0 +1,137 @@
+// Hostile and odd arguments, as a gateway or an attacker might pass them: every exported
+// function refuses them with a PodpassError `invalid_argument` (never a wasm trap), time values
+// are checked, and loginAsync settles whatever the host's WebCrypto returns.
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { loadNodePackage, mintToken, tutorialJson } from "./fixtures.mjs";
+
+const podpass = loadNodePackage();
+const engine = new podpass.Engine(tutorialJson);
+const jwt = await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa" });
+const subject = { policies: ["default", "grade-api"] };
+
+/** Asserts `run` throws a PodpassError with `code` whose message mentions `words`. */
+function refuses(run, code, words) {
+  assert.throws(run, (error) => {
+    assert.equal(error.name, "PodpassError", `${error.name}: ${error.message}`);
+    assert.equal(error.code, code, error.message);
+    if (words) assert.match(error.message, words);
+    return true;
+  });
+}
+
+test("non-string arguments are invalid_argument, not a trap", () => {
+  const odd = [123, {}, null, undefined, [], () => 1, Symbol("s"), 10n, true];
+  for (const value of odd) {
+    refuses(() => new podpass.Engine(value), "invalid_argument", /configuration: expected a string/);
+    refuses(() => podpass.decodeJwt(value), "invalid_argument", /token: expected a string/);
+    refuses(() => podpass.lint(value), "invalid_argument", /configuration: expected a string/);
+    refuses(() => podpass.importScript(value), "invalid_argument", /text: expected a string/);
+    refuses(() => podpass.operationForHttp(value), "invalid_argument", /method: expected a string/);
+    refuses(() => engine.capabilities(subject, value), "invalid_argument", /path: expected a string/);
+    if (value !== null && value !== undefined) {
+      refuses(() => engine.roles(value), "invalid_argument", /mount: expected a string/);
+    }
+  }
+  // The type is named, so the caller knows what they passed.
+  refuses(() => podpass.decodeJwt(42), "invalid_argument", /got number/);
+  refuses(() => new podpass.Engine([]), "invalid_argument", /got an array/);
+  refuses(() => podpass.lint(() => 1), "invalid_argument", /got function/);
+  // Optional arguments still take undefined and null.
+  assert.deepEqual(engine.roles(undefined), engine.roles(null));
+});
+
+test("objects that are not JSON-like are refused by name", () => {
+  refuses(() => engine.login(() => 1), "invalid_argument", /login request: expected a JSON-like object, got function/);
+  refuses(() => engine.login(42), "invalid_argument", /login request/);
+  refuses(() => engine.authorize(subject, Symbol("x")), "invalid_argument", /authorize request/);
+  refuses(() => engine.capabilities({ policies: [1n] }, "a"), "invalid_argument", /subject/);
+  refuses(() => podpass.lint("x", 42), "invalid_argument", /lint options/);
+});
+
+test("lone UTF-16 surrogates are refused instead of becoming U+FFFD", () => {
+  refuses(() => engine.capabilities(subject, "secret/data/grade-api/\ud800"), "invalid_argument", /surrogate/);
+  refuses(() => podpass.decodeJwt("a\udc00.b.c"), "invalid_argument", /surrogate/);
+  refuses(
+    () => engine.authorize(subject, { operation: "read", path: "secret/data/\ud800" }),
+    "invalid_argument",
+    /authorize request/,
+  );
+  // A well-formed pair (an emoji) is ordinary text.
+  assert.deepEqual(engine.capabilities(subject, "secret/data/grade-api/\ud83d\ude00"), ["read"]);
+});
+
+test("now must be a finite number of seconds in range, in login and loginAsync", async () => {
+  for (const now of [NaN, Infinity, -Infinity, 1e300, -1, "soon", {}, 253402300800]) {
+    refuses(() => engine.login({ role: "grade-api", jwt, now }), "invalid_argument", /`now`/);
+    await assert.rejects(engine.loginAsync({ role: "grade-api", jwt, now }), {
+      name: "PodpassError",
+      code: "invalid_argument",
+    });
+  }
+  // Absent and null mean the host's clock.
+  const now = Math.floor(Date.now() / 1000);
+  for (const given of [undefined, null, now]) {
+    const result = engine.login({ role: "grade-api", jwt, now: given });
+    assert.equal(result.outcome.result, "allowed", JSON.stringify(result.outcome));
+  }
+});
+
+test("a namespace selector nested 90,000 deep is refused at once", () => {
+  const config = JSON.parse(tutorialJson);
+  const role = Object.values(config.auth.kubernetes.roles)[0];
+  role.bound_service_account_namespace_selector = `a: ${"{".repeat(90_000)}`;
+  // Vault's own message for a selector it cannot read.
+  refuses(() => new podpass.Engine(JSON.stringify(config)), "invalid_configuration", /invalid "bound_service_account_namespace_selector"/);
+});
+
+/** Runs `body` with `globalThis.crypto` replaced by `{ subtle }`, then restores it. */
+async function withSubtle(subtle, body) {
+  const original = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+  Object.defineProperty(globalThis, "crypto", { value: { subtle }, configurable: true, writable: true });
+  try {
+    return await body();
+  } finally {
+    Object.defineProperty(globalThis, "crypto", original);
+  }
+}
+
+/** Fails if `promise` does not settle soon: a promise that never settles is the bug. */
+function settles(promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the promise never settled")), 5000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+test("loginAsync settles whatever the host's WebCrypto returns", async () => {
+  const real = globalThis.crypto.subtle;
+  const importKey = (...args) => real.importKey(...args);
+  const hosts = {
+    // verify answers synchronously, with a plain boolean.
+    plainTrue: { importKey, verify: () => true, expect: "allowed" },
+    plainFalse: { importKey, verify: () => false, expect: "denied" },
+    nothing: { importKey, verify: () => undefined, expect: "denied" },
+    // A thenable whose then throws: the verification fails, the login settles as denied.
+    badThenable: { importKey, verify: () => ({ then() { throw new Error("boom"); } }), expect: "denied" },
+    // verify throws synchronously.
+    throws: { importKey, verify: () => { throw new Error("no"); }, expect: "denied" },
+    // importKey returns a plain value that verify then refuses.
+    plainKey: { importKey: () => ({}), verify: () => Promise.reject(new Error("bad key")), expect: "denied" },
+  };
+  for (const [name, host] of Object.entries(hosts)) {
+    const fresh = new podpass.Engine(tutorialJson);
+    const result = await withSubtle(host, () => settles(fresh.loginAsync({ role: "grade-api", jwt })));
+    assert.equal(result.outcome.result, host.expect, `${name}: ${JSON.stringify(result.outcome)}`);
+  }
+  // importKey throwing synchronously is the host refusing the key: a PodpassError.
+  const fresh = new podpass.Engine(tutorialJson);
+  await withSubtle({ importKey: () => { throw new Error("unsupported"); }, verify: () => true }, () =>
+    assert.rejects(settles(fresh.loginAsync({ role: "grade-api", jwt })), {
+      name: "PodpassError",
+      code: "host_crypto_unavailable",
+    }),
+  );
+});
