@@ -17,6 +17,52 @@ use serde_json::Value;
 use crate::minting::INPUT_SOURCE;
 use crate::state::{PlaygroundState, parse_labels, parse_now};
 
+/// The most input (all fields together) the page evaluates on every edit.
+pub const LIVE_MAX_BYTES: usize = 256 * 1024;
+/// The most configuration lines the page evaluates on every edit.
+pub const LIVE_MAX_LINES: usize = 5_000;
+/// An evaluation slower than this, in milliseconds, pauses evaluation on every edit: the page
+/// runs it on the main thread, and a keystroke should not wait longer.
+pub const LIVE_MAX_MS: f64 = 250.0;
+
+/// Why the inputs are too large to evaluate on every edit (evaluation then waits to be asked
+/// for), or `None` when they fit. Checked before any parsing, so a hostile share link or a
+/// huge saved session cannot freeze the page on load.
+pub fn over_live_budget(state: &PlaygroundState) -> Option<String> {
+    let lines = state.config.bytes().filter(|&b| b == b'\n').count() + 1;
+    let bytes = [
+        &state.config,
+        &state.token,
+        &state.mount,
+        &state.role,
+        &state.namespace_labels,
+        &state.remote_addr,
+        &state.now,
+        &state.path,
+        &state.operation,
+        &state.mint.namespace,
+        &state.mint.service_account,
+        &state.mint.audience,
+        &state.mint.ttl,
+    ]
+    .iter()
+    .map(|field| field.len())
+    .sum::<usize>();
+    if lines > LIVE_MAX_LINES {
+        return Some(format!(
+            "the configuration has {lines} lines (live evaluation stops at {LIVE_MAX_LINES})"
+        ));
+    }
+    if bytes > LIVE_MAX_BYTES {
+        return Some(format!(
+            "the inputs take {} KiB (live evaluation stops at {} KiB)",
+            bytes / 1024,
+            LIVE_MAX_BYTES / 1024
+        ));
+    }
+    None
+}
+
 /// Everything the results pane shows.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
@@ -470,6 +516,21 @@ pub fn origin_line(origin: &Origin) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn large_inputs_are_over_the_live_budget_before_any_parsing() {
+        let mut state = PlaygroundState::default();
+        assert_eq!(over_live_budget(&state), None);
+        state.config = "\n".repeat(300_000);
+        let reason = over_live_budget(&state).expect("too many lines");
+        assert!(reason.contains("300001 lines"), "{reason}");
+        state.config = "#".repeat(LIVE_MAX_BYTES);
+        state.token = "x".to_string();
+        let reason = over_live_budget(&state).expect("too many bytes");
+        assert!(reason.contains("KiB"), "{reason}");
+        state.config = "path \"a\" {}\n".repeat(100);
+        assert_eq!(over_live_budget(&state), None);
+    }
+
     use super::*;
     use crate::presets::find;
 

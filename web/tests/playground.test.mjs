@@ -102,7 +102,11 @@ test("the tutorial scenario, step by step, and a share link that restores it", a
   await page.fill("#path", "secret/data/payment/db");
   const config = await page.inputValue("#config");
   const token = await page.inputValue("#token");
+  // The state holds a token: the page says so before making the link.
   await page.click("#share");
+  assert.match(await text(page, "#share-prompt"), /would contain the pasted token/);
+  assert.equal(await page.locator("#share-link").count(), 0, "no link before the choice");
+  await page.click("#share-with-token");
   const link = await page.inputValue("#share-link");
   assert.ok(link.startsWith(`${env.base}#s=1.`), link);
   assertStayedLocal(first);

@@ -1,5 +1,8 @@
 //! The left pane: configuration, token (with the mint form), login options and the path.
 
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
 use podpass_core::acl::Operation;
 use podpass_core::lint::Severity;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -107,7 +110,6 @@ impl<'a> TextField<'a> {
 
 fn config_editor(app: &App, ctx: &Context<App>) -> Html {
     let text = &app.state.config;
-    let line_count = text.lines().count().max(1) + usize::from(text.ends_with('\n'));
     let (error_line, status) = match &app.evaluation.config {
         Ok(_) if text.trim().is_empty() => (None, html! { <span class="badge">{"empty"}</span> }),
         Ok(summary) => (
@@ -119,27 +121,18 @@ fn config_editor(app: &App, ctx: &Context<App>) -> Html {
             html! { <span class="badge fail"><span aria-hidden="true">{"✗ "}</span>{"does not read"}</span> },
         ),
     };
-    let finding_lines: Vec<u32> = app
-        .evaluation
-        .config
-        .as_ref()
-        .map(|c| {
-            c.findings
-                .iter()
-                .filter_map(|f| origin_line(&f.origin))
-                .collect()
-        })
-        .unwrap_or_default();
-    let gutter = NodeRef::default();
-    let on_scroll = {
-        let gutter = gutter.clone();
-        Callback::from(move |e: Event| {
-            let editor = e.target_unchecked_into::<HtmlTextAreaElement>();
-            if let Some(gutter) = gutter.cast::<web_sys::Element>() {
-                gutter.set_scroll_top(editor.scroll_top());
-            }
-        })
-    };
+    let finding_lines: Rc<BTreeSet<u32>> = Rc::new(
+        app.evaluation
+            .config
+            .as_ref()
+            .map(|c| {
+                c.findings
+                    .iter()
+                    .filter_map(|f| origin_line(&f.origin))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
     let error = match &app.evaluation.config {
         Err(error) => {
             let line = error.line;
@@ -160,28 +153,94 @@ fn config_editor(app: &App, ctx: &Context<App>) -> Html {
                 { status }
             </div>
             <p class="help" id="config-help">{"The tutorial's vault commands, a podpass.hcl file or Vault API JSON — detected automatically."}</p>
-            <div class={classes!("editor", error_line.map(|_| "has-error"))}>
-                <div class="gutter" aria-hidden="true" ref={gutter}>
-                    { for (1..=line_count as u32).map(|n| {
-                        let class = if Some(n) == error_line {
-                            "error"
-                        } else if finding_lines.contains(&n) {
-                            "finding"
-                        } else {
-                            ""
-                        };
-                        let mark = match class { "error" => "✗ ", "finding" => "⚑ ", _ => "" };
-                        html! { <div class={class} data-line={n.to_string()}>{mark}{n}</div> }
-                    }) }
-                </div>
-                <textarea id="config" ref={app.editor.clone()} wrap="off" spellcheck="false"
-                    autocomplete="off" aria-describedby="config-help"
-                    aria-invalid={if error_line.is_some() { "true" } else { "false" }}
-                    value={text.clone()} oninput={on_area(ctx, Field::Config)}
-                    onscroll={on_scroll} />
-            </div>
+            <Editor text={AttrValue::from(text.clone())} {error_line} {finding_lines}
+                editor={app.editor.clone()} oninput={on_area(ctx, Field::Config)} />
             { error }
         </section>
+    }
+}
+
+/// The configuration editor's height of one line, in pixels (`.gutter` and `textarea` in
+/// style.css).
+const LINE_PX: i32 = 20;
+/// Gutter lines drawn around the visible ones: the window moves in steps of this many.
+const GUTTER_STEP: u32 = 100;
+
+/// What the configuration editor draws.
+#[derive(Properties, PartialEq)]
+struct EditorProps {
+    text: AttrValue,
+    error_line: Option<u32>,
+    finding_lines: Rc<BTreeSet<u32>>,
+    editor: NodeRef,
+    oninput: Callback<InputEvent>,
+}
+
+/// The configuration's textarea with a gutter of line numbers and marks. The gutter draws only
+/// the lines around the visible ones (spacers stand for the rest), so a text of 300,000 lines
+/// costs a few hundred elements, not one per line; scrolling redraws it only when the view
+/// leaves the drawn window.
+#[function_component(Editor)]
+fn editor(props: &EditorProps) -> Html {
+    let line_count = u32::try_from(props.text.bytes().filter(|&b| b == b'\n').count())
+        .unwrap_or(u32::MAX)
+        .saturating_add(1);
+    let window_start = use_state_eq(|| 0u32);
+    let gutter = use_node_ref();
+    // The textarea is left uncontrolled: setting `value` on every render would make the browser
+    // lay out the whole text again after each keystroke. Only a text that differs from what it
+    // holds (a preset, a restore, Clear all) is written into it.
+    {
+        let area = props.editor.clone();
+        use_effect_with(props.text.clone(), move |text| {
+            if let Some(area) = area.cast::<HtmlTextAreaElement>()
+                && area.value() != text.as_str()
+            {
+                area.set_value(text);
+            }
+        });
+    }
+    let on_scroll = {
+        let gutter = gutter.clone();
+        let window_start = window_start.clone();
+        Callback::from(move |e: Event| {
+            let area = e.target_unchecked_into::<HtmlTextAreaElement>();
+            if let Some(gutter) = gutter.cast::<web_sys::Element>() {
+                gutter.set_scroll_top(area.scroll_top());
+            }
+            let top_line = u32::try_from(area.scroll_top() / LINE_PX).unwrap_or(0);
+            window_start.set((top_line / GUTTER_STEP).saturating_sub(1) * GUTTER_STEP);
+        })
+    };
+    let first = (*window_start).min(line_count.saturating_sub(1)) + 1;
+    let last = line_count.min(first.saturating_add(4 * GUTTER_STEP));
+    let spacer = |lines: u32| {
+        let height = i64::from(lines) * i64::from(LINE_PX);
+        html! { <div class="spacer" style={format!("height: {height}px")}></div> }
+    };
+    html! {
+        <div class={classes!("editor", props.error_line.map(|_| "has-error"))}>
+            <div class="gutter" aria-hidden="true" ref={gutter}>
+                { spacer(first - 1) }
+                { for (first..=last).map(|n| {
+                    let class = if Some(n) == props.error_line {
+                        "error"
+                    } else if props.finding_lines.contains(&n) {
+                        "finding"
+                    } else {
+                        ""
+                    };
+                    let mark = match class { "error" => "✗ ", "finding" => "⚑ ", _ => "" };
+                    html! { <div class={class} data-line={n.to_string()}>{mark}{n}</div> }
+                }) }
+                { spacer(line_count - last) }
+            </div>
+            <textarea id="config" ref={props.editor.clone()} wrap="off" spellcheck="false"
+                autocomplete="off" aria-describedby="config-help"
+                aria-invalid={if props.error_line.is_some() { "true" } else { "false" }}
+                oninput={props.oninput.clone()}
+                onscroll={on_scroll} />
+        </div>
     }
 }
 

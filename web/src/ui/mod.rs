@@ -5,10 +5,11 @@ mod browser;
 mod inputs;
 mod results;
 
+use gloo_timers::callback::Timeout;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-use crate::evaluate::{Evaluation, evaluate};
+use crate::evaluate::{Evaluation, LIVE_MAX_MS, evaluate, over_live_budget};
 use crate::minting::{self, BrowserKey};
 use crate::presets::{self, PRESETS};
 use crate::share::{decode_fragment, encode_fragment};
@@ -18,6 +19,8 @@ use crate::state::{KeyChoice, PlaygroundState};
 const STATE_KEY: &str = "podpass.playground.state";
 /// Where the chosen theme is remembered.
 const THEME_KEY: &str = "podpass.playground.theme";
+/// How long typing must pause before the inputs are evaluated and remembered, milliseconds.
+const SETTLE_MS: u32 = 150;
 
 /// Mounts the playground on the page's body.
 pub fn start() {
@@ -71,8 +74,23 @@ pub enum Msg {
     Mint,
     /// WebCrypto finished generating a key.
     KeyGenerated(Result<BrowserKey, String>),
-    /// Put the state into the URL and show the link.
+    /// Typing paused: evaluate (when live) and remember the state.
+    Settled,
+    /// Evaluate now, whatever the budget says.
+    EvaluateNow,
+    /// Put the state into the URL and show the link (asks first when there is a token).
     Share,
+    /// Share, with or without the pasted token.
+    ShareConfirmed {
+        /// Whether the link carries the token.
+        with_token: bool,
+    },
+    /// Do not share after all.
+    CancelShare,
+    /// Keep the shared state (and from now on remember it instead of the saved session).
+    KeepShared,
+    /// Go back to the session saved in this browser.
+    RestoreSaved,
     /// Forget everything.
     ClearAll,
     /// Switch between the light and dark themes.
@@ -92,6 +110,17 @@ pub enum Notice {
     Busy(String),
 }
 
+/// Whether edits are evaluated as they happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Live {
+    /// Every edit is evaluated once typing pauses.
+    On,
+    /// The inputs are over the live budget: evaluation waits for "Evaluate now".
+    TooLarge(String),
+    /// The last evaluation took this many milliseconds, over the budget.
+    Slow(f64),
+}
+
 /// The playground.
 pub struct App {
     state: PlaygroundState,
@@ -108,6 +137,16 @@ pub struct App {
     restore_notice: Option<Notice>,
     dark: bool,
     editor: NodeRef,
+    live: Live,
+    /// The evaluation waiting for typing to pause (dropping it cancels it).
+    settle: Option<Timeout>,
+    /// The results are older than the inputs.
+    stale: bool,
+    /// "Share link" was pressed with a token in the state: the page asks first.
+    share_prompt: bool,
+    /// A share link was opened while this browser holds a saved session of the visitor's own,
+    /// which is kept until the visitor chooses.
+    saved_session: Option<PlaygroundState>,
 }
 
 impl App {
@@ -116,18 +155,74 @@ impl App {
         self.evaluation = evaluate(&self.state, browser::now_seconds());
         self.evaluation_ms = browser::performance_now() - started;
         self.evaluations += 1;
+        self.stale = false;
+        self.live = if self.evaluation_ms > LIVE_MAX_MS {
+            Live::Slow(self.evaluation_ms)
+        } else {
+            Live::On
+        };
     }
 
-    /// After any change: evaluate, remember, and drop a share fragment that no longer matches.
-    fn changed(&mut self) {
-        self.reevaluate();
+    /// Evaluates when the inputs are within the live budget; otherwise says why not.
+    fn evaluate_within_budget(&mut self) {
+        match over_live_budget(&self.state) {
+            Some(reason) => {
+                self.live = Live::TooLarge(reason);
+                self.stale = true;
+            }
+            None if matches!(self.live, Live::Slow(_)) => self.stale = true,
+            None => self.reevaluate(),
+        }
+    }
+
+    /// Remembers the state, unless a shared link's state is still waiting for the visitor to
+    /// choose it over their own saved session.
+    fn remember(&self) {
+        if self.saved_session.is_some() {
+            return;
+        }
         if let Ok(json) = serde_json::to_string(&self.state) {
             browser::save(STATE_KEY, &json);
         }
+    }
+
+    /// After a deliberate change (a preset, a mint, clear): evaluate at once, remember, and
+    /// drop a share fragment that no longer matches.
+    fn changed(&mut self) {
+        self.settle = None;
+        self.evaluate_within_budget();
+        self.remember();
+        self.forget_share_link();
+    }
+
+    /// After a keystroke: evaluate and remember once typing pauses.
+    fn edited(&mut self, ctx: &Context<Self>) {
+        self.stale = true;
+        let link = ctx.link().clone();
+        self.settle = Some(Timeout::new(SETTLE_MS, move || {
+            link.send_message(Msg::Settled)
+        }));
+        self.forget_share_link();
+    }
+
+    fn forget_share_link(&mut self) {
         if !browser::fragment().is_empty() {
             browser::set_fragment("");
         }
         self.share_link = None;
+        self.share_prompt = false;
+    }
+
+    fn share(&mut self, with_token: bool) {
+        let mut state = self.state.clone();
+        if !with_token {
+            state.token.clear();
+        }
+        self.share_prompt = false;
+        self.share_link = browser::set_fragment(&encode_fragment(&state));
+        if let Some(link) = &self.share_link {
+            browser::copy_to_clipboard(link);
+        }
     }
 
     fn load_preset(&mut self, id: &str) {
@@ -218,10 +313,12 @@ impl App {
 fn initial_state() -> (PlaygroundState, Option<Notice>) {
     match decode_fragment(&browser::fragment()) {
         Ok(Some(state)) => {
-            return (
-                state,
-                Some(Notice::Done("Restored from the share link.".to_string())),
-            );
+            let notice = if saved_session(&state).is_some() {
+                "Opened a shared link. Your own session is still saved in this browser: keep working on the shared state, or go back to yours."
+            } else {
+                "Restored from the share link."
+            };
+            return (state, Some(Notice::Done(notice.to_string())));
         }
         Ok(None) => {}
         Err(problem) => {
@@ -230,6 +327,13 @@ fn initial_state() -> (PlaygroundState, Option<Notice>) {
         }
     }
     remembered_or_tutorial()
+}
+
+/// The visitor's own saved session, when there is one worth keeping that differs from `shared`.
+fn saved_session(shared: &PlaygroundState) -> Option<PlaygroundState> {
+    browser::load(STATE_KEY)
+        .and_then(|json| serde_json::from_str::<PlaygroundState>(&json).ok())
+        .filter(|saved| saved != shared && *saved != PlaygroundState::default())
 }
 
 fn remembered_or_tutorial() -> (PlaygroundState, Option<Notice>) {
@@ -264,14 +368,16 @@ impl Component for App {
             Some("light") => false,
             _ => browser::prefers_dark(),
         };
-        let started = browser::performance_now();
-        let evaluation = evaluate(&state, browser::now_seconds());
-        let evaluation_ms = browser::performance_now() - started;
-        App {
-            evaluation,
+        let saved_session = if browser::fragment().is_empty() {
+            None
+        } else {
+            saved_session(&state)
+        };
+        let mut app = App {
+            evaluation: evaluate(&PlaygroundState::default(), browser::now_seconds()),
             state,
-            evaluation_ms,
-            evaluations: 1,
+            evaluation_ms: 0.0,
+            evaluations: 0,
             picked_preset: PRESETS[0].id.to_string(),
             browser_key: None,
             mint_notice: None,
@@ -279,7 +385,14 @@ impl Component for App {
             restore_notice,
             dark,
             editor: NodeRef::default(),
-        }
+            live: Live::On,
+            settle: None,
+            stale: false,
+            share_prompt: false,
+            saved_session,
+        };
+        app.evaluate_within_budget();
+        app
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
@@ -288,7 +401,19 @@ impl Component for App {
                 self.set_field(field, value);
                 // A preset's lesson or a restore message no longer describes edited inputs.
                 self.restore_notice = None;
-                self.changed();
+                // Redrawn at once (the inputs are controlled, so they must hold the new text);
+                // the results follow once typing pauses.
+                self.edited(ctx);
+            }
+            Msg::Settled => {
+                self.settle = None;
+                self.evaluate_within_budget();
+                self.remember();
+            }
+            Msg::EvaluateNow => {
+                self.settle = None;
+                self.reevaluate();
+                self.remember();
             }
             Msg::ChooseKey(choice) => {
                 self.state.mint.key = choice;
@@ -313,14 +438,29 @@ impl Component for App {
                 self.mint(ctx);
             }
             Msg::KeyGenerated(Err(e)) => self.mint_notice = Some(Notice::Problem(e)),
+            Msg::Share if self.state.token.trim().is_empty() => self.share(false),
             Msg::Share => {
-                let fragment = encode_fragment(&self.state);
-                self.share_link = browser::set_fragment(&fragment);
-                if let Some(link) = &self.share_link {
-                    browser::copy_to_clipboard(link);
+                self.share_link = None;
+                self.share_prompt = true;
+            }
+            Msg::ShareConfirmed { with_token } => self.share(with_token),
+            Msg::CancelShare => self.share_prompt = false,
+            Msg::KeepShared => {
+                self.saved_session = None;
+                self.restore_notice = None;
+                self.remember();
+            }
+            Msg::RestoreSaved => {
+                if let Some(saved) = self.saved_session.take() {
+                    self.state = saved;
+                    self.restore_notice = Some(Notice::Done(
+                        "Back to your own session, as saved in this browser.".to_string(),
+                    ));
+                    self.changed();
                 }
             }
             Msg::ClearAll => {
+                self.saved_session = None;
                 browser::forget(STATE_KEY);
                 self.state = PlaygroundState::default();
                 self.browser_key = None;
@@ -394,6 +534,9 @@ impl Component for App {
             <div class="notices">
                 <p class="privacy"><strong>{"Private by design. "}</strong>{"Everything runs in this page: a token you paste is decoded and checked here and never leaves your browser. Share links keep the state in the part after #, which browsers do not send to servers."}</p>
                 { self.view_restore_notice() }
+                { self.view_saved_session_choice(ctx) }
+                { self.view_live_notice(ctx) }
+                { self.view_share_prompt(ctx) }
                 { self.view_share_link() }
             </div>
             <main class="layout">
@@ -426,6 +569,56 @@ impl App {
                 <p id="restore-notice" class="notice problem" role="alert"><span aria-hidden="true">{"⚠ "}</span>{text}</p>
             },
             None => html! {},
+        }
+    }
+
+    fn view_saved_session_choice(&self, ctx: &Context<Self>) -> Html {
+        if self.saved_session.is_none() {
+            return html! {};
+        }
+        let link = ctx.link();
+        html! {
+            <div id="saved-session" class="notice info" role="group" aria-label="Your saved session">
+                <span>{"Your saved session is kept and will not be replaced until you choose. "}</span>
+                <button id="keep-shared" onclick={link.callback(|_| Msg::KeepShared)}>{"Keep the shared state"}</button>
+                <button id="restore-saved" onclick={link.callback(|_| Msg::RestoreSaved)}>{"Back to my session"}</button>
+            </div>
+        }
+    }
+
+    fn view_live_notice(&self, ctx: &Context<Self>) -> Html {
+        let reason = match &self.live {
+            Live::On => return html! {},
+            Live::TooLarge(reason) => format!("Too large to evaluate live: {reason}."),
+            Live::Slow(ms) => format!(
+                "Live evaluation paused: the last evaluation took {ms:.0} ms (over {LIVE_MAX_MS:.0} ms)."
+            ),
+        };
+        let results = if self.stale {
+            " The results below are not for the current inputs."
+        } else {
+            ""
+        };
+        html! {
+            <div id="live-notice" class="notice problem" role="status">
+                <span>{reason}{results}{" "}</span>
+                <button id="evaluate-now" class="primary" onclick={ctx.link().callback(|_| Msg::EvaluateNow)}>{"Evaluate now"}</button>
+            </div>
+        }
+    }
+
+    fn view_share_prompt(&self, ctx: &Context<Self>) -> Html {
+        if !self.share_prompt {
+            return html! {};
+        }
+        let link = ctx.link();
+        html! {
+            <div id="share-prompt" class="notice problem" role="alertdialog" aria-label="The link would contain your token">
+                <span>{"The link would contain the pasted token: anyone who gets the link can read it, and it stays in browser history. "}</span>
+                <button id="share-without-token" class="primary" onclick={link.callback(|_| Msg::ShareConfirmed { with_token: false })}>{"Share without the token"}</button>
+                <button id="share-with-token" onclick={link.callback(|_| Msg::ShareConfirmed { with_token: true })}>{"Share with the token"}</button>
+                <button id="share-cancel" class="link" onclick={link.callback(|_| Msg::CancelShare)}>{"Cancel"}</button>
+            </div>
         }
     }
 
