@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use podpass_core::duration::parse_duration_str;
 pub use podpass_core::playground_link::{KeyChoice, MintForm, PlaygroundState};
+use podpass_core::timestamp::{LATEST_NOW, is_valid_now, rfc3339};
 
 /// Reads namespace labels: `key=value` pairs separated by commas or new lines. Empty text means
 /// no labels were supplied (`None`), which is not the same as an empty label set to the core.
@@ -30,6 +31,18 @@ pub fn parse_labels(text: &str) -> Result<Option<BTreeMap<String, String>>, Stri
 /// text is the clock, `+2h` / `-30m` an offset from it (Go duration syntax), a bare integer
 /// seconds since the epoch, anything else an RFC 3339 date (`2026-11-29T09:00:00Z`).
 pub fn parse_now(text: &str, clock_now: i64) -> Result<i64, String> {
+    let now = parse_now_unchecked(text, clock_now)?;
+    if is_valid_now(now) {
+        return Ok(now);
+    }
+    Err(format!(
+        "\"now\" `{}` must fall between 1970-01-01T00:00:00Z and {}",
+        text.trim(),
+        rfc3339(LATEST_NOW)
+    ))
+}
+
+fn parse_now_unchecked(text: &str, clock_now: i64) -> Result<i64, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(clock_now);
@@ -61,6 +74,21 @@ pub fn parse_now(text: &str, clock_now: i64) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn now_out_of_range_is_refused() {
+        for text in [
+            "1e300",
+            "-99999999h",
+            "9223372036854775807",
+            "+9999999h",
+            "1969-12-31T23:59:59Z",
+        ] {
+            let error = parse_now(text, 1_780_000_000);
+            assert!(error.is_err(), "{text}: {error:?}");
+        }
+        assert_eq!(parse_now("253402300799", 0), Ok(LATEST_NOW));
+    }
 
     #[test]
     fn labels_are_pairs_separated_by_commas_or_lines() {

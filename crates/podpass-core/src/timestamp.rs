@@ -1,6 +1,15 @@
 //! Unix timestamps as RFC 3339 UTC text, for explanations ("expired 2026-11-29T08:00:00Z").
 //! The core has no clock and no date crate; this is the civil-calendar arithmetic it needs.
 
+/// The latest "now" a caller may give: the last second of year 9999, where RFC 3339 timestamps
+/// end. Beyond it the leeway arithmetic of the time checks would saturate.
+pub const LATEST_NOW: i64 = 253_402_300_799;
+
+/// Whether `seconds` is a "now" a login can be checked at: from the epoch to [`LATEST_NOW`].
+pub fn is_valid_now(seconds: i64) -> bool {
+    (0..=LATEST_NOW).contains(&seconds)
+}
+
 /// Renders seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn rfc3339(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);

@@ -9,6 +9,7 @@ use podpass_core::configuration::SourceFormat;
 use podpass_core::identity::Identity;
 use podpass_core::lint::LintOptions;
 use podpass_core::login::LoginRequest;
+use podpass_core::timestamp::{LATEST_NOW, is_valid_now, rfc3339};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -85,19 +86,18 @@ impl LoginInput {
     }
 }
 
-/// The latest `now` accepted: the last second of year 9999, where RFC 3339 timestamps end.
-pub(crate) const LATEST_NOW: f64 = 253_402_300_799.0;
-
-/// Refuses a `now` that is not a time a token could be checked at: not a number, infinite,
-/// before the epoch or past year 9999 (which would saturate the leeway arithmetic).
+/// Refuses a `now` that is not a time a token could be checked at ([`is_valid_now`]):
+/// `NaN`, infinite, before the epoch or past year 9999.
 pub(crate) fn check_now(now: f64) -> Result<(), PodpassError> {
-    if (0.0..=LATEST_NOW).contains(&now) {
+    // Whole seconds count, as in Vault's clock checks; a NaN or infinity fails the range.
+    if now.is_finite() && is_valid_now(now.floor() as i64) {
         return Ok(());
     }
     Err(PodpassError::argument(
         "login request",
         format!(
-            "`now` must be seconds since the epoch, from 0 to {LATEST_NOW} (9999-12-31T23:59:59Z), got {now}"
+            "`now` must be seconds since the epoch, from 0 to {LATEST_NOW} ({}), got {now}",
+            rfc3339(LATEST_NOW)
         ),
     ))
 }
@@ -265,7 +265,7 @@ mod tests {
         let input: LoginInput =
             serde_json::from_value(serde_json::json!({"role": "r", "jwt": "j"})).expect("valid");
         assert_eq!(input.into_request(|| 99.5).expect("valid").1.now, 99);
-        for bad in [-1.0, 1e300, LATEST_NOW + 1.0] {
+        for bad in [-1.0, 1e300, LATEST_NOW as f64 + 1.0] {
             let input: LoginInput =
                 serde_json::from_value(serde_json::json!({"role": "r", "jwt": "j", "now": bad}))
                     .expect("a number");
