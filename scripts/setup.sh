@@ -42,6 +42,19 @@ ensure_trunk() {
   fi
 }
 
+# cargo-fuzz drives the fuzz targets in fuzz/ on the nightly toolchain (in the machine image;
+# added here when missing).
+ensure_cargo_fuzz() {
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    log "adding the nightly toolchain (for cargo-fuzz)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz (a few minutes, once)"
+    cargo install cargo-fuzz --locked
+  fi
+}
+
 # The JavaScript peers of the end-to-end tests (jose, workerd, playwright-core, node-vault,
 # typescript) and binaryen's wasm-opt, pinned by tests/package-lock.json.
 ensure_npm_packages() {

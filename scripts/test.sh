@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, then format, lints (native and wasm32), every
-# Rust test, the core under wasm32 in Node, the core's wasm32 release build, and each face's own
-# checks: the wasm package (test-wasm.sh), the playground (test-web.sh) and the server with real
-# Vault clients (test-server.sh).
+# Rust test, the core under wasm32 in Node, the core's wasm32 release build, a short run of
+# every fuzz target (scripts/fuzz.sh), and each face's own checks: the wasm package
+# (test-wasm.sh), the playground (test-web.sh) and the server with real Vault clients
+# (test-server.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -27,6 +28,9 @@ cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm --test wa
 
 step "build podpass-core for wasm32 (wasm-release profile)"
 cargo build -p podpass-core --target wasm32-unknown-unknown --profile wasm-release --locked
+
+step "fuzz smoke: every fuzz target for 15 s from its seed corpus (nightly, cargo-fuzz)"
+bash scripts/fuzz.sh 15
 
 step "the wasm package: Node and Chromium, TypeScript, the edge worker in workerd"
 bash scripts/test-wasm.sh
