@@ -9,6 +9,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 
+pub mod json_limits;
+
 /// The largest request body accepted (Vault's default `max_request_size`).
 pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
@@ -128,6 +130,8 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
+    json_limits::check(body, &json_limits::JsonLimits::default())
+        .map_err(|exceeded| ApiError::bad_request(exceeded.message()))?;
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(ApiError::bad_request(format!(
