@@ -37,6 +37,7 @@ pub async fn handle_api(State(app): State<Arc<App>>, request: Request<Body>) -> 
         Ok(ApiResponse::Json(status, _)) => *status,
         Ok(ApiResponse::NoContent) => StatusCode::NO_CONTENT,
         Ok(ApiResponse::Text { .. }) => StatusCode::OK,
+        Ok(ApiResponse::Empty(status)) => *status,
         Err(error) => error.status,
     };
     let metrics = &app.telemetry.metrics;
