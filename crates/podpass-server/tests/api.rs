@@ -788,6 +788,13 @@ async fn capabilities_self_and_of_another_token() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["secret/data/grade-api/db"], json!(["read"]));
     assert_eq!(body["data"]["secret/data/payment/db"], json!(["deny"]));
+    // As in Vault, the answers are at the top level too.
+    assert_eq!(body["secret/data/grade-api/db"], json!(["read"]));
+    assert_eq!(body["secret/data/payment/db"], json!(["deny"]));
+    assert!(
+        body["request_id"].is_string() && body["auth"].is_null(),
+        "{body}"
+    );
     let (status, body) = h
         .call(
             "POST",
@@ -809,6 +816,8 @@ async fn capabilities_self_and_of_another_token() {
         )
         .await;
     assert_eq!(body["data"]["capabilities"], json!(["root"]));
+    assert_eq!(body["capabilities"], json!(["root"]));
+    assert_eq!(body["anything"], json!(["root"]));
 }
 
 #[tokio::test]
