@@ -320,7 +320,7 @@ fn authorize(
     if decision.allowed {
         Ok(())
     } else {
-        Err(ApiError::permission_denied().explained(decision.summary()))
+        Err(ApiError::acl_denied().explained(decision.summary()))
     }
 }
 

@@ -56,6 +56,16 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "permission denied")
     }
 
+    /// 403 for a valid token whose policies refuse the request. Vault's core gathers this
+    /// check's errors in a multierror, so its text is the multierror's listing (a missing or
+    /// invalid token is a plain `permission denied`).
+    pub fn acl_denied() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "1 error occurred:\n\t* permission denied\n\n",
+        )
+    }
+
     /// 404 with an empty `errors` array: what Vault answers for an item that does not exist.
     pub fn not_found() -> ApiError {
         ApiError {

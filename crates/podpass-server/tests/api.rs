@@ -111,13 +111,17 @@ async fn tokens_are_checked_and_acls_enforced_on_kv() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["data"]["password"], json!("grades"));
-    // Exercise 3: one namespace's token cannot read the other's secrets.
+    // Exercise 3: one namespace's token cannot read the other's secrets (Vault's core words
+    // an ACL denial as a one-item multierror).
     let (status, body) = h
         .call("GET", "secret/data/payment/db", Some(&grade), None)
         .await;
     assert_eq!(
         (status, errors(&body)),
-        (StatusCode::FORBIDDEN, vec!["permission denied".to_string()])
+        (
+            StatusCode::FORBIDDEN,
+            vec!["1 error occurred:\n\t* permission denied\n\n".to_string()]
+        )
     );
     // Read-only: writing is denied even on its own path.
     let (status, _) = h

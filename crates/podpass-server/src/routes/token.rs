@@ -231,7 +231,11 @@ async fn create(
     let mut warnings = child.warnings;
     app.with_configuration(|configuration| {
         for name in &child.entry.profile.policies {
-            if name != ROOT_POLICY_NAME && configuration.policy(name).is_none() {
+            // `default` is built in, whether or not a configuration wrote it.
+            if name != ROOT_POLICY_NAME
+                && name != podpass_core::policy::DEFAULT_POLICY_NAME
+                && configuration.policy(name).is_none()
+            {
                 warnings.push(format!("Policy \"{name}\" does not exist"));
             }
         }
