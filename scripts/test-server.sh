@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Real Vault clients against a running `podpass dev`: Vault's Python client (hvac) and
-# node-vault, unchanged, each against its own fresh server. Called by scripts/test.sh.
+# node-vault, unchanged, each against its own fresh server; then the differential conformance
+# run against OpenBao 2.7.2 (tests/conformance/). Called by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 ensure_npm_packages
 ensure_python_clients
+ensure_openbao
 
 cargo build -p podpass --locked
 PODPASS_BIN="$PWD/target/debug/podpass"
@@ -45,3 +47,6 @@ echo "== node-vault against podpass dev"
 start_server node-vault
 node --test tests/clients/node-vault.test.mjs
 stop_server
+
+echo "== differential conformance: the same requests to OpenBao $OPENBAO_VERSION and podpass dev"
+tests/.venv/bin/python tests/conformance/run.py --bao "$BAO_BIN" --podpass "$PODPASS_BIN" --out "$out/conformance"

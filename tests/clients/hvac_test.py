@@ -65,7 +65,7 @@ class TutorialWithHvac(unittest.TestCase):
             },
         )
         config = root.auth.kubernetes.read_config()
-        assert config["pem_keys"] == [PUBLIC_KEY], config
+        assert [k.strip() for k in config["pem_keys"]] == [PUBLIC_KEY.strip()], config
         assert config["disable_token_review"] is True, config
         for name in ("grade-api", "payment-api"):
             with open(os.path.join(POLICIES, f"{name}.hcl")) as f:
