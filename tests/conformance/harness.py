@@ -8,7 +8,6 @@ import os
 import re
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -189,16 +188,8 @@ TTL_TOLERANCE = 2
 
 
 class Normaliser:
-    """Replaces each server's random values by stable placeholders, in order of appearance,
-    so that `token A` is the same placeholder wherever it reappears on one server."""
-
-    def __init__(self):
-        self.seen = {}
-
-    def placeholder(self, value: str) -> str:
-        if value not in self.seen:
-            self.seen[value] = f"<random-{len(self.seen) + 1}>"
-        return self.seen[value]
+    """Replaces random values (ids, tokens) by their key's name and clock readings by
+    `<time>`, so that both servers' answers can be compared."""
 
     def __call__(self, value, key=None):
         if key == "request_id" and value:
