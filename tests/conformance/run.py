@@ -52,7 +52,9 @@ class Run:
         answers = {}
         for server in self.servers:
             sent_token = ROOT if token == "root" else server.tokens.get(token) if token else None
-            status, answer = server.call(method, path, sent_token, body, headers, raw)
+            # A callable body is filled in per server (with that server's own tokens).
+            sent_body = body(server) if callable(body) else body
+            status, answer = server.call(method, path, sent_token, sent_body, headers, raw)
             if save and isinstance(answer, dict) and isinstance(answer.get("auth"), dict):
                 server.tokens[save] = answer["auth"].get("client_token")
             answers[server.name] = (status, self.norm[server.name](answer))
@@ -191,6 +193,7 @@ def login_matrix(run: Run, kube: StandInKubernetes):
         "revoked": jwts.token(grade(jti="deleted-pod"), key=key),
     }
     kube.revoked.add(tokens["revoked"])
+    run.jwt_ok = tokens["ok"]
     es256 = subprocess.run(
         [run.podpass_bin, "token", "mint", "--namespace", "grade-api", "--name", "grade-api-sa",
          "--uid", "uid-grade-api-grade-api-sa", "--alg", "ES256", "--key", os.path.join(KEYS, "ec-p256.key.pem")],
@@ -234,6 +237,31 @@ def token_lookups(run: Run):
     run.step("token/lookup-self/child", "GET", "auth/token/lookup-self", token="child")
     run.step("token/revoke-self/child", "POST", "auth/token/revoke-self", token="child", body={})
     run.step("token/lookup-self/revoked-child", "GET", "auth/token/lookup-self", token="child")
+    # Another token, by value: lookup, renew, revoke.
+    other = lambda server: {"token": server.tokens.get("aud/aud-list")}  # noqa: E731
+    run.step("token/lookup/payment", "POST", "auth/token/lookup", body=other)
+    run.step("token/renew/payment", "POST", "auth/token/renew", body=other)
+    run.step("token/revoke/payment", "POST", "auth/token/revoke", body=other)
+    run.step("token/lookup/payment-revoked", "POST", "auth/token/lookup", body=other)
+    run.step("token/lookup/none-is-self", "POST", "auth/token/lookup", body={})
+    for name in ("renew", "revoke"):
+        run.step(f"token/{name}/missing", "POST", f"auth/token/{name}", body={"token": ""})
+    run.step("token/renew/unknown", "POST", "auth/token/renew", body={"token": "not-a-token"})
+    run.step("token/revoke/unknown", "POST", "auth/token/revoke", body={"token": "not-a-token"})
+    for name in ("lookup-accessor", "revoke-accessor"):
+        run.step(f"token/{name}/missing", "POST", f"auth/token/{name}", body={})
+    run.step("token/lookup-accessor/unknown", "POST", "auth/token/lookup-accessor", body={"accessor": "nope"})
+    # A use-limited token: two uses, then refused.
+    for use in (1, 2, 3):
+        run.step(f"token/uses/{use}", "GET", "auth/token/lookup-self", token="uses/ok")
+    # Bound CIDRs: the harness calls from 127.0.0.1.
+    for name, cidrs in (("cidr-in", "127.0.0.0/8"), ("cidr-out", "10.0.0.0/8")):
+        run.step(f"role/write/{name}", "POST", f"auth/kubernetes/role/{name}",
+                 body={"bound_service_account_names": "grade-api-sa", "bound_service_account_namespaces": "grade-api",
+                       "token_bound_cidrs": cidrs, "audience": "https://kubernetes.default.svc.cluster.local"})
+        run.step(f"login/{name}", "POST", "auth/kubernetes/login", token=None,
+                 body={"role": name, "jwt": run.jwt_ok}, save=name)
+    run.step("token/lookup-self/cidr-in", "GET", "auth/token/lookup-self", token="cidr-in")
 
 
 def kv_corpus(run: Run):
@@ -357,9 +385,12 @@ def capabilities_corpus(run: Run, count: int):
             run.step(f"cap/self/{label}/{i // chunk}", "POST", "sys/capabilities-self", token=f"cap-{label}",
                      body={"paths": part})
     for i in range(0, min(len(paths), 800), chunk):
+        part = paths[i:i + chunk]
         run.step(f"cap/other/ab/{i // chunk}", "POST", "sys/capabilities",
-                 body={"paths": paths[i:i + chunk], "token": run.servers[0].tokens.get("cap-ab")},
-                 compare=False)
+                 body=lambda server, part=part: {"paths": part, "token": server.tokens.get("cap-ab")})
+    run.step("cap/other/one-path", "POST", "sys/capabilities",
+             body=lambda server: {"path": "kv/app/db", "token": server.tokens.get("cap-ab")})
+    run.step("cap/other/bad-token", "POST", "sys/capabilities", body={"path": "kv/app/db", "token": "nope"})
     return len(paths)
 
 

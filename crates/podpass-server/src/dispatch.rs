@@ -336,7 +336,12 @@ async fn count_use(app: &App, caller: &mut Caller) -> Result<(), ApiError> {
         return Ok(());
     }
     match app.tokens.use_once(hash, app.now()).await? {
-        Some(entry) => {
+        Some(mut entry) => {
+            // Vault marks a token on its last use with -1 (revoked once this request ends),
+            // which is what lookup-self shows then.
+            if entry.num_uses == 0 {
+                entry.num_uses = -1;
+            }
             caller.resolved.entry = entry;
             Ok(())
         }

@@ -318,7 +318,7 @@ pub fn capabilities(
     let target = app
         .tokens
         .resolve(token, app.now())
-        .ok_or_else(|| ApiError::bad_request("invalid token"))?;
+        .ok_or_else(|| ApiError::bad_request("1 error occurred:\n\t* invalid token\n\n"))?;
     capabilities_of(app, request, operation, &target.entry)
 }
 
