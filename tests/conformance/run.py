@@ -232,6 +232,8 @@ def token_lookups(run: Run):
     run.step("token/renew-self/periodic", "POST", "auth/token/renew-self", token="periodic/ok",
              body={"increment": "10m"})
     run.step("token/renew-self/batch", "POST", "auth/token/renew-self", token="batch/ok", body={})
+    run.step("token/lookup-self/after-renew", "GET", "auth/token/lookup-self", token="grade-api/ok")
+    run.step("token/lookup-self/periodic-after-renew", "GET", "auth/token/lookup-self", token="periodic/ok")
     run.step("token/create-child", "POST", "auth/token/create", body={"policies": ["grade-api"], "ttl": "10m"},
              save="child")
     run.step("token/lookup-self/child", "GET", "auth/token/lookup-self", token="child")

@@ -440,6 +440,7 @@ pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError
         expire_time: None,
         num_uses: 0,
         parent: None,
+        last_renewal: None,
     };
     match app.tokens.issue_with_token(token, entry, now).await {
         Ok(_) => Ok(()),

@@ -135,6 +135,9 @@ pub struct TokenEntry {
     /// parent is, and is revoked with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// When the token was last renewed (Unix seconds), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_renewal: Option<i64>,
 }
 
 impl TokenEntry {

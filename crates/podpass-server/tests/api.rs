@@ -281,6 +281,7 @@ async fn lookup_renew_and_revoke_self() {
     assert_eq!(body["data"]["ttl"], json!(3600));
     assert_eq!(body["data"]["id"], json!(token));
     assert_eq!(body["data"]["path"], json!("auth/kubernetes/login"));
+    assert!(body["data"].get("last_renewal").is_none(), "{body}");
     let (status, body) = h
         .call(
             "POST",
@@ -291,6 +292,15 @@ async fn lookup_renew_and_revoke_self() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["auth"]["lease_duration"], json!(1800));
+    // Once renewed, the lookup says when, in both of Vault's forms.
+    let (_, body) = h
+        .call("GET", "auth/token/lookup-self", Some(&token), None)
+        .await;
+    assert_eq!(body["data"]["last_renewal_time"], json!(NOW));
+    assert_eq!(
+        body["data"]["last_renewal"],
+        json!(podpass_core::timestamp::rfc3339(NOW))
+    );
     let (status, _) = h
         .call("POST", "auth/token/revoke-self", Some(&token), None)
         .await;

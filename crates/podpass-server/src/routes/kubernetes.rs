@@ -148,6 +148,7 @@ pub async fn login(
         expire_time: Some(now.saturating_add(success.lease_duration)),
         num_uses: success.num_uses,
         parent: None,
+        last_renewal: None,
     };
     let (token, entry) = app.tokens.issue(entry, now).await?;
     Ok(ApiResponse::auth(

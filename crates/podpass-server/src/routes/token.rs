@@ -141,6 +141,10 @@ fn lookup_response(token: &str, resolved: &ResolvedToken, now: i64) -> ApiRespon
     if !entry.profile.bound_cidrs.is_empty() {
         data["bound_cidrs"] = json!(entry.profile.bound_cidrs);
     }
+    if let Some(renewed) = entry.last_renewal {
+        data["last_renewal"] = json!(rfc3339(renewed));
+        data["last_renewal_time"] = json!(renewed);
+    }
     ApiResponse::data(data)
 }
 
@@ -189,6 +193,7 @@ async fn renew(
                 .calculate(increment, entry.creation_time, now)
                 .map_err(|e| ApiError::bad_request(e.to_string()))?;
             entry.expire_time = Some(now.saturating_add(outcome.ttl));
+            entry.last_renewal = Some(now);
             Ok(outcome)
         })
         .await?;
