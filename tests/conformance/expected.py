@@ -17,12 +17,10 @@ PINS = [
     {"case": "config/write-no-ca", "path": "$.*",
      "reason": f"Vault uses the system's roots when no CA is given ({VAULT_PLUGIN} path_config.go); "
                "OpenBao requires kubernetes_ca_cert with disable_local_ca_jwt"},
-    {"case": "config/write-unknown-field", "path": "$.*",
-     "reason": "podpass always names ignored parameters (docs/compatibility.md, roles and field input)"},
     {"case": "role/write/*", "path": "$.*",
      "reason": f"Vault warns about a role without audience ({VAULT_PLUGIN} path_role.go); OpenBao does not"},
     {"case": "role/invalid/typo-field", "path": "$.*",
-     "reason": f"Vault's no-audience warning ({VAULT_PLUGIN} path_role.go), and podpass names ignored parameters"},
+     "reason": f"Vault's no-audience warning ({VAULT_PLUGIN} path_role.go), which the ignored parameters join"},
     {"case": "role/read/*", "path": "$.body.data.alias_metadata",
      "reason": "Vault 1.21's token field alias_metadata, which OpenBao 2.7.2 lacks"},
     {"case": "role/read/*", "path": "$.body.data.token_strictly_bind_ip",

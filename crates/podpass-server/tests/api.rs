@@ -977,3 +977,52 @@ async fn bearer_tokens_use_limits_and_bound_cidrs() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn ignored_parameters_are_named_only_beside_another_warning_as_in_vault() {
+    let h = Harness::demo().await;
+    let config = json!({"kubernetes_host": "https://k8s:443", "pem_keys": [podpass_core::demo::DEMO_PUBLIC_KEY_PEM],
+                        "disable_token_review": true, "polices": "x"});
+    let (status, body) = h
+        .call("POST", "auth/kubernetes/config", Some(ROOT), Some(config))
+        .await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    let role = |audience: Option<&str>| {
+        let mut body = json!({"bound_service_account_names": "a", "bound_service_account_namespaces": "a",
+                              "polices": "x"});
+        if let Some(audience) = audience {
+            body["audience"] = json!(audience);
+        }
+        body
+    };
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/quiet",
+            Some(ROOT),
+            Some(role(Some("vault"))),
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/loud",
+            Some(ROOT),
+            Some(role(None)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let warnings = body["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 2, "{body}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("does not have an audience configured")
+    );
+    assert_eq!(
+        warnings[1],
+        "Endpoint ignored these unrecognized parameters: [polices]"
+    );
+}
