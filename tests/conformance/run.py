@@ -306,6 +306,9 @@ def kv_corpus(run: Run):
     run.step("kv/metadata-patch", "PATCH", "secret/metadata/grade-api/p",
              body={"custom_metadata": {"owner": None, "team": "t"}}, headers=headers)
     run.step("kv/metadata-read", "GET", "secret/metadata/grade-api/p")
+    run.step("kv/subkeys", "GET", "secret/subkeys/grade-api/p?depth=1")
+    run.step("kv/subkeys-denied", "GET", "secret/subkeys/grade-api/p", token=t)
+    run.step("kv/unsupported-operation", "POST", "secret/subkeys/grade-api/p", body={})
     run.step("kv/config-write", "POST", "secret/config", body={"max_versions": 4, "cas_required": False})
     run.step("kv/config-read", "GET", "secret/config")
     run.step("kv/config-reset", "POST", "secret/config", body={"max_versions": 0})

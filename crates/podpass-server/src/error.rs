@@ -90,7 +90,11 @@ impl ApiError {
 
     /// 405 for a method the path does not support.
     pub fn unsupported_operation() -> ApiError {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "unsupported operation")
+        // Vault's core words the router's error as a one-item multierror.
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "1 error occurred:\n\t* unsupported operation\n\n",
+        )
     }
 
     /// 501 for a Vault endpoint or feature podpass does not implement: a client must not take

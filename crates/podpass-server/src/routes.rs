@@ -82,6 +82,8 @@ pub enum Route {
     KvVersions(crate::kv::VersionAction, String),
     /// `secret/config`.
     KvConfig,
+    /// `secret/subkeys/<path>`: a version's keys without their values.
+    KvSubkeys(String),
 }
 
 impl Route {
@@ -151,10 +153,8 @@ impl Route {
                 None => return Err(ApiError::unsupported_path()),
             },
             [mount, "config"] if *mount == KV_MOUNT => Route::KvConfig,
-            [mount, endpoint, ..] if *mount == KV_MOUNT && KV_V2_ENDPOINTS.contains(endpoint) => {
-                return Err(ApiError::not_implemented(&format!(
-                    "KV v2's {mount}/{endpoint} endpoint"
-                )));
+            [mount, "subkeys", rest @ ..] if *mount == KV_MOUNT && !rest.is_empty() => {
+                Route::KvSubkeys(rest.join("/"))
             }
             [mount, ..] if *mount == KV_MOUNT => return Err(ApiError::unsupported_path()),
             _ => return Err(ApiError::no_route(path)),
@@ -207,6 +207,7 @@ impl Route {
             Route::KvVersions(crate::kv::VersionAction::Undelete, _) => "secret/undelete",
             Route::KvVersions(crate::kv::VersionAction::Destroy, _) => "secret/destroy",
             Route::KvConfig => "secret/config",
+            Route::KvSubkeys(_) => "secret/subkeys",
         }
     }
 
@@ -286,6 +287,7 @@ impl Route {
                 kv::versions(app, request, operation, *action, path).await
             }
             Route::KvConfig => kv::config(app, request, operation).await,
+            Route::KvSubkeys(path) => kv::subkeys(app, request, operation, path),
         }
     }
 }
@@ -336,9 +338,6 @@ const VAULT_SYS_ENDPOINTS: &[&str] = &[
     "version-history",
     "wrapping",
 ];
-
-/// KV v2 endpoints that podpass does not serve.
-const KV_V2_ENDPOINTS: &[&str] = &["subkeys"];
 
 fn version_action(segment: &str) -> Option<crate::kv::VersionAction> {
     use crate::kv::VersionAction;

@@ -475,3 +475,72 @@ async fn engine_config_patch_content_type_and_folder_writes() {
         (StatusCode::BAD_REQUEST, vec!["error converting input for field \"data\": '[0]' expected type 'map[string]interface {}', got unconvertible type 'json.Number'".to_string()])
     );
 }
+
+#[tokio::test]
+async fn subkeys_show_the_shape_without_the_values() {
+    let h = Harness::demo().await;
+    let data = json!({"data": {"a": 1, "b": {"c": {"d": 2}, "e": [1, {"x": 1}]}, "f": null}});
+    h.call("POST", "secret/data/s", Some(ROOT), Some(data))
+        .await;
+    let subkeys = |query: &'static str| {
+        let h = &h;
+        async move {
+            let (status, body) = h
+                .call("GET", &format!("secret/subkeys/s{query}"), Some(ROOT), None)
+                .await;
+            (status, body["data"]["subkeys"].clone())
+        }
+    };
+    assert_eq!(
+        subkeys("").await,
+        (
+            StatusCode::OK,
+            json!({"a": null, "b": {"c": {"d": null}, "e": null}, "f": null})
+        )
+    );
+    assert_eq!(
+        subkeys("?depth=1").await,
+        (StatusCode::OK, json!({"a": null, "b": null, "f": null}))
+    );
+    assert_eq!(
+        subkeys("?depth=2").await,
+        (
+            StatusCode::OK,
+            json!({"a": null, "b": {"c": null, "e": null}, "f": null})
+        )
+    );
+    let (status, body) = h
+        .call("GET", "secret/subkeys/s?depth=x", Some(ROOT), None)
+        .await;
+    assert_eq!(
+        (status, errors(&body)),
+        (StatusCode::BAD_REQUEST, vec!["Field validation failed: error converting input for field \"depth\": '' cannot parse value as 'int': strconv.ParseInt: invalid syntax".to_string()])
+    );
+    h.call("DELETE", "secret/data/s", Some(ROOT), None).await;
+    let (status, body) = h.call("GET", "secret/subkeys/s", Some(ROOT), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["data"]["subkeys"], Value::Null);
+    assert_ne!(body["data"]["metadata"]["deletion_time"], "");
+    let (status, body) = h
+        .call("POST", "secret/subkeys/s", Some(ROOT), Some(json!({})))
+        .await;
+    assert_eq!(
+        (status, errors(&body)),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            vec!["1 error occurred:\n\t* unsupported operation\n\n".to_string()]
+        )
+    );
+    // Through the ACL on its own path.
+    let token = token_with(
+        &h,
+        "path \"secret/data/*\" {\n  capabilities = [\"read\"]\n}\n",
+    )
+    .await;
+    assert_eq!(
+        h.call("GET", "secret/subkeys/s", Some(&token), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -491,7 +491,6 @@ async fn what_podpass_does_not_implement_is_said_not_answered() {
 
     // Vault endpoints podpass lacks: 501 naming them; a path Vault lacks too stays a 404.
     for (method, path, names) in [
-        ("GET", "secret/subkeys/app", "secret/subkeys"),
         ("GET", "sys/audit", "sys/audit"),
         ("POST", "sys/mounts/kv2", "secrets engines"),
         ("GET", "sys/policies/password/p", "password policies"),

@@ -166,6 +166,70 @@ pub async fn versions(
     Ok(ApiResponse::NoContent)
 }
 
+/// `secret/subkeys/<path>`: a version's keys with every value replaced by `null`, nested
+/// objects kept down to `depth` levels (0 or less: all).
+pub fn subkeys(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+    path: &str,
+) -> Result<ApiResponse, ApiError> {
+    if operation != Operation::Read {
+        return Err(ApiError::unsupported_operation());
+    }
+    let query_int = |name: &str| -> Result<Option<i64>, ApiError> {
+        request
+            .query
+            .get(name)
+            .map(|text| {
+                go_int(text).map_err(|reason| {
+                    ApiError::bad_request(format!(
+                        "Field validation failed: error converting input for field \"{name}\": {reason}"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let version = query_int("version")?;
+    let depth = query_int("depth")?.unwrap_or(0);
+    let read = app
+        .kv
+        .read(path, version, app.now())?
+        .ok_or_else(ApiError::not_found)?;
+    let status = if read.data.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let keys = read.data.as_ref().map(|data| keys_only(data, depth, 1));
+    let body = json!({ "metadata": read.metadata, "subkeys": keys });
+    Ok(ApiResponse::Json(
+        status,
+        envelope(Some(body), None, Vec::new()),
+    ))
+}
+
+/// The structure of `value` without its values: objects are kept (down to `depth` levels when
+/// it is positive), everything else becomes `null`.
+fn keys_only(value: &Value, depth: i64, level: i64) -> Value {
+    match value {
+        Value::Object(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(key, inner)| {
+                    let kept = if inner.is_object() && (depth <= 0 || level < depth) {
+                        keys_only(inner, depth, level + 1)
+                    } else {
+                        Value::Null
+                    };
+                    (key.clone(), kept)
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
 /// `secret/config`: the engine's defaults.
 pub async fn config(
     app: &App,
