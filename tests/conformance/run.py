@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jwt as jwts  # noqa: E402
 from expected import PINS  # noqa: E402
+from kv_engine import REQUESTS as KV_ENGINE  # noqa: E402
 from harness import (ROOT, Expected, Normaliser, StandInKubernetes, differences,  # noqa: E402
                      start_openbao, start_podpass)
 
@@ -314,6 +315,16 @@ def kv_corpus(run: Run):
     run.step("kv/config-reset", "POST", "secret/config", body={"max_versions": 0})
 
 
+def kv_engine_corpus(run: Run):
+    for i, (method, path, body, content_type) in enumerate(KV_ENGINE):
+        if method == "SLEEP":
+            time.sleep(path)
+            continue
+        # A request sent without a type goes as a form, as urllib (and curl) send it.
+        headers = {"Content-Type": content_type or "application/x-www-form-urlencoded"}
+        run.step(f"kv-engine/{i:03d} {method} {path}", method, path, body=body, headers=headers)
+
+
 def capability_policies(rng: random.Random):
     """Policies aimed at the matching rules' boundaries, with every rule kind."""
     return {
@@ -418,6 +429,7 @@ def main():
         login_matrix(run, kube)
         token_lookups(run)
         kv_corpus(run)
+        kv_engine_corpus(run)
         paths = capabilities_corpus(run, args.paths)
     finally:
         for server in servers:

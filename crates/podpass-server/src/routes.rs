@@ -156,6 +156,8 @@ impl Route {
             [mount, "subkeys", rest @ ..] if *mount == KV_MOUNT && !rest.is_empty() => {
                 Route::KvSubkeys(rest.join("/"))
             }
+            // A secret with no name is a secret that does not exist, as Vault answers it.
+            [mount, "subkeys"] if *mount == KV_MOUNT => return Err(ApiError::not_found()),
             [mount, ..] if *mount == KV_MOUNT => return Err(ApiError::unsupported_path()),
             _ => return Err(ApiError::no_route(path)),
         };
