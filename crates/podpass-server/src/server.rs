@@ -441,6 +441,7 @@ pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError
         num_uses: 0,
         parent: None,
         last_renewal: None,
+        creation_num_uses: 0,
     };
     match app.tokens.issue_with_token(token, entry, now).await {
         Ok(_) => Ok(()),

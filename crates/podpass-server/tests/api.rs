@@ -1026,3 +1026,35 @@ async fn ignored_parameters_are_named_only_beside_another_warning_as_in_vault() 
         "Endpoint ignored these unrecognized parameters: [polices]"
     );
 }
+
+#[tokio::test]
+async fn a_renewal_answers_the_use_limit_the_token_was_issued_with() {
+    let h = Harness::demo().await;
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/create",
+            Some(ROOT),
+            Some(json!({"num_uses": 3, "ttl": "1h"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["auth"]["client_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (_, body) = h
+        .call(
+            "POST",
+            "auth/token/renew-self",
+            Some(&token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(body["auth"]["num_uses"], json!(3), "{body}");
+    // The lookup (its own use counted) shows what is left.
+    let (_, body) = h
+        .call("GET", "auth/token/lookup-self", Some(&token), None)
+        .await;
+    assert_eq!(body["data"]["num_uses"], json!(1), "{body}");
+}

@@ -167,6 +167,7 @@ pub async fn login(
         num_uses: success.num_uses,
         parent: None,
         last_renewal: None,
+        creation_num_uses: success.num_uses,
     };
     let (token, entry) = app.tokens.issue(entry, now).await?;
     Ok(ApiResponse::auth(

@@ -161,7 +161,7 @@ fn auth_json(token: &str, entry: &TokenEntry, lease_duration: i64) -> Value {
         "token_type": entry.profile.kind.as_str(),
         "orphan": entry.is_orphan(),
         "mfa_requirement": null,
-        "num_uses": entry.num_uses,
+        "num_uses": if entry.creation_num_uses != 0 { entry.creation_num_uses } else { entry.num_uses },
     })
 }
 

@@ -207,6 +207,7 @@ pub fn plan(creation: Creation<'_>, body: &Map<String, Value>) -> Result<ChildTo
             num_uses: asked.num_uses,
             parent: parent_hash,
             last_renewal: None,
+            creation_num_uses: asked.num_uses,
         },
         id: asked.id,
         lease,
@@ -317,6 +318,7 @@ mod tests {
                 num_uses,
                 parent: None,
                 last_renewal: None,
+                creation_num_uses: num_uses,
             },
         }
     }
