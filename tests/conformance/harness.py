@@ -36,17 +36,38 @@ def free_port(pair: bool = False) -> int:
 
 
 class StandInKubernetes:
-    """Kubernetes' TokenReview API as far as the Kubernetes auth method uses it: a token is
-    authenticated unless revoked (a deleted pod), for the audiences it carries."""
+    """Kubernetes' API as far as the Kubernetes auth method uses it: TokenReview (a token is
+    authenticated unless revoked, for the audiences it carries) and namespaces' labels."""
 
     def __init__(self):
         self.revoked = set()
+        # Namespace name -> labels, for roles with a namespace selector.
+        self.namespaces = {"grade-api": {"team": "grades", "kubernetes.io/metadata.name": "grade-api"},
+                           "payment": {"team": "payments", "kubernetes.io/metadata.name": "payment"}}
         self.reviews = 0
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
+
+            def do_GET(self):
+                prefix = "/api/v1/namespaces/"
+                name = self.path[len(prefix):] if self.path.startswith(prefix) else None
+                labels = outer.namespaces.get(name) if name else None
+                if labels is None:
+                    status, answer = 404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                           "message": f'namespaces "{name}" not found', "reason": "NotFound",
+                                           "code": 404}
+                else:
+                    status, answer = 200, {"kind": "Namespace", "apiVersion": "v1",
+                                           "metadata": {"name": name, "labels": labels}}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)

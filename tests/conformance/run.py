@@ -132,6 +132,10 @@ def setup(run: Run, kube: StandInKubernetes):
                   "token_type": "batch", "token_ttl": "20m", "token_policies": "grade-api"},
         "uses": {"bound_service_account_names": "grade-api-sa", "bound_service_account_namespaces": "grade-api",
                  "token_num_uses": 2, "token_policies": "grade-api", "token_explicit_max_ttl": "1h"},
+        "selector": {"bound_service_account_names": "grade-api-sa,app-*",
+                     "bound_service_account_namespace_selector": '{"matchLabels": {"team": "grades"}}'},
+        "selector-or-list": {"bound_service_account_names": "*", "bound_service_account_namespaces": "team-*",
+                             "bound_service_account_namespace_selector": "matchLabels:\n  team: payments\n"},
     }
     for name, body in roles.items():
         run.step(f"role/write/{name}", "POST", f"auth/kubernetes/role/{name}", body=body)
@@ -192,6 +196,7 @@ def login_matrix(run: Run, kube: StandInKubernetes):
         "glob-ok": jwts.token(jwts.projected("team-blue", "app-web", now), key=key),
         "glob-miss": jwts.token(jwts.projected("team-blue", "web-app", now), key=key),
         "revoked": jwts.token(grade(jti="deleted-pod"), key=key),
+        "ghost-namespace": jwts.token(jwts.projected("ghost", "grade-api-sa", now), key=key),
     }
     kube.revoked.add(tokens["revoked"])
     run.jwt_ok = tokens["ok"]
@@ -212,6 +217,8 @@ def login_matrix(run: Run, kube: StandInKubernetes):
         ("periodic", ["ok"]),
         ("batch", ["ok"]),
         ("uses", ["ok"]),
+        ("selector", ["ok", "wrong-namespace", "ghost-namespace", "glob-ok"]),
+        ("selector-or-list", ["ok", "wrong-namespace", "glob-ok", "ghost-namespace"]),
         ("unknown-role", ["ok"]),
     ]
     for role, names in matrix:
