@@ -44,6 +44,7 @@ class Run:
         self.unexpected = []
         self.pinned = []
         self.capability_answers = 0
+        self.capability_seconds = {s.name: 0.0 for s in servers}
         self.distinct_answers = set()
 
     def step(self, case: str, method: str, path: str, token="root", body=None, headers=None,
@@ -55,7 +56,10 @@ class Run:
             sent_token = ROOT if token == "root" else server.tokens.get(token) if token else None
             # A callable body is filled in per server (with that server's own tokens).
             sent_body = body(server) if callable(body) else body
+            started = time.perf_counter()
             status, answer = server.call(method, path, sent_token, sent_body, headers, raw)
+            if case.startswith("cap/self/"):
+                self.capability_seconds[server.name] += time.perf_counter() - started
             if save and isinstance(answer, dict) and isinstance(answer.get("auth"), dict):
                 server.tokens[save] = answer["auth"].get("client_token")
             answers[server.name] = (status, self.norm[server.name](answer))
@@ -445,14 +449,17 @@ def main():
     report = {
         "requests": run.cases, "compared": run.compared, "generated_paths": paths,
         "token_reviews": kube.reviews, "capability_answers": run.capability_answers,
-        "distinct_capability_answers": len(run.distinct_answers), "seconds": round(time.time() - started, 1),
+        "distinct_capability_answers": len(run.distinct_answers),
+        "capability_seconds": {k: round(v, 3) for k, v in run.capability_seconds.items()}, "seconds": round(time.time() - started, 1),
         "pinned": run.pinned, "unexpected": run.unexpected,
         "unused_pins": [{k: v for k, v in p.items() if k != "used"} for p in run.expected.unused()],
     }
     with open(os.path.join(args.out, "report.json"), "w") as f:
         json.dump(report, f, indent=1, sort_keys=True, default=str)
     print(f"conformance: {run.cases} requests to each server, {paths} generated capability paths "
-          f"({run.capability_answers} capability answers, {len(run.distinct_answers)} distinct), "
+          f"({run.capability_answers} capability answers, {len(run.distinct_answers)} distinct; "
+          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in run.capability_seconds.items())
+          + "), "
           f"{len(run.pinned)} pinned differences, {len(run.unexpected)} unexpected, "
           f"{len(report['unused_pins'])} unused pins ({report['seconds']} s; report in {args.out}/report.json)")
     for item in run.unexpected[:80]:
