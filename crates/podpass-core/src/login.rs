@@ -218,6 +218,21 @@ impl PendingTokenReview {
     }
 }
 
+impl PendingTokenReview {
+    /// Finishes the login without TokenReview, granting it on the local checks alone; the
+    /// trace records the step as skipped for `reason`.
+    pub fn skip(self, reason: impl Into<Reason>) -> LoginResult {
+        let PendingTokenReview {
+            success, mut trace, ..
+        } = self;
+        trace.record(CheckId::TokenReview, CheckStatus::Skipped, reason);
+        LoginResult {
+            outcome: LoginOutcome::Allowed(Box::new(success)),
+            trace,
+        }
+    }
+}
+
 const PERMISSION_DENIED: &str = "permission denied";
 const NOT_REACHED: &str = "not reached";
 
@@ -258,20 +273,9 @@ pub(crate) fn evaluate_login_checking_signature_with(
 ) -> LoginResult {
     match begin_login_checking_signature_with(mount, request, check_signature) {
         LoginStep::Finished(result) => result,
-        LoginStep::NeedsTokenReview(pending) => {
-            let PendingTokenReview {
-                success, mut trace, ..
-            } = *pending;
-            trace.record(
-                CheckId::TokenReview,
-                CheckStatus::Skipped,
-                "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
-            );
-            LoginResult {
-                outcome: LoginOutcome::Allowed(Box::new(success)),
-                trace,
-            }
-        }
+        LoginStep::NeedsTokenReview(pending) => pending.skip(
+            "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
+        ),
     }
 }
 

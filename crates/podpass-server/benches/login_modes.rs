@@ -1,6 +1,7 @@
 //! Login latency per verification mode, in process (router `oneshot`, memory storage, batch
-//! tokens so that storage does not dominate): `pem_keys`, `jwks_discovery` (keys cached) and
-//! TokenReview against the fake cluster of `tests/support` over TLS on loopback.
+//! tokens so that storage does not dominate): TokenReview alone, `pem_keys` and `jwks_discovery`
+//! (keys cached) each with TokenReview (the default, as Vault) and with `disable_token_review`,
+//! against the fake cluster of `tests/support` over TLS on loopback.
 //!
 //! `cargo bench -p podpass-server --bench login_modes`; results go to docs/benchmarks.md.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)] // a benchmark: a failure should stop loudly
@@ -54,8 +55,16 @@ async fn setup(fake: &FakeKubernetes, dir: &std::path::Path) -> Arc<App> {
     let base = json!({"kubernetes_host": fake.url, "kubernetes_ca_cert": fake.ca_pem,
                       "token_reviewer_jwt": REVIEWER});
     let modes = [
-        ("pem", json!({"pem_keys": [fake.public_key_pem()]})),
-        ("jwks", json!({"jwks_discovery": true})),
+        ("pem-review", json!({"pem_keys": [fake.public_key_pem()]})),
+        (
+            "pem-only",
+            json!({"pem_keys": [fake.public_key_pem()], "disable_token_review": true}),
+        ),
+        ("jwks-review", json!({"jwks_discovery": true})),
+        (
+            "jwks-only",
+            json!({"jwks_discovery": true, "disable_token_review": true}),
+        ),
         ("review", json!({})),
     ];
     for (mount, extra) in modes {
@@ -95,7 +104,13 @@ fn login_modes(c: &mut Criterion) {
     let app = runtime.block_on(setup(&fake, dir.path()));
     let jwt = fake.issue(&TokenSpec::projected("grade-api", "grade-api-sa", NOW));
     let mut group = c.benchmark_group("login");
-    for mount in ["pem", "jwks", "review"] {
+    for mount in [
+        "pem-only",
+        "pem-review",
+        "jwks-only",
+        "jwks-review",
+        "review",
+    ] {
         let body = json!({"role": "grade-api", "jwt": jwt});
         let path = format!("auth/{mount}/login");
         let status = runtime.block_on(call(&app, &path, None, &body));

@@ -297,7 +297,9 @@ impl AuditedRequest {
 /// accessor hashed, warnings as they are.
 fn response_object(key: &SealKey, response: &ApiResponse) -> Value {
     let body = match response {
-        ApiResponse::NoContent | ApiResponse::Text { .. } => return json!({}),
+        ApiResponse::NoContent | ApiResponse::Empty(_) | ApiResponse::Text { .. } => {
+            return json!({});
+        }
         ApiResponse::Json(_, body) => body,
     };
     let Some(map) = body.as_object() else {

@@ -37,6 +37,7 @@ pub async fn handle_api(State(app): State<Arc<App>>, request: Request<Body>) -> 
         Ok(ApiResponse::Json(status, _)) => *status,
         Ok(ApiResponse::NoContent) => StatusCode::NO_CONTENT,
         Ok(ApiResponse::Text { .. }) => StatusCode::OK,
+        Ok(ApiResponse::Empty(status)) => *status,
         Err(error) => error.status,
     };
     let metrics = &app.telemetry.metrics;
@@ -319,7 +320,7 @@ fn authorize(
     if decision.allowed {
         Ok(())
     } else {
-        Err(ApiError::permission_denied().explained(decision.summary()))
+        Err(ApiError::acl_denied().explained(decision.summary()))
     }
 }
 
@@ -335,7 +336,12 @@ async fn count_use(app: &App, caller: &mut Caller) -> Result<(), ApiError> {
         return Ok(());
     }
     match app.tokens.use_once(hash, app.now()).await? {
-        Some(entry) => {
+        Some(mut entry) => {
+            // Vault marks a token on its last use with -1 (revoked once this request ends),
+            // which is what lookup-self shows then.
+            if entry.num_uses == 0 {
+                entry.num_uses = -1;
+            }
             caller.resolved.entry = entry;
             Ok(())
         }

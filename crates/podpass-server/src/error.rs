@@ -56,6 +56,16 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "permission denied")
     }
 
+    /// 403 for a valid token whose policies refuse the request. Vault's core gathers this
+    /// check's errors in a multierror, so its text is the multierror's listing (a missing or
+    /// invalid token is a plain `permission denied`).
+    pub fn acl_denied() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "1 error occurred:\n\t* permission denied\n\n",
+        )
+    }
+
     /// 404 with an empty `errors` array: what Vault answers for an item that does not exist.
     pub fn not_found() -> ApiError {
         ApiError {
@@ -80,7 +90,11 @@ impl ApiError {
 
     /// 405 for a method the path does not support.
     pub fn unsupported_operation() -> ApiError {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "unsupported operation")
+        // Vault's core words the router's error as a one-item multierror.
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "1 error occurred:\n\t* unsupported operation\n\n",
+        )
     }
 
     /// 501 for a Vault endpoint or feature podpass does not implement: a client must not take

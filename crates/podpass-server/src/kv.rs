@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
+use podpass_core::duration::go_duration_string;
 use podpass_core::timestamp::rfc3339;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -13,10 +14,11 @@ use crate::storage::{Store, WriteOp};
 
 /// Where the engine is mounted.
 pub const KV_MOUNT: &str = "secret";
-/// Versions kept per secret when neither the secret nor the mount sets `max_versions`.
+/// Versions kept per secret when neither the secret nor the engine's config sets `max_versions`.
 const DEFAULT_MAX_VERSIONS: u64 = 10;
 const METADATA_PREFIX: &str = "kv/secret/meta/";
 const VERSION_PREFIX: &str = "kv/secret/version/";
+const CONFIG_KEY: &str = "kv/secret/config";
 /// Writes to the same secret are serialised by one of these locks (chosen by a hash of the path);
 /// writes to different secrets proceed together, so their commits can be grouped.
 const WRITE_LOCK_STRIPES: usize = 64;
@@ -26,36 +28,86 @@ const WRITE_LOCK_STRIPES: usize = 64;
 pub struct VersionMetadata {
     /// When it was written (Unix seconds).
     pub created: i64,
-    /// When it was soft-deleted, if it was.
+    /// When it was, or will be (`delete_version_after`), soft-deleted.
     pub deleted: Option<i64>,
     /// Whether its data was destroyed.
     pub destroyed: bool,
 }
 
+impl VersionMetadata {
+    /// Whether the version reads as deleted at `now` (a scheduled deletion counts once due).
+    pub fn is_deleted(&self, now: i64) -> bool {
+        self.deleted.is_some_and(|at| at <= now)
+    }
+}
+
 /// A secret's metadata (`secret/metadata/<path>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SecretMetadata {
-    /// When version 1 was written.
+    /// When the metadata or version 1 was first written.
     pub created: i64,
-    /// When the last version was written.
+    /// When the last version or metadata write happened.
     pub updated: i64,
-    /// The newest version.
+    /// The newest version (0 when only metadata was written).
     pub current_version: u64,
-    /// The oldest version still kept.
+    /// The oldest version kept once versions were trimmed (0 until then, as in Vault).
     pub oldest_version: u64,
-    /// Versions kept (0: the default, 10).
+    /// Versions kept (0: the engine's config, else 10). Vault stores it as a uint32, so a
+    /// negative value written wraps.
     pub max_versions: u64,
     /// Whether writes must carry `options.cas`.
     pub cas_required: bool,
     /// User metadata.
     pub custom_metadata: Option<BTreeMap<String, String>>,
+    /// Seconds after which a new version is soft-deleted (0: never).
+    #[serde(default)]
+    pub delete_version_after: i64,
+    /// How many times the metadata itself was written.
+    #[serde(default)]
+    pub current_metadata_version: u64,
     /// Every kept version.
     pub versions: BTreeMap<u64, VersionMetadata>,
 }
 
+/// The engine's `config`: defaults for every secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct KvConfig {
+    /// Versions kept by default (0: 10).
+    pub max_versions: u64,
+    /// Whether every write must carry `options.cas`.
+    pub cas_required: bool,
+    /// Seconds after which a new version is soft-deleted (0: never).
+    pub delete_version_after: i64,
+}
+
+impl KvConfig {
+    /// The body of a `secret/config` read.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "cas_required": self.cas_required,
+            "delete_version_after": go_duration_string(self.delete_version_after),
+            "max_versions": self.max_versions,
+        })
+    }
+}
+
+/// The fields of a metadata write (`None`: not sent, left as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetadataUpdate {
+    /// `max_versions`.
+    pub max_versions: Option<u64>,
+    /// `cas_required`.
+    pub cas_required: Option<bool>,
+    /// `delete_version_after`, in seconds.
+    pub delete_version_after: Option<i64>,
+    /// `custom_metadata`: replaced on a write; merged (a `None` value removes the key) on a
+    /// patch.
+    pub custom_metadata: Option<BTreeMap<String, Option<String>>>,
+}
+
 impl SecretMetadata {
     /// The `metadata` object of a data read or write.
-    fn version_json(&self, version: u64) -> Value {
+    pub fn version_json(&self, version: u64) -> Value {
         let v = self.versions.get(&version);
         json!({
             "created_time": v.map(|v| rfc3339(v.created)).unwrap_or_default(),
@@ -85,9 +137,10 @@ impl SecretMetadata {
         json!({
             "cas_required": self.cas_required,
             "created_time": rfc3339(self.created),
+            "current_metadata_version": self.current_metadata_version,
             "current_version": self.current_version,
             "custom_metadata": self.custom_metadata,
-            "delete_version_after": "0s",
+            "delete_version_after": go_duration_string(self.delete_version_after),
             "max_versions": self.max_versions,
             "oldest_version": self.oldest_version,
             "updated_time": rfc3339(self.updated),
@@ -103,6 +156,28 @@ pub struct SecretRead {
     pub data: Option<Value>,
     /// The version's `metadata` object.
     pub metadata: Value,
+}
+
+/// What a patch of a secret's data found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatchOutcome {
+    /// A new version was written; its metadata object.
+    Written(Value),
+    /// No secret at the path.
+    Missing,
+    /// The current version is deleted or destroyed; its metadata object.
+    Gone(Value),
+}
+
+/// What to do to the listed versions (`secret/{delete,undelete,destroy}/<path>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionAction {
+    /// Soft-delete.
+    Delete,
+    /// Undo a soft delete.
+    Undelete,
+    /// Remove the data for good.
+    Destroy,
 }
 
 /// The KV v2 engine over the encrypted store.
@@ -122,6 +197,33 @@ impl KvStore {
         }
     }
 
+    /// The engine's config (defaults when never written).
+    pub fn config(&self) -> Result<KvConfig, ApiError> {
+        Ok(self.store.get_json(CONFIG_KEY)?.unwrap_or_default())
+    }
+
+    /// Writes the fields of the engine's config that were sent.
+    pub async fn put_config(
+        &self,
+        max_versions: Option<u64>,
+        cas_required: Option<bool>,
+        delete_version_after: Option<i64>,
+    ) -> Result<(), ApiError> {
+        let _guard = self.write_lock(CONFIG_KEY).lock().await;
+        let mut config = self.config()?;
+        if let Some(max) = max_versions {
+            config.max_versions = max;
+        }
+        if let Some(cas) = cas_required {
+            config.cas_required = cas;
+        }
+        if let Some(after) = delete_version_after {
+            config.delete_version_after = after;
+        }
+        self.store.put_json(CONFIG_KEY, &config).await?;
+        Ok(())
+    }
+
     /// The metadata of the secret at `path`, if it exists.
     pub fn metadata(&self, path: &str) -> Result<Option<SecretMetadata>, ApiError> {
         Ok(self.store.get_json(&metadata_key(path))?)
@@ -132,18 +234,25 @@ impl KvStore {
         Ok(self.metadata(path)?.is_some())
     }
 
-    /// Reads a version (0 or `None`: the current one). `None` when there is no such version.
-    pub fn read(&self, path: &str, version: Option<u64>) -> Result<Option<SecretRead>, ApiError> {
+    /// Reads a version (0, negative or `None`: the current one). `None` when there is no such
+    /// version.
+    pub fn read(
+        &self,
+        path: &str,
+        version: Option<i64>,
+        now: i64,
+    ) -> Result<Option<SecretRead>, ApiError> {
         let Some(metadata) = self.metadata(path)? else {
             return Ok(None);
         };
         let version = version
+            .and_then(|v| u64::try_from(v).ok())
             .filter(|v| *v > 0)
             .unwrap_or(metadata.current_version);
         let Some(bookkeeping) = metadata.versions.get(&version) else {
             return Ok(None);
         };
-        let data = if bookkeeping.deleted.is_some() || bookkeeping.destroyed {
+        let data = if bookkeeping.is_deleted(now) || bookkeeping.destroyed {
             None
         } else {
             self.store.get_json::<Value>(&version_key(path, version))?
@@ -158,14 +267,15 @@ impl KvStore {
     pub async fn write(
         &self,
         path: &str,
-        data: Map<String, Value>,
+        data: Value,
         cas: Option<u64>,
         now: i64,
     ) -> Result<Value, ApiError> {
         let _guard = self.write_lock(path).lock().await;
+        let config = self.config()?;
         let mut metadata = self.metadata(path)?.unwrap_or_default();
-        check_cas(&metadata, cas)?;
-        self.put_version(path, &mut metadata, Value::Object(data), now)
+        check_cas(&metadata, &config, cas)?;
+        self.put_version(path, &mut metadata, &config, data, now)
             .await
     }
 
@@ -176,30 +286,31 @@ impl KvStore {
         patch: Map<String, Value>,
         cas: Option<u64>,
         now: i64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<PatchOutcome, ApiError> {
         let _guard = self.write_lock(path).lock().await;
+        let config = self.config()?;
         let Some(mut metadata) = self.metadata(path)? else {
-            return Err(ApiError::not_found());
+            return Ok(PatchOutcome::Missing);
         };
-        check_cas(&metadata, cas)?;
         let current = metadata.current_version;
-        let live = metadata
-            .versions
-            .get(&current)
-            .is_some_and(|v| v.deleted.is_none() && !v.destroyed);
-        let Some(Value::Object(mut data)) = live
-            .then(|| self.store.get_json::<Value>(&version_key(path, current)))
-            .transpose()?
-            .flatten()
-        else {
-            return Err(ApiError::not_found());
+        let Some(bookkeeping) = metadata.versions.get(&current) else {
+            return Ok(PatchOutcome::Missing);
+        };
+        if bookkeeping.is_deleted(now) || bookkeeping.destroyed {
+            return Ok(PatchOutcome::Gone(metadata.version_json(current)));
+        }
+        check_cas(&metadata, &config, cas)?;
+        let mut data = match self.store.get_json::<Value>(&version_key(path, current))? {
+            Some(Value::Object(data)) => data,
+            _ => Map::new(),
         };
         merge_patch(&mut data, patch);
-        self.put_version(path, &mut metadata, Value::Object(data), now)
+        self.put_version(path, &mut metadata, &config, Value::Object(data), now)
             .await
+            .map(PatchOutcome::Written)
     }
 
-    /// Soft-deletes the current version.
+    /// Soft-deletes the current version (nothing when it is already deleted or destroyed).
     pub async fn delete_latest(&self, path: &str, now: i64) -> Result<(), ApiError> {
         let _guard = self.write_lock(path).lock().await;
         let Some(mut metadata) = self.metadata(path)? else {
@@ -207,12 +318,111 @@ impl KvStore {
         };
         let current = metadata.current_version;
         if let Some(version) = metadata.versions.get_mut(&current)
-            && version.deleted.is_none()
+            && !version.destroyed
+            && !version.is_deleted(now)
         {
             version.deleted = Some(now);
             self.store.put_json(&metadata_key(path), &metadata).await?;
         }
         Ok(())
+    }
+
+    /// Deletes, undeletes or destroys the listed versions; versions the secret does not have
+    /// are ignored, as is a secret that does not exist.
+    pub async fn change_versions(
+        &self,
+        path: &str,
+        action: VersionAction,
+        versions: &[i64],
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let _guard = self.write_lock(path).lock().await;
+        let config = self.config()?;
+        let Some(mut metadata) = self.metadata(path)? else {
+            return Ok(());
+        };
+        let undelete_until = deletion_time(&metadata, &config, now);
+        let mut ops = Vec::new();
+        for number in versions.iter().filter_map(|v| u64::try_from(*v).ok()) {
+            let Some(version) = metadata.versions.get_mut(&number) else {
+                continue;
+            };
+            if version.destroyed {
+                continue;
+            }
+            match action {
+                VersionAction::Delete => {
+                    if !version.is_deleted(now) {
+                        version.deleted = Some(now);
+                    }
+                }
+                VersionAction::Undelete => version.deleted = undelete_until,
+                VersionAction::Destroy => {
+                    version.destroyed = true;
+                    ops.push(WriteOp::Delete {
+                        key: version_key(path, number),
+                    });
+                }
+            }
+        }
+        let encoded = serde_json::to_vec(&metadata).map_err(|e| ApiError::internal(&e))?;
+        ops.push(WriteOp::Put {
+            key: metadata_key(path),
+            value: encoded,
+        });
+        self.store.write(ops).await?;
+        Ok(())
+    }
+
+    /// Writes a secret's metadata (creating it when `patch` is false and it does not exist).
+    /// Returns false when a patch finds no secret.
+    pub async fn write_metadata(
+        &self,
+        path: &str,
+        update: MetadataUpdate,
+        patch: bool,
+        now: i64,
+    ) -> Result<bool, ApiError> {
+        let _guard = self.write_lock(path).lock().await;
+        let mut metadata = match self.metadata(path)? {
+            Some(metadata) => metadata,
+            None if patch => return Ok(false),
+            None => SecretMetadata {
+                created: now,
+                ..SecretMetadata::default()
+            },
+        };
+        if let Some(max) = update.max_versions {
+            metadata.max_versions = max;
+        }
+        if let Some(cas) = update.cas_required {
+            metadata.cas_required = cas;
+        }
+        if let Some(after) = update.delete_version_after {
+            metadata.delete_version_after = after;
+        }
+        if let Some(custom) = update.custom_metadata {
+            let mut merged = if patch {
+                metadata.custom_metadata.take().unwrap_or_default()
+            } else {
+                BTreeMap::new()
+            };
+            for (key, value) in custom {
+                match value {
+                    Some(value) => {
+                        merged.insert(key, value);
+                    }
+                    None => {
+                        merged.remove(&key);
+                    }
+                }
+            }
+            metadata.custom_metadata = (!merged.is_empty()).then_some(merged);
+        }
+        metadata.current_metadata_version += 1;
+        metadata.updated = now;
+        self.store.put_json(&metadata_key(path), &metadata).await?;
+        Ok(true)
     }
 
     /// Deletes the secret: every version and its metadata.
@@ -260,13 +470,13 @@ impl KvStore {
         &self,
         path: &str,
         metadata: &mut SecretMetadata,
+        config: &KvConfig,
         data: Value,
         now: i64,
     ) -> Result<Value, ApiError> {
         let version = metadata.current_version + 1;
-        if metadata.current_version == 0 {
+        if metadata.current_version == 0 && metadata.created == 0 {
             metadata.created = now;
-            metadata.oldest_version = 1;
         }
         metadata.current_version = version;
         metadata.updated = now;
@@ -274,7 +484,7 @@ impl KvStore {
             version,
             VersionMetadata {
                 created: now,
-                deleted: None,
+                deleted: deletion_time(metadata, config, now),
                 destroyed: false,
             },
         );
@@ -283,21 +493,24 @@ impl KvStore {
             key: version_key(path, version),
             value: encoded,
         }];
-        let keep = if metadata.max_versions > 0 {
-            metadata.max_versions
-        } else {
-            DEFAULT_MAX_VERSIONS
+        // Vault's bookkeeping: once the span from the oldest kept version reaches the limit,
+        // everything older than the last `keep` versions goes and `oldest_version` moves up
+        // (it stays 0 until the first trim).
+        let keep = match metadata.max_versions.max(config.max_versions) {
+            0 => DEFAULT_MAX_VERSIONS,
+            n => n,
         };
-        while metadata.versions.len() as u64 > keep {
-            let Some((&oldest, _)) = metadata.versions.iter().next() else {
-                break;
-            };
-            metadata.versions.remove(&oldest);
-            ops.push(WriteOp::Delete {
-                key: version_key(path, oldest),
-            });
+        if version - metadata.oldest_version >= keep {
+            let oldest = version - keep + 1;
+            let dropped: Vec<u64> = metadata.versions.range(..oldest).map(|(n, _)| *n).collect();
+            for number in dropped {
+                metadata.versions.remove(&number);
+                ops.push(WriteOp::Delete {
+                    key: version_key(path, number),
+                });
+            }
+            metadata.oldest_version = oldest;
         }
-        metadata.oldest_version = metadata.versions.keys().next().copied().unwrap_or(version);
         let encoded_metadata =
             serde_json::to_vec(&*metadata).map_err(|e| ApiError::internal(&e))?;
         ops.push(WriteOp::Put {
@@ -316,12 +529,26 @@ impl KvStore {
     }
 }
 
-fn check_cas(metadata: &SecretMetadata, cas: Option<u64>) -> Result<(), ApiError> {
+/// When a version written (or undeleted) now is due to be deleted: the shorter of the
+/// secret's and the engine's `delete_version_after`, where set.
+fn deletion_time(metadata: &SecretMetadata, config: &KvConfig, now: i64) -> Option<i64> {
+    [metadata.delete_version_after, config.delete_version_after]
+        .into_iter()
+        .filter(|after| *after > 0)
+        .min()
+        .map(|after| now.saturating_add(after))
+}
+
+fn check_cas(
+    metadata: &SecretMetadata,
+    config: &KvConfig,
+    cas: Option<u64>,
+) -> Result<(), ApiError> {
     match cas {
         Some(cas) if cas != metadata.current_version => Err(ApiError::bad_request(
             "check-and-set parameter did not match the current version",
         )),
-        None if metadata.cas_required => Err(ApiError::bad_request(
+        None if metadata.cas_required || config.cas_required => Err(ApiError::bad_request(
             "check-and-set parameter required for this call",
         )),
         _ => Ok(()),

@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// One file of the built playground: its path inside `web/dist` (`/`-separated, no leading
@@ -42,8 +43,24 @@ impl Playground {
                 .route("/ui/{*rest}", get(missing)),
             Playground::Dir(dir) => {
                 let index = dir.join("index.html");
+                let files = ServeDir::new(dir).fallback(ServeFile::new(index.clone()));
+                // The directory may still be being built (`scripts/run.sh` starts the server
+                // first): until its index exists, say so instead of answering an empty 404.
+                let serve = move |request: Request| {
+                    let files = files.clone();
+                    let built = index.is_file();
+                    async move {
+                        if !built {
+                            return pending_page();
+                        }
+                        match files.oneshot(request).await {
+                            Ok(response) => response.into_response(),
+                            Err(never) => match never {},
+                        }
+                    }
+                };
                 Router::new()
-                    .nest_service("/ui", ServeDir::new(dir).fallback(ServeFile::new(index)))
+                    .nest_service("/ui", axum::routing::get(serve))
                     .route("/", get(|| async { Redirect::temporary("/ui/") }))
             }
             Playground::Embedded(files) => {
@@ -98,6 +115,30 @@ fn missing_page() -> Response {
     (StatusCode::NOT_FOUND, Html(MISSING_PAGE)).into_response()
 }
 
+/// What `/ui/` says while the playground directory has no `index.html` yet: 503, reloading
+/// itself until the build is done.
+fn pending_page() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "10")],
+        Html(PENDING_PAGE),
+    )
+        .into_response()
+}
+
+const PENDING_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
+<title>podpass: the playground is on its way</title></head>
+<body style="font-family: sans-serif; max-width: 46rem; margin: 3rem auto; line-height: 1.5">
+<h1>The playground is on its way</h1>
+<p>The server is up (Vault's API answers under <code>/v1/</code>), and the web playground is
+still being built: the first build installs Trunk and compiles the page to WebAssembly, which
+takes several minutes. This page reloads itself every ten seconds until it is ready.</p>
+</body>
+</html>
+"#;
+
 const MISSING_PAGE: &str = r#"<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>podpass: the playground is not built in</title></head>
@@ -135,5 +176,35 @@ mod tests {
             "text/html; charset=utf-8"
         );
         assert_eq!(embedded(&[], "x").status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn a_directory_still_being_built_says_so_until_its_index_appears() {
+        let dir = tempfile::tempdir().expect("dir");
+        let routes = Playground::Dir(dir.path().to_path_buf()).routes();
+        let get = |path: &str| {
+            axum::http::Request::builder()
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        let pending = routes.clone().oneshot(get("/ui/")).await.expect("answer");
+        assert_eq!(pending.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(pending.headers()[header::RETRY_AFTER], "10");
+        std::fs::write(dir.path().join("index.html"), "<html>built</html>").expect("index");
+        std::fs::write(dir.path().join("app.js"), "js").expect("js");
+        let built = routes.clone().oneshot(get("/ui/")).await.expect("answer");
+        assert_eq!(built.status(), StatusCode::OK);
+        let asset = routes
+            .clone()
+            .oneshot(get("/ui/app.js"))
+            .await
+            .expect("answer");
+        assert_eq!(asset.headers()[header::CONTENT_TYPE], "text/javascript");
+        let route = routes
+            .oneshot(get("/ui/some/client/route"))
+            .await
+            .expect("answer");
+        assert_eq!(route.status(), StatusCode::OK);
     }
 }

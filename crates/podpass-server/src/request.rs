@@ -9,6 +9,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 
+pub mod json_limits;
+
 /// The largest request body accepted (Vault's default `max_request_size`).
 pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 
@@ -27,6 +29,8 @@ pub struct ApiRequest {
     pub token: Option<String>,
     /// The JSON body (empty when none was sent).
     pub body: Map<String, Value>,
+    /// Whether the URL path ended in `/` (KV v2 refuses writes there).
+    pub trailing_slash: bool,
     /// The caller's address.
     pub remote_addr: Option<IpAddr>,
 }
@@ -65,9 +69,13 @@ impl ApiRequest {
                     .map(str::to_string)
             })
             .filter(|t| !t.is_empty());
+        if method == Method::PATCH {
+            check_patch_content_type(headers)?;
+        }
         let body = parse_body(body)?;
         Ok(ApiRequest {
             method,
+            trailing_slash: path.ends_with('/'),
             path: decode_path(path)?,
             list,
             query,
@@ -124,10 +132,41 @@ pub fn clean_path(raw: &str) -> Option<String> {
     (clean != raw).then_some(clean)
 }
 
+/// The media type PATCH bodies must declare (RFC 7396 merge patches), as Vault requires.
+pub const MERGE_PATCH_CONTENT_TYPE: &str = "application/merge-patch+json";
+
+/// Vault refuses a PATCH whose body is not declared a merge patch, before parsing it and
+/// before looking at the token: 415 naming the type sent (its media type, lowercased, as Go's
+/// `mime.ParseMediaType` gives it), or 400 when none was sent.
+fn check_patch_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let sent = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media = sent
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media.is_empty() {
+        return Err(ApiError::bad_request("mime: no media type"));
+    }
+    if media != MERGE_PATCH_CONTENT_TYPE {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("PATCH requires Content-Type of {MERGE_PATCH_CONTENT_TYPE}, provided {media}"),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
+    json_limits::check(body, &json_limits::JsonLimits::default())
+        .map_err(|exceeded| ApiError::bad_request(exceeded.message()))?;
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(ApiError::bad_request(format!(
@@ -151,6 +190,8 @@ fn url_decoded_pairs(query: &str) -> Vec<(String, String)> {
 pub enum ApiResponse {
     /// 204 without body (Vault's answer to most writes).
     NoContent,
+    /// A status with an empty body (Vault's 404 for a PATCH of a missing item).
+    Empty(StatusCode),
     /// A JSON body with a status.
     Json(StatusCode, Value),
     /// 200 with a non-JSON body (the metrics exposition).
@@ -219,6 +260,7 @@ impl IntoResponse for ApiResponse {
     fn into_response(self) -> Response {
         match self {
             ApiResponse::NoContent => StatusCode::NO_CONTENT.into_response(),
+            ApiResponse::Empty(status) => status.into_response(),
             ApiResponse::Json(status, body) => (status, axum::Json(body)).into_response(),
             ApiResponse::Text { content_type, body } => (
                 StatusCode::OK,

@@ -78,6 +78,12 @@ pub enum Route {
     KvData(String),
     /// `secret/metadata/<path>` (a list when the request is one).
     KvMetadata(String),
+    /// `secret/delete/<path>`, `secret/undelete/<path>`, `secret/destroy/<path>`.
+    KvVersions(crate::kv::VersionAction, String),
+    /// `secret/config`.
+    KvConfig,
+    /// `secret/subkeys/<path>`: a version's keys without their values.
+    KvSubkeys(String),
 }
 
 impl Route {
@@ -138,11 +144,20 @@ impl Route {
             [mount, "metadata", rest @ ..] if *mount == KV_MOUNT => {
                 Route::KvMetadata(rest.join("/"))
             }
-            [mount, endpoint, ..] if *mount == KV_MOUNT && KV_V2_ENDPOINTS.contains(endpoint) => {
-                return Err(ApiError::not_implemented(&format!(
-                    "KV v2's {mount}/{endpoint} endpoint"
-                )));
+            [
+                mount,
+                action @ ("delete" | "undelete" | "destroy"),
+                rest @ ..,
+            ] if *mount == KV_MOUNT && !rest.is_empty() => match version_action(action) {
+                Some(action) => Route::KvVersions(action, rest.join("/")),
+                None => return Err(ApiError::unsupported_path()),
+            },
+            [mount, "config"] if *mount == KV_MOUNT => Route::KvConfig,
+            [mount, "subkeys", rest @ ..] if *mount == KV_MOUNT && !rest.is_empty() => {
+                Route::KvSubkeys(rest.join("/"))
             }
+            // A secret with no name is a secret that does not exist, as Vault answers it.
+            [mount, "subkeys"] if *mount == KV_MOUNT => return Err(ApiError::not_found()),
             [mount, ..] if *mount == KV_MOUNT => return Err(ApiError::unsupported_path()),
             _ => return Err(ApiError::no_route(path)),
         };
@@ -190,6 +205,11 @@ impl Route {
             Route::KubernetesLogin(_) => "auth/:mount/login",
             Route::KvData(_) => "secret/data",
             Route::KvMetadata(_) => "secret/metadata",
+            Route::KvVersions(crate::kv::VersionAction::Delete, _) => "secret/delete",
+            Route::KvVersions(crate::kv::VersionAction::Undelete, _) => "secret/undelete",
+            Route::KvVersions(crate::kv::VersionAction::Destroy, _) => "secret/destroy",
+            Route::KvConfig => "secret/config",
+            Route::KvSubkeys(_) => "secret/subkeys",
         }
     }
 
@@ -221,7 +241,7 @@ impl Route {
             Route::KubernetesRole(mount, name) => {
                 Ok(app.with_configuration(|c| c.mount(mount).and_then(|m| m.role(name)).is_some()))
             }
-            Route::KvData(path) => app.kv.exists(path),
+            Route::KvData(path) | Route::KvMetadata(path) => app.kv.exists(path),
             _ => Ok(true),
         }
     }
@@ -265,6 +285,11 @@ impl Route {
             }
             Route::KvData(path) => kv::data(app, request, operation, path).await,
             Route::KvMetadata(path) => kv::metadata(app, request, operation, path).await,
+            Route::KvVersions(action, path) => {
+                kv::versions(app, request, operation, *action, path).await
+            }
+            Route::KvConfig => kv::config(app, request, operation).await,
+            Route::KvSubkeys(path) => kv::subkeys(app, request, operation, path),
         }
     }
 }
@@ -316,8 +341,15 @@ const VAULT_SYS_ENDPOINTS: &[&str] = &[
     "wrapping",
 ];
 
-/// KV v2 endpoints beside `data/` and `metadata/` that podpass does not serve.
-const KV_V2_ENDPOINTS: &[&str] = &["config", "delete", "destroy", "subkeys", "undelete"];
+fn version_action(segment: &str) -> Option<crate::kv::VersionAction> {
+    use crate::kv::VersionAction;
+    match segment {
+        "delete" => Some(VersionAction::Delete),
+        "undelete" => Some(VersionAction::Undelete),
+        "destroy" => Some(VersionAction::Destroy),
+        _ => None,
+    }
+}
 
 /// Refuses request features podpass does not implement, whatever the path: response wrapping
 /// (`X-Vault-Wrap-TTL`, what `-wrap-ttl` sends) must not be answered in clear text, and

@@ -133,6 +133,23 @@ pub struct Server {
     pub banner: String,
 }
 
+/// The demo scenario ([`podpass_core::demo`]) as the dev server loads it: its mount names a
+/// cluster that does not exist, so logins are decided by the demo key's signature alone
+/// (`disable_token_review`); the scenario's text stays what a reader would paste into Vault.
+pub fn demo_configuration() -> Result<podpass_core::configuration::Configuration, String> {
+    let mut configuration = podpass_core::demo::configuration().map_err(|e| e.to_string())?;
+    let paths: Vec<String> = configuration.mounts().keys().cloned().collect();
+    for path in paths {
+        if let Some(mount) = configuration.mount_mut(&path)
+            && let Some(mut config) = mount.config().cloned()
+        {
+            config.disable_token_review = true;
+            mount.set_config(config).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(configuration)
+}
+
 impl Server {
     /// Sets up a dev server: a temporary data directory and key, KV v2 at `secret/`, a root
     /// token, and with the demo the Kubernetes method at `auth/kubernetes/` with the tutorial's
@@ -157,8 +174,8 @@ impl Server {
         // one: the tutorial's first step (and every exported script) enables it, and Vault
         // refuses to enable a path that is already in use.
         if options.demo {
-            let configuration = podpass_core::demo::configuration()
-                .map_err(|e| StartError::Configuration(e.to_string()))?;
+            let configuration =
+                demo_configuration().map_err(|e| StartError::Configuration(e.to_string()))?;
             apply_configuration(&app, &configuration).await?;
         }
         let listener = bind(&options.listen).await?;
@@ -423,6 +440,8 @@ pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError
         expire_time: None,
         num_uses: 0,
         parent: None,
+        last_renewal: None,
+        creation_num_uses: 0,
     };
     match app.tokens.issue_with_token(token, entry, now).await {
         Ok(_) => Ok(()),

@@ -135,6 +135,16 @@ pub struct TokenEntry {
     /// parent is, and is revoked with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// When the token was last renewed (Unix seconds), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_renewal: Option<i64>,
+    /// The use limit it was issued with (0: none), which Vault's renewal answers repeat.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub creation_num_uses: i64,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
 }
 
 impl TokenEntry {

@@ -111,13 +111,17 @@ async fn tokens_are_checked_and_acls_enforced_on_kv() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["data"]["password"], json!("grades"));
-    // Exercise 3: one namespace's token cannot read the other's secrets.
+    // Exercise 3: one namespace's token cannot read the other's secrets (Vault's core words
+    // an ACL denial as a one-item multierror).
     let (status, body) = h
         .call("GET", "secret/data/payment/db", Some(&grade), None)
         .await;
     assert_eq!(
         (status, errors(&body)),
-        (StatusCode::FORBIDDEN, vec!["permission denied".to_string()])
+        (
+            StatusCode::FORBIDDEN,
+            vec!["1 error occurred:\n\t* permission denied\n\n".to_string()]
+        )
     );
     // Read-only: writing is denied even on its own path.
     let (status, _) = h
@@ -277,6 +281,7 @@ async fn lookup_renew_and_revoke_self() {
     assert_eq!(body["data"]["ttl"], json!(3600));
     assert_eq!(body["data"]["id"], json!(token));
     assert_eq!(body["data"]["path"], json!("auth/kubernetes/login"));
+    assert!(body["data"].get("last_renewal").is_none(), "{body}");
     let (status, body) = h
         .call(
             "POST",
@@ -287,6 +292,15 @@ async fn lookup_renew_and_revoke_self() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["auth"]["lease_duration"], json!(1800));
+    // Once renewed, the lookup says when, in both of Vault's forms.
+    let (_, body) = h
+        .call("GET", "auth/token/lookup-self", Some(&token), None)
+        .await;
+    assert_eq!(body["data"]["last_renewal_time"], json!(NOW));
+    assert_eq!(
+        body["data"]["last_renewal"],
+        json!(podpass_core::timestamp::rfc3339(NOW))
+    );
     let (status, _) = h
         .call("POST", "auth/token/revoke-self", Some(&token), None)
         .await;
@@ -788,6 +802,13 @@ async fn capabilities_self_and_of_another_token() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["secret/data/grade-api/db"], json!(["read"]));
     assert_eq!(body["data"]["secret/data/payment/db"], json!(["deny"]));
+    // As in Vault, the answers are at the top level too.
+    assert_eq!(body["secret/data/grade-api/db"], json!(["read"]));
+    assert_eq!(body["secret/data/payment/db"], json!(["deny"]));
+    assert!(
+        body["request_id"].is_string() && body["auth"].is_null(),
+        "{body}"
+    );
     let (status, body) = h
         .call(
             "POST",
@@ -809,6 +830,8 @@ async fn capabilities_self_and_of_another_token() {
         )
         .await;
     assert_eq!(body["data"]["capabilities"], json!(["root"]));
+    assert_eq!(body["capabilities"], json!(["root"]));
+    assert_eq!(body["anything"], json!(["root"]));
 }
 
 #[tokio::test]
@@ -947,9 +970,91 @@ async fn bearer_tokens_use_limits_and_bound_cidrs() {
         StatusCode::OK,
         "Authorization: Bearer works like X-Vault-Token"
     );
-    assert_eq!(body["data"]["num_uses"], json!(0));
+    // The last use shows as -1, Vault's mark for a token revoked once the request ends.
+    assert_eq!(body["data"]["num_uses"], json!(-1));
     assert_eq!(
         h.send_from("10.1.2.3", get(lookup, &token)).await.0,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn ignored_parameters_are_named_only_beside_another_warning_as_in_vault() {
+    let h = Harness::demo().await;
+    let config = json!({"kubernetes_host": "https://k8s:443", "pem_keys": [podpass_core::demo::DEMO_PUBLIC_KEY_PEM],
+                        "disable_token_review": true, "polices": "x"});
+    let (status, body) = h
+        .call("POST", "auth/kubernetes/config", Some(ROOT), Some(config))
+        .await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    let role = |audience: Option<&str>| {
+        let mut body = json!({"bound_service_account_names": "a", "bound_service_account_namespaces": "a",
+                              "polices": "x"});
+        if let Some(audience) = audience {
+            body["audience"] = json!(audience);
+        }
+        body
+    };
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/quiet",
+            Some(ROOT),
+            Some(role(Some("vault"))),
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/loud",
+            Some(ROOT),
+            Some(role(None)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let warnings = body["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 2, "{body}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("does not have an audience configured")
+    );
+    assert_eq!(
+        warnings[1],
+        "Endpoint ignored these unrecognized parameters: [polices]"
+    );
+}
+
+#[tokio::test]
+async fn a_renewal_answers_the_use_limit_the_token_was_issued_with() {
+    let h = Harness::demo().await;
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/create",
+            Some(ROOT),
+            Some(json!({"num_uses": 3, "ttl": "1h"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["auth"]["client_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (_, body) = h
+        .call(
+            "POST",
+            "auth/token/renew-self",
+            Some(&token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(body["auth"]["num_uses"], json!(3), "{body}");
+    // The lookup (its own use counted) shows what is left.
+    let (_, body) = h
+        .call("GET", "auth/token/lookup-self", Some(&token), None)
+        .await;
+    assert_eq!(body["data"]["num_uses"], json!(1), "{body}");
 }

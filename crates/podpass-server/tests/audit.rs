@@ -35,7 +35,7 @@ impl Audited {
         let log = AuditLog::open(&AuditTarget::File(log_path.clone())).unwrap();
         app.telemetry.enable_audit(log).unwrap();
         issue_root_token(&app, ROOT).await.unwrap();
-        apply_configuration(&app, &podpass_core::demo::configuration().unwrap())
+        apply_configuration(&app, &podpass_server::server::demo_configuration().unwrap())
             .await
             .unwrap();
         Audited {

@@ -377,9 +377,9 @@ async fn namespace_selectors_read_the_namespaces_labels_and_cache_them() {
 }
 
 #[tokio::test]
-async fn discovery_keys_verify_logins_without_token_review() {
+async fn discovery_keys_verify_logins_without_token_review_when_the_mount_opts_out() {
     let h = Harness::start(
-        json!({"token_reviewer_jwt": REVIEWER, "jwks_discovery": true}),
+        json!({"token_reviewer_jwt": REVIEWER, "jwks_discovery": true, "disable_token_review": true}),
         |_| {},
     )
     .await;
@@ -413,7 +413,7 @@ async fn discovery_keys_verify_logins_without_token_review() {
 #[tokio::test]
 async fn an_unknown_kid_refreshes_the_keys_at_most_once_per_interval() {
     let h = Harness::start(
-        json!({"token_reviewer_jwt": REVIEWER, "jwks_discovery": true}),
+        json!({"token_reviewer_jwt": REVIEWER, "jwks_discovery": true, "disable_token_review": true}),
         |o| o.jwks_min_refresh = Duration::ZERO,
     )
     .await;
@@ -428,7 +428,7 @@ async fn an_unknown_kid_refreshes_the_keys_at_most_once_per_interval() {
     assert_eq!(h.fake.calls().jwks, 2, "both keys are now cached");
 
     let limited = Harness::start(
-        json!({"token_reviewer_jwt": REVIEWER, "jwks_discovery": true}),
+        json!({"token_reviewer_jwt": REVIEWER, "jwks_discovery": true, "disable_token_review": true}),
         |o| o.jwks_min_refresh = Duration::from_secs(3600),
     )
     .await;
@@ -462,4 +462,90 @@ async fn a_mount_without_reachable_discovery_denies_jwks_logins() {
     assert_eq!((calls.discovery, calls.token_reviews), (1, 0));
     h.assert_logged("no keys from the cluster's OIDC discovery", &jwt);
     h.assert_logged("answered HTTP 401", &jwt);
+}
+
+#[tokio::test]
+async fn pem_keys_verify_the_signature_and_token_review_still_decides_by_default() {
+    let h = Harness::start(json!({"token_reviewer_jwt": REVIEWER}), |_| {}).await;
+    let pem = h.fake.public_key_pem();
+    h.ok(
+        "POST",
+        "auth/kubernetes/config",
+        json!({"kubernetes_host": h.fake.url, "kubernetes_ca_cert": h.fake.ca_pem,
+               "token_reviewer_jwt": REVIEWER, "pem_keys": [pem]}),
+    )
+    .await;
+    let read = h.ok("GET", "auth/kubernetes/config", json!({})).await;
+    assert!(read["data"].get("disable_token_review").is_none(), "{read}");
+    let jwt = h.fake.issue(&grade_api_token());
+    let (status, body) = h.login("grade-api", &jwt).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        h.fake.calls().token_reviews,
+        1,
+        "Vault asks even with pem_keys"
+    );
+    // As in Vault: the token of a deleted pod stops working at once.
+    h.fake.invalidate(&jwt);
+    assert_permission_denied(h.login("grade-api", &jwt).await);
+    assert_eq!(h.fake.calls().token_reviews, 2);
+    // A signature the keys refuse is denied before any call.
+    let forged = mint(
+        &grade_api_token(),
+        &FakeKubernetes::foreign_signing_key("key-1"),
+    )
+    .unwrap();
+    assert_permission_denied(h.login("grade-api", &forged).await);
+    assert_eq!(h.fake.calls().token_reviews, 2);
+
+    // The explicit choice: the signature alone decides, and the deleted pod's token works.
+    h.ok(
+        "POST",
+        "auth/kubernetes/config",
+        json!({"kubernetes_host": h.fake.url, "kubernetes_ca_cert": h.fake.ca_pem,
+               "pem_keys": [h.fake.public_key_pem()], "disable_token_review": true}),
+    )
+    .await;
+    let read = h.ok("GET", "auth/kubernetes/config", json!({})).await;
+    assert_eq!(read["data"]["disable_token_review"], true);
+    let (status, body) = h.login("grade-api", &jwt).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        h.fake.calls().token_reviews,
+        2,
+        "no call when the mount opts out"
+    );
+}
+
+#[tokio::test]
+async fn discovery_keys_and_token_review_by_default() {
+    let h = Harness::start(
+        json!({"token_reviewer_jwt": REVIEWER, "jwks_discovery": true}),
+        |_| {},
+    )
+    .await;
+    let jwt = h.fake.issue(&grade_api_token());
+    assert_eq!(h.login("grade-api", &jwt).await.0, StatusCode::OK);
+    let calls = h.fake.calls();
+    assert_eq!((calls.jwks, calls.token_reviews), (1, 1));
+    h.fake.invalidate(&jwt);
+    assert_permission_denied(h.login("grade-api", &jwt).await);
+}
+
+#[tokio::test]
+async fn disabling_token_review_needs_keys() {
+    let h = Harness::start(json!({}), |_| {}).await;
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/kubernetes/config",
+            Some(ROOT),
+            json!({"kubernetes_host": h.fake.url, "disable_token_review": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"errors": ["disable_token_review requires pem_keys or jwks_discovery: without TokenReview nothing would verify the token's signature"]})
+    );
 }

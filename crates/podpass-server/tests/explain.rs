@@ -102,13 +102,16 @@ async fn each_acl_denial_names_its_rule_in_the_log_and_only_dev_servers_tell_the
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(
             terse,
-            json!({"errors": ["permission denied"]}),
+            json!({"errors": ["1 error occurred:\n\t* permission denied\n\n"]}),
             "production keeps Vault's answer"
         );
         h.app.set_explain_denials(true);
         let (status, explained) = h.call(method, path, Some(&token), body).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(explained["errors"], json!(["permission denied"]));
+        assert_eq!(
+            explained["errors"],
+            json!(["1 error occurred:\n\t* permission denied\n\n"])
+        );
         let warning = explained["warnings"][0].as_str().unwrap_or_default();
         assert!(warning.contains(expected), "{warning}\n  !~ {expected}");
         assert!(logs.text().contains(expected), "{}", logs.text());

@@ -22,7 +22,7 @@ async fn demo_app() -> Arc<App> {
     let store = Store::new(Arc::new(MemoryBackend::new()), SealKey::generate().unwrap());
     let app = Arc::new(App::load(store, fixed_clock(NOW)).unwrap());
     issue_root_token(&app, ROOT).await.unwrap();
-    apply_configuration(&app, &podpass_core::demo::configuration().unwrap())
+    apply_configuration(&app, &podpass_server::server::demo_configuration().unwrap())
         .await
         .unwrap();
     app

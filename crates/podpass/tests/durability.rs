@@ -43,8 +43,9 @@ fn write_config(dir: &Path) -> PathBuf {
         r#"
 auth "kubernetes" {{
   config {{
-    kubernetes_host = "https://k8s:443"
-    pem_keys        = [file("demo.pub.pem")]
+    kubernetes_host      = "https://k8s:443"
+    pem_keys             = [file("demo.pub.pem")]
+    disable_token_review = true
   }}
 
   role "{LOGIN_ROLE}" {{

@@ -175,6 +175,11 @@ pub(super) fn config_fields(config: &AuthConfig) -> Vec<Field> {
             config.jwks_discovery,
             defaults.jwks_discovery,
         ),
+        (
+            "disable_token_review",
+            config.disable_token_review,
+            defaults.disable_token_review,
+        ),
     ];
     for (name, value, default) in flags {
         if value != default {

@@ -982,6 +982,7 @@ fn config_error_field(error: &ConfigError) -> Option<&str> {
         ConfigError::NoCaCertificates => Some("kubernetes_ca_cert"),
         ConfigError::Key(_) => Some("pem_keys"),
         ConfigError::Field(e) => Some(e.field.as_str()),
+        ConfigError::TokenReviewNeeded => Some("disable_token_review"),
     }
 }
 

@@ -8,7 +8,7 @@ use podpass_core::acl::Operation;
 use podpass_core::claims::ServiceAccountClaims;
 use podpass_core::config::AuthConfig;
 use podpass_core::keys::KeySet;
-use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login, evaluate_login};
+use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::{Role, TokenType};
 use serde_json::json;
@@ -37,9 +37,24 @@ pub async fn config(
                 .map_err(|e| ApiError::bad_request(e.to_string()))?;
             app.put_auth_config(mount, written.config).await?;
             app.cluster.forget_discovery_keys(mount);
-            Ok(ApiResponse::data_with_warnings(None, written.warnings))
+            Ok(ApiResponse::data_with_warnings(
+                None,
+                as_vault_answers(written.warnings),
+            ))
         }
         _ => Err(ApiError::unsupported_operation()),
+    }
+}
+
+/// Vault's framework adds `Endpoint ignored these unrecognized parameters` only to a response
+/// that carries something else; alone, the write answers 204. The core always reports ignored
+/// parameters (lint and imports show them as notes); the server answers as Vault.
+fn as_vault_answers(warnings: Vec<String>) -> Vec<String> {
+    let ignored = |w: &String| w.starts_with("Endpoint ignored these unrecognized parameters");
+    if warnings.iter().all(ignored) {
+        Vec::new()
+    } else {
+        warnings
     }
 }
 
@@ -92,7 +107,10 @@ pub async fn role(
                     ApiError::new(status, e.to_string())
                 })?;
             app.put_role(mount, written.role).await?;
-            Ok(ApiResponse::data_with_warnings(None, written.warnings))
+            Ok(ApiResponse::data_with_warnings(
+                None,
+                as_vault_answers(written.warnings),
+            ))
         }
         Operation::Delete => {
             app.delete_role(mount, name).await?;
@@ -148,6 +166,8 @@ pub async fn login(
         expire_time: Some(now.saturating_add(success.lease_duration)),
         num_uses: success.num_uses,
         parent: None,
+        last_renewal: None,
+        creation_num_uses: success.num_uses,
     };
     let (token, entry) = app.tokens.issue(entry, now).await?;
     Ok(ApiResponse::auth(
@@ -240,16 +260,13 @@ fn denial(result: &LoginResult) -> ApiError {
     ApiError::new(status, message).explained(explanation)
 }
 
-/// How a mount's logins are verified.
+/// Where the keys that verify a login's signature come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// `pem_keys` verify the signature; no API call (podpass's pem_keys mode, see
-    /// docs/kubernetes-modes.md).
-    LocalKeys,
-    /// `jwks_discovery`: the cluster's published keys verify the signature.
+    /// `jwks_discovery`: the cluster's published keys, fetched before the checks run.
     DiscoveryKeys,
-    /// Vault's way: TokenReview at each login.
-    TokenReview,
+    /// `pem_keys` (or none, leaving the signature to TokenReview).
+    Other,
 }
 
 /// What a login on a mount needs before the core can decide, read under the configuration
@@ -266,8 +283,7 @@ fn plan(mount: &KubernetesMount, login: &LoginRequest) -> Plan {
     let config = mount.config().cloned();
     let mode = match &config {
         Some(c) if c.jwks_discovery && role.is_some() => Mode::DiscoveryKeys,
-        _ if !mount.keys().is_empty() => Mode::LocalKeys,
-        _ => Mode::TokenReview,
+        _ => Mode::Other,
     };
     Plan {
         needs_labels: role.is_some_and(|r| !r.bound_service_account_namespace_selector.is_empty()),
@@ -307,31 +323,41 @@ async fn namespace_labels(
     }
 }
 
-/// Runs the core's checks: with keys (`pem_keys`, or the discovered ones) the signature proves
-/// the token and the login is decided here; without, it stops before TokenReview.
+/// Runs the core's checks up to TokenReview, verifying the signature with the mount's keys
+/// (`pem_keys`, or the discovered ones) when it has any. TokenReview follows, as in Vault,
+/// unless the mount sets `disable_token_review`: then the signature alone proves the token.
 fn decide_locally(
     mount: &KubernetesMount,
     login: &LoginRequest,
     discovered: Option<KeySet>,
 ) -> LoginStep {
-    if let Some(keys) = discovered
-        && let Some(role) = mount.role(&login.role)
-    {
-        let mut view = KubernetesMount::new(mount.path(), mount.accessor());
-        view.set_ttls(*mount.ttls());
-        if let Some(config) = mount.config()
-            && view.set_config(config.clone()).is_err()
-        {
-            // Stored configs were validated on write; keep the discovered keys only.
-            view = KubernetesMount::new(mount.path(), mount.accessor());
+    let step = match discovered {
+        Some(keys) if mount.role(&login.role).is_some() => {
+            let mut view = KubernetesMount::new(mount.path(), mount.accessor());
             view.set_ttls(*mount.ttls());
+            if let Some(config) = mount.config()
+                && view.set_config(config.clone()).is_err()
+            {
+                // Stored configs were validated on write; keep the discovered keys only.
+                view = KubernetesMount::new(mount.path(), mount.accessor());
+                view.set_ttls(*mount.ttls());
+            }
+            if let Some(role) = mount.role(&login.role) {
+                view.put_role(role.clone());
+            }
+            view.add_jwks(keys);
+            begin_login(&view, login)
         }
-        view.put_role(role.clone());
-        view.add_jwks(keys);
-        return LoginStep::Finished(evaluate_login(&view, login));
+        _ => begin_login(mount, login),
+    };
+    match step {
+        LoginStep::NeedsTokenReview(pending)
+            if mount.config().is_some_and(|c| c.disable_token_review) =>
+        {
+            LoginStep::Finished(pending.skip(
+                "skipped: the mount sets disable_token_review, so the signature alone proves the token (Vault would ask the TokenReview API)",
+            ))
+        }
+        step => step,
     }
-    if !mount.keys().is_empty() {
-        return LoginStep::Finished(evaluate_login(mount, login));
-    }
-    begin_login(mount, login)
 }

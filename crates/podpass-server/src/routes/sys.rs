@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::app::{App, AuthMountRecord};
 use crate::error::ApiError;
-use crate::request::{ApiRequest, ApiResponse};
+use crate::request::{ApiRequest, ApiResponse, envelope};
 use crate::routes::Caller;
 use crate::token::random_id;
 
@@ -318,7 +318,7 @@ pub fn capabilities(
     let target = app
         .tokens
         .resolve(token, app.now())
-        .ok_or_else(|| ApiError::bad_request("invalid token"))?;
+        .ok_or_else(|| ApiError::bad_request("1 error occurred:\n\t* invalid token\n\n"))?;
     capabilities_of(app, request, operation, &target.entry)
 }
 
@@ -364,5 +364,13 @@ fn capabilities_of(
     if paths.len() == 1 {
         data.insert("capabilities".into(), json!(all));
     }
-    Ok(ApiResponse::data(Value::Object(data)))
+    // Vault's HTTP layer also answers these endpoints at the top level, for clients older
+    // than the `data` envelope; the envelope's own keys are kept.
+    let mut body = envelope(Some(Value::Object(data.clone())), None, Vec::new());
+    if let Value::Object(top) = &mut body {
+        for (key, value) in data {
+            top.entry(key).or_insert(value);
+        }
+    }
+    Ok(ApiResponse::Json(StatusCode::OK, body))
 }

@@ -30,34 +30,50 @@ pub async fn handle(
         }
         "renew-self" if writes => renew(app, request, &caller.token, caller.resolved.clone()).await,
         "revoke-self" if writes => revoke(app, &caller.resolved).await,
-        "lookup" if writes => {
-            let (token, target) = target_token(app, request)?;
-            Ok(lookup_response(&token, &target, app.now()))
-        }
-        "renew" if writes => {
-            let (token, target) = target_token(app, request)?;
-            renew(app, request, &token, target).await
-        }
-        "revoke" if writes => match target_token(app, request) {
-            Ok((_, target)) => revoke(app, &target).await,
-            // Revoking a token that is already gone succeeds, as in Vault.
-            Err(_) => Ok(ApiResponse::NoContent),
+        "lookup" if writes => match given_token(request) {
+            // Without a token, Vault looks up the caller's own.
+            None => Ok(lookup_response(&caller.token, &caller.resolved, app.now())),
+            Some(_) => {
+                let (token, target) = target_token(app, request)?;
+                Ok(lookup_response(&token, &target, app.now()))
+            }
         },
+        "renew" if writes => {
+            let token =
+                given_token(request).ok_or_else(|| ApiError::bad_request("missing token ID"))?;
+            let target = app
+                .tokens
+                .resolve(token, app.now())
+                .ok_or_else(|| ApiError::bad_request("token not found"))?;
+            renew(app, request, token, target).await
+        }
+        "revoke" if writes => {
+            if given_token(request).is_none() {
+                return Err(ApiError::bad_request("missing token ID"));
+            }
+            match target_token(app, request) {
+                Ok((_, target)) => revoke(app, &target).await,
+                // Revoking a token that is already gone succeeds, as in Vault.
+                Err(_) => Ok(ApiResponse::NoContent),
+            }
+        }
         "lookup-accessor" if writes => {
             let accessor = request
                 .string("accessor")
-                .ok_or_else(|| ApiError::bad_request("missing accessor"))?;
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| multierror_bad_request("missing accessor"))?;
             let target = app
                 .tokens
                 .resolve_accessor(accessor, app.now())
-                .ok_or_else(|| ApiError::bad_request("invalid accessor"))?;
+                .ok_or_else(|| multierror_bad_request("invalid accessor"))?;
             // Vault does not reveal the token behind an accessor: `id` is empty.
             Ok(lookup_response("", &target, app.now()))
         }
         "revoke-accessor" if writes => {
             let accessor = request
                 .string("accessor")
-                .ok_or_else(|| ApiError::bad_request("missing accessor"))?;
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| multierror_bad_request("missing accessor"))?;
             if let Some(hash) = app.tokens.hash_for_accessor(accessor) {
                 app.tokens.revoke(&[hash]).await?;
             }
@@ -73,6 +89,16 @@ pub async fn handle(
         }
         _ => Err(ApiError::unsupported_path()),
     }
+}
+
+/// The `token` parameter, when one was sent and is not empty.
+fn given_token(request: &ApiRequest) -> Option<&str> {
+    request.string("token").filter(|t| !t.is_empty())
+}
+
+/// A 400 in the form Vault's token store gives its accessor errors (a one-item multierror).
+fn multierror_bad_request(message: &str) -> ApiError {
+    ApiError::bad_request(format!("1 error occurred:\n\t* {message}\n\n"))
 }
 
 fn target_token(app: &App, request: &ApiRequest) -> Result<(String, ResolvedToken), ApiError> {
@@ -115,6 +141,10 @@ fn lookup_response(token: &str, resolved: &ResolvedToken, now: i64) -> ApiRespon
     if !entry.profile.bound_cidrs.is_empty() {
         data["bound_cidrs"] = json!(entry.profile.bound_cidrs);
     }
+    if let Some(renewed) = entry.last_renewal {
+        data["last_renewal"] = json!(rfc3339(renewed));
+        data["last_renewal_time"] = json!(renewed);
+    }
     ApiResponse::data(data)
 }
 
@@ -131,7 +161,7 @@ fn auth_json(token: &str, entry: &TokenEntry, lease_duration: i64) -> Value {
         "token_type": entry.profile.kind.as_str(),
         "orphan": entry.is_orphan(),
         "mfa_requirement": null,
-        "num_uses": entry.num_uses,
+        "num_uses": if entry.creation_num_uses != 0 { entry.creation_num_uses } else { entry.num_uses },
     })
 }
 
@@ -163,6 +193,7 @@ async fn renew(
                 .calculate(increment, entry.creation_time, now)
                 .map_err(|e| ApiError::bad_request(e.to_string()))?;
             entry.expire_time = Some(now.saturating_add(outcome.ttl));
+            entry.last_renewal = Some(now);
             Ok(outcome)
         })
         .await?;
@@ -231,7 +262,11 @@ async fn create(
     let mut warnings = child.warnings;
     app.with_configuration(|configuration| {
         for name in &child.entry.profile.policies {
-            if name != ROOT_POLICY_NAME && configuration.policy(name).is_none() {
+            // `default` is built in, whether or not a configuration wrote it.
+            if name != ROOT_POLICY_NAME
+                && name != podpass_core::policy::DEFAULT_POLICY_NAME
+                && configuration.policy(name).is_none()
+            {
                 warnings.push(format!("Policy \"{name}\" does not exist"));
             }
         }

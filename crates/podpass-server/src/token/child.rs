@@ -206,6 +206,8 @@ pub fn plan(creation: Creation<'_>, body: &Map<String, Value>) -> Result<ChildTo
             expire_time: (lease > 0).then(|| creation.now.saturating_add(lease)),
             num_uses: asked.num_uses,
             parent: parent_hash,
+            last_renewal: None,
+            creation_num_uses: asked.num_uses,
         },
         id: asked.id,
         lease,
@@ -315,6 +317,8 @@ mod tests {
                 expire_time,
                 num_uses,
                 parent: None,
+                last_renewal: None,
+                creation_num_uses: num_uses,
             },
         }
     }

@@ -28,7 +28,7 @@ impl Harness {
         let store = Store::new(Arc::new(MemoryBackend::new()), key);
         let app = Arc::new(App::load(store, fixed_clock(now)).expect("app"));
         issue_root_token(&app, ROOT).await.expect("root token");
-        let demo = podpass_core::demo::configuration().expect("demo");
+        let demo = podpass_server::server::demo_configuration().expect("demo");
         apply_configuration(&app, &demo)
             .await
             .expect("demo applies");

@@ -10,7 +10,8 @@ use podpass_server::server::router;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// A `/v1/<path>` request with an optional token (`X-Vault-Token`) and raw body.
+/// A `/v1/<path>` request with an optional token (`X-Vault-Token`) and raw body; a PATCH
+/// declares its body a merge patch, as Vault requires and its clients send.
 pub fn request(
     method: &str,
     path: &str,
@@ -22,6 +23,9 @@ pub fn request(
         .uri(format!("/v1/{path}"));
     if let Some(token) = token {
         builder = builder.header("X-Vault-Token", token);
+    }
+    if method == "PATCH" {
+        builder = builder.header("Content-Type", "application/merge-patch+json");
     }
     builder
         .body(body.map_or_else(Body::empty, Body::from))
