@@ -400,7 +400,7 @@ fn parse_go_bool(text: &str) -> Result<bool, String> {
 }
 
 /// The Go type name Vault's decoder reports for a JSON value it could not convert.
-fn go_type_name(value: &Value) -> &'static str {
+pub fn go_type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "<nil>",
         Value::Bool(_) => "bool",

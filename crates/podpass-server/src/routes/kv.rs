@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use podpass_core::acl::Operation;
 use podpass_core::duration::parse_duration;
-use podpass_core::fields::parse_go_int;
+use podpass_core::fields::{go_type_name, parse_go_int};
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
@@ -339,7 +339,7 @@ fn custom_metadata(
             other => {
                 return Err(ApiError::bad_request(format!(
                     "custom_metadata validation failed: '' expected type 'string', got unconvertible type '{}'",
-                    go_type(other)
+                    go_type_name(other)
                 )));
             }
         };
@@ -448,7 +448,7 @@ fn go_int_field(field: &str, value: &Value) -> Result<i64, ApiError> {
         Value::Null => Ok(0),
         other => Err(format!(
             "'' expected type 'int', got unconvertible type '{}'",
-            go_type(other)
+            go_type_name(other)
         )),
     };
     converted.map_err(|reason| {
@@ -472,7 +472,7 @@ fn go_bool_field(field: &str, value: &Value) -> Result<bool, ApiError> {
         other => {
             return Err(fail(&format!(
                 "'' expected type 'bool', got unconvertible type '{}'",
-                go_type(other)
+                go_type_name(other)
             )));
         }
     };
@@ -490,24 +490,12 @@ fn unconvertible_map(field: &str, value: &Value) -> ApiError {
     // Go's decoder descends into a list and names its first element.
     let (at, found) = match value {
         Value::Array(items) => match items.first() {
-            Some(first) => ("[0]", go_type(first)),
-            None => ("", go_type(value)),
+            Some(first) => ("[0]", go_type_name(first)),
+            None => ("", go_type_name(value)),
         },
-        other => ("", go_type(other)),
+        other => ("", go_type_name(other)),
     };
     ApiError::bad_request(format!(
         "error converting input for field \"{field}\": '{at}' expected type 'map[string]interface {{}}', got unconvertible type '{found}'"
     ))
-}
-
-/// The Go type a JSON value decodes to in Vault's request handling.
-fn go_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "<nil>",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "json.Number",
-        Value::String(_) => "string",
-        Value::Array(_) => "[]interface {}",
-        Value::Object(_) => "map[string]interface {}",
-    }
 }
