@@ -854,3 +854,19 @@ fn the_compiled_acl_serializes() {
     assert_eq!(v["rules"][0]["capabilities"], json!(["list", "read"]));
     assert_eq!(v["rules"][0]["sources"].as_array().map(Vec::len), Some(2));
 }
+
+/// Found by the ACL differential fuzz target, answers checked against OpenBao 2.7.2: a lone
+/// `+` is a one-segment rule, whether or not an exact rule for the empty path sits beside it.
+#[test]
+fn a_lone_plus_matches_any_single_segment() {
+    for text in [
+        rule("+", "\"read\""),
+        rule("+", "\"read\"") + &rule("", "\"deny\""),
+    ] {
+        let acl = acl(&[("p", &text)]);
+        assert_eq!(acl.capabilities("a"), ["read"], "{text}");
+        assert_eq!(acl.capabilities("a/"), ["read"], "{text}");
+        assert_eq!(acl.capabilities("b/c"), ["deny"], "{text}");
+        assert!(allowed(&acl, Read, "a"), "{text}");
+    }
+}
