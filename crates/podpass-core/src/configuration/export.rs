@@ -282,8 +282,10 @@ pub(super) fn policy_text(text: &str) -> String {
         return String::new();
     };
     let body = &lines[first..=last];
-    // Dedenting would change the content of a heredoc inside the policy; leave those alone.
-    let indent = if text.contains("<<") {
+    // Dedenting or trimming line ends would change the content of a heredoc inside the policy
+    // (a `comment`, say); leave those lines alone.
+    let heredoc = text.contains("<<");
+    let indent = if heredoc {
         0
     } else {
         body.iter()
@@ -294,7 +296,7 @@ pub(super) fn policy_text(text: &str) -> String {
     };
     let mut out = String::with_capacity(text.len());
     for line in body {
-        let line = line.trim_end();
+        let line = if heredoc { line } else { line.trim_end() };
         // Lines are dedented by a count of ASCII blanks, so slicing stays on a char boundary.
         out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
         out.push('\n');
