@@ -191,7 +191,8 @@ pub(super) fn config_fields(config: &AuthConfig) -> Vec<Field> {
 
 /// The role fields that differ from a new role's defaults, under the `token_*` names — except
 /// where only the legacy name is accepted for a stored value (a negative legacy `num_uses`, a
-/// legacy `period` on a batch role: Vault checks only the `token_*` names for those).
+/// legacy `period` or `num_uses` on a batch role: Vault checks only the `token_*` names for
+/// those).
 pub(super) fn role_fields(role: &Role) -> Vec<Field> {
     let token = &role.token;
     let mut out = vec![field(
@@ -250,7 +251,7 @@ pub(super) fn role_fields(role: &Role) -> Vec<Field> {
         out.push(field(name, Val::Duration(token.period)));
     }
     if token.num_uses != 0 {
-        let name = if token.num_uses < 0 {
+        let name = if token.num_uses < 0 || token.token_type == TokenType::Batch {
             "num_uses"
         } else {
             "token_num_uses"
