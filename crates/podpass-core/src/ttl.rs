@@ -81,9 +81,10 @@ pub enum TtlError {
 /// - Periodic (`period > 0`): the TTL is the period, capped at the effective max (with
 ///   Vault's `period of "X" exceeded the effective max_ttl of "Y"...` warning); only an
 ///   explicit max limits the total lifetime.
-/// - Otherwise: the increment, else `token_ttl`, else the mount default; capped so the token
-///   never outlives `start + effective max` (warning `TTL of "X" exceeded the effective max_ttl
-///   of "Y"; TTL value is capped accordingly`, where Y is the time left).
+/// - Otherwise: the increment, else `token_ttl`, else the mount default (the system default
+///   when the mount's is not positive); capped so the token never outlives `start + effective
+///   max` (warning `TTL of "X" exceeded the effective max_ttl of "Y"; TTL value is capped
+///   accordingly`, where Y is the time left).
 pub fn calculate_ttl(req: &TtlRequest, mount: &MountTtls) -> Result<TtlOutcome, TtlError> {
     let start = if req.start_time == 0 {
         req.now
@@ -120,8 +121,13 @@ pub fn calculate_ttl(req: &TtlRequest, mount: &MountTtls) -> Result<TtlOutcome, 
             req.increment
         } else if req.backend_ttl > 0 {
             req.backend_ttl
-        } else {
+        } else if mount.default_lease_ttl > 0 {
             mount.default_lease_ttl
+        } else {
+            // Vault's mount table reads an unset (0) default as the system's, so its default is
+            // never zero or negative; `MountTtls` built by hand can be, and would otherwise grant
+            // a TTL of zero or less.
+            SYSTEM_DEFAULT_LEASE_TTL
         };
         (ttl, Some(start.saturating_add(max_ttl)))
     };

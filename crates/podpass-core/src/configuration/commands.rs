@@ -936,9 +936,16 @@ impl Configuration {
         }
         for policy in export::policies(self) {
             let delim = delimiter(&policy.text);
+            // Vault allows a policy name that starts with `-`, which the CLI would read as a
+            // flag: `--` ends the flags.
+            let end_of_flags = if policy.name.starts_with('-') {
+                "-- "
+            } else {
+                ""
+            };
             let _ = write!(
                 out,
-                "\nvault policy write {} - <<'{delim}'\n{}{delim}\n",
+                "\nvault policy write {end_of_flags}{} - <<'{delim}'\n{}{delim}\n",
                 shell_quote(&policy.name),
                 policy.text
             );

@@ -191,7 +191,8 @@ pub(super) fn config_fields(config: &AuthConfig) -> Vec<Field> {
 
 /// The role fields that differ from a new role's defaults, under the `token_*` names — except
 /// where only the legacy name is accepted for a stored value (a negative legacy `num_uses`, a
-/// legacy `period` on a batch role: Vault checks only the `token_*` names for those).
+/// legacy `period` or `num_uses` on a batch role: Vault checks only the `token_*` names for
+/// those).
 pub(super) fn role_fields(role: &Role) -> Vec<Field> {
     let token = &role.token;
     let mut out = vec![field(
@@ -250,7 +251,7 @@ pub(super) fn role_fields(role: &Role) -> Vec<Field> {
         out.push(field(name, Val::Duration(token.period)));
     }
     if token.num_uses != 0 {
-        let name = if token.num_uses < 0 {
+        let name = if token.num_uses < 0 || token.token_type == TokenType::Batch {
             "num_uses"
         } else {
             "token_num_uses"
@@ -282,8 +283,10 @@ pub(super) fn policy_text(text: &str) -> String {
         return String::new();
     };
     let body = &lines[first..=last];
-    // Dedenting would change the content of a heredoc inside the policy; leave those alone.
-    let indent = if text.contains("<<") {
+    // Dedenting or trimming line ends would change the content of a heredoc inside the policy
+    // (a `comment`, say); leave those lines alone.
+    let heredoc = text.contains("<<");
+    let indent = if heredoc {
         0
     } else {
         body.iter()
@@ -294,7 +297,7 @@ pub(super) fn policy_text(text: &str) -> String {
     };
     let mut out = String::with_capacity(text.len());
     for line in body {
-        let line = line.trim_end();
+        let line = if heredoc { line } else { line.trim_end() };
         // Lines are dedented by a count of ASCII blanks, so slicing stays on a char boundary.
         out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
         out.push('\n');

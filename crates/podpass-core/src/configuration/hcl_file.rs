@@ -638,11 +638,23 @@ fn heredoc_fits(text: &str, trimmed_on_write: bool) -> bool {
     text.contains('\n') && (text.ends_with('\n') || trimmed_on_write) && !text.contains('\r')
 }
 
-/// A delimiter that no line of `text` equals.
+/// A delimiter that ends no line of `text`, for HCL and shell heredocs. HCL's parser ends a
+/// heredoc at any line that starts (after blanks) with the delimiter not followed by an
+/// identifier character, so a policy line `EOT*/` or `EOT }` rules `EOT` out as well as `EOT`.
+/// (Only ASCII counts as an identifier character here: ruling out too much is harmless.)
 pub(super) fn delimiter(text: &str) -> String {
+    let ends_at = |candidate: &str| {
+        text.lines().any(|line| {
+            line.trim_start()
+                .strip_prefix(candidate)
+                .is_some_and(|rest| {
+                    !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                })
+        })
+    };
     let mut candidate = "EOT".to_string();
     let mut n = 0;
-    while text.lines().any(|l| l.trim() == candidate) {
+    while ends_at(&candidate) {
         n += 1;
         candidate = format!("EOT{n}");
     }
@@ -820,6 +832,7 @@ mod tests {
     fn heredocs_pick_a_free_delimiter_and_escape_templates() {
         assert_eq!(heredoc("a\n\n${b}\n", 2), "<<-EOT\n  a\n\n  $${b}\n  EOT");
         assert_eq!(delimiter("EOT\nEOT1\n"), "EOT2");
+        assert_eq!(delimiter("  EOT*/\nEOT1 }\nEOT2x\n"), "EOT2");
     }
 
     #[test]

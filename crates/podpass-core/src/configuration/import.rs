@@ -821,19 +821,22 @@ impl<'f> Builder<'f> {
         if let Some(mount) = path.strip_prefix("sys/auth/") {
             return self.enable_path(mount, body, at, fields);
         }
-        if let Some(rest) = path.strip_prefix("auth/") {
-            if let Some(mount) = rest.strip_suffix("/config") {
+        if let Some((mount, endpoint)) = path
+            .strip_prefix("auth/")
+            .and_then(|rest| self.split_auth_path(rest))
+        {
+            if endpoint == "config" {
                 self.write_config(mount, body, at, fields, partial)?;
                 return Ok(Routed::Done);
             }
-            if let Some((mount, name)) = rest.rsplit_once("/role/")
+            if let Some(name) = endpoint.strip_prefix("role/")
+                && !name.is_empty()
                 && !name.contains('/')
-                && !mount.is_empty()
             {
                 self.write_role(mount, name, body, at, fields, partial)?;
                 return Ok(Routed::Done);
             }
-            if rest.ends_with("/login") {
+            if endpoint == "login" {
                 return Ok(Routed::Skipped(format!(
                     "a login to {path}, not configuration"
                 )));
@@ -842,6 +845,41 @@ impl<'f> Builder<'f> {
         Ok(Routed::Skipped(format!(
             "a write to {path}, which is not Kubernetes auth or ACL policy configuration"
         )))
+    }
+
+    /// Splits `<mount>/<endpoint>` (an `auth/` path without its prefix) as Vault's router does:
+    /// at the longest enabled mount path that is a prefix, whatever the endpoint looks like, so
+    /// `kubernetes/role/config` is the role `config` of `kubernetes`, not the config of a mount
+    /// `kubernetes/role`. A path under no enabled mount (the write enables it) is split by its
+    /// shape, a role endpoint first for the same reason.
+    fn split_auth_path<'p>(&self, rest: &'p str) -> Option<(&'p str, &'p str)> {
+        let enabled = self
+            .configuration
+            .mounts()
+            .keys()
+            .chain(self.written.other_mounts.keys())
+            .filter(|mount| {
+                rest.strip_prefix(mount.as_str())
+                    .is_some_and(|endpoint| endpoint.starts_with('/'))
+            })
+            .map(String::len)
+            .max();
+        let (mount, endpoint) = match enabled {
+            Some(len) => (&rest[..len], &rest[len + 1..]),
+            None => {
+                let role = rest
+                    .rsplit_once("/role/")
+                    .filter(|(_, name)| !name.contains('/'));
+                match role {
+                    Some((mount, _)) => (mount, &rest[mount.len() + 1..]),
+                    None => {
+                        let (mount, endpoint) = rest.rsplit_once('/')?;
+                        (mount, endpoint)
+                    }
+                }
+            }
+        };
+        (!mount.is_empty()).then_some((mount, endpoint))
     }
 
     fn write_policy_path(
