@@ -20,6 +20,7 @@
 pub mod app;
 pub mod audit;
 pub mod cluster;
+pub mod connection;
 pub mod dispatch;
 pub mod error;
 pub mod kv;

@@ -9,13 +9,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::any;
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use podpass_core::configuration::Configuration;
 use podpass_core::ttl::MountTune;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::app::{App, AuthMountRecord, Clock, system_clock};
 use crate::audit::{AuditLog, AuditTarget};
+use crate::connection::{ConnectionTimeouts, SilenceLimitAcceptor};
 use crate::dispatch::handle_api;
 use crate::error::ApiError;
 use crate::playground::{EmbeddedFile, Playground};
@@ -30,9 +31,6 @@ const DATABASE_FILE: &str = "podpass.redb";
 /// The longest a request may take before it is answered 408 (Vault's default
 /// `max_request_duration`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
-/// How long a client has to send its request headers (Vault's `http_read_header_timeout`
-/// default is 10 s; hyper's default, kept here, is 30 s).
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long requests in flight may take to finish after SIGTERM before connections are closed.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Marks a data directory whose root token has been issued (printed once, at first start).
@@ -115,6 +113,8 @@ pub struct ServeOptions {
     pub audit_log: Option<AuditTarget>,
     /// Serve HTTPS with this certificate and key (plain HTTP when `None`).
     pub tls: Option<TlsFiles>,
+    /// How long connections may stay silent (Vault's defaults unless the file sets them).
+    pub timeouts: ConnectionTimeouts,
 }
 
 /// A started server, before it serves.
@@ -127,6 +127,8 @@ pub struct Server {
     playground: Playground,
     /// The TLS files and the live configuration loaded from them.
     tls: Option<(TlsFiles, RustlsConfig)>,
+    /// How long connections may stay silent.
+    timeouts: ConnectionTimeouts,
     /// Kept so the dev server's data directory lives as long as the server.
     _data_dir: Option<tempfile::TempDir>,
     /// What to tell the operator once listening.
@@ -195,6 +197,7 @@ impl Server {
             listener,
             playground: options.ui_dir.map_or(Playground::Missing, Playground::Dir),
             tls: None,
+            timeouts: ConnectionTimeouts::default(),
             _data_dir: Some(data_dir),
             banner,
         })
@@ -269,6 +272,7 @@ impl Server {
             listener,
             playground: options.ui_dir.map_or(Playground::Missing, Playground::Dir),
             tls,
+            timeouts: options.timeouts,
             _data_dir: None,
             banner,
         })
@@ -317,12 +321,21 @@ impl Server {
             None => {
                 let server = axum_server::from_tcp(listener)
                     .map_err(|e| StartError::Environment(format!("listener: {e}")))?;
-                with_limits(server.handle(handle)).serve(service).await
+                let server = server.acceptor(SilenceLimitAcceptor::new(self.timeouts));
+                with_limits(server.handle(handle), self.timeouts)
+                    .serve(service)
+                    .await
             }
             Some((_, config)) => {
-                let server = axum_server::tls_rustls::from_tcp_rustls(listener, config)
-                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?;
-                with_limits(server.handle(handle)).serve(service).await
+                // The silence limit sits under TLS, so a handshake never started is covered.
+                let acceptor =
+                    RustlsAcceptor::new(config).acceptor(SilenceLimitAcceptor::new(self.timeouts));
+                let server = axum_server::from_tcp(listener)
+                    .map_err(|e| StartError::Environment(format!("listener: {e}")))?
+                    .acceptor(acceptor);
+                with_limits(server.handle(handle), self.timeouts)
+                    .serve(service)
+                    .await
             }
         };
         reloader.abort();
@@ -400,11 +413,12 @@ fn enable_audit(app: &App, target: Option<&AuditTarget>) -> Result<(), StartErro
 /// The connection limits every listener gets, TLS or not.
 fn with_limits<A>(
     mut server: axum_server::Server<SocketAddr, A>,
+    timeouts: ConnectionTimeouts,
 ) -> axum_server::Server<SocketAddr, A> {
     server
         .http_builder()
         .http1()
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(timeouts.read_header);
     server
 }
 

@@ -98,6 +98,7 @@ async fn serves_https_and_reloads_the_certificate_on_sighup() {
         ui_dir: None,
         audit_log: None,
         tls: Some(files.clone()),
+        timeouts: Default::default(),
     })
     .await
     .unwrap();

@@ -19,6 +19,7 @@ use super::import::{
     At, Builder, CONFIG_FIELDS, FieldAt, Fields, ImportError, LineIndex, ROLE_FIELDS, TUNE_FIELDS,
     TextAt, suggest,
 };
+use crate::duration::parse_duration_str;
 
 /// podpass.hcl's `server {}` block: settings for the native server face (not used by the core).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -33,14 +34,19 @@ pub struct ServerSettings {
     pub data_dir: Option<String>,
     /// File holding the key that seals the server's state.
     pub seal_key_file: Option<String>,
+    /// How long a client may take to send a request's headers, counted from the connection's
+    /// start or the previous answer (Vault's listener setting of the same name), a duration
+    /// such as `10s`.
+    pub http_read_header_timeout: Option<String>,
 }
 
-const SERVER_FIELDS: [&str; 5] = [
+const SERVER_FIELDS: [&str; 6] = [
     "listen",
     "tls_cert_file",
     "tls_key_file",
     "data_dir",
     "seal_key_file",
+    "http_read_header_timeout",
 ];
 
 impl ServerSettings {
@@ -53,6 +59,7 @@ impl ServerSettings {
             ("tls_key_file", &self.tls_key_file),
             ("data_dir", &self.data_dir),
             ("seal_key_file", &self.seal_key_file),
+            ("http_read_header_timeout", &self.http_read_header_timeout),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
@@ -581,11 +588,20 @@ impl Reader<'_, '_, '_> {
                     self.error(attr.value.span(), format!("server: `{key}` takes a string"))
                 );
             };
+            if key == "http_read_header_timeout"
+                && !parse_duration_str(&value).is_ok_and(|seconds| seconds > 0)
+            {
+                return Err(self.error(
+                    attr.value.span(),
+                    format!("server: `{key}` takes a positive duration such as \"10s\" or \"5m\", not {value:?}"),
+                ));
+            }
             let slot = match key {
                 "listen" => &mut settings.listen,
                 "tls_cert_file" => &mut settings.tls_cert_file,
                 "tls_key_file" => &mut settings.tls_key_file,
                 "data_dir" => &mut settings.data_dir,
+                "http_read_header_timeout" => &mut settings.http_read_header_timeout,
                 _ => &mut settings.seal_key_file,
             };
             *slot = Some(value);
@@ -908,5 +924,27 @@ mod tests {
             Configuration::import(&text, "s.hcl", None, &super::super::NoFiles).expect("import");
         assert_eq!(imported.server, Some(settings));
         assert_eq!(ServerSettings::default().to_hcl(), "");
+    }
+
+    #[test]
+    fn the_header_timeout_must_be_a_positive_duration() {
+        let read = |value: &str| {
+            let text = format!("server {{\n  http_read_header_timeout = \"{value}\"\n}}\n");
+            Configuration::import(&text, "s.hcl", None, &super::super::NoFiles)
+                .map(|imported| imported.server)
+                .map_err(|e| e.to_string())
+        };
+        let settings = read("10s").expect("a duration");
+        assert_eq!(
+            settings.and_then(|s| s.http_read_header_timeout),
+            Some("10s".to_string())
+        );
+        for bad in ["0s", "-5s", "soon"] {
+            let error = read(bad).expect_err(bad);
+            assert!(
+                error.contains("`http_read_header_timeout` takes a positive duration"),
+                "{bad}: {error}"
+            );
+        }
     }
 }

@@ -1,8 +1,12 @@
 //! `podpass dev` and `podpass serve`: the server's command-line front.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use podpass_core::configuration::ServerSettings;
+use podpass_core::duration::parse_duration_str;
 use podpass_server::audit::AuditTarget;
+use podpass_server::connection::ConnectionTimeouts;
 use podpass_server::server::{DevOptions, ServeOptions, Server};
 use podpass_server::tls::TlsFiles;
 
@@ -28,6 +32,23 @@ pub fn dev(args: &DevArgs) -> Result<Outcome, InputError> {
     run(&args.operating, async move { Server::dev(options).await })
 }
 
+/// The server block's connection timeouts over the defaults (the reader has checked that a
+/// set `http_read_header_timeout` is a positive duration).
+fn connection_timeouts(settings: &ServerSettings) -> ConnectionTimeouts {
+    let defaults = ConnectionTimeouts::default();
+    let read_header = settings
+        .http_read_header_timeout
+        .as_deref()
+        .and_then(|text| parse_duration_str(text).ok())
+        .and_then(|seconds| u64::try_from(seconds).ok())
+        .filter(|seconds| *seconds > 0)
+        .map_or(defaults.read_header, Duration::from_secs);
+    ConnectionTimeouts {
+        read_header,
+        ..defaults
+    }
+}
+
 /// `podpass serve`.
 pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
     let imported = load_config(&args.config, None)?;
@@ -42,7 +63,9 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
             path
         }
     };
+    let timeouts = connection_timeouts(&settings);
     let options = ServeOptions {
+        timeouts,
         listen: args
             .listen
             .clone()
