@@ -13,10 +13,14 @@ use std::time::Duration;
 
 use axum_server::tls_rustls::RustlsConfig;
 use podpass_core::configuration::Configuration;
+use podpass_server::connection::ConnectionTimeouts;
 use podpass_server::server::{ServeOptions, Server};
 use podpass_server::tls::TlsFiles;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The header timeout the server here runs with: short, so the silent client is closed quickly.
+const SILENCE_LIMIT: Duration = Duration::from_secs(1);
 
 /// Writes a fresh self-signed certificate for `localhost` and its key; returns the certificate.
 fn write_pair(files: &TlsFiles) -> CertificateDer<'static> {
@@ -98,7 +102,10 @@ async fn serves_https_and_reloads_the_certificate_on_sighup() {
         ui_dir: None,
         audit_log: None,
         tls: Some(files.clone()),
-        timeouts: Default::default(),
+        timeouts: ConnectionTimeouts {
+            read_header: SILENCE_LIMIT,
+            ..ConnectionTimeouts::default()
+        },
     })
     .await
     .unwrap();
@@ -132,5 +139,11 @@ async fn serves_https_and_reloads_the_certificate_on_sighup() {
     assert_eq!(presented, second);
     // A client that trusts only the old certificate is now refused.
     assert!(health_over_tls(address, &first).await.is_err());
+
+    // A client that connects and never starts its handshake is closed after the limit.
+    let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(SILENCE_LIMIT * 5, silent.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "a silent TLS client was never closed");
     running.abort();
 }
