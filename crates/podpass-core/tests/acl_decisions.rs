@@ -870,3 +870,15 @@ fn a_lone_plus_matches_any_single_segment() {
         assert!(allowed(&acl, Read, "a"), "{text}");
     }
 }
+
+/// The differential fuzz target's reference first stripped every leading `/` from a rule;
+/// OpenBao 2.7.2 strips one (as podpass does), so `///+` never matches a request path, whose
+/// leading slashes all go.
+#[test]
+fn a_rule_loses_one_leading_slash_a_request_path_all() {
+    let acl = acl(&[("p", &(rule("///+", "\"read\"") + &rule("/b", "\"list\"")))]);
+    assert_eq!(acl.capabilities("a"), ["deny"]);
+    assert_eq!(acl.capabilities("//a"), ["deny"]);
+    assert_eq!(acl.capabilities("b"), ["list"]);
+    assert_eq!(acl.capabilities("///b"), ["list"]);
+}
