@@ -5,7 +5,7 @@
 # toolchain and cargo-fuzz (installed here when missing).
 #   ./scripts/fuzz.sh [seconds per target] [target ...]
 # Crashes land in fuzz/artifacts/<target>/ and fail the run (after every target has run).
-# Each run appends "date target seconds executions" to target/fuzz-stats.tsv; the totals
+# Each run appends "date target seconds-taken executions" to target/fuzz-stats.tsv; the totals
 # per target are printed at the end (docs/benchmarks.md records them).
 #
 # Built without a sanitizer: podpass forbids unsafe code, so AddressSanitizer would mostly
@@ -33,12 +33,13 @@ for target in "${targets[@]}"; do
   log=target/fuzz-$target.log
   mkdir -p "$corpus_root/$target"
   status=0
+  started=$(date +%s)
   cargo +nightly fuzz run "${flags[@]}" "$target" "$corpus_root/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     2>&1 | tee "$log" | grep -aE '^(#[0-9]+ +(INITED|DONE)|stat::number_of_executed_units|==|SUMMARY|thread .* panicked)' || true
   status=${PIPESTATUS[0]}
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$seconds" "${executions:-0}" >>"$stats"
+  printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$(($(date +%s) - started))" "${executions:-0}" >>"$stats"
   if [ "$status" -ne 0 ]; then
     failed+=("$target")
     tail -40 "$log"
