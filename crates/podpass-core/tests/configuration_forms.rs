@@ -11,7 +11,7 @@ use podpass_core::configuration::{
     Configuration, FileSource, Imported, NoFiles, ServerSettings, SourceFormat,
 };
 use podpass_core::login::LoginRequest;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Reads referenced files relative to a directory, as the CLI does relative to the input file.
 struct Dir(PathBuf);
@@ -32,46 +32,11 @@ fn setup_sh() -> Imported {
     fixture("tutorial", "setup.sh")
 }
 
-/// What must survive every form: mounts with their TTLs and configs, roles by their effective
-/// settings (the legacy names record how a value was written, not what it is), and policies by
-/// their parsed rules (line numbers depend on the layout).
-fn view(configuration: &Configuration) -> Value {
-    let mut mounts = serde_json::Map::new();
-    for (path, mount) in configuration.mounts() {
-        let mut roles = serde_json::Map::new();
-        for (name, role) in mount.roles() {
-            let mut role = role.clone();
-            role.legacy = Default::default();
-            roles.insert(name.clone(), role.to_read_json());
-        }
-        mounts.insert(
-            path.clone(),
-            json!({
-                "ttls": [mount.ttls().default_lease_ttl, mount.ttls().max_lease_ttl],
-                "config": mount.config().map(|c| serde_json::to_value(c).unwrap()),
-                "roles": roles,
-            }),
-        );
-    }
-    let mut policies = serde_json::Map::new();
-    for (name, entry) in configuration.policies() {
-        let rules: Vec<Value> = entry
-            .policy
-            .paths()
-            .iter()
-            .map(|rule| {
-                let mut rule = rule.clone();
-                rule.line = 0;
-                serde_json::to_value(rule).unwrap()
-            })
-            .collect();
-        policies.insert(name.clone(), Value::Array(rules));
-    }
-    json!({"mounts": mounts, "policies": policies})
-}
-
 fn assert_same(a: &Configuration, b: &Configuration, what: &str) {
-    let (a, b) = (view(a), view(b));
+    let (a, b) = (
+        support::configuration_view(a),
+        support::configuration_view(b),
+    );
     assert!(
         a == b,
         "{what}: configurations differ\n--- left\n{}\n--- right\n{}",

@@ -6,6 +6,8 @@
 #![cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -1192,45 +1194,6 @@ impl ConfigurationSpec {
     }
 }
 
-/// What must survive every form (as in `configuration_forms.rs`): mounts with their TTLs and
-/// configs, roles by their effective settings (the legacy names record how a value was
-/// written, not what it is), and policies by their parsed rules (line numbers depend on the
-/// layout).
-fn view(configuration: &Configuration) -> Value {
-    let mut mounts = Map::new();
-    for (path, mount) in configuration.mounts() {
-        let mut roles = Map::new();
-        for (name, role) in mount.roles() {
-            let mut role = role.clone();
-            role.legacy = Default::default();
-            roles.insert(name.clone(), role.to_read_json());
-        }
-        mounts.insert(
-            path.clone(),
-            json!({
-                "ttls": [mount.ttls().default_lease_ttl, mount.ttls().max_lease_ttl],
-                "config": mount.config().map(|c| serde_json::to_value(c).unwrap()),
-                "roles": roles,
-            }),
-        );
-    }
-    let mut policies = Map::new();
-    for (name, entry) in configuration.policies() {
-        let rules: Vec<Value> = entry
-            .policy
-            .paths()
-            .iter()
-            .map(|rule| {
-                let mut rule = rule.clone();
-                rule.line = 0;
-                serde_json::to_value(rule).unwrap()
-            })
-            .collect();
-        policies.insert(name.clone(), Value::Array(rules));
-    }
-    json!({"mounts": mounts, "policies": policies})
-}
-
 /// Imports `text` in `format`; the error carries the text, which is what a failure needs.
 fn import(text: &str, format: SourceFormat) -> Result<Configuration, String> {
     Configuration::import(text, "<generated>", Some(format), &NoFiles)
@@ -1247,7 +1210,10 @@ fn round_trip(
     export: fn(&Configuration) -> String,
 ) -> Result<Configuration, TestCaseError> {
     let back = import(text, format).map_err(TestCaseError::fail)?;
-    let (before, after) = (view(start), view(&back));
+    let (before, after) = (
+        support::configuration_view(start),
+        support::configuration_view(&back),
+    );
     prop_assert!(
         before == after,
         "{format}: the export imports back to a different configuration\n--- export\n{text}\n--- before\n{}\n--- after\n{}",

@@ -4,12 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
+use podpass_core::configuration::Configuration;
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::mint::{self, SigningKey, TokenSpec};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::Role;
 use podpass_core::ttl::MountTtls;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 pub mod hostile;
 
@@ -131,4 +132,42 @@ impl XorShift {
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len())]
     }
+}
+
+/// What must survive every form: mounts with their TTLs and configs, roles by their effective
+/// settings (the legacy names record how a value was written, not what it is), and policies by
+/// their parsed rules (line numbers depend on the layout).
+pub fn configuration_view(configuration: &Configuration) -> Value {
+    let mut mounts = Map::new();
+    for (path, mount) in configuration.mounts() {
+        let mut roles = Map::new();
+        for (name, role) in mount.roles() {
+            let mut role = role.clone();
+            role.legacy = Default::default();
+            roles.insert(name.clone(), role.to_read_json());
+        }
+        mounts.insert(
+            path.clone(),
+            json!({
+                "ttls": [mount.ttls().default_lease_ttl, mount.ttls().max_lease_ttl],
+                "config": mount.config().map(|c| serde_json::to_value(c).unwrap()),
+                "roles": roles,
+            }),
+        );
+    }
+    let mut policies = Map::new();
+    for (name, entry) in configuration.policies() {
+        let rules: Vec<Value> = entry
+            .policy
+            .paths()
+            .iter()
+            .map(|rule| {
+                let mut rule = rule.clone();
+                rule.line = 0;
+                serde_json::to_value(rule).unwrap()
+            })
+            .collect();
+        policies.insert(name.clone(), Value::Array(rules));
+    }
+    json!({"mounts": mounts, "policies": policies})
 }
