@@ -22,8 +22,8 @@ rm -rf "$out"
 mkdir -p "$out"
 
 case "$profile" in
-  release) cargo build --release --locked -p podpass --example soak ;;
-  debug) cargo build --locked -p podpass --example soak ;;
+  release) cargo build --release --locked -p podpass --bin podpass --example soak ;;
+  debug) cargo build --locked -p podpass --bin podpass --example soak ;;
   *) echo "SOAK_PROFILE is release or debug, not $profile" >&2; exit 2 ;;
 esac
 target=${CARGO_TARGET_DIR:-target}

@@ -103,7 +103,7 @@ impl Kind {
 /// Weights per operation (out of 100). Reads dominate, as for applications reading their
 /// secrets; logins come next (batch tokens for short jobs, service tokens for long-running pods);
 /// writes, renewals and revocations are the durable operations (one commit each); policy writes
-/// are an operator's, rare, and each recompiles ACLs.
+/// are an operator's, rare, and each empties the server's cache of compiled ACLs.
 const MIX: [(Kind, u32); 7] = [
     (Kind::KvRead, 40),
     (Kind::KvWrite, 15),
