@@ -69,6 +69,8 @@ trap stop_server EXIT
 # Starts `podpass serve` on a free port and the soak's data directory; sets pid and addr.
 start_server() {
   local name=$1
+  # Created here, not by the background job's redirection, which may come after the first read.
+  : >"$out/$name.stdout"
   env -u PODPASS_SEAL_KEY "$bin" serve --config "$out/podpass.hcl" --data-dir "$out/data" \
     --listen 127.0.0.1:0 >"$out/$name.stdout" 2>"$out/$name.log" &
   pid=$!
