@@ -2,7 +2,8 @@
 # Real Vault clients against a running `podpass dev`: Vault's Python client (hvac) and
 # node-vault, unchanged, and OpenBao 2.7.2's `bao` CLI and `bao agent`, each against its own
 # fresh server; then the differential conformance run against OpenBao 2.7.2
-# (tests/conformance/). Called by scripts/test.sh.
+# (tests/conformance/); last, a 10-second smoke of the soak test (scripts/soak.sh). Called by
+# scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -62,3 +63,8 @@ stop_server
 
 echo "== differential conformance: the same requests to OpenBao $OPENBAO_VERSION and podpass dev"
 tests/.venv/bin/python tests/conformance/run.py --bao "$BAO_BIN" --podpass "$PODPASS_BIN" --out "$out/conformance"
+
+echo "== soak smoke: 3 s at the maximum, 10 s at 80 % of it on podpass serve, kill -9, every acknowledged write checked"
+# The debug build above serves: a release build only for this would cost minutes, and the smoke
+# is about errors and lost writes, not rates.
+SOAK_PROFILE=debug bash scripts/soak.sh 10

@@ -38,7 +38,7 @@ bash scripts/test-wasm.sh
 step "the playground: release build and end-to-end test in headless Chromium"
 bash scripts/test-web.sh
 
-step "the server: hvac and node-vault against podpass dev"
+step "the server: real Vault clients against podpass dev, and a soak smoke of podpass serve"
 bash scripts/test-server.sh
 
 step "done"
