@@ -32,12 +32,15 @@ for target in "${targets[@]}"; do
   printf '\n\033[1m== fuzz %s for %ss\033[0m\n' "$target" "$seconds"
   log=target/fuzz-$target.log
   mkdir -p "$corpus_root/$target"
-  status=0
   started=$(date +%s)
+  # The fuzzer's own status decides (grep finding nothing is fine), so no `|| true` here: it
+  # would replace PIPESTATUS with its own.
+  set +e
   cargo +nightly fuzz run "${flags[@]}" "$target" "$corpus_root/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-    2>&1 | tee "$log" | grep -aE '^(#[0-9]+ +(INITED|DONE)|stat::number_of_executed_units|==|SUMMARY|thread .* panicked)' || true
+    2>&1 | tee "$log" | grep -aE '^(#[0-9]+ +(INITED|DONE)|stat::number_of_executed_units|==|SUMMARY|thread .* panicked)'
   status=${PIPESTATUS[0]}
+  set -e
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$(($(date +%s) - started))" "${executions:-0}" >>"$stats"
   if [ "$status" -ne 0 ]; then

@@ -20,6 +20,7 @@ use super::import::{
     TextAt, suggest,
 };
 use crate::duration::parse_duration_str;
+use crate::policy::hcl_quote as quote;
 
 /// podpass.hcl's `server {}` block: settings for the native server face (not used by the core).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -622,32 +623,6 @@ fn reindent(text: &str, indent: usize) -> String {
     out
 }
 
-/// An HCL quoted string: escapes, and `$${`/`%%{` so nothing is read as a template.
-pub(super) fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Whether a string is written as an indented heredoc: multi-line text that ends in a newline
 /// (a heredoc always does) and has no carriage returns (the dedent would drop them).
 fn heredoc_fits(text: &str, trimmed_on_write: bool) -> bool {
@@ -836,13 +811,6 @@ impl Configuration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_escape_everything_hcl_would_read() {
-        assert_eq!(quote("a\"b\\c\nd\te"), r#""a\"b\\c\nd\te""#);
-        assert_eq!(quote("${x} %{y} $ %"), r#""$${x} %%{y} $ %""#);
-        assert_eq!(quote("\u{1}"), r#""\u0001""#);
-    }
 
     #[test]
     fn heredocs_pick_a_free_delimiter_and_escape_templates() {

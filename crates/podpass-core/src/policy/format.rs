@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::Policy;
+use super::{Policy, hcl_quote};
 use hcl::edit::Decorate;
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
@@ -226,9 +226,7 @@ fn write_block(block: &Block, text: &str, depth: usize, out: &mut String) {
                 let _ = write!(out, " {}", ident.as_str());
             }
             BlockLabel::String(s) => {
-                let quoted = hcl::format::to_string(&hcl::Expression::String(s.value().clone()))
-                    .unwrap_or_else(|_| format!("{:?}", s.value()));
-                let _ = write!(out, " {quoted}");
+                let _ = write!(out, " {}", hcl_quote(s.value()));
             }
         }
     }
@@ -346,6 +344,20 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    /// Found by the policy fuzz target: a path holding `$${` (a literal `${`) came back as
+    /// `${`, a different path once parsed again.
+    #[test]
+    fn template_escapes_in_paths_survive() {
+        let text = "path \"secret/$$${x}/%%{y}/$$\" {\n  capabilities = [\"read\"]\n}\n";
+        let formatted = fmt(text);
+        let rules = |text: &str| Policy::parse("p", text).map(|p| p.paths()[0].path.clone());
+        assert_eq!(
+            rules(&formatted).ok(),
+            Some("secret/$${x}/%{y}/$$".to_string())
+        );
+        assert_eq!(rules(&formatted).ok(), rules(text).ok(), "{formatted}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Both policy syntaxes (HCL and JSON) read into one small tree that keeps byte spans, so the
 //! policy rules are checked once, with locations, whatever the text was written in.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use hcl::edit::Span;
@@ -137,6 +138,32 @@ fn hcl_expr(expr: &Expression, text: &str) -> Spanned<Node> {
         Expression::ForExpr(_) => Node::Unsupported("a for expression"),
     };
     Spanned { value, start }
+}
+
+/// An HCL quoted string: escapes, and `$${`/`%%{` so nothing is read as a template.
+pub(crate) fn hcl_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// An HCL number as a JSON number (HCL numbers are always finite).
@@ -292,5 +319,17 @@ pub(crate) fn strict_json() -> jsonc_parser::ParseOptions {
         allow_bare_decimal_point_numbers: false,
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_escape_everything_hcl_would_read() {
+        assert_eq!(hcl_quote("a\"b\\c\nd\te"), r#""a\"b\\c\nd\te""#);
+        assert_eq!(hcl_quote("${x} %{y} $ %"), r#""$${x} %%{y} $ %""#);
+        assert_eq!(hcl_quote("\u{1}"), r#""\u0001""#);
     }
 }
