@@ -462,3 +462,42 @@ fn every_prefix_of_every_fixture_imports_or_fails_cleanly() {
         }
     }
 }
+
+/// Inputs the fuzz targets found that kept hcl-edit busy for minutes (its backtracking doubles
+/// with each nesting level past about 30): every HCL reader now refuses them at once, naming
+/// the limit and where it was passed.
+#[test]
+fn hcl_nested_past_the_limit_is_refused_by_every_reader() {
+    let fuzz = support::fixtures().join("fuzz");
+    let read =
+        |name: &str| String::from_utf8_lossy(&std::fs::read(fuzz.join(name)).unwrap()).to_string();
+    let deep = "brackets nest deeper than 32 levels";
+
+    let policy = read("deep-policy.hcl");
+    let policy = policy
+        .split_once('\n')
+        .map_or(policy.as_str(), |(_, rest)| rest);
+    let error = podpass_core::policy::Policy::parse("deep", policy)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(deep), "{error}");
+    let error = podpass_core::policy::format_policy(policy).unwrap_err();
+    assert!(error.message.contains(deep), "{}", error.message);
+
+    let config = read("deep.podpass.hcl");
+    let error = Configuration::import(
+        &config,
+        "deep.podpass.hcl",
+        Some(SourceFormat::PodpassHcl),
+        &NoFiles,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains(deep), "{error}");
+
+    let tests = read("deep.test.hcl");
+    let error = podpass_core::policy_test::parse(&tests)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(deep), "{error}");
+}

@@ -20,7 +20,7 @@ use super::import::{
     TextAt, suggest,
 };
 use crate::duration::parse_duration_str;
-use crate::policy::hcl_quote as quote;
+use crate::policy::{hcl_quote as quote, parse_hcl_body};
 
 /// podpass.hcl's `server {}` block: settings for the native server face (not used by the core).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -89,13 +89,13 @@ pub(super) fn read(
     text: &str,
     builder: &mut Builder<'_>,
 ) -> Result<Option<ServerSettings>, ImportError> {
-    let body = hcl::edit::parser::parse_body(text).map_err(|e| {
+    let body = parse_hcl_body(text).map_err(|e| {
         builder.error(
             At::new(
-                super::import::to_u32(e.location().line()),
-                super::import::to_u32(e.location().column()),
+                super::import::to_u32(e.line),
+                super::import::to_u32(e.column),
             ),
-            format!("invalid HCL: {}", e.message()),
+            format!("invalid HCL: {}", e.message),
         )
     })?;
     let mut reader = Reader {

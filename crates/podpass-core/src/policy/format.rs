@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Policy, hcl_quote};
+use super::{Policy, hcl_quote, parse_hcl_body};
 use hcl::edit::Decorate;
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
@@ -40,10 +40,10 @@ pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
     if text.trim_start().starts_with('{') {
         return Ok(None);
     }
-    let body = hcl::edit::parser::parse_body(text).map_err(|e| FormatError {
-        line: u32::try_from(e.location().line()).unwrap_or(u32::MAX),
-        column: u32::try_from(e.location().column()).unwrap_or(u32::MAX),
-        message: e.message().to_string(),
+    let body = parse_hcl_body(text).map_err(|e| FormatError {
+        line: u32::try_from(e.line).unwrap_or(u32::MAX),
+        column: u32::try_from(e.column).unwrap_or(u32::MAX),
+        message: e.message,
     })?;
     let mut out = String::new();
     write_body(&body, text, 0, &mut out);

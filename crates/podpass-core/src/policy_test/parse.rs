@@ -31,12 +31,12 @@ pub fn parse(text: &str) -> Result<TestFile> {
 /// them relative to the test file).
 pub fn parse_with_files(text: &str, files: &dyn FileSource) -> Result<TestFile> {
     let lines = Lines::new(text);
-    let body = hcl::edit::parser::parse_body(text).map_err(|e| {
-        let (line, column) = lines.locate_in(text, e.location().offset());
+    let body = crate::policy::parse_hcl_body(text).map_err(|e| {
+        let (line, column) = lines.locate_in(text, e.offset);
         TestFileError {
             line,
             column,
-            message: format!("invalid HCL: {}", e.message()),
+            message: format!("invalid HCL: {}", e.message),
         }
     })?;
     let reader = Reader { text, lines, files };
