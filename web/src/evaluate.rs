@@ -260,7 +260,10 @@ pub fn evaluate(state: &PlaygroundState, clock_now: i64) -> Evaluation {
 
     let login = match (&configuration, mount) {
         (None, _) => Err("fix the configuration to see the login".to_string()),
-        (Some(_), None) => Err("the configuration has no Kubernetes auth mount".to_string()),
+        (Some(c), None) => Err(missing_mount(
+            c,
+            config.as_ref().ok().and_then(|s| s.mount.as_deref()),
+        )),
         (Some(_), Some(_)) if state.token.trim().is_empty() => {
             Err("paste a token, pick a preset or mint one".to_string())
         }
@@ -300,6 +303,26 @@ pub fn evaluate(state: &PlaygroundState, clock_now: i64) -> Evaluation {
     }
 }
 
+/// Why no mount could take the login: there is none, the one chosen does not exist, or there
+/// are several and none is the default.
+fn missing_mount(configuration: &Configuration, chosen: Option<&str>) -> String {
+    let paths = configuration
+        .mounts()
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match chosen {
+        _ if configuration.mounts().is_empty() => {
+            "the configuration has no Kubernetes auth mount".to_string()
+        }
+        Some(path) => format!("no Kubernetes auth mount at {path}/ (mounts: {paths})"),
+        None => format!(
+            "the configuration has several auth mounts and none at kubernetes/: choose one ({paths})"
+        ),
+    }
+}
+
 fn summarize(
     configuration: &Configuration,
     format: SourceFormat,
@@ -309,7 +332,7 @@ fn summarize(
     let mounts: Vec<String> = configuration.mounts().keys().cloned().collect();
     let wanted = state.mount.trim().trim_matches('/');
     let mount = if wanted.is_empty() {
-        mounts.first().cloned()
+        configuration.default_mount().map(str::to_string)
     } else {
         Some(wanted.to_string())
     };
@@ -573,6 +596,39 @@ mod tests {
         let authorization = evaluation.authorization.unwrap();
         assert!(authorization.allowed);
         assert_eq!(authorization.capabilities, ["read"]);
+    }
+
+    #[test]
+    fn evaluation_and_minting_pick_the_same_default_mount() {
+        let mut state = tutorial();
+        state.config = format!("vault auth enable -path=a kubernetes\n{}", state.config);
+        let evaluation = evaluate(&state, NOW);
+        let config = evaluation.config.as_ref().unwrap();
+        assert_eq!(config.mounts, ["a", "kubernetes"]);
+        assert_eq!(config.mount.as_deref(), Some("kubernetes"));
+        assert!(evaluation.login.as_ref().unwrap().success().is_some());
+
+        let trusted =
+            crate::minting::trust_key(&state.config, "", podpass_core::demo::DEMO_PUBLIC_KEY_PEM)
+                .unwrap();
+        let imported = Configuration::import(&trusted, "t", None, &NoFiles).unwrap();
+        let configuration = imported.configuration;
+        let keys = |path: &str| configuration.mount(path).map(|m| m.keys().is_empty());
+        assert_eq!(keys("kubernetes"), Some(false));
+        assert_eq!(keys("a"), Some(true));
+
+        state.config =
+            "vault auth enable -path=a kubernetes\nvault auth enable -path=b kubernetes\n"
+                .to_string();
+        let evaluation = evaluate(&state, NOW);
+        assert!(
+            evaluation.login.unwrap_err().contains("choose one (a, b)"),
+            "several mounts and no default must ask for one"
+        );
+        assert!(
+            crate::minting::trust_key(&state.config, "", podpass_core::demo::DEMO_PUBLIC_KEY_PEM)
+                .is_err()
+        );
     }
 
     #[test]

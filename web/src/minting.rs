@@ -8,7 +8,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use podpass_core::config::AuthConfig;
-use podpass_core::configuration::{Configuration, NoFiles, SourceFormat};
+use podpass_core::configuration::{Configuration, DEFAULT_MOUNT_PATH, NoFiles, SourceFormat};
 use podpass_core::duration::parse_duration_str;
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::mint::{SigningKey, TokenSpec, mint};
@@ -17,9 +17,6 @@ use crate::state::MintForm;
 
 /// The source name pasted configurations carry in origins and errors.
 pub const INPUT_SOURCE: &str = "config";
-
-/// The mount created when a configuration has none, at Vault's default path.
-pub const DEFAULT_MOUNT: &str = "kubernetes";
 
 /// The API server address written into a configuration that had no `auth/<mount>/config`.
 const DEFAULT_KUBERNETES_HOST: &str = "https://kubernetes.default.svc:443";
@@ -99,7 +96,7 @@ pub fn sign_with_browser_key(spec: &TokenSpec, key: &BrowserKey) -> Result<Strin
     mint(spec, &key).map_err(|e| e.to_string())
 }
 
-/// The configuration `text` with `public_pem` as the only `pem_keys` of `mount` (the first
+/// The configuration `text` with `public_pem` as the only `pem_keys` of `mount` (the default
 /// mount when empty; a `kubernetes` mount is created when there is none), written back in the
 /// text's own form. The text is rewritten by the core's exporter, so comments outside policies
 /// are dropped.
@@ -113,13 +110,20 @@ pub fn trust_key(text: &str, mount: &str, public_pem: &str) -> Result<String, St
     let mut configuration = imported.configuration;
     let path = if !mount.trim().is_empty() {
         mount.trim().to_string()
+    } else if let Some(path) = configuration.default_mount() {
+        path.to_string()
+    } else if configuration.mounts().is_empty() {
+        DEFAULT_MOUNT_PATH.to_string()
     } else {
-        configuration
-            .mounts()
-            .keys()
-            .next()
-            .cloned()
-            .unwrap_or_else(|| DEFAULT_MOUNT.to_string())
+        return Err(format!(
+            "the configuration has several auth mounts and none at kubernetes/: choose the one to trust the key ({})",
+            configuration
+                .mounts()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     };
     let target = configuration.enable_kubernetes(&path);
     let mut auth = target.config().cloned().unwrap_or_else(|| AuthConfig {

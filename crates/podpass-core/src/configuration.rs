@@ -26,6 +26,10 @@ pub use import::{
     FileSource, ImportError, ImportNote, Imported, NoFiles, SourceFormat, detect_format,
 };
 
+/// Vault's default path for the Kubernetes auth method (`vault auth enable kubernetes`), and
+/// the mount [`Configuration::default_mount`] prefers.
+pub const DEFAULT_MOUNT_PATH: &str = "kubernetes";
+
 /// Where an item was defined: a source name (file name, or `<input>` for pasted text) and a
 /// 1-based line, 0 when unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -128,6 +132,20 @@ impl Configuration {
     /// Every mount by path.
     pub fn mounts(&self) -> &BTreeMap<String, KubernetesMount> {
         &self.mounts
+    }
+
+    /// The mount a login or test uses when it names none: `kubernetes` when there is one
+    /// (Vault's default path for the method), else the only mount, else none. Every face asks
+    /// here, so a configuration with mounts `a` and `kubernetes` logs in on the same mount in
+    /// the CLI, the wasm engine and the playground.
+    pub fn default_mount(&self) -> Option<&str> {
+        if let Some((path, _)) = self.mounts.get_key_value(DEFAULT_MOUNT_PATH) {
+            return Some(path);
+        }
+        match self.mounts.keys().collect::<Vec<_>>().as_slice() {
+            [only] => Some(only.as_str()),
+            _ => None,
+        }
     }
 
     /// Records where a role was defined.

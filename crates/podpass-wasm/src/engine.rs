@@ -68,9 +68,7 @@ impl Engine {
                 }
                 Some(path)
             }
-            None if mounts.contains_key("kubernetes") => Some("kubernetes".to_string()),
-            None if mounts.len() == 1 => mounts.keys().next().cloned(),
-            None => None,
+            None => imported.configuration.default_mount().map(str::to_string),
         };
         Ok(Engine {
             state: Rc::new(EngineState {

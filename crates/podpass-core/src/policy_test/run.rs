@@ -12,7 +12,7 @@ use super::{
 };
 use crate::acl::{Acl, Decision};
 use crate::claims::ClaimShape;
-use crate::configuration::Configuration;
+use crate::configuration::{Configuration, DEFAULT_MOUNT_PATH};
 use crate::duration::format_duration;
 use crate::jwt::SigningAlgorithm;
 use crate::keys::KeySet;
@@ -22,10 +22,6 @@ use crate::mint::{
     sign_claims,
 };
 use crate::mount::KubernetesMount;
-
-/// The mount a case logs in on when neither the case nor the file names one and the
-/// configuration has several.
-const DEFAULT_MOUNT: &str = "kubernetes";
 
 /// Logs in with described or literal tokens against a configuration, without changing it:
 /// mounts that verify signatures get a copy with the test key's public half added.
@@ -71,12 +67,13 @@ impl<'c> Tester<'c> {
         }
     }
 
-    /// The mount a case uses: the one named, else the only one, else `kubernetes`.
+    /// The mount a case uses when it names none: [`Configuration::default_mount`]. Without
+    /// one, `kubernetes`, so that the login fails naming the mounts there are.
     pub fn default_mount(&self) -> String {
-        match self.config.mounts().keys().collect::<Vec<_>>().as_slice() {
-            [only] => (*only).clone(),
-            _ => DEFAULT_MOUNT.to_string(),
-        }
+        self.config
+            .default_mount()
+            .unwrap_or(DEFAULT_MOUNT_PATH)
+            .to_string()
     }
 
     /// Signs the token `claims` describe, as it would be presented on `role` at `now`.

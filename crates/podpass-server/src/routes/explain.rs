@@ -9,6 +9,7 @@
 
 use podpass_core::acl::{Acl, Operation, Request as AclRequest};
 use podpass_core::claims::ServiceAccountClaims;
+use podpass_core::configuration::DEFAULT_MOUNT_PATH;
 use podpass_core::identity::Identity;
 use podpass_core::login::LoginRequest;
 use podpass_core::playground_link::{KeyChoice, PlaygroundState, encode_fragment};
@@ -18,10 +19,6 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
 use crate::routes::kubernetes;
-
-/// The auth mount a login is explained on when the request names none (Vault's default path
-/// for the Kubernetes method).
-const DEFAULT_MOUNT: &str = "kubernetes";
 
 /// `sys/podpass/explain` (write): see the module docs.
 pub async fn explain(
@@ -94,7 +91,7 @@ async fn explain_login(
 ) -> Result<Value, ApiError> {
     let mount = request
         .string("mount")
-        .map_or(DEFAULT_MOUNT, |m| m.trim_matches('/'));
+        .map_or(DEFAULT_MOUNT_PATH, |m| m.trim_matches('/'));
     if !app.has_auth_mount(mount) {
         return Err(ApiError::bad_request(format!(
             "no Kubernetes auth method is enabled at auth/{mount}/"
