@@ -5,12 +5,11 @@
 //! Key generation is the browser's (WebCrypto, in the user interface); turning its exported
 //! bytes into PEM, trusting the key in the configuration and signing are here, in plain Rust.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use podpass_core::config::AuthConfig;
 use podpass_core::configuration::{Configuration, DEFAULT_MOUNT_PATH, NoFiles, SourceFormat};
 use podpass_core::duration::parse_duration_str;
 use podpass_core::jwt::SigningAlgorithm;
+use podpass_core::keys::der_to_pem;
 use podpass_core::mint::{SigningKey, TokenSpec, mint};
 
 use crate::state::MintForm;
@@ -37,23 +36,10 @@ impl BrowserKey {
     /// The key from WebCrypto's `pkcs8` and `spki` exports.
     pub fn from_der(pkcs8: &[u8], spki: &[u8]) -> BrowserKey {
         BrowserKey {
-            private_pem: pem("PRIVATE KEY", pkcs8),
-            public_pem: pem("PUBLIC KEY", spki),
+            private_pem: der_to_pem("PRIVATE KEY", pkcs8),
+            public_pem: der_to_pem("PUBLIC KEY", spki),
         }
     }
-}
-
-/// DER bytes as a PEM block with 64-column base64 lines.
-pub fn pem(label: &str, der: &[u8]) -> String {
-    let encoded = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    // Base64 output is ASCII, so byte chunks are character chunks.
-    for line in encoded.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----"));
-    out
 }
 
 /// The token the form describes, issued [`ISSUED_BEFORE_NOW_SECONDS`] before `now`.
@@ -167,18 +153,6 @@ mod tests {
             private_pem: include_str!("../../tests/fixtures/keys/ec-p256.key.pem").to_string(),
             public_pem: include_str!("../../tests/fixtures/keys/ec-p256.pub.pem").to_string(),
         }
-    }
-
-    #[test]
-    fn pem_blocks_wrap_at_64_columns() {
-        let der: Vec<u8> = (0..=99).collect();
-        let text = pem("PUBLIC KEY", &der);
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "-----BEGIN PUBLIC KEY-----");
-        assert_eq!(lines[1].len(), 64);
-        assert_eq!(lines.last(), Some(&"-----END PUBLIC KEY-----"));
-        let body: String = lines[1..lines.len() - 1].concat();
-        assert_eq!(STANDARD.decode(body).unwrap(), der);
     }
 
     #[test]

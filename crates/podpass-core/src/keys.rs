@@ -287,6 +287,22 @@ fn decode_jwk(entry: &serde_json::Value) -> Result<(KeyKind, Option<String>, Dec
     Ok((kind, jwk.common.key_id.clone(), decoding))
 }
 
+/// DER bytes as one PEM block (`-----BEGIN <label>-----`, base64 in 64-column lines,
+/// `-----END <label>-----`), without a newline after the last line. What `pem_keys` and
+/// [`crate::mint::SigningKey::from_pem`] read; key files add the final newline.
+pub fn der_to_pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    // Base64 output is ASCII, so byte chunks are character chunks.
+    for line in encoded.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----"));
+    out
+}
+
 /// Length in bytes of base64url text without decoding it, skipping leading zero bytes.
 fn base64_url_len(text: &str) -> Result<usize, String> {
     use base64::Engine;
@@ -299,6 +315,21 @@ fn base64_url_len(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pem_blocks_wrap_at_64_columns_and_read_back() {
+        use base64::Engine;
+        let der: Vec<u8> = (0..=99).collect();
+        let text = der_to_pem("PUBLIC KEY", &der);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "-----BEGIN PUBLIC KEY-----");
+        assert_eq!(lines[1].len(), 64);
+        assert_eq!(lines.last(), Some(&"-----END PUBLIC KEY-----"));
+        assert!(!text.ends_with('\n'));
+        let body: String = lines[1..lines.len() - 1].concat();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(body);
+        assert_eq!(decoded.ok(), Some(der));
+    }
 
     const RSA_PUB: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.pub.pem");
     const RSA_CERT: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.cert.pem");

@@ -7,11 +7,10 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
 };
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use podpass_core::claims::ClaimShape;
 use podpass_core::duration::parse_duration_str;
 use podpass_core::jwt::SigningAlgorithm;
+use podpass_core::keys::der_to_pem;
 use podpass_core::mint::{
     DEFAULT_PROJECTED_ISSUER, LEGACY_ISSUER, SigningKey, TokenSpec, mint, service_account_uid,
 };
@@ -116,7 +115,7 @@ fn generate(algorithm: SigningAlgorithm, out: &Path) -> Result<String, InputErro
             (private.as_ref().to_vec(), public.as_ref().to_vec())
         }
     };
-    let private_pem = pem("PRIVATE KEY", &private_der);
+    let private_pem = format!("{}\n", der_to_pem("PRIVATE KEY", &private_der));
     let private_path = with_suffix(out, ".key.pem");
     let public_path = with_suffix(out, ".pub.pem");
     // `--generate-key keys/sa` should work in a fresh checkout: make the directory (0700, as
@@ -134,8 +133,11 @@ fn generate(algorithm: SigningAlgorithm, out: &Path) -> Result<String, InputErro
             .map_err(|e| InputError::at(dir, format!("cannot create the directory: {e}")))?;
     }
     write_private(&private_path, &private_pem)?;
-    std::fs::write(&public_path, pem("PUBLIC KEY", &public_der))
-        .map_err(|e| InputError::at(&public_path, format!("cannot write: {e}")))?;
+    std::fs::write(
+        &public_path,
+        format!("{}\n", der_to_pem("PUBLIC KEY", &public_der)),
+    )
+    .map_err(|e| InputError::at(&public_path, format!("cannot write: {e}")))?;
     anstream::eprintln!(
         "{}",
         paint(
@@ -154,17 +156,6 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in body.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
 }
 
 /// Writes a private key readable by its owner only (on Unix).
