@@ -6,7 +6,7 @@
 //! bytes into PEM, trusting the key in the configuration and signing are here, in plain Rust.
 
 use podpass_core::config::AuthConfig;
-use podpass_core::configuration::{Configuration, DEFAULT_MOUNT_PATH, NoFiles, SourceFormat};
+use podpass_core::configuration::{Configuration, DEFAULT_MOUNT_PATH, NoFiles};
 use podpass_core::duration::parse_duration_str;
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::keys::der_to_pem;
@@ -120,13 +120,7 @@ pub fn trust_key(text: &str, mount: &str, public_pem: &str) -> Result<String, St
     target
         .set_config(auth)
         .map_err(|e| format!("the new key is not usable: {e}"))?;
-    Ok(match imported.format {
-        SourceFormat::VaultCommands => configuration.to_vault_commands(),
-        SourceFormat::PodpassHcl => configuration.to_podpass_hcl(),
-        SourceFormat::ApiJson => {
-            serde_json::to_string_pretty(&configuration.to_api_json()).map_err(|e| e.to_string())?
-        }
-    })
+    Ok(configuration.export(imported.format))
 }
 
 #[cfg(test)]

@@ -353,12 +353,15 @@ fn exports_match_the_golden_files() {
     let cases = [
         (
             "tutorial.export.podpass.hcl",
-            configuration.to_podpass_hcl(),
+            configuration.export(SourceFormat::PodpassHcl),
         ),
-        ("tutorial.export.sh", configuration.to_vault_commands()),
+        (
+            "tutorial.export.sh",
+            configuration.export(SourceFormat::VaultCommands),
+        ),
         (
             "tutorial.export.json",
-            serde_json::to_string_pretty(&configuration.to_api_json()).unwrap() + "\n",
+            configuration.export(SourceFormat::ApiJson),
         ),
     ];
     for (name, actual) in cases {
@@ -372,6 +375,28 @@ fn exports_match_the_golden_files() {
             "{name} (PODPASS_BLESS=1 rewrites it)"
         );
     }
+}
+
+#[test]
+fn export_writes_each_form_as_a_file_that_imports_back() {
+    let configuration = setup_sh().configuration;
+    for format in [
+        SourceFormat::PodpassHcl,
+        SourceFormat::VaultCommands,
+        SourceFormat::ApiJson,
+    ] {
+        let text = configuration.export(format);
+        assert!(text.ends_with('\n'), "{format}: no final newline");
+        assert_same(
+            &configuration,
+            &reimport(&text, format),
+            &format!("export as {format}"),
+        );
+    }
+    assert_eq!(
+        configuration.export(SourceFormat::PodpassHcl),
+        configuration.to_podpass_hcl()
+    );
 }
 
 #[test]

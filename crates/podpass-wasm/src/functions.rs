@@ -7,7 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::engine::DEFAULT_SOURCE;
-use crate::error::{ErrorCode, PodpassError};
+use crate::error::PodpassError;
 use crate::inputs::{HttpOptions, ImportOptions, LintInput, source_format};
 use crate::output::{options_from_js, text_from_js, to_js};
 use crate::typescript::{
@@ -64,12 +64,7 @@ pub fn import_script(
     let imported =
         Configuration::import(&text, source, format, &NoFiles).map_err(PodpassError::from)?;
     let configuration = &imported.configuration;
-    let output = match to {
-        SourceFormat::PodpassHcl => configuration.to_podpass_hcl(),
-        SourceFormat::VaultCommands => configuration.to_vault_commands(),
-        SourceFormat::ApiJson => serde_json::to_string_pretty(&configuration.to_api_json())
-            .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("writing JSON: {e}")))?,
-    };
+    let output = configuration.export(to);
     Ok(to_js(&ImportResult {
         format: imported.format,
         to,

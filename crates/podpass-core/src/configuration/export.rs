@@ -6,11 +6,32 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::Configuration;
+use super::{Configuration, SourceFormat};
 use crate::config::AuthConfig;
 use crate::duration::format_duration;
 use crate::role::{AliasNameSource, Role, TokenType};
 use crate::ttl::{MountTtls, SYSTEM_DEFAULT_LEASE_TTL};
+
+impl Configuration {
+    /// This configuration written in `format`, as a file holds it (ending with a newline):
+    /// [`Configuration::to_vault_commands`], [`Configuration::to_podpass_hcl`], or
+    /// [`Configuration::to_api_json`] pretty-printed. The CLI's `export`, the wasm
+    /// `importScript` and the playground's rewritten configuration all write through here.
+    pub fn export(&self, format: SourceFormat) -> String {
+        match format {
+            SourceFormat::VaultCommands => self.to_vault_commands(),
+            SourceFormat::PodpassHcl => self.to_podpass_hcl(),
+            SourceFormat::ApiJson => {
+                let document = self.to_api_json();
+                // A `Value` always serialises; its `Display` is the compact fallback.
+                let mut text = serde_json::to_string_pretty(&document)
+                    .unwrap_or_else(|_| document.to_string());
+                text.push('\n');
+                text
+            }
+        }
+    }
+}
 
 /// A field value, typed so each syntax can write it idiomatically.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! `podpass import` and `podpass export`: one configuration, three forms.
 
-use podpass_core::configuration::Imported;
+use podpass_core::configuration::{Imported, SourceFormat};
 
 use super::{Outcome, shown};
 use crate::cli::{ConvertArgs, Form};
@@ -13,16 +13,11 @@ pub fn run(args: &ConvertArgs, default: Form) -> Result<Outcome, InputError> {
     let imported = load_config(&args.config.config, args.config.from)?;
     print_notes(&imported, &shown(&args.config.config));
     let config = &imported.configuration;
-    let text = match args.to.unwrap_or(default) {
-        Form::Hcl => config.to_podpass_hcl(),
-        Form::Commands => config.to_vault_commands(),
-        Form::Json => {
-            let mut text = serde_json::to_string_pretty(&config.to_api_json())
-                .map_err(|e| InputError(format!("cannot render JSON: {e}")))?;
-            text.push('\n');
-            text
-        }
-    };
+    let text = config.export(match args.to.unwrap_or(default) {
+        Form::Hcl => SourceFormat::PodpassHcl,
+        Form::Commands => SourceFormat::VaultCommands,
+        Form::Json => SourceFormat::ApiJson,
+    });
     write_output(args.output.as_deref(), &text)?;
     Ok(Outcome::Success)
 }
