@@ -695,9 +695,54 @@ fn check_value(key: &str, value: &str) -> Result<(), SelectorError> {
     })
 }
 
+/// Reads namespace labels as a user types them: `key=value` pairs separated by commas or new
+/// lines, spaces around keys and values ignored. Empty text means no labels were supplied
+/// (`None`), which is not the same as an empty label set to a login. The CLI reads each
+/// `--label` through here, the playground its labels field.
+pub fn parse_labels(text: &str) -> Result<Option<BTreeMap<String, String>>, String> {
+    let mut labels = BTreeMap::new();
+    for item in text.split([',', '\n']).map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = item.split_once('=') else {
+            return Err(format!("namespace label `{item}` is not in key=value form"));
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("namespace label `{item}` has an empty key"));
+        }
+        labels.insert(key.to_string(), value.trim().to_string());
+    }
+    Ok((!labels.is_empty()).then_some(labels))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_pairs_separated_by_commas_or_lines() {
+        let labels = parse_labels("team = grade, env=prod\nowner=ops")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert_eq!(labels.len(), 3);
+        assert_eq!(labels["team"], "grade");
+        assert_eq!(labels["env"], "prod");
+        assert_eq!(labels["owner"], "ops");
+        assert_eq!(
+            parse_labels("a=b=c").ok().flatten().unwrap_or_default()["a"],
+            "b=c"
+        );
+        assert_eq!(
+            parse_labels("empty=").ok().flatten().unwrap_or_default()["empty"],
+            ""
+        );
+        assert_eq!(parse_labels("  \n ,"), Ok(None));
+        assert!(parse_labels("team").is_err_and(|e| e.contains("`team`")));
+        assert!(parse_labels("=x").is_err_and(|e| e.contains("empty key")));
+    }
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

@@ -303,7 +303,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "IP")]
     pub remote_addr: Option<String>,
 
-    /// A label of the token's namespace, KEY=VALUE (for a namespace selector; repeatable).
+    /// A label of the token's namespace, KEY=VALUE (for a namespace selector; repeatable, or
+    /// several separated by commas).
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
 
@@ -327,7 +328,7 @@ pub struct CheckArgs {
     #[arg(long, requires = "paths")]
     pub sudo: bool,
 
-    /// The time to check at: RFC 3339 or seconds since the epoch (default: now).
+    /// The time to check at: RFC 3339, seconds since the epoch, or an offset like +2h (default: now).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
 
@@ -547,7 +548,7 @@ pub struct MintArgs {
     #[arg(long)]
     pub kid: Option<String>,
 
-    /// The issue time: RFC 3339 or seconds since the epoch (default: now).
+    /// The issue time: RFC 3339, seconds since the epoch, or an offset like -1h (default: now).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
 }

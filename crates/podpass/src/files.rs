@@ -102,22 +102,18 @@ pub fn load_config(path: &Path, from: Option<Form>) -> Result<Imported, InputErr
     .map_err(|e| InputError(e.to_string()))
 }
 
-/// Seconds since the epoch, from `--now` (RFC 3339 or an integer) or the system clock.
+/// Seconds since the epoch, from `--now` (read by the core's
+/// [`podpass_core::timestamp::parse_now`]: RFC 3339, an integer, or an offset like `+2h` from
+/// the system clock) or the system clock.
 pub fn now(arg: Option<&str>) -> Result<i64, InputError> {
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default();
     match arg {
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .or_else(|| podpass_core::policy_test::parse_rfc3339(text))
-            .ok_or_else(|| {
-                InputError(format!(
-                    "--now: {text:?} is neither an RFC 3339 time (2026-05-28T20:26:40Z) nor seconds since the epoch"
-                ))
-            }),
-        None => Ok(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or_default()),
+        Some(text) => podpass_core::timestamp::parse_now(text, clock)
+            .map_err(|e| InputError(format!("--now: {e}"))),
+        None => Ok(clock),
     }
 }
 

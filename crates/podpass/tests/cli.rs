@@ -323,6 +323,39 @@ fn check_json_carries_the_login_and_the_decisions() {
 }
 
 #[test]
+fn now_is_read_by_the_cores_parser() {
+    let mint_at = |now: &str| {
+        podpass(&[
+            "token",
+            "mint",
+            "--namespace",
+            "grade-api",
+            "--name",
+            "grade-api-sa",
+            "--key",
+            &key("rsa-2048.key.pem"),
+            "--now",
+            now,
+        ])
+    };
+    let pinned = mint_at("2026-05-28T20:26:40Z");
+    assert_eq!(pinned.code, 0, "{}", pinned.stderr);
+    // RS256 signatures are deterministic: the same instant written three ways, the same token.
+    for same in [
+        "1780000000",
+        "2026-05-28 20:26:40",
+        "2026-05-28T22:26:40+02:00",
+    ] {
+        let run = mint_at(same);
+        assert_eq!(run.code, 0, "{same}: {}", run.stderr);
+        assert_eq!(run.stdout, pinned.stdout, "{same}");
+    }
+    let bad = mint_at("yesterday");
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("--now: `yesterday`"), "{}", bad.stderr);
+}
+
+#[test]
 fn check_takes_a_literal_jwt_or_a_token_file() {
     // A token signed with the key the tutorial's config trusts, at a pinned time.
     let mint = podpass(&[

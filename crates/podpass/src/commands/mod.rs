@@ -78,20 +78,19 @@ pub fn token_input(args: &TokenArgs) -> Result<Option<TokenInput>, InputError> {
     }))))
 }
 
-/// `KEY=VALUE` labels.
+/// `KEY=VALUE` labels, each `--label` read by the core's
+/// [`podpass_core::selector::parse_labels`] (so one may also hold several, comma-separated).
 pub fn labels(items: &[String]) -> Result<Option<BTreeMap<String, String>>, InputError> {
     if items.is_empty() {
         return Ok(None);
     }
-    items
-        .iter()
-        .map(|item| {
-            item.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or_else(|| InputError(format!("--label: {item:?} should be KEY=VALUE")))
-        })
-        .collect::<Result<BTreeMap<_, _>, _>>()
-        .map(Some)
+    let mut labels = BTreeMap::new();
+    for item in items {
+        let parsed = podpass_core::selector::parse_labels(item)
+            .map_err(|e| InputError(format!("--label: {e}")))?;
+        labels.extend(parsed.unwrap_or_default());
+    }
+    Ok(Some(labels))
 }
 
 /// The trace, one check a line, indented, with coloured symbols.
