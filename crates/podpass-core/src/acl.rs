@@ -27,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod cache;
 mod compile;
 mod explain;
 mod index;
@@ -42,6 +43,7 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use smallvec::SmallVec;
 
+pub use cache::AclCache;
 pub use explain::{
     BeatenRule, Decision, DroppedPath, Explanation, MatchKind, MatchedRule, Outcome, RuleSource,
 };

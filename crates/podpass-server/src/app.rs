@@ -1,11 +1,11 @@
 //! The server's state: auth mounts, roles and policies (a core [`Configuration`] kept in memory
 //! and written through to storage), tokens, KV v2, and compiled ACLs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
-use podpass_core::acl::Acl;
+use podpass_core::acl::{Acl, AclCache};
 use podpass_core::config::AuthConfig;
 use podpass_core::configuration::{Configuration, Origin};
 use podpass_core::mount::KubernetesMount;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 use crate::kv::KvStore;
-use crate::locks::{lock, read, write};
+use crate::locks::{read, write};
 use crate::storage::{StorageError, Store, WriteOp};
 use crate::token::{TokenEntry, TokenStore};
 
@@ -87,7 +87,7 @@ pub struct App {
     pub telemetry: crate::telemetry::Telemetry,
     configuration: RwLock<Configuration>,
     auth_mounts: RwLock<BTreeMap<String, AuthMountRecord>>,
-    acl_cache: Mutex<HashMap<String, Arc<Acl>>>,
+    acl_cache: AclCache,
     clock: Clock,
     explain_denials: AtomicBool,
 }
@@ -139,7 +139,7 @@ impl App {
             store,
             configuration: RwLock::new(configuration),
             auth_mounts: RwLock::new(auth_mounts),
-            acl_cache: Mutex::new(HashMap::new()),
+            acl_cache: AclCache::new(ACL_CACHE_LIMIT),
             clock,
             explain_denials: AtomicBool::new(false),
         })
@@ -294,7 +294,7 @@ impl App {
         write(&self.configuration)
             .put_policy(&name, text, Origin::new(&key, 1))
             .map_err(|e| policy_error(&e))?;
-        lock(&self.acl_cache).clear();
+        self.acl_cache.clear();
         Ok(())
     }
 
@@ -303,38 +303,23 @@ impl App {
         let name = podpass_core::policy::normalize_name(name);
         self.store.delete(&format!("{POLICY_PREFIX}{name}")).await?;
         write(&self.configuration).remove_policy(&name);
-        lock(&self.acl_cache).clear();
+        self.acl_cache.clear();
         Ok(())
     }
 
     /// The ACL of a token, compiled once per distinct policy set (and identity, when a policy
     /// is templated) and shared.
     pub fn acl_for(&self, token: &TokenEntry) -> Result<Arc<Acl>, ApiError> {
+        // The read lock is held while the ACL is compiled and cached, so a policy write (which
+        // clears the cache after taking the write lock) never leaves a stale ACL behind.
         let configuration = read(&self.configuration);
-        let templated = token.profile.policies.iter().any(|name| {
-            configuration
-                .policy(name)
-                .is_some_and(|entry| entry.policy.is_templated())
-        });
-        let mut cache_key = token.profile.policies.join("\n");
-        if templated {
-            cache_key.push('\0');
-            cache_key.push_str(token.entity_id());
-        }
-        if let Some(acl) = lock(&self.acl_cache).get(&cache_key) {
-            return Ok(Arc::clone(acl));
-        }
-        let acl = Arc::new(
-            configuration
-                .acl_for_policies(&token.profile.policies, token.profile.identity.as_ref())
-                .map_err(|e| ApiError::bad_request(e.to_string()))?,
-        );
-        let mut cache = lock(&self.acl_cache);
-        if cache.len() >= ACL_CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(cache_key, Arc::clone(&acl));
-        Ok(acl)
+        self.acl_cache
+            .get_or_compile(
+                &configuration,
+                &token.profile.policies,
+                token.profile.identity.as_ref(),
+            )
+            .map_err(|e| ApiError::bad_request(e.to_string()))
     }
 }
 

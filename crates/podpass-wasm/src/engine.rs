@@ -1,12 +1,10 @@
 //! `Engine`: a configuration imported once, then asked many login and ACL questions.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
-use podpass_core::acl::{Acl, Request};
+use podpass_core::acl::{Acl, AclCache, Request};
 use podpass_core::configuration::{Configuration, ImportNote, NoFiles, SourceFormat};
-use podpass_core::identity::Identity;
 use podpass_core::login::{LoginRequest, evaluate_login};
 use podpass_core::mount::KubernetesMount;
 use wasm_bindgen::prelude::*;
@@ -43,7 +41,7 @@ pub(crate) struct EngineState {
     format: SourceFormat,
     notes: Vec<ImportNote>,
     default_mount: Option<String>,
-    acls: RefCell<HashMap<String, Rc<Acl>>>,
+    acls: AclCache,
     pub(crate) host_keys: HostKeys,
 }
 
@@ -76,7 +74,7 @@ impl Engine {
                 notes: imported.notes,
                 configuration: imported.configuration,
                 default_mount,
-                acls: RefCell::new(HashMap::new()),
+                acls: AclCache::new(ACL_CACHE_LIMIT),
                 host_keys: HostKeys::default(),
             }),
         })
@@ -206,23 +204,12 @@ impl EngineState {
 
     /// The compiled ACL for a subject, from the cache when the same policies (and identity)
     /// were asked about before.
-    fn acl(&self, subject: JsValue) -> Result<Rc<Acl>, PodpassError> {
+    fn acl(&self, subject: JsValue) -> Result<Arc<Acl>, PodpassError> {
         let subject: SubjectInput = from_js(subject, "subject")?;
         let (policies, identity) = subject.into_policies()?;
-        let key = cache_key(&policies, identity.as_ref());
-        if let Some(acl) = self.acls.borrow().get(&key) {
-            return Ok(Rc::clone(acl));
-        }
-        let acl = Rc::new(
-            self.configuration
-                .acl_for_policies(&policies, identity.as_ref())?,
-        );
-        let mut acls = self.acls.borrow_mut();
-        if acls.len() >= ACL_CACHE_LIMIT {
-            acls.clear();
-        }
-        acls.insert(key, Rc::clone(&acl));
-        Ok(acl)
+        Ok(self
+            .acls
+            .get_or_compile(&self.configuration, &policies, identity.as_ref())?)
     }
 }
 
@@ -248,13 +235,6 @@ fn given_now(request: &JsValue) -> Result<Option<f64>, PodpassError> {
 
 /// Policies and identity decide an ACL; the identity only matters to templated paths, but is
 /// keyed always (cheap next to compiling).
-fn cache_key(policies: &[String], identity: Option<&Identity>) -> String {
-    let identity = identity
-        .and_then(|i| serde_json::to_string(i).ok())
-        .unwrap_or_default();
-    format!("{}\u{0}{identity}", policies.join("\n"))
-}
-
 fn mount_list(configuration: &Configuration) -> String {
     let paths: Vec<String> = configuration
         .mounts()
