@@ -19,7 +19,7 @@ use crate::mount::KubernetesMount;
 use crate::role::{AliasNameSource, Role, TokenType};
 use crate::token_review::{self, TokenReviewRequest, TokenReviewResponse};
 use crate::trace::{CheckId, CheckStatus, Reason, TimeReason, Trace, list};
-use crate::ttl::{TtlRequest, calculate_ttl};
+use crate::ttl::TtlSettings;
 
 /// Clock skew tolerated on `nbf`, `exp` and `iat` (go-jose's default, which Vault uses).
 pub const CLOCK_SKEW_LEEWAY_SECONDS: i64 = 60;
@@ -91,6 +91,10 @@ pub struct LoginSuccess {
     pub warnings: Vec<String>,
     /// The entity and its alias on this mount (fills templated policy paths).
     pub identity: Identity,
+    /// What renewing the token needs: the role's TTL settings and the mount's tuning at login
+    /// (not part of Vault's answer).
+    #[serde(skip)]
+    pub ttl_settings: TtlSettings,
 }
 
 impl LoginSuccess {
@@ -271,7 +275,7 @@ pub(crate) fn evaluate_login_checking_signature_with(
     request: &LoginRequest,
     check_signature: SignatureCheck<'_>,
 ) -> LoginResult {
-    match begin_login_checking_signature_with(mount, request, check_signature) {
+    match begin_login_checking_signature_with(mount, request, None, check_signature) {
         LoginStep::Finished(result) => result,
         LoginStep::NeedsTokenReview(pending) => pending.skip(
             "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
@@ -279,18 +283,48 @@ pub(crate) fn evaluate_login_checking_signature_with(
     }
 }
 
-/// Runs every check up to TokenReview.
+/// Runs every check up to TokenReview, as the mount's [`crate::mount::Verification`] says:
+/// finished when a check fails, or when the mount sets `disable_token_review` (the signature
+/// alone then proves the token); otherwise waiting for TokenReview. A mount with
+/// `jwks_discovery` needs its discovered keys: see [`begin_login_with_discovered_keys`].
 pub fn begin_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginStep {
-    begin_login_checking_signature_with(mount, request, &own_crypto)
+    begin_login_with_discovered_keys(mount, request, None)
+}
+
+/// [`begin_login`] with `discovered` keys (fetched from the cluster's OIDC discovery, as the
+/// mount's verification asks) trusted beside the mount's `pem_keys`.
+pub fn begin_login_with_discovered_keys(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    discovered: Option<&KeySet>,
+) -> LoginStep {
+    let step = begin_login_checking_signature_with(mount, request, discovered, &own_crypto);
+    match step {
+        LoginStep::NeedsTokenReview(pending) if !mount.verification().token_review => {
+            LoginStep::Finished(pending.skip(
+                "skipped: the mount sets disable_token_review, so the signature alone proves the token (Vault would ask the TokenReview API)",
+            ))
+        }
+        step => step,
+    }
 }
 
 fn begin_login_checking_signature_with(
     mount: &KubernetesMount,
     request: &LoginRequest,
+    discovered: Option<&KeySet>,
     check_signature: SignatureCheck<'_>,
 ) -> LoginStep {
     let mut trace = Trace::with_capacity();
-    match local_checks(mount, request, check_signature, &mut trace) {
+    let keys = match discovered {
+        Some(discovered) => {
+            let mut keys = mount.keys().clone();
+            keys.extend(discovered.clone());
+            std::borrow::Cow::Owned(keys)
+        }
+        None => std::borrow::Cow::Borrowed(mount.keys()),
+    };
+    match local_checks(mount, &keys, request, check_signature, &mut trace) {
         Ok(checked) => {
             let reviewer = mount
                 .config()
@@ -346,6 +380,7 @@ fn deny(
 
 fn local_checks(
     mount: &KubernetesMount,
+    keys: &KeySet,
     request: &LoginRequest,
     check_signature: SignatureCheck<'_>,
     trace: &mut Trace,
@@ -467,14 +502,14 @@ fn local_checks(
         ));
     };
     let claims_json = raw.claims_json().map_err(|e| unreadable(trace, e))?;
-    if mount.keys().is_empty() {
+    if keys.is_empty() {
         trace.record(
             C::Signature,
             Skipped,
             "no pem_keys configured: Vault leaves the signature to the TokenReview API",
         );
     } else {
-        match check_signature(&raw, algorithm, key_id.as_deref(), mount.keys()) {
+        match check_signature(&raw, algorithm, key_id.as_deref(), keys) {
             Ok(verified) => trace.record(
                 C::Signature,
                 Passed,
@@ -905,19 +940,17 @@ fn build_success(
             check: None,
         });
     }
-    let ttl = calculate_ttl(
-        &TtlRequest {
-            increment: 0,
-            backend_ttl: role.token.ttl,
-            period: role.token.period,
-            backend_max_ttl: role.token.max_ttl,
-            explicit_max_ttl: role.token.explicit_max_ttl,
-            start_time: request.now,
-            now: request.now,
-        },
-        mount.ttls(),
-    )
-    .map_err(|e| internal(&e.to_string()))?;
+    let ttl_settings = TtlSettings {
+        backend_ttl: role.token.ttl,
+        backend_max_ttl: role.token.max_ttl,
+        period: role.token.period,
+        explicit_max_ttl: role.token.explicit_max_ttl,
+        mount_default_ttl: mount.ttls().default_lease_ttl,
+        mount_max_ttl: mount.ttls().max_lease_ttl,
+    };
+    let ttl = ttl_settings
+        .calculate(0, request.now, request.now)
+        .map_err(|e| internal(&e.to_string()))?;
 
     let entity_id = uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
@@ -960,5 +993,6 @@ fn build_success(
         orphan: true,
         warnings: ttl.warnings,
         identity,
+        ttl_settings,
     })
 }

@@ -3,10 +3,25 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use crate::config::{AuthConfig, ConfigError, ConfigWrite};
 use crate::keys::{KeyError, KeySet};
 use crate::role::Role;
 use crate::ttl::MountTtls;
+
+/// How a mount proves a login's token genuine (docs/kubernetes-modes.md): which keys check the
+/// signature, and whether Kubernetes' TokenReview API decides after the local checks. A
+/// property of the mount's config; the server asks it what to fetch and call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// The cluster's OIDC discovery keys (`jwks_discovery`) must be fetched before the checks
+    /// run; they are trusted beside any `pem_keys`.
+    pub discovery_keys: bool,
+    /// TokenReview decides once every local check passed (Vault's way); `false` only with
+    /// podpass's `disable_token_review`, when the signature alone proves the token.
+    pub token_review: bool,
+}
 
 /// One enabled Kubernetes auth method.
 #[derive(Debug, Clone)]
@@ -56,6 +71,15 @@ impl KubernetesMount {
     /// The config, once written.
     pub fn config(&self) -> Option<&AuthConfig> {
         self.config.as_ref()
+    }
+
+    /// How logins on this mount are verified. A mount without a config has no keys and would
+    /// ask TokenReview (its logins fail before, for want of a config).
+    pub fn verification(&self) -> Verification {
+        Verification {
+            discovery_keys: self.config.as_ref().is_some_and(|c| c.jwks_discovery),
+            token_review: !self.config.as_ref().is_some_and(|c| c.disable_token_review),
+        }
     }
 
     /// The decoded `pem_keys` (plus any JWKS keys added).

@@ -4,6 +4,7 @@
 //! All values are whole seconds; times are Unix seconds supplied by the caller (this crate
 //! reads no clock).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
@@ -47,6 +48,53 @@ pub struct TtlRequest {
     pub start_time: i64,
     /// The current time (Unix seconds).
     pub now: i64,
+}
+
+/// What renewal needs to redo Vault's TTL arithmetic for a token: the role's (or the token
+/// request's) TTL settings and the mount's tuning, taken when the token is issued. A login
+/// carries them ([`crate::login::LoginSuccess::ttl_settings`]) so that renewal never re-reads a
+/// role that may have changed; the server stores them with each token (field names are its
+/// storage format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TtlSettings {
+    /// The backend's TTL (a role's `token_ttl`, or the TTL asked for at `auth/token/create`).
+    pub backend_ttl: i64,
+    /// The backend's max TTL (a role's `token_max_ttl`).
+    pub backend_max_ttl: i64,
+    /// `token_period`.
+    pub period: i64,
+    /// `explicit_max_ttl`.
+    pub explicit_max_ttl: i64,
+    /// The auth mount's default lease TTL.
+    pub mount_default_ttl: i64,
+    /// The auth mount's max lease TTL.
+    pub mount_max_ttl: i64,
+}
+
+impl TtlSettings {
+    /// Vault's TTL for this token at `now`, asking for `increment` seconds (0: the default).
+    pub fn calculate(
+        &self,
+        increment: i64,
+        start_time: i64,
+        now: i64,
+    ) -> Result<TtlOutcome, TtlError> {
+        calculate_ttl(
+            &TtlRequest {
+                increment,
+                backend_ttl: self.backend_ttl,
+                period: self.period,
+                backend_max_ttl: self.backend_max_ttl,
+                explicit_max_ttl: self.explicit_max_ttl,
+                start_time,
+                now,
+            },
+            &MountTtls {
+                default_lease_ttl: self.mount_default_ttl,
+                max_lease_ttl: self.mount_max_ttl,
+            },
+        )
+    }
 }
 
 /// The result of a TTL computation.

@@ -978,3 +978,141 @@ fn an_unconfigured_mount_cannot_log_in() {
         (500, "could not load backend configuration", None)
     );
 }
+
+#[test]
+fn the_mount_says_how_its_logins_are_verified() {
+    use podpass_core::mount::Verification;
+    let with = |config: serde_json::Value| {
+        let mut mount = KubernetesMount::new("kubernetes", ACCESSOR);
+        mount.write_config(&body(config)).expect("config");
+        mount.verification()
+    };
+    let pem = key_pem("rsa-2048.pub.pem");
+    let host = "https://k8s";
+    let vault = Verification {
+        discovery_keys: false,
+        token_review: true,
+    };
+    assert_eq!(KubernetesMount::new("k", ACCESSOR).verification(), vault);
+    assert_eq!(with(json!({"kubernetes_host": host})), vault);
+    assert_eq!(
+        with(json!({"kubernetes_host": host, "pem_keys": [pem]})),
+        vault
+    );
+    assert_eq!(
+        with(json!({"kubernetes_host": host, "jwks_discovery": true})),
+        Verification {
+            discovery_keys: true,
+            token_review: true
+        }
+    );
+    assert_eq!(
+        with(json!({"kubernetes_host": host, "pem_keys": [pem], "disable_token_review": true})),
+        Verification {
+            discovery_keys: false,
+            token_review: false
+        }
+    );
+    assert_eq!(
+        with(
+            json!({"kubernetes_host": host, "jwks_discovery": true, "disable_token_review": true})
+        ),
+        Verification {
+            discovery_keys: true,
+            token_review: false
+        }
+    );
+}
+
+#[test]
+fn begin_login_follows_the_mounts_verification_and_trusts_discovered_keys() {
+    let mut mount = KubernetesMount::new("kubernetes", ACCESSOR);
+    mount
+        .write_config(&body(json!({
+            "kubernetes_host": "https://k8s",
+            "jwks_discovery": true,
+            "disable_token_review": true,
+        })))
+        .expect("config");
+    let written = Role::write(
+        "grade-api",
+        &api_body(&fixtures().join("tutorial/roles/grade-api.json")),
+        None,
+        &MountTtls::default(),
+    )
+    .expect("role");
+    mount.put_role(written.role);
+    let private = key_pem("ec-p256.key.pem");
+    let encoding = jsonwebtoken::EncodingKey::from_ec_pem(private.as_bytes()).expect("ec key");
+    let mut jwk =
+        jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::ES256)
+            .expect("jwk");
+    jwk.common.key_id = Some("cluster-key".into());
+    let discovered = KeySet::from_jwks_json(&json!({"keys": [jwk]}).to_string()).expect("jwks");
+    let key = SigningKey::from_pem(
+        &private,
+        SigningAlgorithm::ES256,
+        Some("cluster-key".into()),
+    )
+    .expect("key");
+    let request = LoginRequest {
+        role: "grade-api".into(),
+        jwt: mint::mint(&spec("grade-api", "grade-api-sa"), &key).expect("mint"),
+        now: NOW,
+        ..Default::default()
+    };
+
+    // Without the discovered keys nothing verifies the signature (the mount has no pem_keys),
+    // and without TokenReview nothing else would: the signature step is skipped and the login
+    // finishes at once, as the mount asks.
+    let LoginStep::Finished(result) =
+        podpass_core::login::begin_login_with_discovered_keys(&mount, &request, Some(&discovered))
+    else {
+        panic!("disable_token_review finishes without TokenReview");
+    };
+    assert!(result.success().is_some(), "{}", result.trace);
+    assert_eq!(
+        reason(&result, CheckId::Signature),
+        "verified with ECDSA P-256 key jwks keys[0] (kid cluster-key)"
+    );
+    assert_eq!(status(&result, CheckId::TokenReview), CheckStatus::Skipped);
+    assert!(reason(&result, CheckId::TokenReview).contains("disable_token_review"));
+    // The mount itself is untouched: the keys were trusted for this login only.
+    assert!(mount.keys().is_empty());
+}
+
+#[test]
+fn a_login_carries_what_renewal_needs() {
+    let mut mount = tutorial_mount();
+    mount.set_ttls(MountTtls {
+        default_lease_ttl: 7200,
+        max_lease_ttl: 86_400,
+    });
+    let mut role = mount.role("grade-api").expect("role").clone();
+    role.token.ttl = 600;
+    role.token.max_ttl = 3600;
+    role.token.period = 0;
+    role.token.explicit_max_ttl = 5400;
+    mount.put_role(role);
+    let result = login(&mount, "grade-api", &token("grade-api", "grade-api-sa"));
+    let success = result.success().expect("allowed");
+    let settings = success.ttl_settings;
+    assert_eq!(
+        (
+            settings.backend_ttl,
+            settings.backend_max_ttl,
+            settings.explicit_max_ttl
+        ),
+        (600, 3600, 5400)
+    );
+    assert_eq!(
+        (settings.mount_default_ttl, settings.mount_max_ttl),
+        (7200, 86_400)
+    );
+    // Renewal redoes Vault's arithmetic from them alone.
+    let renewed = settings.calculate(0, NOW, NOW + 60).expect("renewal");
+    assert_eq!(renewed.ttl, success.lease_duration);
+    // They are not part of Vault's answer.
+    let json = serde_json::to_value(success).expect("json");
+    assert!(json.get("ttl_settings").is_none());
+}

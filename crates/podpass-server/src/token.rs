@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use podpass_core::identity::Identity;
-use podpass_core::ttl::{MountTtls, TtlOutcome, TtlRequest, calculate_ttl};
+pub use podpass_core::ttl::TtlSettings;
 use serde::{Deserialize, Serialize};
 
 use crate::storage::StorageError;
@@ -42,49 +42,6 @@ impl TokenKind {
             TokenKind::Service => "service",
             TokenKind::Batch => "batch",
         }
-    }
-}
-
-/// What renewal needs to redo Vault's TTL arithmetic for a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct TtlSettings {
-    /// The backend's TTL (a role's `token_ttl`, or the TTL asked for at `auth/token/create`).
-    pub backend_ttl: i64,
-    /// The backend's max TTL (a role's `token_max_ttl`).
-    pub backend_max_ttl: i64,
-    /// `token_period`.
-    pub period: i64,
-    /// `explicit_max_ttl`.
-    pub explicit_max_ttl: i64,
-    /// The auth mount's default lease TTL.
-    pub mount_default_ttl: i64,
-    /// The auth mount's max lease TTL.
-    pub mount_max_ttl: i64,
-}
-
-impl TtlSettings {
-    /// Vault's TTL for this token at `now`, asking for `increment` seconds (0: the default).
-    pub fn calculate(
-        &self,
-        increment: i64,
-        start_time: i64,
-        now: i64,
-    ) -> Result<TtlOutcome, podpass_core::ttl::TtlError> {
-        calculate_ttl(
-            &TtlRequest {
-                increment,
-                backend_ttl: self.backend_ttl,
-                period: self.period,
-                backend_max_ttl: self.backend_max_ttl,
-                explicit_max_ttl: self.explicit_max_ttl,
-                start_time,
-                now,
-            },
-            &MountTtls {
-                default_lease_ttl: self.mount_default_ttl,
-                max_lease_ttl: self.mount_max_ttl,
-            },
-        )
     }
 }
 

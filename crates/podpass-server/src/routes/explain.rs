@@ -114,7 +114,7 @@ async fn explain_login(
         });
     let link = playground_link(app, mount, role, claims, asked);
     let decided = kubernetes::decide(app, mount, login).await?;
-    let result = &decided.result;
+    let result = &decided;
     let mut answer = json!({
         "mount": mount,
         "role": role,

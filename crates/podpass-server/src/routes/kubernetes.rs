@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use podpass_core::acl::Operation;
 use podpass_core::claims::ServiceAccountClaims;
 use podpass_core::config::AuthConfig;
-use podpass_core::keys::KeySet;
-use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login};
+use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login_with_discovered_keys};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::{Role, TokenType};
 use serde_json::json;
@@ -16,7 +15,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
-use crate::token::{TokenEntry, TokenKind, TokenProfile, TtlSettings};
+use crate::token::{TokenEntry, TokenKind, TokenProfile};
 
 /// `auth/<mount>/config`: read or write.
 pub async fn config(
@@ -138,9 +137,9 @@ pub async fn login(
         namespace_labels: None,
         now,
     };
-    let decided = decide(app, mount, login).await?;
-    let Some(success) = decided.result.success() else {
-        return Err(denial(&decided.result));
+    let result = decide(app, mount, login).await?;
+    let Some(success) = result.success() else {
+        return Err(denial(&result));
     };
     let profile = TokenProfile {
         kind: if success.token_type == TokenType::Batch {
@@ -154,7 +153,7 @@ pub async fn login(
         display_name: success.display_name.clone(),
         path: format!("auth/{mount}/login"),
         mount: mount.to_string(),
-        ttl: decided.ttl.unwrap_or_default(),
+        ttl: success.ttl_settings,
         renewable: success.renewable,
         bound_cidrs: success.bound_cidrs.clone(),
     };
@@ -176,35 +175,27 @@ pub async fn login(
     ))
 }
 
-/// A login decided on the live configuration: the core's result, and the TTL settings a
-/// token issued from it renews with.
-pub struct DecidedLogin {
-    /// Every check, and the outcome.
-    pub result: LoginResult,
-    /// The role's TTL settings (`None` when the role does not exist).
-    pub ttl: Option<TtlSettings>,
-}
-
 /// Runs a login's checks on `mount` as configured now, calling the cluster where the mount's
-/// verification mode needs it (namespace labels, discovery keys, TokenReview). Issues nothing.
+/// verification ([`KubernetesMount::verification`]) needs it: namespace labels, discovery
+/// keys, TokenReview. Issues nothing.
 pub async fn decide(
     app: &App,
     mount: &str,
     mut login: LoginRequest,
-) -> Result<DecidedLogin, ApiError> {
+) -> Result<LoginResult, ApiError> {
     let plan = app
         .with_configuration(|c| c.mount(mount).map(|m| plan(m, &login)))
         .ok_or_else(ApiError::unsupported_path)?;
     // The header's `kid` and the namespace claim, read before any check, only to know what to
     // fetch; the core verifies everything afterwards.
-    let unverified = (plan.needs_labels || plan.mode == Mode::DiscoveryKeys)
+    let unverified = (plan.needs_labels || plan.discovery_keys)
         .then(|| podpass_core::jwt::decode(&login.jwt).ok())
         .flatten();
     if let (Some(config), true) = (&plan.config, plan.needs_labels) {
         login.namespace_labels = namespace_labels(app, config, unverified.as_ref(), &login).await;
     }
-    let discovered = match (&plan.config, plan.mode) {
-        (Some(config), Mode::DiscoveryKeys) => {
+    let discovered = match (&plan.config, plan.discovery_keys) {
+        (Some(config), true) => {
             let kid = unverified.as_ref().and_then(|d| d.key_id.as_deref());
             match app
                 .cluster
@@ -226,19 +217,15 @@ pub async fn decide(
     let step = app
         .with_configuration(|c| {
             c.mount(mount)
-                .map(|m| decide_locally(m, &login, discovered))
+                .map(|m| begin_login_with_discovered_keys(m, &login, discovered.as_ref()))
         })
         .ok_or_else(ApiError::unsupported_path)?;
-    let result = match step {
+    Ok(match step {
         LoginStep::Finished(result) => result,
         LoginStep::NeedsTokenReview(pending) => match &plan.config {
             Some(config) => app.cluster.review(config, *pending).await,
             None => pending.complete(Err("the mount has no config".into())),
         },
-    };
-    Ok(DecidedLogin {
-        result,
-        ttl: plan.ttl,
     })
 }
 
@@ -260,43 +247,22 @@ fn denial(result: &LoginResult) -> ApiError {
     ApiError::new(status, message).explained(explanation)
 }
 
-/// Where the keys that verify a login's signature come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// `jwks_discovery`: the cluster's published keys, fetched before the checks run.
-    DiscoveryKeys,
-    /// `pem_keys` (or none, leaving the signature to TokenReview).
-    Other,
-}
-
-/// What a login on a mount needs before the core can decide, read under the configuration
-/// lock so that the API calls run without it.
+/// What a login on a mount needs fetched before the core can decide, read under the
+/// configuration lock so that the API calls run without it.
 struct Plan {
     config: Option<AuthConfig>,
-    mode: Mode,
+    /// The mount verifies with the cluster's discovery keys, and the role exists (without it
+    /// the login fails before the signature, so nothing is fetched).
+    discovery_keys: bool,
     needs_labels: bool,
-    ttl: Option<TtlSettings>,
 }
 
 fn plan(mount: &KubernetesMount, login: &LoginRequest) -> Plan {
     let role = mount.role(&login.role);
-    let config = mount.config().cloned();
-    let mode = match &config {
-        Some(c) if c.jwks_discovery && role.is_some() => Mode::DiscoveryKeys,
-        _ => Mode::Other,
-    };
     Plan {
         needs_labels: role.is_some_and(|r| !r.bound_service_account_namespace_selector.is_empty()),
-        ttl: role.map(|role| TtlSettings {
-            backend_ttl: role.token.ttl,
-            backend_max_ttl: role.token.max_ttl,
-            period: role.token.period,
-            explicit_max_ttl: role.token.explicit_max_ttl,
-            mount_default_ttl: mount.ttls().default_lease_ttl,
-            mount_max_ttl: mount.ttls().max_lease_ttl,
-        }),
-        config,
-        mode,
+        discovery_keys: role.is_some() && mount.verification().discovery_keys,
+        config: mount.config().cloned(),
     }
 }
 
@@ -320,44 +286,5 @@ async fn namespace_labels(
             tracing::warn!(role = %login.role, namespace, %error, "namespace labels unavailable");
             None
         }
-    }
-}
-
-/// Runs the core's checks up to TokenReview, verifying the signature with the mount's keys
-/// (`pem_keys`, or the discovered ones) when it has any. TokenReview follows, as in Vault,
-/// unless the mount sets `disable_token_review`: then the signature alone proves the token.
-fn decide_locally(
-    mount: &KubernetesMount,
-    login: &LoginRequest,
-    discovered: Option<KeySet>,
-) -> LoginStep {
-    let step = match discovered {
-        Some(keys) if mount.role(&login.role).is_some() => {
-            let mut view = KubernetesMount::new(mount.path(), mount.accessor());
-            view.set_ttls(*mount.ttls());
-            if let Some(config) = mount.config()
-                && view.set_config(config.clone()).is_err()
-            {
-                // Stored configs were validated on write; keep the discovered keys only.
-                view = KubernetesMount::new(mount.path(), mount.accessor());
-                view.set_ttls(*mount.ttls());
-            }
-            if let Some(role) = mount.role(&login.role) {
-                view.put_role(role.clone());
-            }
-            view.add_jwks(keys);
-            begin_login(&view, login)
-        }
-        _ => begin_login(mount, login),
-    };
-    match step {
-        LoginStep::NeedsTokenReview(pending)
-            if mount.config().is_some_and(|c| c.disable_token_review) =>
-        {
-            LoginStep::Finished(pending.skip(
-                "skipped: the mount sets disable_token_review, so the signature alone proves the token (Vault would ask the TokenReview API)",
-            ))
-        }
-        step => step,
     }
 }
