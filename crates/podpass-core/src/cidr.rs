@@ -241,8 +241,12 @@ impl BoundCidrs {
         if self.entries.is_empty() {
             return Ok(true);
         }
-        let addr = parse_remote_addr(remote_addr)?;
-        Ok(self.entries.iter().any(|entry| entry.contains(addr)))
+        Ok(self.allows_addr(parse_remote_addr(remote_addr)?))
+    }
+
+    /// [`BoundCidrs::allows`] for an address already read (a connection's peer).
+    pub fn allows_addr(&self, addr: IpAddr) -> bool {
+        self.entries.is_empty() || self.entries.iter().any(|entry| entry.contains(addr))
     }
 
     /// The entries as Vault displays them on read.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::cidr::BoundCidrs;
 use crate::claims::{ClaimsError, ClaimsJsonError, ServiceAccountClaims};
 use crate::glob::list_contains_glob;
 use crate::identity::{EntityAlias, Identity};
@@ -83,8 +84,8 @@ pub struct LoginSuccess {
     pub token_type: TokenType,
     /// Use limit (0 = unlimited).
     pub num_uses: i64,
-    /// Addresses the token may be used from.
-    pub bound_cidrs: Vec<String>,
+    /// Addresses the token may be used from (serialised as Vault lists them).
+    pub bound_cidrs: BoundCidrs,
     /// Login tokens have no parent.
     pub orphan: bool,
     /// Warnings Vault adds to the response.
@@ -989,7 +990,7 @@ fn build_success(
             TokenType::Service
         },
         num_uses: role.token.num_uses,
-        bound_cidrs: role.token.bound_cidrs.as_strings(),
+        bound_cidrs: role.token.bound_cidrs.clone(),
         orphan: true,
         warnings: ttl.warnings,
         identity,

@@ -273,7 +273,7 @@ fn bound_cidrs_need_a_caller_inside_them() {
     };
     let inside = attempt(Some("10.20.30.40"));
     assert_eq!(
-        inside.success().expect("inside").bound_cidrs,
+        inside.success().expect("inside").bound_cidrs.as_strings(),
         vec!["10.0.0.0/8", "192.168.1.7"]
     );
     assert!(attempt(Some("192.168.1.7:50000")).success().is_some());

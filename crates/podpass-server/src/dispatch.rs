@@ -10,7 +10,6 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use podpass_core::acl::{Operation, Request as AclRequest};
-use podpass_core::cidr::BoundCidrs;
 use serde_json::Value;
 
 use crate::app::App;
@@ -299,17 +298,16 @@ fn authenticate(app: &App, request: &ApiRequest) -> Result<Caller, ApiError> {
     })?;
     let cidrs = &resolved.entry.profile.bound_cidrs;
     if !cidrs.is_empty() {
-        let allowed = BoundCidrs::parse(cidrs)
-            .ok()
-            .zip(request.remote_addr)
-            .is_some_and(|(parsed, addr)| parsed.allows(&addr.to_string()).unwrap_or(false));
+        let allowed = request
+            .remote_addr
+            .is_some_and(|addr| cidrs.allows_addr(addr));
         if !allowed {
             let from = request
                 .remote_addr
                 .map_or_else(|| "an unknown address".to_string(), |a| a.to_string());
             return Err(denied(&format!(
                 "the token is bound to [{}] and the request came from {from}",
-                cidrs.join(", ")
+                cidrs.as_strings().join(", ")
             )));
         }
     }

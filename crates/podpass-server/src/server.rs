@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::playground::{EmbeddedFile, Playground};
 use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
 use crate::tls::{TlsFiles, spawn_reloader};
-use crate::token::{IssueError, TokenEntry, TokenKind, TokenProfile, TtlSettings, random_id};
+use crate::token::{IssueError, TokenEntry, TokenProfile, random_id};
 
 /// How often expired tokens are swept from memory and storage.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -434,29 +434,7 @@ async fn bind(listen: &str) -> Result<tokio::net::TcpListener, StartError> {
 /// Issues the root token: the `root` policy, no expiry.
 pub async fn issue_root_token(app: &App, token: &str) -> Result<(), StorageError> {
     let now = app.now();
-    let profile = TokenProfile {
-        kind: TokenKind::Service,
-        policies: vec!["root".into()],
-        identity: None,
-        meta: Default::default(),
-        display_name: "root".into(),
-        path: "auth/token/root".into(),
-        mount: "token".into(),
-        ttl: TtlSettings::default(),
-        renewable: false,
-        bound_cidrs: Vec::new(),
-    };
-    let entry = TokenEntry {
-        profile: Arc::new(profile),
-        accessor: String::new(),
-        creation_time: now,
-        creation_ttl: 0,
-        expire_time: None,
-        num_uses: 0,
-        parent: None,
-        last_renewal: None,
-        creation_num_uses: 0,
-    };
+    let entry = TokenEntry::new(TokenProfile::root(), now, 0, 0, None);
     match app.tokens.issue_with_token(token, entry, now).await {
         Ok(_) => Ok(()),
         Err(IssueError::Storage(error)) => Err(error),

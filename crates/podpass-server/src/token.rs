@@ -12,7 +12,10 @@ mod store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use podpass_core::cidr::BoundCidrs;
 use podpass_core::identity::Identity;
+use podpass_core::login::LoginSuccess;
+use podpass_core::role::TokenType;
 pub use podpass_core::ttl::TtlSettings;
 use serde::{Deserialize, Serialize};
 
@@ -68,8 +71,47 @@ pub struct TokenProfile {
     pub ttl: TtlSettings,
     /// Whether renewal is allowed.
     pub renewable: bool,
-    /// CIDRs the token may be used from.
-    pub bound_cidrs: Vec<String>,
+    /// CIDRs the token may be used from, parsed once (stored as the list of strings Vault shows).
+    pub bound_cidrs: BoundCidrs,
+}
+
+impl TokenProfile {
+    /// What a token issued by a granted login on `mount` carries: the login's policies,
+    /// identity, metadata, TTL settings and bound CIDRs.
+    pub fn from_login(mount: &str, success: &LoginSuccess) -> TokenProfile {
+        TokenProfile {
+            kind: if success.token_type == TokenType::Batch {
+                TokenKind::Batch
+            } else {
+                TokenKind::Service
+            },
+            policies: success.policies.clone(),
+            identity: Some(success.identity.clone()),
+            meta: success.metadata.clone(),
+            display_name: success.display_name.clone(),
+            path: format!("auth/{mount}/login"),
+            mount: mount.to_string(),
+            ttl: success.ttl_settings,
+            renewable: success.renewable,
+            bound_cidrs: success.bound_cidrs.clone(),
+        }
+    }
+
+    /// The root token's profile: the `root` policy and nothing else.
+    pub fn root() -> TokenProfile {
+        TokenProfile {
+            kind: TokenKind::Service,
+            policies: vec!["root".into()],
+            identity: None,
+            meta: BTreeMap::new(),
+            display_name: "root".into(),
+            path: "auth/token/root".into(),
+            mount: "token".into(),
+            ttl: TtlSettings::default(),
+            renewable: false,
+            bound_cidrs: BoundCidrs::default(),
+        }
+    }
 }
 
 /// A token's state, as `auth/token/lookup` shows it.
@@ -105,6 +147,29 @@ fn is_zero(value: &i64) -> bool {
 }
 
 impl TokenEntry {
+    /// A token about to be issued at `now` for `ttl` seconds (0: it never expires) with a use
+    /// limit of `num_uses` (0: none), the child of the token whose keyed hash is `parent`
+    /// (`None`: an orphan). The store assigns the accessor.
+    pub fn new(
+        profile: TokenProfile,
+        now: i64,
+        ttl: i64,
+        num_uses: i64,
+        parent: Option<String>,
+    ) -> TokenEntry {
+        TokenEntry {
+            profile: Arc::new(profile),
+            accessor: String::new(),
+            creation_time: now,
+            creation_ttl: ttl,
+            expire_time: (ttl > 0).then(|| now.saturating_add(ttl)),
+            num_uses,
+            parent,
+            last_renewal: None,
+            creation_num_uses: num_uses,
+        }
+    }
+
     /// Seconds left at `now` (0 for tokens that never expire, as Vault shows them).
     pub fn ttl_left(&self, now: i64) -> i64 {
         self.expire_time.map_or(0, |t| (t - now).max(0))
@@ -158,4 +223,56 @@ pub fn random_id(len: usize) -> Result<String, StorageError> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A service token as storage held it before bound CIDRs were parsed once: the same JSON
+    /// reads, allows the same callers, and is written back unchanged.
+    #[test]
+    fn stored_tokens_read_and_write_the_same_json() {
+        let stored = serde_json::json!({
+            "kind": "service",
+            "policies": ["default", "grade-api"],
+            "identity": null,
+            "meta": {"role": "grade-api"},
+            "display_name": "kubernetes-grade-api-grade-api-sa",
+            "path": "auth/kubernetes/login",
+            "mount": "kubernetes",
+            "ttl": {
+                "backend_ttl": 3600,
+                "backend_max_ttl": 0,
+                "period": 0,
+                "explicit_max_ttl": 0,
+                "mount_default_ttl": 2764800,
+                "mount_max_ttl": 2764800
+            },
+            "renewable": true,
+            "bound_cidrs": ["10.0.0.0/8", "192.168.1.7"],
+            "accessor": "acc",
+            "creation_time": 1780000000,
+            "creation_ttl": 3600,
+            "expire_time": 1780003600,
+            "num_uses": 0
+        });
+        let entry: TokenEntry = serde_json::from_value(stored.clone()).expect("stored token");
+        let cidrs = &entry.profile.bound_cidrs;
+        assert!(cidrs.allows_addr("10.1.2.3".parse().expect("ip")));
+        assert!(cidrs.allows_addr("::ffff:192.168.1.7".parse().expect("ip")));
+        assert!(!cidrs.allows_addr("172.16.0.1".parse().expect("ip")));
+        assert_eq!(entry.profile.ttl.backend_ttl, 3600);
+        assert_eq!(serde_json::to_value(&entry).expect("json"), stored);
+    }
+
+    #[test]
+    fn new_entries_expire_after_their_ttl_unless_it_is_zero() {
+        let entry = TokenEntry::new(TokenProfile::root(), 100, 0, 0, None);
+        assert!(entry.never_expires() && entry.is_orphan());
+        let entry = TokenEntry::new(TokenProfile::root(), 100, 60, 3, Some("p".into()));
+        assert_eq!(entry.expire_time, Some(160));
+        assert_eq!((entry.num_uses, entry.creation_num_uses), (3, 3));
+        assert_eq!(entry.parent.as_deref(), Some("p"));
+    }
 }

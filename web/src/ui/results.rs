@@ -267,7 +267,7 @@ fn outcome(result: &LoginResult) -> Html {
                         <dd><code>{alias}</code></dd>
                         if !success.bound_cidrs.is_empty() {
                             <dt>{"Bound CIDRs"}</dt>
-                            <dd>{success.bound_cidrs.join(", ")}</dd>
+                            <dd>{success.bound_cidrs.as_strings().join(", ")}</dd>
                         }
                     </dl>
                     <details class="metadata">

@@ -1,7 +1,6 @@
 //! `auth/<mount>/`: the Kubernetes auth method's config, roles and login.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::http::StatusCode;
 use podpass_core::acl::Operation;
@@ -9,13 +8,13 @@ use podpass_core::claims::ServiceAccountClaims;
 use podpass_core::config::AuthConfig;
 use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login_with_discovered_keys};
 use podpass_core::mount::KubernetesMount;
-use podpass_core::role::{Role, TokenType};
+use podpass_core::role::Role;
 use serde_json::json;
 
 use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
-use crate::token::{TokenEntry, TokenKind, TokenProfile};
+use crate::token::{TokenEntry, TokenProfile};
 
 /// `auth/<mount>/config`: read or write.
 pub async fn config(
@@ -141,33 +140,13 @@ pub async fn login(
     let Some(success) = result.success() else {
         return Err(denial(&result));
     };
-    let profile = TokenProfile {
-        kind: if success.token_type == TokenType::Batch {
-            TokenKind::Batch
-        } else {
-            TokenKind::Service
-        },
-        policies: success.policies.clone(),
-        identity: Some(success.identity.clone()),
-        meta: success.metadata.clone(),
-        display_name: success.display_name.clone(),
-        path: format!("auth/{mount}/login"),
-        mount: mount.to_string(),
-        ttl: success.ttl_settings,
-        renewable: success.renewable,
-        bound_cidrs: success.bound_cidrs.clone(),
-    };
-    let entry = TokenEntry {
-        profile: Arc::new(profile),
-        accessor: String::new(),
-        creation_time: now,
-        creation_ttl: success.lease_duration,
-        expire_time: Some(now.saturating_add(success.lease_duration)),
-        num_uses: success.num_uses,
-        parent: None,
-        last_renewal: None,
-        creation_num_uses: success.num_uses,
-    };
+    let entry = TokenEntry::new(
+        TokenProfile::from_login(mount, success),
+        now,
+        success.lease_duration,
+        success.num_uses,
+        None,
+    );
     let (token, entry) = app.tokens.issue(entry, now).await?;
     Ok(ApiResponse::auth(
         success.to_auth_json(&token, &entry.accessor),

@@ -9,8 +9,8 @@
 //! identity and bound CIDRs, and is revoked with it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
+use podpass_core::cidr::BoundCidrs;
 use podpass_core::fields::{self, FieldError};
 use podpass_core::login::sanitize_policies;
 use podpass_core::policy::ROOT_POLICY_NAME;
@@ -164,7 +164,7 @@ pub fn plan(creation: Creation<'_>, body: &Map<String, Value>) -> Result<ChildTo
     }
     let mut renewable = asked.renewable && kind == TokenKind::Service;
     let mut bound_cidrs = if orphan {
-        Vec::new()
+        BoundCidrs::default()
     } else {
         parent.profile.bound_cidrs.clone()
     };
@@ -173,7 +173,7 @@ pub fn plan(creation: Creation<'_>, body: &Map<String, Value>) -> Result<ChildTo
             return Err("expiring root tokens cannot create non-expiring root tokens".into());
         }
         renewable = false;
-        bound_cidrs.clear();
+        bound_cidrs = BoundCidrs::default();
     }
     let profile = TokenProfile {
         kind,
@@ -198,17 +198,7 @@ pub fn plan(creation: Creation<'_>, body: &Map<String, Value>) -> Result<ChildTo
     };
     let parent_hash = creation.parent.hash.clone().filter(|_| !orphan);
     Ok(ChildToken {
-        entry: TokenEntry {
-            profile: Arc::new(profile),
-            accessor: String::new(),
-            creation_time: creation.now,
-            creation_ttl: lease,
-            expire_time: (lease > 0).then(|| creation.now.saturating_add(lease)),
-            num_uses: asked.num_uses,
-            parent: parent_hash,
-            last_renewal: None,
-            creation_num_uses: asked.num_uses,
-        },
+        entry: TokenEntry::new(profile, creation.now, lease, asked.num_uses, parent_hash),
         id: asked.id,
         lease,
         warnings,
@@ -293,6 +283,8 @@ fn display_name(asked: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn parent(policies: &[&str], expire_time: Option<i64>, num_uses: i64) -> ResolvedToken {
@@ -309,7 +301,8 @@ mod tests {
                     mount: "token".into(),
                     ttl: TtlSettings::default(),
                     renewable: true,
-                    bound_cidrs: vec!["127.0.0.1/32".into()],
+                    bound_cidrs: BoundCidrs::parse(&["127.0.0.1/32".to_string()])
+                        .unwrap_or_default(),
                 }),
                 accessor: "a".into(),
                 creation_time: 1000,
@@ -354,8 +347,8 @@ mod tests {
             Ok(vec!["default".to_string(), "dev".to_string()])
         );
         assert_eq!(
-            child.map(|e| e.profile.bound_cidrs.clone()),
-            Ok(vec!["127.0.0.1/32".to_string()])
+            child.map(|e| e.profile.bound_cidrs.as_strings()),
+            Ok(vec!["127.0.0.1".to_string()])
         );
     }
 
