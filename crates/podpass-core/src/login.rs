@@ -386,90 +386,8 @@ fn local_checks(
     check_signature: SignatureCheck<'_>,
     trace: &mut Trace,
 ) -> Result<Checked, Denial> {
-    use CheckId as C;
-    use CheckStatus::{Passed, Skipped};
-
-    // Request shape and role.
-    if request.role.is_empty() {
-        return Err(deny(
-            trace,
-            C::RoleLookup,
-            400,
-            "missing role",
-            "the request names no role",
-        ));
-    }
-    if request.jwt.is_empty() {
-        return Err(deny(
-            trace,
-            C::RoleLookup,
-            400,
-            "missing jwt",
-            "the request carries no jwt",
-        ));
-    }
-    let Some(role) = mount.role(&request.role) else {
-        let known: Vec<String> = mount.roles().keys().cloned().collect();
-        return Err(deny(
-            trace,
-            C::RoleLookup,
-            400,
-            &format!("invalid role name {:?}", request.role),
-            format!(
-                "no role `{}` on auth/{}/ (roles: {})",
-                request.role,
-                mount.path(),
-                list(&known)
-            ),
-        ));
-    };
-    trace.record(
-        C::RoleLookup,
-        Passed,
-        format!("role `{}` exists", role.name),
-    );
-
-    // token_bound_cidrs.
-    if role.token.bound_cidrs.is_empty() {
-        trace.record(C::BoundCidrs, Skipped, "role sets no token_bound_cidrs");
-    } else {
-        let bound = list(&role.token.bound_cidrs.as_strings());
-        match request.remote_addr.as_deref() {
-            None => {
-                return Err(deny(
-                    trace,
-                    C::BoundCidrs,
-                    403,
-                    PERMISSION_DENIED,
-                    format!("role binds logins to {bound} but the caller's address is unknown"),
-                ));
-            }
-            Some(addr) => match role.token.bound_cidrs.allows(addr) {
-                Ok(true) => {
-                    trace.record(C::BoundCidrs, Passed, format!("{addr} is inside {bound}"))
-                }
-                Ok(false) => {
-                    return Err(deny(
-                        trace,
-                        C::BoundCidrs,
-                        403,
-                        PERMISSION_DENIED,
-                        format!("{addr} is outside {bound}"),
-                    ));
-                }
-                Err(e) => {
-                    return Err(deny(
-                        trace,
-                        C::BoundCidrs,
-                        403,
-                        PERMISSION_DENIED,
-                        format!("caller address: {e}"),
-                    ));
-                }
-            },
-        }
-    }
-
+    let role = check_role(mount, request, trace)?;
+    check_bound_cidrs(role, request.remote_addr.as_deref(), trace)?;
     let Some(config) = mount.config() else {
         return Err(Denial {
             status: 500,
@@ -477,85 +395,7 @@ fn local_checks(
             check: None,
         });
     };
-
-    // Signature, then algorithm (cap/jwt's order; an unaccepted alg fails at the signature).
-    let unreadable = |trace: &mut Trace, e: jwt::JwtError| {
-        deny(
-            trace,
-            C::Signature,
-            403,
-            PERMISSION_DENIED,
-            format!("cannot read the token: {e}"),
-        )
-    };
-    let raw = jwt::split(&request.jwt).map_err(|e| unreadable(trace, e))?;
-    let (alg_name, key_id) = raw
-        .algorithm_and_key_id()
-        .map_err(|e| unreadable(trace, e))?;
-    let Some(algorithm) = SigningAlgorithm::from_name(&alg_name) else {
-        let error = jwt::SignatureError::AlgorithmNotAccepted { alg: alg_name };
-        return Err(deny(
-            trace,
-            C::Signature,
-            403,
-            PERMISSION_DENIED,
-            error.to_string(),
-        ));
-    };
-    let claims_json = raw.claims_json().map_err(|e| unreadable(trace, e))?;
-    if keys.is_empty() {
-        trace.record(
-            C::Signature,
-            Skipped,
-            "no pem_keys configured: Vault leaves the signature to the TokenReview API",
-        );
-    } else {
-        match check_signature(&raw, algorithm, key_id.as_deref(), keys) {
-            Ok(verified) => trace.record(
-                C::Signature,
-                Passed,
-                format!("verified with {}", verified.key),
-            ),
-            Err(e) => {
-                return Err(deny(
-                    trace,
-                    C::Signature,
-                    403,
-                    PERMISSION_DENIED,
-                    e.to_string(),
-                ));
-            }
-        }
-    }
-    trace.record(
-        C::Algorithm,
-        Passed,
-        format!("{algorithm} is an accepted algorithm"),
-    );
-
-    let claims = match ServiceAccountClaims::from_json(&claims_json) {
-        Ok(claims) => claims,
-        Err(ClaimsJsonError::NotJsonObject(why)) => {
-            return Err(deny(
-                trace,
-                C::Signature,
-                403,
-                PERMISSION_DENIED,
-                format!("cannot read the token: token claims is not a JSON object: {why}"),
-            ));
-        }
-        Err(ClaimsJsonError::Claims(e)) => {
-            let check = check_for_claim(&e);
-            return Err(deny(
-                trace,
-                check,
-                403,
-                &format!("invalid claims: {e}"),
-                e.to_string(),
-            ));
-        }
-    };
-
+    let claims = verified_claims(&request.jwt, keys, check_signature, trace)?;
     check_issuer(config.expected_issuer(), &claims, trace)?;
     check_audience(role, &claims, trace)?;
     check_times(&claims, request.now, trace)?;
@@ -573,6 +413,175 @@ fn local_checks(
         claims,
         wanted_audiences,
     })
+}
+
+/// The request's shape (a role and a jwt) and the role it names.
+fn check_role<'m>(
+    mount: &'m KubernetesMount,
+    request: &LoginRequest,
+    trace: &mut Trace,
+) -> Result<&'m Role, Denial> {
+    if request.role.is_empty() {
+        return Err(deny(
+            trace,
+            CheckId::RoleLookup,
+            400,
+            "missing role",
+            "the request names no role",
+        ));
+    }
+    if request.jwt.is_empty() {
+        return Err(deny(
+            trace,
+            CheckId::RoleLookup,
+            400,
+            "missing jwt",
+            "the request carries no jwt",
+        ));
+    }
+    let Some(role) = mount.role(&request.role) else {
+        let known: Vec<String> = mount.roles().keys().cloned().collect();
+        return Err(deny(
+            trace,
+            CheckId::RoleLookup,
+            400,
+            &format!("invalid role name {:?}", request.role),
+            format!(
+                "no role `{}` on auth/{}/ (roles: {})",
+                request.role,
+                mount.path(),
+                list(&known)
+            ),
+        ));
+    };
+    trace.record(
+        CheckId::RoleLookup,
+        CheckStatus::Passed,
+        format!("role `{}` exists", role.name),
+    );
+    Ok(role)
+}
+
+/// `token_bound_cidrs`: the caller's address must be inside one of them, when there are any.
+fn check_bound_cidrs(
+    role: &Role,
+    remote_addr: Option<&str>,
+    trace: &mut Trace,
+) -> Result<(), Denial> {
+    let cidrs = &role.token.bound_cidrs;
+    if cidrs.is_empty() {
+        trace.record(
+            CheckId::BoundCidrs,
+            CheckStatus::Skipped,
+            "role sets no token_bound_cidrs",
+        );
+        return Ok(());
+    }
+    let bound = list(&cidrs.as_strings());
+    let refused = |trace: &mut Trace, reason: String| {
+        deny(trace, CheckId::BoundCidrs, 403, PERMISSION_DENIED, reason)
+    };
+    let Some(addr) = remote_addr else {
+        return Err(refused(
+            trace,
+            format!("role binds logins to {bound} but the caller's address is unknown"),
+        ));
+    };
+    match cidrs.allows(addr) {
+        Ok(true) => {
+            trace.record(
+                CheckId::BoundCidrs,
+                CheckStatus::Passed,
+                format!("{addr} is inside {bound}"),
+            );
+            Ok(())
+        }
+        Ok(false) => Err(refused(trace, format!("{addr} is outside {bound}"))),
+        Err(e) => Err(refused(trace, format!("caller address: {e}"))),
+    }
+}
+
+/// The signature, then the algorithm (cap/jwt's order: an unaccepted `alg` fails at the
+/// signature), then the claims read as a service account's. Without keys the signature is
+/// left to TokenReview, as in Vault.
+fn verified_claims(
+    jwt: &str,
+    keys: &KeySet,
+    check_signature: SignatureCheck<'_>,
+    trace: &mut Trace,
+) -> Result<ServiceAccountClaims, Denial> {
+    use CheckId as C;
+    let unreadable = |trace: &mut Trace, e: jwt::JwtError| {
+        deny(
+            trace,
+            C::Signature,
+            403,
+            PERMISSION_DENIED,
+            format!("cannot read the token: {e}"),
+        )
+    };
+    let raw = jwt::split(jwt).map_err(|e| unreadable(trace, e))?;
+    let (alg_name, key_id) = raw
+        .algorithm_and_key_id()
+        .map_err(|e| unreadable(trace, e))?;
+    let Some(algorithm) = SigningAlgorithm::from_name(&alg_name) else {
+        let error = jwt::SignatureError::AlgorithmNotAccepted { alg: alg_name };
+        return Err(deny(
+            trace,
+            C::Signature,
+            403,
+            PERMISSION_DENIED,
+            error.to_string(),
+        ));
+    };
+    let claims_json = raw.claims_json().map_err(|e| unreadable(trace, e))?;
+    if keys.is_empty() {
+        trace.record(
+            C::Signature,
+            CheckStatus::Skipped,
+            "no pem_keys configured: Vault leaves the signature to the TokenReview API",
+        );
+    } else {
+        match check_signature(&raw, algorithm, key_id.as_deref(), keys) {
+            Ok(verified) => trace.record(
+                C::Signature,
+                CheckStatus::Passed,
+                format!("verified with {}", verified.key),
+            ),
+            Err(e) => {
+                return Err(deny(
+                    trace,
+                    C::Signature,
+                    403,
+                    PERMISSION_DENIED,
+                    e.to_string(),
+                ));
+            }
+        }
+    }
+    trace.record(
+        C::Algorithm,
+        CheckStatus::Passed,
+        format!("{algorithm} is an accepted algorithm"),
+    );
+
+    match ServiceAccountClaims::from_json(&claims_json) {
+        Ok(claims) => Ok(claims),
+        Err(ClaimsJsonError::NotJsonObject(why)) => Err(deny(
+            trace,
+            C::Signature,
+            403,
+            PERMISSION_DENIED,
+            format!("cannot read the token: token claims is not a JSON object: {why}"),
+        )),
+        Err(ClaimsJsonError::Claims(e)) => Err(deny(
+            trace,
+            check_for_claim(&e),
+            403,
+            &format!("invalid claims: {e}"),
+            e.to_string(),
+        )),
+    }
 }
 
 fn check_for_claim(error: &ClaimsError) -> CheckId {
