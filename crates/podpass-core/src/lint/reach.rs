@@ -213,40 +213,80 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let (trie, witnesses) = index_rules(&sets);
-
-    // Per candidate list, its combinations; per combination of policies, its ACL; per
-    // (candidate list, granting combinations), the group the witness joins (or none when the
-    // roles reached all get their tokens from one place).
-    let mut combinations_of: FxHashMap<Vec<PolicyId>, usize> = FxHashMap::default();
-    let mut combinations: Vec<Vec<Combination>> = Vec::new();
-    let mut acls: FxHashMap<Vec<PolicyId>, Option<Acl>> = FxHashMap::default();
-    let mut group_of: FxHashMap<(usize, Vec<usize>), Option<usize>> = FxHashMap::default();
-    let mut group_of_sets: FxHashMap<Vec<SetId>, usize> = FxHashMap::default();
-    let mut groups: Vec<Overlap> = Vec::new();
+    let mut grouping = Grouping::new(&sets);
     let mut candidates: Vec<PolicyId> = Vec::new();
     for (index, (witness, _)) in witnesses.iter().enumerate() {
         trie.candidates(witness, &mut candidates);
-        let list = match combinations_of.get(&candidates) {
-            Some(&list) => list,
-            None => {
-                combinations.push(sets.combinations(&candidates));
-                combinations_of.insert(candidates.clone(), combinations.len() - 1);
-                combinations.len() - 1
-            }
-        };
+        let list = grouping.combination_list(&candidates);
+        let (granting, reached) = grouping.granting(list, witness);
+        if granting.is_empty() {
+            continue;
+        }
+        if let Some(group) = grouping.group(list, granting) {
+            grouping.groups[group].paths.push((index, reached));
+        }
+    }
+    for overlap in grouping.groups {
+        report(context, &sets, &witnesses, &overlap, out);
+    }
+}
+
+/// What the witnesses share, memoised: per candidate list its combinations, per combination of
+/// policies its ACL, per (candidate list, granting combinations) the group the witness joins
+/// (or none when the roles reached all get their tokens from one place).
+struct Grouping<'s, 'c> {
+    sets: &'s PolicySets<'c>,
+    combinations_of: FxHashMap<Vec<PolicyId>, usize>,
+    combinations: Vec<Vec<Combination>>,
+    acls: FxHashMap<Vec<PolicyId>, Option<Acl>>,
+    group_of: FxHashMap<(usize, Vec<usize>), Option<usize>>,
+    group_of_sets: FxHashMap<Vec<SetId>, usize>,
+    groups: Vec<Overlap>,
+}
+
+impl<'s, 'c> Grouping<'s, 'c> {
+    fn new(sets: &'s PolicySets<'c>) -> Self {
+        Grouping {
+            sets,
+            combinations_of: FxHashMap::default(),
+            combinations: Vec::new(),
+            acls: FxHashMap::default(),
+            group_of: FxHashMap::default(),
+            group_of_sets: FxHashMap::default(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// The index of the combinations holding `candidates`, computed once per candidate list.
+    fn combination_list(&mut self, candidates: &[PolicyId]) -> usize {
+        if let Some(&list) = self.combinations_of.get(candidates) {
+            return list;
+        }
+        self.combinations.push(self.sets.combinations(candidates));
+        let list = self.combinations.len() - 1;
+        self.combinations_of.insert(candidates.to_vec(), list);
+        list
+    }
+
+    /// Which combinations of `list` grant something on `witness` (Vault's priority decides,
+    /// through an ACL of just their candidate policies), and everything they grant together.
+    fn granting(&mut self, list: usize, witness: &str) -> (Vec<usize>, Capabilities) {
         let mut granting: Vec<usize> = Vec::new();
         let mut reached = Capabilities::NONE;
-        for (i, combination) in combinations[list].iter().enumerate() {
-            let acl = acls.entry(combination.policies.clone()).or_insert_with(|| {
-                Acl::new(
-                    combination
-                        .policies
-                        .iter()
-                        .map(|&p| &sets.policies[p].policy),
-                    None,
-                )
-                .ok()
-            });
+        for (i, combination) in self.combinations[list].iter().enumerate() {
+            let acl = self
+                .acls
+                .entry(combination.policies.clone())
+                .or_insert_with(|| {
+                    Acl::new(
+                        combination
+                            .policies
+                            .iter()
+                            .map(|&p| &self.sets.policies[p].policy),
+                        None,
+                    )
+                    .ok()
+                });
             let caps = acl
                 .as_ref()
                 .map_or(Capabilities::NONE, |acl| acl.capability_set(witness));
@@ -255,10 +295,18 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 reached = reached.union(caps);
             }
         }
-        if granting.is_empty() {
-            continue;
-        }
-        let group = *group_of
+        (granting, reached)
+    }
+
+    /// The group of the sets the `granting` combinations of `list` hold, created on first use;
+    /// none when those sets' roles all get their tokens from one place.
+    fn group(&mut self, list: usize, granting: Vec<usize>) -> Option<usize> {
+        let sets = self.sets;
+        let combinations = &self.combinations;
+        let group_of_sets = &mut self.group_of_sets;
+        let groups = &mut self.groups;
+        *self
+            .group_of
             .entry((list, granting))
             .or_insert_with_key(|(list, granting)| {
                 let mut reaching: Vec<SetId> = granting
@@ -279,14 +327,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     });
                 }
                 Some(group)
-            });
-        if let Some(group) = group {
-            groups[group].paths.push((index, reached));
-        }
-    }
-
-    for overlap in groups {
-        report(context, &sets, &witnesses, &overlap, out);
+            })
     }
 }
 
