@@ -16,7 +16,7 @@ use crate::configuration::{Configuration, DEFAULT_MOUNT_PATH};
 use crate::duration::format_duration;
 use crate::jwt::SigningAlgorithm;
 use crate::keys::KeySet;
-use crate::login::{LoginOutcome, LoginRequest, LoginResult, LoginSuccess, evaluate_login};
+use crate::login::{Denial, LoginOutcome, LoginRequest, LoginResult, LoginSuccess, evaluate_login};
 use crate::mint::{
     DEFAULT_PROJECTED_ISSUER, LEGACY_ISSUER, SigningKey, TokenSpec, service_account_uid,
     sign_claims,
@@ -348,137 +348,163 @@ fn check_login(
     } else {
         expect.line
     };
-    let mut mismatch = |what: &str, expected: String, actual: String| {
+    if let Some(allowed) = expect.allowed
+        && allowed != result.success().is_some()
+    {
         failures.push(Mismatch {
             line,
+            what: "login".into(),
+            expected: verdict(allowed),
+            actual: outcome_summary(&result.outcome),
+            detail: failed_reason(result),
+        });
+        return;
+    }
+    let mut found = Mismatches { line, failures };
+    match &result.outcome {
+        LoginOutcome::Denied(denial) => check_denial(expect, result, denial, case, &mut found),
+        LoginOutcome::Allowed(success) => check_success(expect, success, &mut found),
+    }
+}
+
+/// The mismatches of one expectation, all reported at its line.
+struct Mismatches<'f> {
+    line: u32,
+    failures: &'f mut Vec<Mismatch>,
+}
+
+impl Mismatches<'_> {
+    fn push(&mut self, what: &str, expected: String, actual: String) {
+        self.failures.push(Mismatch {
+            line: self.line,
             what: what.to_string(),
             expected,
             actual,
             detail: None,
         });
-    };
-    let success = result.success();
-    if let Some(allowed) = expect.allowed
-        && allowed != success.is_some()
+    }
+}
+
+/// `allowed with policies [...]` or `denied: 403 permission denied`.
+fn outcome_summary(outcome: &LoginOutcome) -> String {
+    match outcome {
+        LoginOutcome::Allowed(s) => format!("allowed with policies {}", list(&s.policies)),
+        LoginOutcome::Denied(d) => format!("denied: {} {}", d.status, d.message),
+    }
+}
+
+/// A denied login against what the test says of the denial (status, message, failed check,
+/// reason), and against a test that describes the issued token without saying `allowed`.
+fn check_denial(
+    expect: &LoginExpectation,
+    result: &LoginResult,
+    denial: &Denial,
+    case: &TestCase,
+    found: &mut Mismatches<'_>,
+) {
+    if let Some(status) = expect.status
+        && status != denial.status
     {
-        let actual = match &result.outcome {
-            LoginOutcome::Allowed(s) => format!("allowed with policies {}", list(&s.policies)),
-            LoginOutcome::Denied(d) => format!("denied: {} {}", d.status, d.message),
-        };
-        failures.push(Mismatch {
-            line,
+        found.push("status", status.to_string(), denial.status.to_string());
+    }
+    if let Some(message) = &expect.message
+        && *message != denial.message
+    {
+        found.push(
+            "message",
+            format!("{message:?}"),
+            format!("{:?}", denial.message),
+        );
+    }
+    let failed = result.trace.first_failure();
+    if let Some(check) = &expect.check {
+        let actual = failed.map_or_else(|| "none".to_string(), |c| check_name(c.id));
+        if *check != actual {
+            found.push("failed check", check.clone(), actual);
+        }
+    }
+    if let Some(reason) = &expect.reason {
+        let actual = failed.map(|c| c.reason.to_string()).unwrap_or_default();
+        if !actual.contains(reason.as_str()) {
+            found.push(
+                "reason",
+                format!("text containing {reason:?}"),
+                format!("{actual:?}"),
+            );
+        }
+    }
+    let describes_token = expect.policies.is_some()
+        || expect.ttl.is_some()
+        || expect.max_ttl.is_some()
+        || expect.token_type.is_some()
+        || !expect.metadata.is_empty()
+        || expect.alias.is_some()
+        || !case.requests.is_empty()
+        || !case.capabilities.is_empty();
+    if describes_token && expect.allowed.is_none() {
+        found.failures.push(Mismatch {
+            line: found.line,
             what: "login".into(),
-            expected: verdict(allowed),
-            actual,
+            expected: "allowed (the test describes the issued token or uses it)".into(),
+            actual: format!("denied: {} {}", denial.status, denial.message),
             detail: failed_reason(result),
         });
-        return;
     }
-    match &result.outcome {
-        LoginOutcome::Denied(denial) => {
-            if let Some(status) = expect.status
-                && status != denial.status
-            {
-                mismatch("status", status.to_string(), denial.status.to_string());
-            }
-            if let Some(message) = &expect.message
-                && *message != denial.message
-            {
-                mismatch(
-                    "message",
-                    format!("{message:?}"),
-                    format!("{:?}", denial.message),
-                );
-            }
-            let failed = result.trace.first_failure();
-            if let Some(check) = &expect.check {
-                let actual = failed.map_or_else(|| "none".to_string(), |c| check_name(c.id));
-                if *check != actual {
-                    mismatch("failed check", check.clone(), actual);
-                }
-            }
-            if let Some(reason) = &expect.reason {
-                let actual = failed.map(|c| c.reason.to_string()).unwrap_or_default();
-                if !actual.contains(reason.as_str()) {
-                    mismatch(
-                        "reason",
-                        format!("text containing {reason:?}"),
-                        format!("{actual:?}"),
-                    );
-                }
-            }
-            let describes_token = expect.policies.is_some()
-                || expect.ttl.is_some()
-                || expect.max_ttl.is_some()
-                || expect.token_type.is_some()
-                || !expect.metadata.is_empty()
-                || expect.alias.is_some()
-                || !case.requests.is_empty()
-                || !case.capabilities.is_empty();
-            if describes_token && expect.allowed.is_none() {
-                failures.push(Mismatch {
-                    line,
-                    what: "login".into(),
-                    expected: "allowed (the test describes the issued token or uses it)".into(),
-                    actual: format!("denied: {} {}", denial.status, denial.message),
-                    detail: failed_reason(result),
-                });
-            }
+}
+
+/// A granted login against what the test says of the token (policies, TTLs, type, metadata,
+/// alias), and against a test that describes a denial.
+fn check_success(expect: &LoginExpectation, success: &LoginSuccess, found: &mut Mismatches<'_>) {
+    if expect.status.is_some() || expect.message.is_some() || expect.check.is_some() {
+        found.push(
+            "login",
+            "denied (the test describes a denial)".into(),
+            format!("allowed with policies {}", list(&success.policies)),
+        );
+    }
+    if let Some(policies) = &expect.policies {
+        let mut want: Vec<String> = policies.iter().map(|p| p.trim().to_lowercase()).collect();
+        want.sort_unstable();
+        want.dedup();
+        let mut got = success.policies.clone();
+        got.sort_unstable();
+        if want != got {
+            found.push("policies", list(&want), list(&got));
         }
-        LoginOutcome::Allowed(success) => {
-            if expect.status.is_some() || expect.message.is_some() || expect.check.is_some() {
-                mismatch(
-                    "login",
-                    "denied (the test describes a denial)".into(),
-                    format!("allowed with policies {}", list(&success.policies)),
-                );
-            }
-            if let Some(policies) = &expect.policies {
-                let mut want: Vec<String> =
-                    policies.iter().map(|p| p.trim().to_lowercase()).collect();
-                want.sort_unstable();
-                want.dedup();
-                let mut got = success.policies.clone();
-                got.sort_unstable();
-                if want != got {
-                    mismatch("policies", list(&want), list(&got));
-                }
-            }
-            if let Some(ttl) = expect.ttl
-                && ttl != success.lease_duration
-            {
-                mismatch("ttl", seconds(ttl), seconds(success.lease_duration));
-            }
-            if let Some(max) = expect.max_ttl
-                && max != success.max_ttl
-            {
-                mismatch("max_ttl", seconds(max), seconds(success.max_ttl));
-            }
-            if let Some(kind) = &expect.token_type
-                && kind != success.token_type.issued_name()
-            {
-                mismatch(
-                    "token_type",
-                    kind.clone(),
-                    success.token_type.issued_name().to_string(),
-                );
-            }
-            for (key, value) in &expect.metadata {
-                let actual = success.metadata.get(key);
-                if actual != Some(value) {
-                    mismatch(
-                        &format!("metadata {key}"),
-                        format!("{value:?}"),
-                        actual.map_or_else(|| "nothing".to_string(), |a| format!("{a:?}")),
-                    );
-                }
-            }
-            if let Some(alias) = &expect.alias {
-                let actual = success.alias().map(|a| a.name.clone()).unwrap_or_default();
-                if *alias != actual {
-                    mismatch("alias", format!("{alias:?}"), format!("{actual:?}"));
-                }
-            }
+    }
+    if let Some(ttl) = expect.ttl
+        && ttl != success.lease_duration
+    {
+        found.push("ttl", seconds(ttl), seconds(success.lease_duration));
+    }
+    if let Some(max) = expect.max_ttl
+        && max != success.max_ttl
+    {
+        found.push("max_ttl", seconds(max), seconds(success.max_ttl));
+    }
+    if let Some(kind) = &expect.token_type
+        && kind != success.token_type.issued_name()
+    {
+        found.push(
+            "token_type",
+            kind.clone(),
+            success.token_type.issued_name().to_string(),
+        );
+    }
+    for (key, value) in &expect.metadata {
+        let actual = success.metadata.get(key);
+        if actual != Some(value) {
+            found.push(
+                &format!("metadata {key}"),
+                format!("{value:?}"),
+                actual.map_or_else(|| "nothing".to_string(), |a| format!("{a:?}")),
+            );
+        }
+    }
+    if let Some(alias) = &expect.alias {
+        let actual = success.alias().map(|a| a.name.clone()).unwrap_or_default();
+        if *alias != actual {
+            found.push("alias", format!("{alias:?}"), format!("{actual:?}"));
         }
     }
 }
