@@ -337,3 +337,25 @@ fn http_methods_map_to_the_operations_vault_checks() {
         assert_eq!(op(method, options), expected, "{method}");
     }
 }
+
+#[wasm_bindgen_test]
+fn the_default_mount_is_the_cores_choice() {
+    // A mount sorted before `kubernetes` must not take the logins that name none.
+    let mut document: Value = serde_json::from_str(TUTORIAL).expect("JSON");
+    document["auth"]["a"] = json!({"type": "kubernetes"});
+    let config = document.to_string();
+    let configuration = Configuration::import(&config, "<input>", None, &NoFiles)
+        .expect("imports")
+        .configuration;
+    assert_eq!(configuration.default_mount(), Some("kubernetes"));
+
+    let engine = Engine::new(text(&config), None).expect("imports");
+    assert_eq!(engine.mounts(), ["a", "kubernetes"]);
+    let roles = engine.roles(None).expect("the default mount's roles");
+    assert!(roles.contains(&"grade-api".to_string()), "{roles:?}");
+    let jwt = tutorial_token("grade-api", "grade-api-sa");
+    let result = engine
+        .login(login_request("grade-api", &jwt).unchecked_into())
+        .expect("a result");
+    assert_eq!(json_of(&result)["outcome"]["result"], "allowed");
+}
