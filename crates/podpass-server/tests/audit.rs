@@ -1,4 +1,4 @@
-//! The audit log (issue 8), in process: logins, KV writes and reads, token lookups, token
+//! The audit log, in process: logins, KV writes and reads, token lookups, token
 //! creation and refusals go through the router with auditing on, and then no raw token,
 //! accessor, JWT or secret value may appear anywhere in the log — while the HMACs of each of
 //! them do (so the check is not passing on an empty or truncated log).

@@ -1,4 +1,4 @@
-//! `sys/metrics?format=prometheus` (issue 8), in process: logins counted by mount, role and
+//! `sys/metrics?format=prometheus`, in process: logins counted by mount, role and
 //! result (unknown roles under one label), request latency by route kind, live tokens; the
 //! endpoint needs a token allowed to read `sys/metrics`, as in Vault.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly

@@ -1,4 +1,4 @@
-//! The TLS listener (issue 8): `Server::serve` with a certificate and key answers over HTTPS;
+//! The TLS listener: `Server::serve` with a certificate and key answers over HTTPS;
 //! after the files are replaced and the process gets SIGHUP, new connections see the new
 //! certificate on the same listener; a pair that does not load is refused with the file named,
 //! and a failed reload keeps the old pair.

@@ -1,4 +1,4 @@
-//! The Kubernetes manifests in `deploy/` (issue 8): every file parses as YAML, the objects the
+//! The Kubernetes manifests in `deploy/`: every file parses as YAML, the objects the
 //! in-cluster setup needs are there, and they agree with each other — the Deployment runs as the
 //! ServiceAccount that the ClusterRoleBinding gives `system:auth-delegator`, its probes hit
 //! `/v1/sys/health` on the port the container listens on, the Service selects its pods, and the

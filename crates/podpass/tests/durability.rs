@@ -1,4 +1,4 @@
-//! Crash durability of `podpass serve` (issue 7): writers hammer a real server process over HTTP,
+//! Crash durability of `podpass serve`: writers hammer a real server process over HTTP,
 //! the process is killed with SIGKILL mid-loop, and after a restart on the same data directory
 //! every write the server acknowledged (a 2xx answer) must still be there.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly

@@ -1,4 +1,4 @@
-//! `podpass serve`'s operating flags (issue 8), through the real binary: `--log-format json`
+//! `podpass serve`'s operating flags, through the real binary: `--log-format json`
 //! writes JSON log lines, `--audit-log` records requests, SIGTERM shuts down cleanly (exit 0,
 //! audit lines flushed), and a server block with only one of the TLS files is refused.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly
