@@ -2,10 +2,11 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
 
 use podpass_core::claims::ServiceAccountClaims;
-use podpass_core::demo;
 use podpass_core::jwt;
+use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::login::time_checks;
 use podpass_core::mint::{SigningKey, TokenSpec, mint};
+use podpass_core::policy_test::{TEST_KEY_ID, TEST_KEY_PEM};
 use podpass_core::trace::{CheckId, CheckStatus};
 
 const ISSUED: i64 = 1_780_000_000;
@@ -13,6 +14,19 @@ const ISSUED: i64 = 1_780_000_000;
 fn claims(token: &str) -> ServiceAccountClaims {
     let decoded = jwt::decode(token).expect("decodes");
     ServiceAccountClaims::from_claims(&decoded.claims).expect("service-account claims")
+}
+
+/// A projected token for grade-api issued at [`ISSUED`], valid for an hour.
+fn projected_token() -> Result<String, podpass_core::mint::MintError> {
+    let key = SigningKey::from_pem(
+        TEST_KEY_PEM,
+        SigningAlgorithm::ES256,
+        Some(TEST_KEY_ID.into()),
+    )?;
+    mint(
+        &TokenSpec::projected("grade-api", "grade-api-sa", ISSUED),
+        &key,
+    )
 }
 
 fn statuses(claims: &ServiceAccountClaims, now: i64) -> Vec<(CheckId, CheckStatus)> {
@@ -25,7 +39,7 @@ fn statuses(claims: &ServiceAccountClaims, now: i64) -> Vec<(CheckId, CheckStatu
 
 #[test]
 fn a_fresh_token_passes_all_three_checks() {
-    let claims = claims(&demo::token("grade-api", "grade-api-sa", ISSUED).expect("mints"));
+    let claims = claims(&projected_token().expect("mints"));
     let trace = time_checks(&claims, ISSUED + 60);
     assert_eq!(
         statuses(&claims, ISSUED + 60),
@@ -45,7 +59,7 @@ fn a_fresh_token_passes_all_three_checks() {
 
 #[test]
 fn expiry_and_not_before_fail_beyond_the_leeway_only() {
-    let claims = claims(&demo::token("grade-api", "grade-api-sa", ISSUED).expect("mints"));
+    let claims = claims(&projected_token().expect("mints"));
     // exp = ISSUED + 3600; 60 s of leeway.
     assert!(
         time_checks(&claims, ISSUED + 3660)
@@ -87,7 +101,7 @@ fn legacy_tokens_skip_every_time_check() {
 
 #[test]
 fn extreme_claims_and_clocks_neither_overflow_nor_wrap() {
-    let fresh = claims(&demo::token("grade-api", "grade-api-sa", ISSUED).expect("mints"));
+    let fresh = claims(&projected_token().expect("mints"));
     let extremes = [
         i64::MIN,
         i64::MIN + 1,
