@@ -1,4 +1,4 @@
-// End-to-end test of the built playground in headless Chromium (issue 6's scenario):
+// End-to-end test of the built playground in headless Chromium:
 // load → tutorial preset → allowed, [default, grade-api], 1h → the token's namespace changed →
 // "namespace not authorized" → broken HCL → error at its line → share link restores the state →
 // secret/data/payment/db with the grade-api token → denied. Along the way: a token minted with a

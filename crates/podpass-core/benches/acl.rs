@@ -11,7 +11,7 @@
 //! `acl_compile` also times building the 1,000-policy ACL.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/core/support/mod.rs"]
 mod support;
 
 use std::collections::{HashMap, HashSet};

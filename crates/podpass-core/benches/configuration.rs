@@ -10,7 +10,7 @@
 //! `cargo bench -p podpass-core --bench configuration`; results in docs/benchmarks.md.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/core/support/mod.rs"]
 mod support;
 
 use std::fmt::Write as _;

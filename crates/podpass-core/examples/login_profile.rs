@@ -5,7 +5,7 @@
 //! `cargo run --release -p podpass-core --example login_profile -- <podpass|jsonwebtoken> <N>`
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a measuring tool over fixtures
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/core/support/mod.rs"]
 mod support;
 
 use std::hint::black_box;

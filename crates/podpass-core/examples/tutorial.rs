@@ -2,7 +2,7 @@
 //! outcome with its check-by-check explanation: `cargo run -p podpass-core --example tutorial`.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/core/support/mod.rs"]
 mod support;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -8,17 +8,14 @@
 use crate::configuration::{Configuration, ImportError, NoFiles};
 use crate::jwt::SigningAlgorithm;
 use crate::mint::{MintError, SigningKey, TokenSpec, mint};
-use crate::policy_test::{TEST_KEY_ID, TEST_KEY_PEM};
+use crate::policy_test::{TEST_KEY_ID, TEST_KEY_PEM, TEST_PUBLIC_KEY_PEM};
 
 /// The scenario as the `vault` commands a tutorial reader would paste (self-contained: keys and
 /// policies inline).
 pub const DEMO_SCENARIO_COMMANDS: &str = include_str!("demo/scenario.sh");
 
 /// The public half of the demo signing key (SPKI PEM), as the scenario's `pem_keys` holds it.
-pub const DEMO_PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJuTSAwlhtZwc8roebYPFsbPS2ET4
-196VNxsbAQ+/KCVfiPX1hl7G2seeYgt+cRzcWs5tYQnZPtKdHSejBGOpaQ==
------END PUBLIC KEY-----";
+pub const DEMO_PUBLIC_KEY_PEM: &str = TEST_PUBLIC_KEY_PEM;
 
 /// The source name the scenario's origins carry (`demo:12` in explanations and lint findings).
 pub const DEMO_SOURCE: &str = "demo";

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A Vault entity with the alias created by a login on one auth mount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Identity {
     /// `identity.entity.id`.
     pub entity_id: String,
@@ -19,6 +20,7 @@ pub struct Identity {
 
 /// One alias of an entity: the identity as seen by one auth mount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct EntityAlias {
     /// The accessor of the auth mount, e.g. `auth_kubernetes_1a2b3c4d`.
     pub mount_accessor: String,

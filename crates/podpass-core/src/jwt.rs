@@ -164,10 +164,13 @@ pub enum JwtError {
 
 /// A decoded, not yet verified, JWT.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct DecodedJwt {
     /// The JOSE header.
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, unknown>"))]
     pub header: Map<String, Value>,
     /// The claims set.
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, unknown>"))]
     pub claims: Map<String, Value>,
     /// The header's `alg`, or empty when missing or not a string.
     pub algorithm: String,

@@ -20,6 +20,7 @@ pub mod cidr;
 pub mod claims;
 pub mod config;
 pub mod configuration;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod duration;
 pub mod fields;

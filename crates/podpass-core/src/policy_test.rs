@@ -59,7 +59,7 @@ use serde_json::{Map, Value};
 use crate::acl::Request;
 use crate::trace::Trace;
 
-pub use key::{TEST_KEY_ID, TEST_KEY_JWKS, TEST_KEY_PEM};
+pub use key::{TEST_KEY_ID, TEST_KEY_JWKS, TEST_KEY_PEM, TEST_PUBLIC_KEY_PEM};
 pub use parse::{parse, parse_with_files};
 pub use run::{Tester, run};
 pub use time::parse_rfc3339;

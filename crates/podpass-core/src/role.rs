@@ -76,6 +76,7 @@ impl AliasNameSource {
 /// The `token_type` of a role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum TokenType {
     /// `default` (also what `""` means): the mount's default, which is a service token.
     #[default]

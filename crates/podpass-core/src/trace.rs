@@ -10,6 +10,7 @@ use crate::timestamp::rfc3339;
 /// One of the checks of a Kubernetes login, in the order Vault performs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum CheckId {
     /// The request names a role and carries a JWT, and the role exists.
     RoleLookup,
@@ -76,6 +77,7 @@ impl CheckId {
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum CheckStatus {
     /// The check ran and passed.
     Passed,
@@ -98,12 +100,14 @@ impl CheckStatus {
 
 /// One check's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Check {
     /// Which check.
     pub id: CheckId,
     /// How it ended.
     pub status: CheckStatus,
     /// One line saying why, e.g. "namespace `payment` is not in [grade-api]".
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     pub reason: Reason,
 }
 

@@ -1,12 +1,12 @@
 //! Login latency per verification mode, in process (router `oneshot`, memory storage, batch
 //! tokens so that storage does not dominate): TokenReview alone, `pem_keys` and `jwks_discovery`
 //! (keys cached) each with TokenReview (the default, as Vault) and with `disable_token_review`,
-//! against the fake cluster of `tests/support` over TLS on loopback.
+//! against the fake cluster of `tests/server/support` over TLS on loopback.
 //!
 //! `cargo bench -p podpass-server --bench login_modes`; results go to docs/benchmarks.md.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)] // a benchmark: a failure should stop loudly
 
-#[path = "../tests/support/fake_kubernetes.rs"]
+#[path = "../tests/server/support/fake_kubernetes.rs"]
 mod fake_kubernetes;
 
 use std::sync::Arc;

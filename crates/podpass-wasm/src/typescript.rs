@@ -1,7 +1,9 @@
-//! The package's TypeScript definitions: every shape JavaScript passes in or gets back.
+//! The package's TypeScript definitions that are not derived from Rust types.
 //!
-//! The shapes are the core's serde output (snake_case keys, as in Vault's JSON) and the inputs
-//! of [`crate::inputs`] (camelCase, as JavaScript writes them). The extern types below give the
+//! The core's answers (checks, identities, decisions, explanations, decoded JWTs…) declare
+//! themselves: the core's `typescript` feature derives their declarations from the same types
+//! (and serde attributes) that serialize them, so the two cannot drift. What is left here is
+//! declared by hand: the inputs of [`crate::inputs`] (camelCase, as JavaScript writes them). The extern types below give the
 //! generated signatures these names instead of `any`; `tests/node/usage.ts` type-checks them.
 
 use wasm_bindgen::prelude::*;
@@ -64,40 +66,6 @@ export interface LoginRequest {
   now?: number;
 }
 
-export type CheckId =
-  | "role_lookup"
-  | "bound_cidrs"
-  | "signature"
-  | "algorithm"
-  | "issuer"
-  | "audience"
-  | "not_before"
-  | "expiry"
-  | "issued_at"
-  | "service_account_name"
-  | "namespace"
-  | "token_review";
-
-export type CheckStatus = "passed" | "failed" | "skipped";
-
-export interface Check {
-  id: CheckId;
-  status: CheckStatus;
-  reason: string;
-}
-
-export interface EntityAlias {
-  mount_accessor: string;
-  name: string;
-  metadata: Record<string, string>;
-}
-
-export interface Identity {
-  entity_id: string;
-  entity_name: string;
-  aliases: EntityAlias[];
-}
-
 /** A granted login: Vault's `auth` fields and the identity behind them. */
 export interface LoginAllowed {
   result: "allowed";
@@ -142,10 +110,6 @@ export type Subject =
   | LoginAllowed
   | LoginResult;
 
-export type Operation = "create" | "read" | "update" | "patch" | "delete" | "list";
-
-export type Capability = Operation | "sudo" | "deny" | "subscribe" | "recover";
-
 export interface AuthorizeRequest {
   operation: Operation;
   /** The API path after `/v1/`, e.g. `secret/data/grade-api/db`. */
@@ -156,57 +120,6 @@ export interface AuthorizeRequest {
   wrapTtl?: number;
   /** Whether the endpoint needs `sudo`. */
   rootProtected?: boolean;
-}
-
-export interface RuleSource {
-  policy: string;
-  line: number;
-  capabilities: Capability[];
-  template: string | null;
-}
-
-export interface MatchedRule {
-  path: string;
-  kind: "exact" | "prefix" | "segment_wildcard";
-  without_trailing_slash: boolean;
-  capabilities: Capability[];
-  sources: RuleSource[];
-}
-
-export interface BeatenRule {
-  path: string;
-  sources: RuleSource[];
-  capabilities: Capability[];
-  lost_on: string;
-  priority_rule: number | null;
-  why: string;
-}
-
-export interface Explanation {
-  operation: Operation;
-  path: string;
-  /** The deciding fact: `granted`, `no_match`, `explicit_deny`, `missing_capability`, ... */
-  outcome: { kind: string; [detail: string]: unknown };
-  /** One line, e.g. `rule "secret/data/grade-api/*" from policy grade-api (line 2) grants [read]`. */
-  reason: string;
-  rule: MatchedRule | null;
-  beaten: BeatenRule[];
-  hints: string[];
-}
-
-export interface Decision {
-  allowed: boolean;
-  explanation: Explanation;
-}
-
-export interface DecodedJwt {
-  header: Record<string, unknown>;
-  claims: Record<string, unknown>;
-  /** The header's `alg` ("" when missing). */
-  algorithm: string;
-  key_id: string | null;
-  /** The signature part, base64url. */
-  signature: string;
 }
 
 export interface LintOptions {

@@ -15,6 +15,7 @@ use crate::policy::{Capabilities, Capability, TemplateError};
 
 /// The answer to [`Acl::authorize`]. Serializes as `{allowed, explanation}` with every detail.
 #[derive(Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Decision<'a> {
     /// Whether Vault would let the request through.
     pub allowed: bool,
@@ -83,6 +84,7 @@ impl PartialEq for Explanation<'_> {
 /// The deciding fact of a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum Outcome {
     /// The ACL holds the root policy.
     Root,
@@ -142,6 +144,7 @@ pub enum Outcome {
 /// How a rule matches paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum MatchKind {
     /// A wildcard-free rule equal to the path.
     Exact,
@@ -153,6 +156,7 @@ pub enum MatchKind {
 
 /// One path block that contributed to a (merged) rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct RuleSource {
     /// The policy's name.
     pub policy: String,
@@ -166,6 +170,7 @@ pub struct RuleSource {
 
 /// The rule that decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct MatchedRule<'a> {
     /// The rule's path as written (templates filled), e.g. `secret/data/grade-api/*`.
     pub path: &'a str,
@@ -192,6 +197,22 @@ pub struct BeatenRule<'a> {
     /// Which priority rule the winner won on.
     pub lost_on: PriorityRule,
 }
+
+/// The TypeScript shape of [`BeatenRule`]'s serialized form.
+#[cfg(feature = "typescript")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const BEATEN_RULE_TS: &str = r#"/** A matching rule that lost to the winner. */
+export interface BeatenRule {
+  path: string;
+  sources: RuleSource[];
+  /** What it grants (which does not apply). */
+  capabilities: Capabilities;
+  /** The priority rule the winner won on. */
+  lost_on: PriorityRule;
+  /** Vault's rule number, 1-5 (`null` for an exact match). */
+  priority_rule: number | null;
+  why: string;
+}"#;
 
 impl Serialize for BeatenRule<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -343,6 +364,22 @@ impl fmt::Debug for Explanation<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// The TypeScript shape of [`Explanation`]'s serialized form.
+#[cfg(feature = "typescript")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const EXPLANATION_TS: &str = r#"/** Why a request was allowed or denied. */
+export interface Explanation {
+  operation: Operation;
+  path: string;
+  /** The deciding fact. */
+  outcome: Outcome;
+  /** One line, e.g. `rule "secret/data/grade-api/*" from policy grade-api (line 2) grants [read]`. */
+  reason: string;
+  rule: MatchedRule | null;
+  beaten: BeatenRule[];
+  hints: string[];
+}"#;
 
 impl Serialize for Explanation<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

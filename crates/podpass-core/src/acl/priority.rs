@@ -10,6 +10,7 @@ use serde::Serialize;
 /// never compared, it wins outright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum PriorityRule {
     /// An exact (wildcard-free) rule matched, so no other rule was considered.
     ExactMatchWins,

@@ -10,6 +10,7 @@ use crate::policy::Capability;
 /// A logical operation, each checked against the capability of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum Operation {
     /// Write an item that does not exist yet.
     Create,

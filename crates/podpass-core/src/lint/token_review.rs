@@ -40,7 +40,7 @@ mod tests {
     fn with_config(extra: &str) -> Configuration {
         let text = format!(
             "vault auth enable kubernetes\nvault write auth/kubernetes/config kubernetes_host=https://k8s:443 pem_keys=\"{}\" {extra}\n",
-            crate::demo::DEMO_PUBLIC_KEY_PEM
+            crate::policy_test::TEST_PUBLIC_KEY_PEM
         );
         Configuration::import(&text, "setup.sh", None, &crate::configuration::NoFiles)
             .expect("imports")

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 /// One capability a policy path rule can grant (or `deny`, which revokes all of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum Capability {
     /// `create`: write an item that does not exist yet.
     Create,
@@ -185,6 +186,12 @@ impl fmt::Debug for Capabilities {
         fmt::Display::fmt(self, f)
     }
 }
+
+/// The TypeScript shape of [`Capabilities`]' serialized form.
+#[cfg(feature = "typescript")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const CAPABILITIES_TS: &str =
+    "/** A set of capabilities, in Vault's order. */\nexport type Capabilities = Capability[];";
 
 impl Serialize for Capabilities {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -18,6 +18,12 @@ wycfizCYa1UUJzZDMEF/vdQlv4ehRANCAAQm5NIDCWG1nBzyuh5tg8Wxs9LYRPjX
 /// The `kid` of test-signed tokens; keys of a mount's JWK Set with another `kid` are not tried.
 pub const TEST_KEY_ID: &str = "podpass-test-key";
 
+/// The public half of [`TEST_KEY_PEM`] as SPKI PEM, for a mount's `pem_keys` (throwaway, see there).
+pub const TEST_PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJuTSAwlhtZwc8roebYPFsbPS2ET4
+196VNxsbAQ+/KCVfiPX1hl7G2seeYgt+cRzcWs5tYQnZPtKdHSejBGOpaQ==
+-----END PUBLIC KEY-----";
+
 /// The public half of [`TEST_KEY_PEM`] as a JWK Set (throwaway, see there).
 pub const TEST_KEY_JWKS: &str = r#"{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"podpass-test-key","x":"JuTSAwlhtZwc8roebYPFsbPS2ET4196VNxsbAQ-_KCU","y":"X4j19YZextrHnmILfnEc3FrObWEJ2T7SnR0nowRjqWk"}]}"#;
 
@@ -44,5 +50,12 @@ mod tests {
             .expect("verifies");
         assert_eq!(verified.algorithm, SigningAlgorithm::ES256);
         assert!(verified.key.contains(TEST_KEY_ID));
+        let pem = KeySet::from_pem_keys(&[TEST_PUBLIC_KEY_PEM]).expect("pem");
+        assert!(
+            crate::jwt::decode(&token)
+                .expect("decodes")
+                .verify_signature(&pem)
+                .is_ok()
+        );
     }
 }

@@ -1,0 +1,7 @@
+//! The core under wasm32 (Node, or headless Chromium with WASM_BINDGEN_USE_BROWSER=1):
+//! `cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm`.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
+
+mod checks;
+mod logins;

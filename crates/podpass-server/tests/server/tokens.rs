@@ -1,0 +1,445 @@
+//! Tokens as a security boundary: a revocation is final under any race and across a restart,
+//! a use limit is exact under concurrency, a child stays inside its parent's limits and dies
+//! with it, and a path reaches storage only in the form the ACL checked.
+
+use crate::support;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use podpass_server::app::App;
+use podpass_server::server::fixed_clock;
+use serde_json::{Value, json};
+
+use support::demo::{Harness, NOW, ROOT, errors, get};
+
+/// Rounds of each race: enough that the old interleavings showed up in nearly every run.
+const ROUNDS: usize = 20;
+
+async fn create(h: &Harness, token: &str, body: Value) -> (StatusCode, Value) {
+    h.call("POST", "auth/token/create", Some(token), Some(body))
+        .await
+}
+
+async fn created(h: &Harness, token: &str, body: Value) -> (String, String) {
+    let (status, body) = create(h, token, body).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let auth = &body["auth"];
+    (
+        auth["client_token"].as_str().expect("token").to_string(),
+        auth["accessor"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+async fn status_of(h: &Harness, token: &str) -> StatusCode {
+    h.send(get("auth/token/lookup-self", token)).await.0
+}
+
+/// The same store loaded afresh, as after a restart.
+fn restarted(h: &Harness) -> Harness {
+    Harness {
+        app: Arc::new(App::load(h.app.store.clone(), fixed_clock(NOW)).expect("reload")),
+    }
+}
+
+/// Puts a policy that lets a token create children (the default policy does not), and
+/// returns the policy list a parent needs.
+async fn token_maker(h: &Harness) -> Value {
+    let policy = r#"path "auth/token/create" { capabilities = ["update"] }"#;
+    h.put_policy("token-maker", policy).await;
+    json!(["grade-api", "token-maker"])
+}
+
+fn first_error(body: &Value) -> String {
+    errors(body).first().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revocation_racing_renewals_is_final_in_memory_and_on_disk() {
+    let h = Arc::new(Harness::demo().await);
+    for _ in 0..ROUNDS {
+        let (token, accessor) = created(&h, ROOT, json!({"policies": ["grade-api"]})).await;
+        let mut tasks = Vec::new();
+        for _ in 0..15 {
+            let (h, token) = (Arc::clone(&h), token.clone());
+            tasks.push(tokio::spawn(async move {
+                h.call("POST", "auth/token/renew-self", Some(&token), None)
+                    .await
+                    .0
+            }));
+        }
+        let revoker = {
+            let h = Arc::clone(&h);
+            tokio::spawn(async move {
+                h.call(
+                    "POST",
+                    "auth/token/revoke-accessor",
+                    Some(ROOT),
+                    Some(json!({ "accessor": accessor })),
+                )
+                .await
+                .0
+            })
+        };
+        assert_eq!(revoker.await.unwrap(), StatusCode::NO_CONTENT);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(status_of(&h, &token).await, StatusCode::FORBIDDEN);
+        assert_eq!(
+            status_of(&restarted(&h), &token).await,
+            StatusCode::FORBIDDEN,
+            "a renewal must not write the revoked token back to storage"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_use_limit_holds_under_concurrency_and_a_revocation_racing_uses_is_final() {
+    let h = Arc::new(Harness::demo().await);
+    for round in 0..ROUNDS {
+        let (token, accessor) =
+            created(&h, ROOT, json!({"policies": ["grade-api"], "num_uses": 5})).await;
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (h, token) = (Arc::clone(&h), token.clone());
+            tasks.push(tokio::spawn(async move { status_of(&h, &token).await }));
+        }
+        if round % 2 == 1 {
+            // Odd rounds also revoke in the middle of the uses.
+            h.call(
+                "POST",
+                "auth/token/revoke-accessor",
+                Some(ROOT),
+                Some(json!({ "accessor": accessor })),
+            )
+            .await;
+        }
+        let mut allowed = 0;
+        for task in tasks {
+            if task.await.unwrap() == StatusCode::OK {
+                allowed += 1;
+            }
+        }
+        if round % 2 == 0 {
+            assert_eq!(allowed, 5, "exactly num_uses requests succeed");
+        } else {
+            assert!(allowed <= 5, "{allowed} uses of a 5-use token");
+        }
+        assert_eq!(status_of(&h, &token).await, StatusCode::FORBIDDEN);
+        assert_eq!(
+            status_of(&restarted(&h), &token).await,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+#[tokio::test]
+async fn children_die_with_their_parent_and_orphans_need_sudo_or_create_orphan() {
+    let h = Harness::demo().await;
+    let policies = token_maker(&h).await;
+    let (parent, _) = created(&h, ROOT, json!({"policies": policies, "ttl": "1h"})).await;
+    let (child, _) = created(&h, &parent, json!({})).await;
+    let (grandchild, _) = created(&h, &child, json!({"type": "batch"})).await;
+    let (status, body) = h
+        .call("GET", "auth/token/lookup-self", Some(&child), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["orphan"], json!(false));
+    // As in Vault, `period` and `bound_cidrs` appear only when they apply.
+    assert!(body["data"].get("period").is_none(), "{body}");
+    assert!(body["data"].get("bound_cidrs").is_none(), "{body}");
+    assert_eq!(
+        body["data"]["policies"],
+        json!(["default", "grade-api", "token-maker"]),
+        "a child inherits its parent's policies"
+    );
+    let (status, body) = create(&h, &parent, json!({"no_parent": true})).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "root or sudo privileges required to create orphan token"
+        )
+    );
+    // Without create-orphan in the parent's policies, the endpoint itself is denied.
+    let (status, _) = h
+        .call(
+            "POST",
+            "auth/token/create-orphan",
+            Some(&parent),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (orphan, _) = created(
+        &h,
+        ROOT,
+        json!({"policies": ["grade-api"], "no_parent": true}),
+    )
+    .await;
+
+    let (status, _) = h
+        .call("POST", "auth/token/revoke-self", Some(&parent), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for token in [&parent, &child, &grandchild] {
+        assert_eq!(status_of(&h, token).await, StatusCode::FORBIDDEN);
+        assert_eq!(
+            status_of(&restarted(&h), token).await,
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(status_of(&h, &orphan).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_child_cannot_escape_its_parents_limits() {
+    let h = Harness::demo().await;
+    let policies = token_maker(&h).await;
+    // A 60 s, non-renewable parent: no periodic child, and no child outlives it.
+    let (short, _) = created(
+        &h,
+        ROOT,
+        json!({"policies": policies, "ttl": "60s", "renewable": false}),
+    )
+    .await;
+    let (status, body) = create(&h, &short, json!({"period": "8760h"})).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "root or sudo privileges required to create periodic token"
+        )
+    );
+    let (long_child, _) = created(&h, &short, json!({"ttl": "700h"})).await;
+    let later = Harness {
+        app: Arc::new(App::load(h.app.store.clone(), fixed_clock(NOW + 120)).expect("reload")),
+    };
+    assert_eq!(
+        status_of(&later, &long_child).await,
+        StatusCode::FORBIDDEN,
+        "a child is valid only while its parent is"
+    );
+    assert_eq!(later.app.tokens.sweep(NOW + 120).await.expect("sweep"), 2);
+
+    // The creating request spends a use: with one left the parent is gone by the time its
+    // child would be made, with more it is still use-limited (OpenBao answers both alike).
+    for (uses, message) in [
+        (1, "parent token lookup failed: no parent found"),
+        (2, "restricted use token cannot generate child tokens"),
+    ] {
+        let (limited, _) = created(&h, ROOT, json!({"policies": policies, "num_uses": uses})).await;
+        let (status, body) = create(&h, &limited, json!({})).await;
+        assert_eq!(
+            (status, first_error(&body).as_str()),
+            (StatusCode::BAD_REQUEST, message)
+        );
+    }
+    let (batch, _) = created(&h, ROOT, json!({"policies": policies, "type": "batch"})).await;
+    let (status, body) = create(&h, &batch, json!({"ttl": "700h"})).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "batch tokens cannot create more tokens"
+        )
+    );
+    let (status, body) = create(&h, &short, json!({"policies": ["payment-api"]})).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "child policies must be subset of parent"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_child_of_a_cidr_bound_token_is_bound_too() {
+    let h = Harness::demo().await;
+    token_maker(&h).await;
+    let role = json!({
+        "bound_service_account_names": "grade-api-sa",
+        "bound_service_account_namespaces": "grade-api",
+        "token_policies": "grade-api,token-maker",
+        "token_bound_cidrs": "10.0.0.0/8",
+    });
+    let (status, _) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/fenced",
+            Some(ROOT),
+            Some(role),
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, body) = h.login_from("10.1.2.3", "fenced").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let parent = body["auth"]["client_token"].as_str().expect("token");
+    let create = Request::builder()
+        .method("POST")
+        .uri("/v1/auth/token/create")
+        .header("X-Vault-Token", parent)
+        .body(Body::from("{}"))
+        .expect("request");
+    let (status, body) = h.send_from("10.1.2.3", create).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let child = body["auth"]["client_token"].as_str().expect("token");
+    let lookup = "auth/token/lookup-self";
+    assert_eq!(
+        h.send_from("192.168.1.1", get(lookup, child)).await.0,
+        StatusCode::FORBIDDEN,
+        "the child is bound to its parent's CIDRs"
+    );
+    let (status, body) = h.send_from("10.9.9.9", get(lookup, child)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["bound_cidrs"], json!(["10.0.0.0/8"]));
+    assert!(
+        body["data"]["entity_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn tokens_without_an_end_are_refused() {
+    let h = Harness::demo().await;
+    let (status, body) = create(&h, ROOT, json!({"policies": ["root"], "type": "batch"})).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "batch tokens cannot be root tokens"
+        )
+    );
+    let (status, body) = create(&h, ROOT, json!({"type": "batch", "num_uses": 3})).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "batch tokens cannot have \"num_uses\" set"
+        )
+    );
+    let (expiring_root, _) = created(&h, ROOT, json!({"ttl": "1h"})).await;
+    let (status, body) = create(&h, &expiring_root, json!({})).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "expiring root tokens cannot create non-expiring root tokens"
+        )
+    );
+    let (status, body) = create(&h, &expiring_root, json!({"ttl": "30m"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_doubled_slash_or_relative_segment_never_reaches_storage_unchecked() {
+    let h = Harness::demo().await;
+    let policy = r#"
+path "secret/metadata/*" { capabilities = ["list"] }
+path "secret/metadata/admin/*" { capabilities = ["deny"] }
+"#;
+    h.put_policy("lister", policy).await;
+    h.call(
+        "POST",
+        "secret/data/admin/keys",
+        Some(ROOT),
+        Some(json!({"data": {"k": "v"}})),
+    )
+    .await;
+    let (lister, _) = created(&h, ROOT, json!({"policies": ["lister"]})).await;
+    let list = |path: &str| {
+        Request::builder()
+            .method("LIST")
+            .uri(path)
+            .header("X-Vault-Token", &lister)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let response = tower::ServiceExt::oneshot(
+        podpass_server::server::router(Arc::clone(&h.app), None),
+        list("/v1/secret/metadata//admin"),
+    )
+    .await
+    .expect("response");
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        response.headers().get("location").map(|v| v.as_bytes()),
+        Some(&b"/v1/secret/metadata/admin"[..])
+    );
+    let (status, body) = h.send(list("/v1/secret/metadata/admin")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = h.send(list("/v1/secret/metadata/x/%2e%2e/admin")).await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (StatusCode::BAD_REQUEST, "relative paths not supported")
+    );
+    let (status, _) = h.send(get("secret/data/a%00b", ROOT)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn policy_and_role_names_are_checked_lowercased_as_they_are_stored() {
+    let h = Harness::demo().await;
+    let policy = r#"
+path "sys/policies/acl/*" { capabilities = ["create", "update", "read"] }
+path "sys/policies/acl/admin" { capabilities = ["deny"] }
+path "auth/kubernetes/role/*" { capabilities = ["create", "update", "read"] }
+path "auth/kubernetes/role/grade-api" { capabilities = ["deny"] }
+"#;
+    h.put_policy("editor", policy).await;
+    let (editor, _) = created(&h, ROOT, json!({"policies": ["editor"]})).await;
+    let text = json!({"policy": r#"path "x" { capabilities = ["read"] }"#});
+    for name in ["ADMIN", "Admin"] {
+        let (status, _) = h
+            .call(
+                "PUT",
+                &format!("sys/policies/acl/{name}"),
+                Some(&editor),
+                Some(text.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+    }
+    let (status, _) = h
+        .call("PUT", "sys/policies/acl/Other", Some(&editor), Some(text))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = h
+        .call(
+            "POST",
+            "auth/kubernetes/role/GRADE-API",
+            Some(&editor),
+            Some(json!({"bound_service_account_names": "x", "bound_service_account_namespaces": "*"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn one_capabilities_request_asks_about_a_bounded_number_of_paths() {
+    let h = Harness::demo().await;
+    let paths: Vec<String> = (0..1001).map(|i| format!("secret/data/{i}")).collect();
+    let (status, body) = h
+        .call(
+            "POST",
+            "sys/capabilities-self",
+            Some(ROOT),
+            Some(json!({ "paths": paths })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(first_error(&body).starts_with("too many paths: 1001"));
+    let (status, _) = h
+        .call(
+            "POST",
+            "sys/capabilities-self",
+            Some(ROOT),
+            Some(json!({ "paths": paths[..1000] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,10 @@
+//! The binary's integration tests, one binary: the CLI's commands and `podpass serve` run as real
+//! processes.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
+
+mod cli;
+mod deploy_manifests;
+mod docs_examples;
+mod durability;
+mod hostile_http;
+mod serve_operations;
