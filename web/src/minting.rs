@@ -107,7 +107,7 @@ pub fn trust_key(text: &str, mount: &str, public_pem: &str) -> Result<String, St
     let imported = Configuration::import(text, INPUT_SOURCE, None, &NoFiles).map_err(|e| {
         format!(
             "fix the configuration first (line {}: {})",
-            e.line, e.message
+            e.location.line, e.message
         )
     })?;
     let mut configuration = imported.configuration;

@@ -121,8 +121,8 @@ impl From<ImportError> for PodpassError {
             code: ErrorCode::InvalidConfiguration,
             message: error.message,
             location: Some(ErrorLocation {
-                line: error.line,
-                column: error.column,
+                line: error.location.line,
+                column: error.location.column,
                 source: error.source,
             }),
         }

@@ -117,7 +117,7 @@ fn config_editor(app: &App, ctx: &Context<App>) -> Html {
             html! { <span class="badge ok" id="config-format"><span aria-hidden="true">{"✓ "}</span>{format!("read as {}", summary.format)}</span> },
         ),
         Err(error) => (
-            Some(error.line),
+            Some(error.location.line),
             html! { <span class="badge fail"><span aria-hidden="true">{"✗ "}</span>{"does not read"}</span> },
         ),
     };
@@ -135,10 +135,10 @@ fn config_editor(app: &App, ctx: &Context<App>) -> Html {
     );
     let error = match &app.evaluation.config {
         Err(error) => {
-            let line = error.line;
+            let line = error.location.line;
             html! {
                 <div id="config-error" class="error-box" role="alert">
-                    <strong><span aria-hidden="true">{"✗ "}</span>{format!("Line {}, column {}: ", error.line, error.column)}</strong>
+                    <strong><span aria-hidden="true">{"✗ "}</span>{format!("Line {}, column {}: ", error.location.line, error.location.column)}</strong>
                     <span>{error.message.clone()}</span>
                     <button class="link" onclick={ctx.link().callback(move |_| Msg::GoToLine(line))}>{format!("Go to line {line}")}</button>
                 </div>

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use super::PathRule;
 use super::capability::{Capabilities, Capability};
-use super::error::{LineIndex, PolicyError};
+use super::error::PolicyError;
 use super::syntax::{self, Entry, Node, Spanned};
 use super::template;
+use crate::diagnostic::LineIndex;
 
 /// Keys a path block may contain.
 const PATH_KEYS: [&str; 11] = [
@@ -35,7 +36,7 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
         lines: LineIndex::new(text),
     };
     let entries = syntax::parse(text).map_err(|e| {
-        let location = parser.lines.locate(e.offset);
+        let location = parser.lines.location(e.offset);
         let mut detail = e.detail;
         if let Some(hint) = hcl1_hint(text, location.line) {
             detail.push_str(&hint);
@@ -48,7 +49,7 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
         .find(|e| e.key.value != "name" && e.key.value != "path")
     {
         return Err(PolicyError::InvalidKey {
-            location: parser.lines.locate(bad.key.start),
+            location: parser.lines.location(bad.key.start()),
             key: bad.key.value.clone(),
             path: None,
         });
@@ -104,7 +105,7 @@ impl Parser<'_> {
         if entry.block {
             let [label] = entry.labels.as_slice() else {
                 return Err(PolicyError::PathLabel {
-                    location: self.lines.locate(entry.key.start),
+                    location: self.lines.location(entry.key.start()),
                     labels: entry.labels.len(),
                 });
             };
@@ -149,7 +150,7 @@ impl Parser<'_> {
         expected: &str,
     ) -> PolicyError {
         PolicyError::InvalidValue {
-            location: self.lines.locate(found.start),
+            location: self.lines.location(found.start()),
             path: path.map(str::to_string),
             key: key.to_string(),
             expected: format!("{expected}, not {}", describe(&found.value)),
@@ -160,7 +161,7 @@ impl Parser<'_> {
     fn rule(&self, label: &Spanned<String>, body: &Spanned<Node>) -> Result<PathRule, PolicyError> {
         let key = label.value.as_str();
         let templated = template::check(key).map_err(|_| PolicyError::UnbalancedTemplate {
-            location: self.lines.locate(label.start),
+            location: self.lines.location(label.start()),
             path: key.to_string(),
         })?;
         let Node::Object(items) = &body.value else {
@@ -171,7 +172,7 @@ impl Parser<'_> {
             .find(|i| !PATH_KEYS.contains(&i.key.value.as_str()))
         {
             return Err(PolicyError::InvalidKey {
-                location: self.lines.locate(bad.key.start),
+                location: self.lines.location(bad.key.start()),
                 key: bad.key.value.clone(),
                 path: Some(key.to_string()),
             });
@@ -186,7 +187,7 @@ impl Parser<'_> {
             match name {
                 "capabilities" => raw.capabilities = self.strings(value, key, name)?,
                 "policy" => match &value.value {
-                    Node::Str(s) => raw.policy = Some((s.clone(), value.start)),
+                    Node::Str(s) => raw.policy = Some((s.clone(), value.start())),
                     _ => return Err(self.invalid(value, Some(key), name, "a string")),
                 },
                 "allowed_parameters" => raw.allowed = self.parameters(value, key, name)?,
@@ -209,7 +210,7 @@ impl Parser<'_> {
         let path = key.strip_prefix('/').unwrap_or(key);
         if path.contains("+*") {
             return Err(PolicyError::InvalidWildcards {
-                location: self.lines.locate(label.start),
+                location: self.lines.location(label.start()),
                 path: path.to_string(),
             });
         }
@@ -227,7 +228,7 @@ impl Parser<'_> {
                 "sudo" => &["create", "read", "update", "delete", "list", "sudo"],
                 _ => {
                     return Err(PolicyError::InvalidPolicyShorthand {
-                        location: self.lines.locate(*at),
+                        location: self.lines.location(*at),
                         path: key.to_string(),
                         policy: shorthand.clone(),
                     });
@@ -236,7 +237,7 @@ impl Parser<'_> {
             requested.extend(expand.iter().map(|c| ((*c).to_string(), *at)));
         }
 
-        let line = self.lines.locate(label.start).line;
+        let line = self.lines.location(label.start()).line;
         let mut rule = PathRule {
             path: path.to_string(),
             line,
@@ -262,7 +263,7 @@ impl Parser<'_> {
                 Ok(capability) => rule.capabilities.insert(capability),
                 Err(()) => {
                     return Err(PolicyError::InvalidCapability {
-                        location: self.lines.locate(*at),
+                        location: self.lines.location(*at),
                         path: key.to_string(),
                         capability: name.clone(),
                     });
@@ -283,7 +284,7 @@ impl Parser<'_> {
             && max < min
         {
             return Err(PolicyError::WrappingTtlBounds {
-                location: self.lines.locate(max_node.start),
+                location: self.lines.location(max_node.start()),
                 path: key.to_string(),
             });
         }
@@ -304,7 +305,7 @@ impl Parser<'_> {
         items
             .iter()
             .map(|item| match &item.value {
-                Node::Str(s) => Ok((s.clone(), item.start)),
+                Node::Str(s) => Ok((s.clone(), item.start())),
                 _ => Err(self.invalid(item, Some(path), key, "a list of strings")),
             })
             .collect()
@@ -361,7 +362,7 @@ impl Parser<'_> {
             Some(d) if d.is_zero() => Ok(None),
             Some(d) => Ok(Some(d)),
             None => Err(PolicyError::InvalidDuration {
-                location: self.lines.locate(node.start),
+                location: self.lines.location(node.start()),
                 path: path.to_string(),
                 key: key.to_string(),
                 value: shown,

@@ -19,8 +19,8 @@ pub fn run(args: &FmtArgs) -> Result<Outcome, InputError> {
             InputError(format!(
                 "{}:{}:{}: {}",
                 shown(path),
-                e.line,
-                e.column,
+                e.location.line,
+                e.location.column,
                 e.message
             ))
         })?;

@@ -25,8 +25,8 @@ pub fn run(args: &TestArgs) -> Result<Outcome, InputError> {
             InputError(format!(
                 "{}:{}:{}: {}",
                 shown(file),
-                e.line,
-                e.column,
+                e.location.line,
+                e.location.column,
                 e.message
             ))
         })?;
