@@ -18,6 +18,7 @@
 //! assert_eq!(diagnostic.location(), Some(at));
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
@@ -118,7 +119,7 @@ impl Span {
 /// Byte offsets to lines and character columns, for one text, without rescanning it for each.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'t> {
-    text: &'t str,
+    text: Cow<'t, str>,
     line_starts: Vec<usize>,
 }
 
@@ -126,6 +127,15 @@ impl<'t> LineIndex<'t> {
     /// Indexes the line starts of `text`. Lines end at `\n` (a `\r` before it is part of the
     /// line, counted as a column like any other character).
     pub fn new(text: &'t str) -> LineIndex<'t> {
+        LineIndex::index(Cow::Borrowed(text))
+    }
+
+    /// Indexes a text the index keeps (a lexer's normalised copy of its input).
+    pub fn owned(text: String) -> LineIndex<'static> {
+        LineIndex::index(Cow::Owned(text))
+    }
+
+    fn index(text: Cow<'_, str>) -> LineIndex<'_> {
         let mut line_starts = vec![0];
         line_starts.extend(
             text.bytes()
@@ -137,8 +147,8 @@ impl<'t> LineIndex<'t> {
     }
 
     /// The text indexed.
-    pub fn text(&self) -> &'t str {
-        self.text
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// The line and column of a byte offset; offsets past the end are the end.
@@ -170,7 +180,7 @@ impl<'t> LineIndex<'t> {
     }
 
     /// The text of a 1-based line, without its line break.
-    pub fn line(&self, line: u32) -> Option<&'t str> {
+    pub fn line(&self, line: u32) -> Option<&str> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
         let start = *self.line_starts.get(index)?;
         let end = self
@@ -212,7 +222,7 @@ impl<'t> Source<'t> {
     }
 
     /// The text.
-    pub fn text(&self) -> &'t str {
+    pub fn text(&self) -> &str {
         self.lines.text()
     }
 

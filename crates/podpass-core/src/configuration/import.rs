@@ -225,10 +225,6 @@ pub(super) type Fields = BTreeMap<String, FieldAt>;
 
 pub(super) use crate::diagnostic::LineIndex;
 
-pub(super) fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 /// A file reference shown relative to the working directory: the CLI resolves references
 /// against the input's directory, so `keys/sa.pub` in `deploy/podpass.hcl` is shown as
 /// `deploy/keys/sa.pub`.
