@@ -18,7 +18,7 @@ pub fn run(args: &ConvertArgs, default: Form) -> Result<Outcome, InputError> {
         Form::Commands => config.to_vault_commands(),
         Form::Json => {
             let mut text = serde_json::to_string_pretty(&config.to_api_json())
-                .map_err(|e| InputError(format!("cannot render JSON: {e}")))?;
+                .map_err(|e| InputError::new(format!("cannot render JSON: {e}")))?;
             text.push('\n');
             text
         }

@@ -28,12 +28,12 @@ pub fn run(args: &LintArgs) -> Result<Outcome, InputError> {
         return Ok(Outcome::Success);
     }
     let Some(path) = &args.config else {
-        return Err(InputError("lint needs a CONFIG".into()));
+        return Err(InputError::new("lint needs a CONFIG"));
     };
     let options = options(args)?;
     for rule in &args.ignore {
         if !RULES.iter().any(|r| r.id == rule) {
-            return Err(InputError(format!(
+            return Err(InputError::new(format!(
                 "--ignore: no rule {rule:?} (podpass lint --rules lists them)"
             )));
         }
@@ -57,7 +57,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome, InputError> {
             "ok": !failed,
         });
         let text = serde_json::to_string_pretty(&value)
-            .map_err(|e| InputError(format!("cannot render JSON: {e}")))?;
+            .map_err(|e| InputError::new(format!("cannot render JSON: {e}")))?;
         anstream::println!("{text}");
         return Ok(Outcome::from_ok(!failed));
     }
@@ -99,7 +99,7 @@ fn options(args: &LintArgs) -> Result<LintOptions, InputError> {
         options.long_ttl_seconds = parse_duration_str(text)
             .ok()
             .filter(|s| *s > 0)
-            .ok_or_else(|| InputError(format!("--max-ttl: invalid duration {text:?}")))?;
+            .ok_or_else(|| InputError::new(format!("--max-ttl: invalid duration {text:?}")))?;
     }
     Ok(options)
 }

@@ -64,7 +64,7 @@ pub fn token_input(args: &TokenArgs) -> Result<Option<TokenInput>, InputError> {
         .split_once('/')
         .filter(|(n, s)| !n.is_empty() && !s.is_empty() && !s.contains('/'))
     else {
-        return Err(InputError(format!(
+        return Err(InputError::new(format!(
             "--claims: {claims:?} should be NAMESPACE/SERVICE_ACCOUNT, e.g. grade-api/grade-api-sa"
         )));
     };
@@ -88,7 +88,7 @@ pub fn labels(items: &[String]) -> Result<Option<BTreeMap<String, String>>, Inpu
         .map(|item| {
             item.split_once('=')
                 .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or_else(|| InputError(format!("--label: {item:?} should be KEY=VALUE")))
+                .ok_or_else(|| InputError::new(format!("--label: {item:?} should be KEY=VALUE")))
         })
         .collect::<Result<BTreeMap<_, _>, _>>()
         .map(Some)
