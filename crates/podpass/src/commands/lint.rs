@@ -104,14 +104,21 @@ fn options(args: &LintArgs) -> Result<LintOptions, InputError> {
     Ok(options)
 }
 
-/// `file:line: warning[rule]: message` and an indented hint.
+/// `file:line: warning[rule]: message` and an indented hint: the compact form of a finding's
+/// diagnostic, one per finding, since a lint run lists many (findings know their line, not a
+/// column, so no snippet is drawn).
 fn render(out: &mut String, finding: &Finding, config: &str) {
-    let location = if finding.origin.source.is_empty() {
-        config.to_string()
+    let diagnostic = finding.diagnostic();
+    let source = if diagnostic.source.is_empty() {
+        config
     } else {
-        finding.origin.to_string()
+        diagnostic.source.as_str()
     };
-    let style = match finding.severity {
+    let location = match diagnostic.location() {
+        Some(at) => format!("{source}:{}", at.line),
+        None => source.to_string(),
+    };
+    let style = match diagnostic.severity {
         Severity::Error => BAD,
         Severity::Warning => WARN,
         Severity::Info => INFO,
@@ -120,9 +127,14 @@ fn render(out: &mut String, finding: &Finding, config: &str) {
         out,
         "{}: {}: {}",
         paint(BOLD, location),
-        paint(style, format!("{}[{}]", finding.severity, finding.rule)),
-        finding.message
+        paint(
+            style,
+            format!("{}[{}]", diagnostic.severity, diagnostic.code)
+        ),
+        diagnostic.message
     );
     let _ = writeln!(out, "    {}", paint(DIM, &finding.subject));
-    let _ = writeln!(out, "    hint: {}", finding.hint);
+    if let Some(help) = &diagnostic.help {
+        let _ = writeln!(out, "    hint: {help}");
+    }
 }
