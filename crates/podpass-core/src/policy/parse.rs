@@ -167,6 +167,55 @@ impl Parser<'_> {
         let Node::Object(items) = &body.value else {
             return Err(self.invalid(body, Some(key), key, "a block of settings"));
         };
+        let raw = self.settings(items, key)?;
+
+        let path = key.strip_prefix('/').unwrap_or(key);
+        if path.contains("+*") {
+            return Err(PolicyError::InvalidWildcards {
+                location: self.lines.location(label.start()),
+                path: path.to_string(),
+            });
+        }
+        let requested = self.requested(&raw, key)?;
+
+        let mut rule = PathRule {
+            path: path.to_string(),
+            line: self.lines.location(label.start()).line,
+            templated,
+            capabilities: Capabilities::NONE,
+            allowed_parameters: BTreeMap::new(),
+            denied_parameters: BTreeMap::new(),
+            required_parameters: Vec::new(),
+            min_wrapping_ttl: None,
+            max_wrapping_ttl: None,
+            mfa_methods: Vec::new(),
+            control_group: None,
+            subscribe_event_types: Vec::new(),
+            comment: raw.comment.clone(),
+        };
+        for (name, at) in &requested {
+            match name.parse::<Capability>() {
+                // A deny makes the block deny-only; Vault reads nothing more of it.
+                Ok(Capability::Deny) => {
+                    rule.capabilities = Capabilities::DENY;
+                    return Ok(rule);
+                }
+                Ok(capability) => rule.capabilities.insert(capability),
+                Err(()) => {
+                    return Err(PolicyError::InvalidCapability {
+                        location: self.lines.location(*at),
+                        path: key.to_string(),
+                        capability: name.clone(),
+                    });
+                }
+            }
+        }
+        self.finish(rule, raw, key)
+    }
+
+    /// Decodes every setting of a path block first (later repeats win), as Vault's decoder does
+    /// before any semantic check; a key Vault does not know is refused before anything.
+    fn settings<'n>(&self, items: &'n [Entry], key: &str) -> Result<Raw<'n>, PolicyError> {
         if let Some(bad) = items
             .iter()
             .find(|i| !PATH_KEYS.contains(&i.key.value.as_str()))
@@ -177,9 +226,6 @@ impl Parser<'_> {
                 path: Some(key.to_string()),
             });
         }
-
-        // Decode every setting first (later repeats win), as Vault's decoder does before any
-        // semantic check.
         let mut raw = Raw::default();
         for item in items {
             let name = item.key.value.as_str();
@@ -206,16 +252,13 @@ impl Parser<'_> {
                 _ => {}
             }
         }
+        Ok(raw)
+    }
 
-        let path = key.strip_prefix('/').unwrap_or(key);
-        if path.contains("+*") {
-            return Err(PolicyError::InvalidWildcards {
-                location: self.lines.location(label.start()),
-                path: path.to_string(),
-            });
-        }
-
-        let mut requested = raw.capabilities;
+    /// The capabilities asked for, each with where it was written: the list, with the legacy
+    /// `policy` shorthand expanded into it (`deny` replaces the list).
+    fn requested(&self, raw: &Raw<'_>, key: &str) -> Result<Vec<(String, usize)>, PolicyError> {
+        let mut requested = raw.capabilities.clone();
         if let Some((shorthand, at)) = &raw.policy {
             let expand: &[&str] = match shorthand.as_str() {
                 "" => &[],
@@ -236,41 +279,12 @@ impl Parser<'_> {
             };
             requested.extend(expand.iter().map(|c| ((*c).to_string(), *at)));
         }
+        Ok(requested)
+    }
 
-        let line = self.lines.location(label.start()).line;
-        let mut rule = PathRule {
-            path: path.to_string(),
-            line,
-            templated,
-            capabilities: Capabilities::NONE,
-            allowed_parameters: BTreeMap::new(),
-            denied_parameters: BTreeMap::new(),
-            required_parameters: Vec::new(),
-            min_wrapping_ttl: None,
-            max_wrapping_ttl: None,
-            mfa_methods: Vec::new(),
-            control_group: None,
-            subscribe_event_types: Vec::new(),
-            comment: raw.comment,
-        };
-        for (name, at) in &requested {
-            match name.parse::<Capability>() {
-                // A deny makes the block deny-only; Vault reads nothing more of it.
-                Ok(Capability::Deny) => {
-                    rule.capabilities = Capabilities::DENY;
-                    return Ok(rule);
-                }
-                Ok(capability) => rule.capabilities.insert(capability),
-                Err(()) => {
-                    return Err(PolicyError::InvalidCapability {
-                        location: self.lines.location(*at),
-                        path: key.to_string(),
-                        capability: name.clone(),
-                    });
-                }
-            }
-        }
-
+    /// The settings read after the capabilities of a block that does not deny: parameters,
+    /// wrapping TTLs (checked against each other), MFA, control group, event types.
+    fn finish(&self, mut rule: PathRule, raw: Raw<'_>, key: &str) -> Result<PathRule, PolicyError> {
         rule.allowed_parameters = raw.allowed;
         rule.denied_parameters = raw.denied;
         rule.min_wrapping_ttl = self.ttl(raw.min_ttl, key, "min_wrapping_ttl")?;
