@@ -104,6 +104,15 @@ fn start(span: Option<Range<usize>>) -> usize {
     span.map_or(0, |s| s.start)
 }
 
+/// A case's login inputs, gathered before the case's subject is decided.
+#[derive(Default)]
+struct LoginParts {
+    role: Option<String>,
+    token: Option<TokenInput>,
+    remote_addr: Option<String>,
+    namespace_labels: Option<BTreeMap<String, String>>,
+}
+
 struct Reader<'t> {
     lines: LineIndex<'t>,
     files: &'t dyn FileSource,
@@ -526,11 +535,8 @@ impl Reader<'_> {
     ) -> Result<TestCase> {
         let place = "a test";
         let items = self.items(body)?;
-        let mut role = None;
-        let mut token: Option<TokenInput> = None;
+        let mut login = LoginParts::default();
         let mut policies = None;
-        let mut remote_addr = None;
-        let mut namespace_labels = None;
         let mut case = TestCase {
             name,
             line,
@@ -546,22 +552,23 @@ impl Reader<'_> {
         for item in &items {
             let key = item.key();
             match key {
-                "role" => role = Some(self.string(self.attribute(item, place)?, key)?),
+                "role" => login.role = Some(self.string(self.attribute(item, place)?, key)?),
                 "mount" => case.mount = Some(self.string(self.attribute(item, place)?, key)?),
                 "policies" => {
                     policies = Some((self.strings(self.attribute(item, place)?, key)?, item.at()));
                 }
                 "remote_addr" => {
-                    remote_addr = Some(self.string(self.attribute(item, place)?, key)?);
+                    login.remote_addr = Some(self.string(self.attribute(item, place)?, key)?);
                 }
                 "namespace_labels" => {
-                    namespace_labels = Some(self.string_map(self.attribute(item, place)?, key)?);
+                    login.namespace_labels =
+                        Some(self.string_map(self.attribute(item, place)?, key)?);
                 }
                 "token" => {
-                    if token.is_some() {
+                    if login.token.is_some() {
                         return Err(self.error(item.at(), "the test has two tokens"));
                     }
-                    token = Some(match item {
+                    login.token = Some(match item {
                         Item::Attribute { value, .. } => self.token_reference(value, tokens)?,
                         Item::Block { .. } => {
                             let block = self.block(item, 0, place)?;
@@ -579,25 +586,7 @@ impl Reader<'_> {
                 }
                 "allowed" | "denied" => {
                     let node = self.attribute(item, place)?;
-                    let Literal::List(entries) = &node.value else {
-                        return Err(self.error(
-                            node.at,
-                            format!("`{key}` must be a list of \"<operation> <path>\" strings"),
-                        ));
-                    };
-                    for entry in entries {
-                        let text = self.string(entry, key)?;
-                        let (operation, path) = self.operation_and_path(&text, entry.at)?;
-                        case.requests.push(RequestCheck {
-                            line: self.line(entry.at),
-                            request: Request::new(operation, path),
-                            allowed: key == "allowed",
-                            reason: None,
-                            outcome: None,
-                            policy: None,
-                            rule: None,
-                        });
-                    }
+                    case.requests.extend(self.request_list(node, key)?);
                 }
                 "request" => {
                     let block = self.block(item, 0, place)?;
@@ -605,52 +594,90 @@ impl Reader<'_> {
                 }
                 "capabilities" => {
                     let node = self.attribute(item, place)?;
-                    let Literal::Object(entries) = &node.value else {
-                        return Err(self.error(
-                            node.at,
-                            "`capabilities` must be an object: { \"path\" = [\"read\"] }",
-                        ));
-                    };
-                    for (path, value) in entries {
-                        let mut expected = self.strings(value, "capabilities")?;
-                        for name in &expected {
-                            if name != "root" && name.parse::<Capability>().is_err() {
-                                return Err(
-                                    self.error(value.at, format!("{name:?} is not a capability"))
-                                );
-                            }
-                        }
-                        expected.sort_unstable();
-                        expected.dedup();
-                        case.capabilities.push(CapabilityCheck {
-                            line: self.line(value.at),
-                            path: path.clone(),
-                            expected,
-                        });
-                    }
+                    case.capabilities.extend(self.capability_checks(node)?);
                 }
                 _ => return Err(self.unknown(item, place, CASE_KEYS)),
             }
         }
-        case.subject = match (role, token, policies) {
-            (Some(_), _, Some((_, p_at))) => {
-                return Err(self.error(
-                    p_at,
-                    "a test either logs in (`role` and `token`) or lists `policies`, not both",
-                ));
+        case.subject = self.subject(login, policies, expect_at, at)?;
+        self.checks_something(&case, expect_at, at)?;
+        Ok(case)
+    }
+
+    /// `allowed` or `denied` (`key`): a list of `"<operation> <path>"` strings.
+    fn request_list(&self, node: &Node, key: &str) -> Result<Vec<RequestCheck>> {
+        let Literal::List(entries) = &node.value else {
+            return Err(self.error(
+                node.at,
+                format!("`{key}` must be a list of \"<operation> <path>\" strings"),
+            ));
+        };
+        let mut checks = Vec::new();
+        for entry in entries {
+            let text = self.string(entry, key)?;
+            let (operation, path) = self.operation_and_path(&text, entry.at)?;
+            checks.push(RequestCheck {
+                line: self.line(entry.at),
+                request: Request::new(operation, path),
+                allowed: key == "allowed",
+                reason: None,
+                outcome: None,
+                policy: None,
+                rule: None,
+            });
+        }
+        Ok(checks)
+    }
+
+    /// `capabilities = { "path" = ["read", …] }`: the sorted answers expected.
+    fn capability_checks(&self, node: &Node) -> Result<Vec<CapabilityCheck>> {
+        let Literal::Object(entries) = &node.value else {
+            return Err(self.error(
+                node.at,
+                "`capabilities` must be an object: { \"path\" = [\"read\"] }",
+            ));
+        };
+        let mut checks = Vec::new();
+        for (path, value) in entries {
+            let mut expected = self.strings(value, "capabilities")?;
+            for name in &expected {
+                if name != "root" && name.parse::<Capability>().is_err() {
+                    return Err(self.error(value.at, format!("{name:?} is not a capability")));
+                }
             }
-            (Some(role), Some(token), None) => Subject::Login {
+            expected.sort_unstable();
+            expected.dedup();
+            checks.push(CapabilityCheck {
+                line: self.line(value.at),
+                path: path.clone(),
+                expected,
+            });
+        }
+        Ok(checks)
+    }
+
+    /// Who the case asks for: a login (`role` and `token`, with its inputs) or `policies`,
+    /// never both, never half a login.
+    fn subject(
+        &self,
+        login: LoginParts,
+        policies: Option<(Vec<String>, usize)>,
+        expect_at: Option<usize>,
+        at: usize,
+    ) -> Result<Subject> {
+        match (login.role, login.token, policies) {
+            (Some(_), _, Some((_, p_at))) => Err(self.error(
+                p_at,
+                "a test either logs in (`role` and `token`) or lists `policies`, not both",
+            )),
+            (Some(role), Some(token), None) => Ok(Subject::Login {
                 role,
                 token,
-                remote_addr,
-                namespace_labels,
-            },
-            (Some(_), None, None) => {
-                return Err(self.error(at, "the test names a `role` but no `token`"));
-            }
-            (None, Some(_), _) => {
-                return Err(self.error(at, "the test has a `token` but no `role`"));
-            }
+                remote_addr: login.remote_addr,
+                namespace_labels: login.namespace_labels,
+            }),
+            (Some(_), None, None) => Err(self.error(at, "the test names a `role` but no `token`")),
+            (None, Some(_), _) => Err(self.error(at, "the test has a `token` but no `role`")),
             (None, None, Some((policies, p_at))) => {
                 if let Some(e_at) = expect_at {
                     return Err(self.error(
@@ -658,21 +685,24 @@ impl Reader<'_> {
                         "`expect` describes a login; a test with `policies` has none",
                     ));
                 }
-                if remote_addr.is_some() || namespace_labels.is_some() {
+                if login.remote_addr.is_some() || login.namespace_labels.is_some() {
                     return Err(self.error(
                         p_at,
                         "`remote_addr` and `namespace_labels` are login inputs; this test has no login",
                     ));
                 }
-                Subject::Policies { policies }
+                Ok(Subject::Policies { policies })
             }
-            (None, None, None) => {
-                return Err(self.error(
-                    at,
-                    "the test needs a login (`role` and `token`) or `policies`",
-                ));
-            }
-        };
+            (None, None, None) => Err(self.error(
+                at,
+                "the test needs a login (`role` and `token`) or `policies`",
+            )),
+        }
+    }
+
+    /// Refuses a case that would pass whatever podpass decides: a denied login that goes on
+    /// to describe its token, or a case with nothing to check.
+    fn checks_something(&self, case: &TestCase, expect_at: Option<usize>, at: usize) -> Result<()> {
         let expect = &case.expect;
         if expect.allowed == Some(false)
             && (!case.requests.is_empty()
@@ -709,7 +739,7 @@ impl Reader<'_> {
                 ));
             }
         }
-        Ok(case)
+        Ok(())
     }
 
     /// `"name"` of a `token` block, or `"namespace/service_account"`.
