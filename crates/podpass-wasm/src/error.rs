@@ -47,7 +47,8 @@ impl ErrorCode {
     }
 }
 
-/// Where in an input a problem is: 1-based line and column, and the input's name.
+/// Where in an input a problem is: 1-based line and column, and the input's name (the primary
+/// place of the error's diagnostic, in the shape JavaScript callers already read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorLocation {
     /// 1-based line.
@@ -129,15 +130,18 @@ impl From<PodpassError> for JsValue {
 
 impl From<ImportError> for PodpassError {
     fn from(error: ImportError) -> PodpassError {
+        let diagnostic = error.diagnostic();
+        // `location` is the diagnostic's primary place, kept in the shape it always had.
+        let location = diagnostic.location().map(|at| ErrorLocation {
+            line: at.line,
+            column: at.column,
+            source: diagnostic.source.clone(),
+        });
         PodpassError {
             code: ErrorCode::InvalidConfiguration,
-            diagnostics: vec![error.diagnostic()],
             message: error.message,
-            location: Some(ErrorLocation {
-                line: error.location.line,
-                column: error.location.column,
-                source: error.source,
-            }),
+            location,
+            diagnostics: vec![diagnostic],
         }
     }
 }
