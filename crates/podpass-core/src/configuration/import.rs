@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::hcl_file::ServerSettings;
 use super::{Configuration, Origin, api_json, commands, hcl_file};
 use crate::config::ConfigError;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::duration::parse_duration;
 use crate::policy::{PolicyError, normalize_name};
 use crate::role::{Role, RoleError, audience_warning};
@@ -92,6 +92,21 @@ pub struct ImportNote {
     pub line: u32,
     /// What happened, e.g. ``skipped `kubectl create sa grade-api-sa` (not Vault configuration)``.
     pub message: String,
+}
+
+impl ImportNote {
+    /// The note as an informational diagnostic about the input named `source`
+    /// (`configuration/note`), pointing at the start of its line (line 0: no place).
+    pub fn diagnostic(&self, source: &str) -> Diagnostic {
+        let diagnostic =
+            Diagnostic::new(Severity::Info, "configuration/note", self.message.clone())
+                .in_source(source);
+        if self.line == 0 {
+            diagnostic
+        } else {
+            diagnostic.at(Location::new(self.line, 1))
+        }
+    }
 }
 
 impl fmt::Display for ImportNote {
@@ -1030,6 +1045,12 @@ mod tests {
             message: "skipped".into(),
         };
         assert_eq!(note.to_string(), "line 3: skipped");
+        let diagnostic = note.diagnostic("setup.sh");
+        assert_eq!(
+            (diagnostic.severity, diagnostic.code.as_str()),
+            (Severity::Info, "configuration/note")
+        );
+        assert_eq!(diagnostic.to_string(), "setup.sh:3:1: skipped");
     }
 
     #[test]
