@@ -692,7 +692,7 @@ mod tests {
         state.config = "auth \"kubernetes\" {\n  role \"r\" {\n    bound_service_account_names = [\"a\"\n  }\n}\n".to_string();
         let evaluation = evaluate(&state, NOW);
         let error = evaluation.config.unwrap_err();
-        assert!(error.line >= 3, "{error}");
+        assert!(error.location.line >= 3, "{error}");
         assert!(evaluation.login.is_err());
         let TokenSummary::Decoded(token) = evaluation.token else {
             panic!("decoded token expected");

@@ -88,9 +88,11 @@ pub fn sign_with_browser_key(spec: &TokenSpec, key: &BrowserKey) -> Result<Strin
 /// are dropped.
 pub fn trust_key(text: &str, mount: &str, public_pem: &str) -> Result<String, String> {
     let imported = Configuration::import(text, INPUT_SOURCE, None, &NoFiles).map_err(|e| {
+        let diagnostic = e.diagnostic();
+        let line = diagnostic.location().map_or(1, |at| at.line);
         format!(
-            "fix the configuration first (line {}: {})",
-            e.line, e.message
+            "fix the configuration first (line {line}: {})",
+            diagnostic.message
         )
     })?;
     let mut configuration = imported.configuration;

@@ -14,6 +14,8 @@
 //! - [`policy`] and [`acl`]: Vault ACL policies, compiled once and queried many times.
 //! - [`lint`] and [`policy_test`]: a configuration's risky or broken roles and policies, and
 //!   `opa test`-style tests of what logins get and what their tokens may do.
+//! - [`diagnostic`]: what podpass says about a text it read (parse errors, `fmt` refusals, lint
+//!   findings) as one model with resolved places, one line index, and one JSON shape.
 
 pub mod acl;
 pub mod cidr;
@@ -22,9 +24,11 @@ pub mod config;
 pub mod configuration;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod diagnostic;
 pub mod duration;
 pub mod fields;
 pub mod glob;
+mod hcl_read;
 pub mod host_signature;
 pub mod identity;
 pub mod jwt;

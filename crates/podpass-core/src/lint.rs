@@ -29,43 +29,15 @@ mod roles;
 mod token_review;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
 use crate::configuration::{Configuration, Origin};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::login::sanitize_policies;
 use crate::role::Role;
 
-/// How much a finding matters. `podpass lint` fails on errors (and on warnings with `--strict`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The configuration does not do what it says: a policy that matches nothing, a role that
-    /// names a missing policy, a role open to every pod of the cluster.
-    Error,
-    /// Works, but is risky: wide bindings, long-lived tokens, shared secrets.
-    Warning,
-    /// Worth knowing, often intended: an unused policy, a partial glob.
-    Info,
-}
-
-impl Severity {
-    /// `error`, `warning` or `info`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::diagnostic::Severity;
 
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,6 +55,21 @@ pub struct Finding {
     pub subject: String,
     /// How to fix it.
     pub hint: String,
+}
+
+impl Finding {
+    /// The finding as a diagnostic: its rule id is the code, its hint the help, and it points
+    /// at the start of its origin's line (the column is not known; line 0 means no place).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let diagnostic = Diagnostic::new(self.severity, self.rule, self.message.clone())
+            .in_source(self.origin.source.clone())
+            .with_help(self.hint.clone());
+        if self.origin.line == 0 {
+            diagnostic
+        } else {
+            diagnostic.at(Location::new(self.origin.line, 1))
+        }
+    }
 }
 
 /// A lint rule, for documentation and `--help` listings.

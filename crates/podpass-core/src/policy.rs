@@ -35,7 +35,7 @@ pub use error::{Location, PolicyError};
 pub use format::{FormatError, format_policy};
 pub use template::TemplateError;
 
-pub(crate) use syntax::{hcl_number, hcl_quote, parse_hcl_body, strict_json};
+pub(crate) use syntax::strict_json;
 pub(crate) use template::fill as fill_template;
 
 /// The name of the built-in policy that grants everything.

@@ -57,6 +57,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::acl::Request;
+use crate::diagnostic::{Diagnostic, Location};
 use crate::trace::Trace;
 
 pub use key::{TEST_KEY_ID, TEST_KEY_JWKS, TEST_KEY_PEM, TEST_PUBLIC_KEY_PEM};
@@ -232,14 +233,22 @@ pub struct CapabilityCheck {
 
 /// A test file that could not be read. `Display`: `line 3, column 5: message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("line {line}, column {column}: {message}")]
+#[error("{location}: {message}")]
 pub struct TestFileError {
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
+    /// Where the problem is (serialized as `line` and `column`).
+    #[serde(flatten)]
+    pub location: Location,
     /// What is wrong.
     pub message: String,
+}
+
+impl TestFileError {
+    /// The refusal as a diagnostic about the test file named `source` (`policy_test/file`).
+    pub fn diagnostic(&self, source: &str) -> Diagnostic {
+        Diagnostic::error("policy_test/file", self.message.clone())
+            .in_source(source)
+            .at(self.location)
+    }
 }
 
 /// The outcome of a whole file.

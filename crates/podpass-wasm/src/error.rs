@@ -1,8 +1,10 @@
 //! The one error shape JavaScript sees: a JS `Error` named `PodpassError` carrying a stable
-//! `code`, the message, and where in the input the problem is when that is known.
+//! `code`, the message, where in the input the problem is when that is known, and the core's
+//! diagnostics (the JSON shape of [`podpass_core::diagnostic::Diagnostic`]) for the input.
 
 use podpass_core::acl::AclError;
 use podpass_core::configuration::ImportError;
+use podpass_core::diagnostic::Diagnostic;
 use podpass_core::jwt::JwtError;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -45,7 +47,8 @@ impl ErrorCode {
     }
 }
 
-/// Where in an input a problem is: 1-based line and column, and the input's name.
+/// Where in an input a problem is: 1-based line and column, and the input's name (the primary
+/// place of the error's diagnostic, in the shape JavaScript callers already read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorLocation {
     /// 1-based line.
@@ -65,6 +68,9 @@ pub struct PodpassError {
     pub message: String,
     /// Where, when the failure is about a place in an input.
     pub location: Option<ErrorLocation>,
+    /// What the core said about the input, with places and codes (empty when the failure is
+    /// not about an input's text).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl PodpassError {
@@ -74,6 +80,7 @@ impl PodpassError {
             code,
             message: message.into(),
             location: None,
+            diagnostics: Vec::new(),
         }
     }
 
@@ -82,8 +89,8 @@ impl PodpassError {
         PodpassError::new(ErrorCode::InvalidArgument, format!("{what}: {problem}"))
     }
 
-    /// The JS `Error` thrown for this failure: `name` is `PodpassError`, with `code` and
-    /// `location` (`undefined` when unknown) as own properties.
+    /// The JS `Error` thrown for this failure: `name` is `PodpassError`, with `code`,
+    /// `location` (`undefined` when unknown) and `diagnostics` (an array) as own properties.
     pub fn to_js(&self) -> JsValue {
         let error = js_sys::Error::new(&self.message);
         error.set_name("PodpassError");
@@ -99,6 +106,12 @@ impl PodpassError {
         };
         set(&error, "code", &self.code.as_str().into());
         set(&error, "location", &location);
+        // Parsed by the host, as results are (see `output`); an empty array if that fails.
+        let diagnostics = serde_json::to_string(&self.diagnostics)
+            .ok()
+            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .unwrap_or_else(|| js_sys::Array::new().into());
+        set(&error, "diagnostics", &diagnostics);
         error.into()
     }
 }
@@ -117,14 +130,18 @@ impl From<PodpassError> for JsValue {
 
 impl From<ImportError> for PodpassError {
     fn from(error: ImportError) -> PodpassError {
+        let diagnostic = error.diagnostic();
+        // `location` is the diagnostic's primary place, kept in the shape it always had.
+        let location = diagnostic.location().map(|at| ErrorLocation {
+            line: at.line,
+            column: at.column,
+            source: diagnostic.source.clone(),
+        });
         PodpassError {
             code: ErrorCode::InvalidConfiguration,
             message: error.message,
-            location: Some(ErrorLocation {
-                line: error.line,
-                column: error.column,
-                source: error.source,
-            }),
+            location,
+            diagnostics: vec![diagnostic],
         }
     }
 }
@@ -160,6 +177,14 @@ mod tests {
         let location = error.location.as_ref().map(|l| (l.line, l.source.as_str()));
         assert_eq!(location, Some((2, "setup.sh")));
         assert!(!error.message.is_empty());
+        // The diagnostic says the same, in the core's shape.
+        let [diagnostic] = error.diagnostics.as_slice() else {
+            panic!("one diagnostic expected: {:?}", error.diagnostics);
+        };
+        assert_eq!(diagnostic.message, error.message);
+        assert_eq!(diagnostic.source, "setup.sh");
+        assert_eq!(diagnostic.location().map(|at| at.line), Some(2));
+        assert_eq!(diagnostic.code, "configuration/import");
     }
 
     #[test]

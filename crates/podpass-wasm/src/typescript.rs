@@ -28,11 +28,43 @@ export interface ErrorLocation {
   source: string;
 }
 
+/** A place in a text, both 1-based; the column counts characters. */
+export interface TextLocation {
+  line: number;
+  column: number;
+}
+
+/** A part of the text a diagnostic points at: the problem (`primary`) or context. */
+export interface DiagnosticLabel {
+  primary: boolean;
+  start: TextLocation;
+  /** Where the labelled text ends (not included), when more than its start is known. */
+  end: TextLocation | null;
+  message: string | null;
+}
+
+/** What podpass says about a text: the same shape everywhere (wasm, HTTP, the playground). */
+export interface Diagnostic {
+  severity: "error" | "warning" | "info";
+  /** Stable id, e.g. `configuration/import`, `policy/invalid_capability` or a lint rule id. */
+  code: string;
+  /** Vault's own text where Vault refuses the same input. */
+  message: string;
+  /** The input's name (the `source` option) or the referenced file's. */
+  source: string;
+  /** The primary label's start. */
+  location: TextLocation | null;
+  labels: DiagnosticLabel[];
+  help: string | null;
+}
+
 /** What every podpass function throws (and `loginAsync` rejects with). */
 export interface PodpassError extends Error {
   name: "PodpassError";
   code: ErrorCode;
   location?: ErrorLocation;
+  /** The core's diagnostics about the input (empty when the failure is not about a text). */
+  diagnostics: Diagnostic[];
 }
 
 /** The three forms of a configuration. */

@@ -6,24 +6,51 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use podpass_core::configuration::{Configuration, FileSource, Imported, SourceFormat};
+use podpass_core::diagnostic::Diagnostic;
 
 use crate::cli::Form;
 
-/// A usage or input error: the command stops with exit code 2. The message names the file
-/// (and line and column, when known).
+/// A usage or input error: the command stops with exit code 2. The message names the file;
+/// a text that does not parse is reported as a diagnostic with the lines at fault.
 #[derive(Debug)]
-pub struct InputError(pub String);
+pub struct InputError {
+    message: String,
+    /// Whether `message` is a rendered diagnostic, which names its own severity.
+    report: bool,
+}
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
 impl InputError {
+    /// An error told in words.
+    pub fn new(message: impl Into<String>) -> InputError {
+        InputError {
+            message: message.into(),
+            report: false,
+        }
+    }
+
+    /// A diagnostic about a text, rendered with its lines (`text`, or the file the diagnostic
+    /// names when that is another one and can be read).
+    pub fn diagnostic(diagnostic: &Diagnostic, text: Option<&str>) -> InputError {
+        InputError {
+            message: crate::report::render(diagnostic, text),
+            report: true,
+        }
+    }
+
+    /// Whether the message is a rendered diagnostic (it carries its own `error` heading).
+    pub fn is_report(&self) -> bool {
+        self.report
+    }
+
     /// An error about `path`.
     pub fn at(path: &Path, message: impl fmt::Display) -> InputError {
-        InputError(format!("{}: {message}", path.display()))
+        InputError::new(format!("{}: {message}", path.display()))
     }
 }
 
@@ -33,7 +60,7 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|e| InputError(format!("<stdin>: {e}")))?;
+            .map_err(|e| InputError::new(format!("<stdin>: {e}")))?;
         return Ok(text);
     }
     std::fs::read_to_string(path).map_err(|e| InputError::at(path, format!("cannot read: {e}")))
@@ -85,7 +112,8 @@ pub fn source_format(form: Form) -> SourceFormat {
     }
 }
 
-/// Reads and imports a configuration file; errors read `file:line:column: message`.
+/// Reads and imports a configuration file; a refusal is a diagnostic showing the lines at fault
+/// (in the file, or in the policy file it refers to).
 pub fn load_config(path: &Path, from: Option<Form>) -> Result<Imported, InputError> {
     let text = read_text(path)?;
     let source = if path == Path::new("-") {
@@ -99,7 +127,20 @@ pub fn load_config(path: &Path, from: Option<Form>) -> Result<Imported, InputErr
         from.map(source_format),
         &DirFiles::beside(path),
     )
-    .map_err(|e| InputError(e.to_string()))
+    .map_err(|e| {
+        let diagnostic = e.diagnostic();
+        // A refusal inside a referenced file names that file (relative to the working
+        // directory), not the input.
+        let referenced = (e.source != source)
+            .then(|| std::fs::read_to_string(&e.source).ok())
+            .flatten();
+        let text = if e.source == source {
+            Some(text.as_str())
+        } else {
+            referenced.as_deref()
+        };
+        InputError::diagnostic(&diagnostic, text)
+    })
 }
 
 /// Seconds since the epoch, from `--now` (read by the core's
@@ -112,7 +153,7 @@ pub fn now(arg: Option<&str>) -> Result<i64, InputError> {
         .unwrap_or_default();
     match arg {
         Some(text) => podpass_core::timestamp::parse_now(text, clock)
-            .map_err(|e| InputError(format!("--now: {e}"))),
+            .map_err(|e| InputError::new(format!("--now: {e}"))),
         None => Ok(clock),
     }
 }
@@ -127,7 +168,7 @@ pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), InputError> {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
-                .map_err(|e| InputError(format!("<stdout>: {e}")))
+                .map_err(|e| InputError::new(format!("<stdout>: {e}")))
         }
     }
 }

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod files;
 mod logging;
+mod report;
 mod style;
 
 use std::process::ExitCode;
@@ -43,6 +44,10 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
+        Err(error) if error.is_report() => {
+            anstream::eprintln!("{error}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             let label = style::paint(style::BAD, "error");
             anstream::eprintln!("{label}: {error}");

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use podpass_core::acl::Operation;
+use podpass_core::diagnostic::Diagnostic;
 use podpass_core::lint::Severity;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -117,7 +118,7 @@ fn config_editor(app: &App, ctx: &Context<App>) -> Html {
             html! { <span class="badge ok" id="config-format"><span aria-hidden="true">{"✓ "}</span>{format!("read as {}", summary.format)}</span> },
         ),
         Err(error) => (
-            Some(error.line),
+            error.diagnostic().location().map(|at| at.line),
             html! { <span class="badge fail"><span aria-hidden="true">{"✗ "}</span>{"does not read"}</span> },
         ),
     };
@@ -134,16 +135,7 @@ fn config_editor(app: &App, ctx: &Context<App>) -> Html {
             .unwrap_or_default(),
     );
     let error = match &app.evaluation.config {
-        Err(error) => {
-            let line = error.line;
-            html! {
-                <div id="config-error" class="error-box" role="alert">
-                    <strong><span aria-hidden="true">{"✗ "}</span>{format!("Line {}, column {}: ", error.line, error.column)}</strong>
-                    <span>{error.message.clone()}</span>
-                    <button class="link" onclick={ctx.link().callback(move |_| Msg::GoToLine(line))}>{format!("Go to line {line}")}</button>
-                </div>
-            }
-        }
+        Err(error) => diagnostic_box(ctx, &error.diagnostic(), "config-error"),
         Ok(_) => html! {},
     };
     html! {
@@ -386,5 +378,25 @@ pub(super) fn severity_label(severity: Severity) -> (&'static str, &'static str)
         Severity::Error => ("✗", "error"),
         Severity::Warning => ("⚠", "warning"),
         Severity::Info => ("ℹ", "info"),
+    }
+}
+
+/// A diagnostic about the configuration text, shown the one way the playground shows them:
+/// `✗ Line L, column C: message`, the help when there is some, and a button to the line.
+fn diagnostic_box(ctx: &Context<App>, diagnostic: &Diagnostic, id: &'static str) -> Html {
+    let place = diagnostic
+        .location()
+        .map(|at| format!("Line {}, column {}: ", at.line, at.column))
+        .unwrap_or_default();
+    let go_to = diagnostic.location().map(|at| at.line);
+    html! {
+        <div {id} class="error-box" role="alert">
+            <strong><span aria-hidden="true">{"✗ "}</span>{place}</strong>
+            <span>{diagnostic.message.clone()}</span>
+            if let Some(help) = &diagnostic.help { <p class="help">{help.clone()}</p> }
+            if let Some(line) = go_to {
+                <button class="link" onclick={ctx.link().callback(move |_| Msg::GoToLine(line))}>{format!("Go to line {line}")}</button>
+            }
+        </div>
     }
 }

@@ -34,7 +34,7 @@ pub(super) fn read(text: &str, builder: &mut Builder<'_>) -> Result<(), ImportEr
     let lines = LineIndex::new(text);
     let parsed = parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
         builder.error(
-            lines.at(e.range().start),
+            lines.location(e.range().start),
             format!("invalid JSON: {}", e.kind()),
         )
     })?;
@@ -75,7 +75,7 @@ fn kind(value: &ast::Value<'_>) -> &'static str {
 
 impl Reader<'_, '_, '_> {
     fn error(&self, offset: usize, message: impl Into<String>) -> ImportError {
-        self.builder.error(self.lines.at(offset), message)
+        self.builder.error(self.lines.location(offset), message)
     }
 
     /// An object's properties, refusing duplicate names.
@@ -87,7 +87,7 @@ impl Reader<'_, '_, '_> {
                 ObjectPropName::String(s) => (s.value.to_string(), s.range.start),
                 ObjectPropName::Word(w) => (w.value.to_string(), w.range.start),
             };
-            let at = self.lines.at(offset);
+            let at = self.lines.location(offset);
             if let Some(line) = seen.insert(name.clone(), at.line) {
                 return Err(self.error(
                     offset,
@@ -167,7 +167,7 @@ impl Reader<'_, '_, '_> {
     fn text_at(&self, value: &ast::Value<'_>) -> TextAt {
         match value {
             ast::Value::StringLit(s) if s.range.end - s.range.start == s.value.len() + 2 => {
-                let at = self.lines.at(s.range.start);
+                let at = self.lines.location(s.range.start);
                 TextAt::Input(At::new(at.line, at.column + 1))
             }
             _ => TextAt::Opaque(None),
@@ -297,7 +297,7 @@ impl Reader<'_, '_, '_> {
     fn requests(&mut self, array: &ast::Array<'_>) -> Result<(), ImportError> {
         for item in &array.elements {
             let object = self.object(item, "each request")?;
-            let at = self.lines.at(object.range.start);
+            let at = self.lines.location(object.range.start);
             let mut path: Option<(String, At)> = None;
             let mut method = "POST".to_string();
             let mut data: Option<&ast::Value<'_>> = None;

@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use hcl::edit::Span;
-use hcl::edit::expr::{Expression, ObjectKey};
+use hcl::edit::Span as _;
+use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
-use hcl::edit::template::{Element, Template};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -19,8 +18,9 @@ use super::import::{
     At, Builder, CONFIG_FIELDS, FieldAt, Fields, ImportError, LineIndex, ROLE_FIELDS, TUNE_FIELDS,
     TextAt, suggest,
 };
+use crate::diagnostic::Span;
 use crate::duration::parse_duration_str;
-use crate::policy::{hcl_quote as quote, parse_hcl_body};
+use crate::hcl_read::{self, HclValue, Spanned, hcl_quote as quote, parse_hcl_body};
 
 /// podpass.hcl's `server {}` block: settings for the native server face (not used by the core).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -89,18 +89,16 @@ pub(super) fn read(
     text: &str,
     builder: &mut Builder<'_>,
 ) -> Result<Option<ServerSettings>, ImportError> {
+    let lines = LineIndex::new(text);
     let body = parse_hcl_body(text).map_err(|e| {
         builder.error(
-            At::new(
-                super::import::to_u32(e.line),
-                super::import::to_u32(e.column),
-            ),
+            lines.location(e.offset),
             format!("invalid HCL: {}", e.message),
         )
     })?;
     let mut reader = Reader {
         text,
-        lines: LineIndex::new(text),
+        lines,
         builder,
     };
     reader.file(&body)
@@ -108,7 +106,7 @@ pub(super) fn read(
 
 impl Reader<'_, '_, '_> {
     fn at(&self, span: Option<Range<usize>>) -> At {
-        self.lines.at(span.map_or(0, |s| s.start))
+        self.lines.location(span.map_or(0, |s| s.start))
     }
 
     fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ImportError {
@@ -168,7 +166,7 @@ impl Reader<'_, '_, '_> {
                 "server" => {
                     if !block.labels.is_empty() {
                         return Err(self.error(
-                            block.labels.first().and_then(Span::span),
+                            block.labels.first().and_then(hcl::edit::Span::span),
                             "the server block takes no label: server { … }",
                         ));
                     }
@@ -249,7 +247,7 @@ impl Reader<'_, '_, '_> {
                     "config" => {
                         if !inner.labels.is_empty() {
                             return Err(self.error(
-                                inner.labels.first().and_then(Span::span),
+                                inner.labels.first().and_then(hcl::edit::Span::span),
                                 "a config block takes no label: config { … }",
                             ));
                         }
@@ -381,56 +379,52 @@ impl Reader<'_, '_, '_> {
 
     /// An attribute value as the JSON an API body would carry.
     fn value(&self, expr: &Expression) -> Result<Value, ImportError> {
-        Ok(match expr {
-            Expression::Null(_) => Value::Null,
-            Expression::Bool(b) => Value::Bool(*b.value()),
-            Expression::Number(n) => Value::Number(crate::policy::hcl_number(n.value())),
-            Expression::String(s) => Value::String(s.value().clone()),
-            Expression::Array(items) => Value::Array(
+        self.json(hcl_read::value(expr, self.text))
+    }
+
+    /// A walked value as JSON: literals, and `file("path")` as the file's text.
+    fn json(&self, walked: Spanned<HclValue>) -> Result<Value, ImportError> {
+        let span = Some(walked.span.start..walked.span.end);
+        Ok(match walked.value {
+            HclValue::Null => Value::Null,
+            HclValue::Bool(b) => Value::Bool(b),
+            HclValue::Number(n) => Value::Number(n),
+            HclValue::Str(s) => Value::String(s),
+            HclValue::Interpolated { first, .. } => return Err(self.interpolation(first)),
+            HclValue::List(items) => Value::Array(
                 items
-                    .iter()
-                    .map(|item| self.value(item))
+                    .into_iter()
+                    .map(|item| self.json(item))
                     .collect::<Result<_, _>>()?,
             ),
-            Expression::Object(object) => {
+            HclValue::Object(entries) => {
                 let mut out = Map::new();
-                for (key, value) in object.iter() {
-                    let name = match key {
-                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
-                        ObjectKey::Expression(expr) => match self.value(expr)? {
-                            Value::String(s) => s,
-                            other => other.to_string(),
-                        },
+                for (key, value) in entries {
+                    let name = match self.json(key)? {
+                        Value::String(s) => s,
+                        other => other.to_string(),
                     };
-                    out.insert(name, self.value(value.expr())?);
+                    out.insert(name, self.json(value)?);
                 }
                 Value::Object(out)
             }
-            Expression::StringTemplate(template) => {
-                Value::String(self.template(template, expr.span())?)
+            HclValue::Call {
+                name,
+                namespaced,
+                args,
+            } => {
+                let path = self.file_path(&name, namespaced, args, span.clone())?;
+                Value::String(self.builder.read_file(&path, self.at(span))?)
             }
-            Expression::HeredocTemplate(heredoc) => {
-                Value::String(self.template(&heredoc.template, expr.span())?)
-            }
-            Expression::Parenthesis(inner) => self.value(inner.inner())?,
-            Expression::FuncCall(call) => {
-                let (path, _) = self.file_call(call, expr.span())?;
-                let at = self.at(expr.span());
-                Value::String(self.builder.read_file(&path, at)?)
-            }
-            Expression::Variable(var) => {
+            HclValue::Variable(var) => {
                 return Err(self.error(
-                    expr.span(),
-                    format!(
-                        "`{}` is not a value; quote it (\"{}\") if it is a string",
-                        var.as_str(),
-                        var.as_str()
-                    ),
+                    span,
+                    format!("`{var}` is not a value; quote it (\"{var}\") if it is a string"),
                 ));
             }
-            _ => {
+            HclValue::Unary { .. } | HclValue::Other(_) => {
                 return Err(self.error(
-                    expr.span(),
+                    span,
                     "expressions are not supported in podpass.hcl; write a string, number, \
                      bool, list or object",
                 ));
@@ -439,47 +433,38 @@ impl Reader<'_, '_, '_> {
     }
 
     /// `file("path")`: the path.
-    fn file_call(
+    fn file_path(
         &self,
-        call: &hcl::edit::expr::FuncCall,
+        name: &str,
+        namespaced: bool,
+        args: Vec<Spanned<HclValue>>,
         span: Option<Range<usize>>,
-    ) -> Result<(String, At), ImportError> {
-        let name = call.name.name.as_str();
-        if name != "file" || call.name.is_namespaced() {
+    ) -> Result<String, ImportError> {
+        if name != "file" || namespaced {
             return Err(self.error(
                 span,
                 format!("unknown function `{name}`: podpass.hcl has only file(\"path\")"),
             ));
         }
-        let mut args = call.args.iter();
+        let mut args = args.into_iter();
         match (args.next(), args.next()) {
-            (Some(arg), None) => match self.value(arg)? {
-                Value::String(path) => Ok((path, self.at(span))),
-                _ => Err(self.error(arg.span(), "file() takes a path string")),
-            },
+            (Some(arg), None) => {
+                let arg_span = Some(arg.span.start..arg.span.end);
+                match self.json(arg)? {
+                    Value::String(path) => Ok(path),
+                    _ => Err(self.error(arg_span, "file() takes a path string")),
+                }
+            }
             _ => Err(self.error(span, "file() takes exactly one path")),
         }
     }
 
-    fn template(
-        &self,
-        template: &Template,
-        span: Option<Range<usize>>,
-    ) -> Result<String, ImportError> {
-        let mut out = String::new();
-        for element in template.iter() {
-            match element {
-                Element::Literal(literal) => out.push_str(literal.value()),
-                _ => {
-                    return Err(self.error(
-                        element.span().or(span),
-                        "interpolation (`${…}`, `%{…}`) is not supported in podpass.hcl; write \
-                         `$${` or `%%{` for the literal characters",
-                    ));
-                }
-            }
-        }
-        Ok(out)
+    fn interpolation(&self, at: Span) -> ImportError {
+        self.error(
+            Some(at.start..at.end),
+            "interpolation (`${…}`, `%{…}`) is not supported in podpass.hcl; write \
+             `$${` or `%%{` for the literal characters",
+        )
     }
 
     fn policy(&mut self, block: &Block, name: &str) -> Result<(), ImportError> {
@@ -495,7 +480,7 @@ impl Reader<'_, '_, '_> {
             // parser reports positions that map straight back into this file.
             let span = block.body.span().unwrap_or(0..0);
             let body_text = self.text.get(span.clone()).unwrap_or("");
-            let start = self.lines.at(span.start);
+            let start = self.lines.location(span.start);
             return self
                 .builder
                 .put_policy(name, body_text, &TextAt::Input(start), at);
@@ -516,9 +501,17 @@ impl Reader<'_, '_, '_> {
         let value_span = attr.value.span();
         match (attr.key.as_str(), &attr.value) {
             ("file", expr) | ("text", expr @ Expression::FuncCall(_)) => {
-                let path = match expr {
-                    Expression::FuncCall(call) => self.file_call(call, value_span.clone())?.0,
-                    other => match self.value(other)? {
+                let path = match hcl_read::value(expr, self.text) {
+                    Spanned {
+                        value:
+                            HclValue::Call {
+                                name,
+                                namespaced,
+                                args,
+                            },
+                        ..
+                    } => self.file_path(&name, namespaced, args, value_span.clone())?,
+                    other => match self.json(other)? {
                         Value::String(path) => path,
                         _ => {
                             return Err(self.error(value_span, "`file` takes a path string"));
@@ -529,8 +522,12 @@ impl Reader<'_, '_, '_> {
                 self.builder
                     .put_policy(name, &text, &TextAt::File(path), at)
             }
-            (_, Expression::HeredocTemplate(heredoc)) => {
-                let text = self.template(&heredoc.template, value_span.clone())?;
+            (_, expr @ Expression::HeredocTemplate(heredoc)) => {
+                let text = match hcl_read::value(expr, self.text).value {
+                    HclValue::Str(text) => text,
+                    HclValue::Interpolated { first, .. } => return Err(self.interpolation(first)),
+                    _ => String::new(),
+                };
                 // `<<-` removed the common indentation; put it back so columns match the file
                 // (unless the policy has a heredoc of its own, whose content that would change).
                 let text = match heredoc.indent() {

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::hcl_file::ServerSettings;
 use super::{Configuration, Origin, api_json, commands, hcl_file};
 use crate::config::ConfigError;
+use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::duration::parse_duration;
 use crate::policy::{PolicyError, normalize_name};
 use crate::role::{Role, RoleError, audience_warning};
@@ -93,6 +94,21 @@ pub struct ImportNote {
     pub message: String,
 }
 
+impl ImportNote {
+    /// The note as an informational diagnostic about the input named `source`
+    /// (`configuration/note`), pointing at the start of its line (line 0: no place).
+    pub fn diagnostic(&self, source: &str) -> Diagnostic {
+        let diagnostic =
+            Diagnostic::new(Severity::Info, "configuration/note", self.message.clone())
+                .in_source(source);
+        if self.line == 0 {
+            diagnostic
+        } else {
+            diagnostic.at(Location::new(self.line, 1))
+        }
+    }
+}
+
 impl fmt::Display for ImportNote {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}: {}", self.line, self.message)
@@ -111,10 +127,9 @@ impl fmt::Display for ImportNote {
 pub struct ImportError {
     /// The input or file the problem is in.
     pub source: String,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
+    /// Where in it (serialized as `line` and `column`).
+    #[serde(flatten)]
+    pub location: Location,
     /// What is wrong; Vault's own message where Vault would refuse the same input.
     pub message: String,
 }
@@ -124,12 +139,21 @@ impl fmt::Display for ImportError {
         write!(
             f,
             "{}:{}:{}: {}",
-            self.source, self.line, self.column, self.message
+            self.source, self.location.line, self.location.column, self.message
         )
     }
 }
 
 impl std::error::Error for ImportError {}
+
+impl ImportError {
+    /// The refusal as a diagnostic about its source (`configuration/import`).
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("configuration/import", self.message.clone())
+            .in_source(self.source.clone())
+            .at(self.location)
+    }
+}
 
 /// The result of [`Configuration::import`].
 #[derive(Debug, Clone)]
@@ -188,20 +212,7 @@ impl Configuration {
 }
 
 /// A position in the input: 1-based line and column (characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct At {
-    pub(super) line: u32,
-    pub(super) column: u32,
-}
-
-impl At {
-    pub(super) fn new(line: u32, column: u32) -> At {
-        At {
-            line: line.max(1),
-            column: column.max(1),
-        }
-    }
-}
+pub(super) type At = Location;
 
 /// Where a string value's text comes from, so positions inside it (a policy's parse error) can
 /// be mapped back.
@@ -227,40 +238,7 @@ pub(super) struct FieldAt {
 /// Field name to position, for one body.
 pub(super) type Fields = BTreeMap<String, FieldAt>;
 
-/// Byte offsets to lines and columns (columns count characters).
-pub(super) struct LineIndex<'t> {
-    text: &'t str,
-    starts: Vec<usize>,
-}
-
-impl<'t> LineIndex<'t> {
-    pub(super) fn new(text: &'t str) -> LineIndex<'t> {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { text, starts }
-    }
-
-    pub(super) fn at(&self, offset: usize) -> At {
-        let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset.saturating_sub(start), |s| s.chars().count())
-            + 1;
-        At::new(to_u32(line), to_u32(column))
-    }
-}
-
-pub(super) fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
+pub(super) use crate::diagnostic::LineIndex;
 
 /// A file reference shown relative to the working directory: the CLI resolves references
 /// against the input's directory, so `keys/sa.pub` in `deploy/podpass.hcl` is shown as
@@ -377,8 +355,7 @@ impl<'f> Builder<'f> {
     pub(super) fn error(&self, at: At, message: impl Into<String>) -> ImportError {
         ImportError {
             source: self.source.clone(),
-            line: at.line.max(1),
-            column: at.column.max(1),
+            location: At::new(at.line, at.column),
             message: message.into(),
         }
     }
@@ -720,8 +697,7 @@ impl<'f> Builder<'f> {
             ),
             TextAt::File(_) => ImportError {
                 source: origin.source.clone(),
-                line: location.line,
-                column: location.column,
+                location,
                 message: format!(
                     "{message} (policy file read at {}:{})",
                     self.source, at.line
@@ -1060,8 +1036,7 @@ mod tests {
     fn errors_and_notes_display_like_compilers() {
         let error = ImportError {
             source: "setup.sh".into(),
-            line: 12,
-            column: 5,
+            location: Location::new(12, 5),
             message: "boom".into(),
         };
         assert_eq!(error.to_string(), "setup.sh:12:5: boom");
@@ -1070,15 +1045,12 @@ mod tests {
             message: "skipped".into(),
         };
         assert_eq!(note.to_string(), "line 3: skipped");
-    }
-
-    #[test]
-    fn line_index_counts_characters() {
-        let index = LineIndex::new("ab\nçd\n");
-        assert_eq!(index.at(0), At::new(1, 1));
-        assert_eq!(index.at(3), At::new(2, 1));
-        assert_eq!(index.at(5), At::new(2, 2));
-        assert_eq!(index.at(99), At::new(3, 1));
+        let diagnostic = note.diagnostic("setup.sh");
+        assert_eq!(
+            (diagnostic.severity, diagnostic.code.as_str()),
+            (Severity::Info, "configuration/note")
+        );
+        assert_eq!(diagnostic.to_string(), "setup.sh:3:1: skipped");
     }
 
     #[test]

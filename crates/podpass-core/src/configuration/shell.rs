@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::diagnostic::{LineIndex, Location};
+
 /// One piece of a word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Part {
@@ -121,7 +123,10 @@ pub(super) struct LexError {
 pub(super) struct Lexer {
     chars: Vec<char>,
     pos: usize,
-    line_starts: Vec<usize>,
+    /// The normalised script, for lines and columns.
+    lines: LineIndex<'static>,
+    /// The byte offset in it of each character index, and of the end.
+    offsets: Vec<usize>,
 }
 
 /// A here-document waiting for its body: which command and redirect it belongs to.
@@ -158,46 +163,37 @@ pub(super) fn is_name(text: &str) -> bool {
 impl Lexer {
     pub(super) fn new(text: &str) -> Lexer {
         // CRLF input (pasted from Windows) behaves like LF; lone CRs are blanks.
-        let chars: Vec<char> = text.replace("\r\n", "\n").chars().collect();
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            chars
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| **c == '\n')
-                .map(|(i, _)| i + 1),
-        );
+        let text = text.replace("\r\n", "\n");
+        let chars: Vec<char> = text.chars().collect();
+        let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        offsets.push(text.len());
         Lexer {
             chars,
             pos: 0,
-            line_starts,
+            lines: LineIndex::owned(text),
+            offsets,
         }
+    }
+
+    /// The byte offset of a character index (the end for indexes past it).
+    fn offset(&self, index: usize) -> usize {
+        self.offsets
+            .get(index)
+            .or(self.offsets.last())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// 1-based line and column of a character index.
     pub(super) fn position(&self, index: usize) -> (u32, u32) {
-        let line = self.line_starts.partition_point(|&s| s <= index).max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        (
-            super::import::to_u32(line),
-            super::import::to_u32(index.saturating_sub(start) + 1),
-        )
+        let at = self.lines.location(self.offset(index));
+        (at.line, at.column)
     }
 
     /// The text of the physical line holding `index`, trimmed.
     pub(super) fn line_text(&self, index: usize) -> String {
-        let line = self.line_starts.partition_point(|&s| s <= index).max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(self.chars.len(), |next| next - 1);
-        self.chars
-            .get(start..end.max(start))
-            .map(|cs| cs.iter().collect::<String>())
-            .unwrap_or_default()
-            .trim()
-            .to_string()
+        let line = self.lines.location(self.offset(index)).line;
+        self.lines.line(line).unwrap_or("").trim().to_string()
     }
 
     /// The source text of `start..end` as written, continuations joined, for messages.
@@ -244,12 +240,12 @@ impl Lexer {
     /// Moves to the start of the physical line after the one holding `index` (error recovery for
     /// lines that are not shell at all, such as pasted output).
     pub(super) fn skip_line_of(&mut self, index: usize) {
-        let line = self.line_starts.partition_point(|&s| s <= index).max(1);
-        self.pos = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.chars.len());
+        let line = self.lines.location(self.offset(index)).line;
+        let next = self
+            .lines
+            .offset(Location::new(line.saturating_add(1), 1))
+            .unwrap_or(self.lines.text().len());
+        self.pos = self.offsets.partition_point(|&o| o < next);
     }
 
     /// Index where the next logical line starts (after blanks, blank lines and comments), and

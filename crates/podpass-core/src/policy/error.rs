@@ -1,28 +1,9 @@
 //! Policy parse errors: Vault's words, plus where in the text the problem is.
 
-use std::fmt;
-
 use serde::Serialize;
 
-/// A place in the policy text, both 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Location {
-    /// Line, counting from 1.
-    pub line: u32,
-    /// Column in characters (not bytes), counting from 1.
-    pub column: u32,
-}
-
-impl Location {
-    /// The start of the text: used for problems that are not in the text (the policy name).
-    pub const START: Location = Location { line: 1, column: 1 };
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}", self.line, self.column)
-    }
-}
+use crate::diagnostic::Diagnostic;
+pub use crate::diagnostic::Location;
 
 /// Why a policy was refused. `message()` is Vault's text; `Display` prefixes the location:
 /// `line 3, column 5: path "secret/*": invalid capability "reed"`.
@@ -189,6 +170,31 @@ impl PolicyError {
         }
     }
 
+    /// A stable id for the kind of refusal, e.g. `policy/invalid_capability`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PolicyError::Syntax { .. } => "policy/syntax",
+            PolicyError::InvalidKey { .. } => "policy/invalid_key",
+            PolicyError::InvalidCapability { .. } => "policy/invalid_capability",
+            PolicyError::InvalidPolicyShorthand { .. } => "policy/invalid_policy_shorthand",
+            PolicyError::InvalidWildcards { .. } => "policy/invalid_wildcards",
+            PolicyError::WrappingTtlBounds { .. } => "policy/wrapping_ttl_bounds",
+            PolicyError::InvalidDuration { .. } => "policy/invalid_duration",
+            PolicyError::InvalidValue { .. } => "policy/invalid_value",
+            PolicyError::UnbalancedTemplate { .. } => "policy/unbalanced_template",
+            PolicyError::PathLabel { .. } => "policy/path_label",
+            PolicyError::ReservedName { .. } => "policy/reserved_name",
+            PolicyError::MissingName { .. } => "policy/missing_name",
+        }
+    }
+
+    /// The refusal as a diagnostic about the text named `source`, with Vault's message.
+    pub fn diagnostic(&self, source: &str) -> Diagnostic {
+        Diagnostic::error(self.code(), self.message())
+            .in_source(source)
+            .at(self.location())
+    }
+
     /// Where the problem is.
     pub fn location(&self) -> Location {
         match self {
@@ -205,55 +211,5 @@ impl PolicyError {
             | PolicyError::ReservedName { location, .. }
             | PolicyError::MissingName { location } => *location,
         }
-    }
-}
-
-/// Turns byte offsets into lines and columns without rescanning the text for each one.
-pub(crate) struct LineIndex<'t> {
-    text: &'t str,
-    line_starts: Vec<usize>,
-}
-
-impl<'t> LineIndex<'t> {
-    pub(crate) fn new(text: &'t str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { text, line_starts }
-    }
-
-    pub(crate) fn locate(&self, offset: usize) -> Location {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.line_starts[line - 1];
-        // Offsets come from the parsers and sit on char boundaries; `get` keeps a bad one harmless.
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
-        Location {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_index_counts_chars() {
-        let idx = LineIndex::new("ab\nçd\n\nx");
-        assert_eq!(idx.locate(0), Location { line: 1, column: 1 });
-        assert_eq!(idx.locate(3), Location { line: 2, column: 1 });
-        assert_eq!(idx.locate(5), Location { line: 2, column: 2 });
-        assert_eq!(idx.locate(8), Location { line: 4, column: 1 });
-        assert_eq!(idx.locate(999), Location { line: 4, column: 2 });
     }
 }

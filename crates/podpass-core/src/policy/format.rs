@@ -8,7 +8,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Policy, hcl_quote, parse_hcl_body};
+use super::Policy;
+use crate::diagnostic::{Diagnostic, LineIndex, Location};
+use crate::hcl_read::{hcl_quote, parse_hcl_body};
 use hcl::edit::Decorate;
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
@@ -19,31 +21,39 @@ const INDENT: &str = "  ";
 /// Why a policy was not formatted: a location in its text and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormatError {
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column.
-    pub column: u32,
-    /// What is wrong.
+    /// Where the problem is.
+    pub location: Location,
+    /// What is wrong (Vault's message when Vault would refuse the policy too).
     pub message: String,
+    /// The refusal's stable id (the [`PolicyError::code`](super::PolicyError::code) of a policy Vault would refuse).
+    pub code: &'static str,
+}
+
+impl FormatError {
+    /// The refusal as a diagnostic about the text named `source`.
+    pub fn diagnostic(&self, source: &str) -> Diagnostic {
+        Diagnostic::error(self.code, self.message.clone())
+            .in_source(source)
+            .at(self.location)
+    }
 }
 
 /// The formatted text, or `None` for a JSON policy (not reformatted).
 pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
     if let Err(e) = Policy::parse("fmt", text) {
-        let location = e.location();
         return Err(FormatError {
-            line: location.line,
-            column: location.column,
+            location: e.location(),
             message: e.message(),
+            code: e.code(),
         });
     }
     if text.trim_start().starts_with('{') {
         return Ok(None);
     }
     let body = parse_hcl_body(text).map_err(|e| FormatError {
-        line: u32::try_from(e.line).unwrap_or(u32::MAX),
-        column: u32::try_from(e.column).unwrap_or(u32::MAX),
+        location: LineIndex::new(text).location(e.offset),
         message: e.message,
+        code: "policy/syntax",
     })?;
     let mut out = String::new();
     write_body(&body, text, 0, &mut out);
@@ -303,7 +313,7 @@ mod tests {
 
     fn fmt(text: &str) -> String {
         format_policy(text)
-            .unwrap_or_else(|e| panic!("{}:{}: {}", e.line, e.column, e.message))
+            .unwrap_or_else(|e| panic!("{}: {}", e.location, e.message))
             .unwrap_or_else(|| panic!("json"))
     }
 
@@ -332,7 +342,8 @@ mod tests {
     #[test]
     fn invalid_policies_are_refused_with_a_location() {
         let err = format_policy("path \"a\" {\n  capabilities = [\"reed\"]\n}\n").unwrap_err();
-        assert_eq!((err.line, err.column), (2, 19));
+        assert_eq!(err.location, Location::new(2, 19));
+        assert_eq!(err.code, "policy/invalid_capability");
         assert!(
             err.message.contains("invalid capability"),
             "{}",

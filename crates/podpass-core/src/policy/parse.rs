@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use super::PathRule;
 use super::capability::{Capabilities, Capability};
-use super::error::{LineIndex, PolicyError};
+use super::error::PolicyError;
 use super::syntax::{self, Entry, Node, Spanned};
 use super::template;
+use crate::diagnostic::LineIndex;
 
 /// Keys a path block may contain.
 const PATH_KEYS: [&str; 11] = [
@@ -35,7 +36,7 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
         lines: LineIndex::new(text),
     };
     let entries = syntax::parse(text).map_err(|e| {
-        let location = parser.lines.locate(e.offset);
+        let location = parser.lines.location(e.offset);
         let mut detail = e.detail;
         if let Some(hint) = hcl1_hint(text, location.line) {
             detail.push_str(&hint);
@@ -48,7 +49,7 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
         .find(|e| e.key.value != "name" && e.key.value != "path")
     {
         return Err(PolicyError::InvalidKey {
-            location: parser.lines.locate(bad.key.start),
+            location: parser.lines.location(bad.key.start()),
             key: bad.key.value.clone(),
             path: None,
         });
@@ -104,7 +105,7 @@ impl Parser<'_> {
         if entry.block {
             let [label] = entry.labels.as_slice() else {
                 return Err(PolicyError::PathLabel {
-                    location: self.lines.locate(entry.key.start),
+                    location: self.lines.location(entry.key.start()),
                     labels: entry.labels.len(),
                 });
             };
@@ -149,7 +150,7 @@ impl Parser<'_> {
         expected: &str,
     ) -> PolicyError {
         PolicyError::InvalidValue {
-            location: self.lines.locate(found.start),
+            location: self.lines.location(found.start()),
             path: path.map(str::to_string),
             key: key.to_string(),
             expected: format!("{expected}, not {}", describe(&found.value)),
@@ -160,25 +161,71 @@ impl Parser<'_> {
     fn rule(&self, label: &Spanned<String>, body: &Spanned<Node>) -> Result<PathRule, PolicyError> {
         let key = label.value.as_str();
         let templated = template::check(key).map_err(|_| PolicyError::UnbalancedTemplate {
-            location: self.lines.locate(label.start),
+            location: self.lines.location(label.start()),
             path: key.to_string(),
         })?;
         let Node::Object(items) = &body.value else {
             return Err(self.invalid(body, Some(key), key, "a block of settings"));
         };
+        let raw = self.settings(items, key)?;
+
+        let path = key.strip_prefix('/').unwrap_or(key);
+        if path.contains("+*") {
+            return Err(PolicyError::InvalidWildcards {
+                location: self.lines.location(label.start()),
+                path: path.to_string(),
+            });
+        }
+        let requested = self.requested(&raw, key)?;
+
+        let mut rule = PathRule {
+            path: path.to_string(),
+            line: self.lines.location(label.start()).line,
+            templated,
+            capabilities: Capabilities::NONE,
+            allowed_parameters: BTreeMap::new(),
+            denied_parameters: BTreeMap::new(),
+            required_parameters: Vec::new(),
+            min_wrapping_ttl: None,
+            max_wrapping_ttl: None,
+            mfa_methods: Vec::new(),
+            control_group: None,
+            subscribe_event_types: Vec::new(),
+            comment: raw.comment.clone(),
+        };
+        for (name, at) in &requested {
+            match name.parse::<Capability>() {
+                // A deny makes the block deny-only; Vault reads nothing more of it.
+                Ok(Capability::Deny) => {
+                    rule.capabilities = Capabilities::DENY;
+                    return Ok(rule);
+                }
+                Ok(capability) => rule.capabilities.insert(capability),
+                Err(()) => {
+                    return Err(PolicyError::InvalidCapability {
+                        location: self.lines.location(*at),
+                        path: key.to_string(),
+                        capability: name.clone(),
+                    });
+                }
+            }
+        }
+        self.finish(rule, raw, key)
+    }
+
+    /// Decodes every setting of a path block first (later repeats win), as Vault's decoder does
+    /// before any semantic check; a key Vault does not know is refused before anything.
+    fn settings<'n>(&self, items: &'n [Entry], key: &str) -> Result<Raw<'n>, PolicyError> {
         if let Some(bad) = items
             .iter()
             .find(|i| !PATH_KEYS.contains(&i.key.value.as_str()))
         {
             return Err(PolicyError::InvalidKey {
-                location: self.lines.locate(bad.key.start),
+                location: self.lines.location(bad.key.start()),
                 key: bad.key.value.clone(),
                 path: Some(key.to_string()),
             });
         }
-
-        // Decode every setting first (later repeats win), as Vault's decoder does before any
-        // semantic check.
         let mut raw = Raw::default();
         for item in items {
             let name = item.key.value.as_str();
@@ -186,7 +233,7 @@ impl Parser<'_> {
             match name {
                 "capabilities" => raw.capabilities = self.strings(value, key, name)?,
                 "policy" => match &value.value {
-                    Node::Str(s) => raw.policy = Some((s.clone(), value.start)),
+                    Node::Str(s) => raw.policy = Some((s.clone(), value.start())),
                     _ => return Err(self.invalid(value, Some(key), name, "a string")),
                 },
                 "allowed_parameters" => raw.allowed = self.parameters(value, key, name)?,
@@ -205,16 +252,13 @@ impl Parser<'_> {
                 _ => {}
             }
         }
+        Ok(raw)
+    }
 
-        let path = key.strip_prefix('/').unwrap_or(key);
-        if path.contains("+*") {
-            return Err(PolicyError::InvalidWildcards {
-                location: self.lines.locate(label.start),
-                path: path.to_string(),
-            });
-        }
-
-        let mut requested = raw.capabilities;
+    /// The capabilities asked for, each with where it was written: the list, with the legacy
+    /// `policy` shorthand expanded into it (`deny` replaces the list).
+    fn requested(&self, raw: &Raw<'_>, key: &str) -> Result<Vec<(String, usize)>, PolicyError> {
+        let mut requested = raw.capabilities.clone();
         if let Some((shorthand, at)) = &raw.policy {
             let expand: &[&str] = match shorthand.as_str() {
                 "" => &[],
@@ -227,7 +271,7 @@ impl Parser<'_> {
                 "sudo" => &["create", "read", "update", "delete", "list", "sudo"],
                 _ => {
                     return Err(PolicyError::InvalidPolicyShorthand {
-                        location: self.lines.locate(*at),
+                        location: self.lines.location(*at),
                         path: key.to_string(),
                         policy: shorthand.clone(),
                     });
@@ -235,41 +279,12 @@ impl Parser<'_> {
             };
             requested.extend(expand.iter().map(|c| ((*c).to_string(), *at)));
         }
+        Ok(requested)
+    }
 
-        let line = self.lines.locate(label.start).line;
-        let mut rule = PathRule {
-            path: path.to_string(),
-            line,
-            templated,
-            capabilities: Capabilities::NONE,
-            allowed_parameters: BTreeMap::new(),
-            denied_parameters: BTreeMap::new(),
-            required_parameters: Vec::new(),
-            min_wrapping_ttl: None,
-            max_wrapping_ttl: None,
-            mfa_methods: Vec::new(),
-            control_group: None,
-            subscribe_event_types: Vec::new(),
-            comment: raw.comment,
-        };
-        for (name, at) in &requested {
-            match name.parse::<Capability>() {
-                // A deny makes the block deny-only; Vault reads nothing more of it.
-                Ok(Capability::Deny) => {
-                    rule.capabilities = Capabilities::DENY;
-                    return Ok(rule);
-                }
-                Ok(capability) => rule.capabilities.insert(capability),
-                Err(()) => {
-                    return Err(PolicyError::InvalidCapability {
-                        location: self.lines.locate(*at),
-                        path: key.to_string(),
-                        capability: name.clone(),
-                    });
-                }
-            }
-        }
-
+    /// The settings read after the capabilities of a block that does not deny: parameters,
+    /// wrapping TTLs (checked against each other), MFA, control group, event types.
+    fn finish(&self, mut rule: PathRule, raw: Raw<'_>, key: &str) -> Result<PathRule, PolicyError> {
         rule.allowed_parameters = raw.allowed;
         rule.denied_parameters = raw.denied;
         rule.min_wrapping_ttl = self.ttl(raw.min_ttl, key, "min_wrapping_ttl")?;
@@ -283,7 +298,7 @@ impl Parser<'_> {
             && max < min
         {
             return Err(PolicyError::WrappingTtlBounds {
-                location: self.lines.locate(max_node.start),
+                location: self.lines.location(max_node.start()),
                 path: key.to_string(),
             });
         }
@@ -304,7 +319,7 @@ impl Parser<'_> {
         items
             .iter()
             .map(|item| match &item.value {
-                Node::Str(s) => Ok((s.clone(), item.start)),
+                Node::Str(s) => Ok((s.clone(), item.start())),
                 _ => Err(self.invalid(item, Some(path), key, "a list of strings")),
             })
             .collect()
@@ -361,7 +376,7 @@ impl Parser<'_> {
             Some(d) if d.is_zero() => Ok(None),
             Some(d) => Ok(Some(d)),
             None => Err(PolicyError::InvalidDuration {
-                location: self.lines.locate(node.start),
+                location: self.lines.location(node.start()),
                 path: path.to_string(),
                 key: key.to_string(),
                 value: shown,

@@ -1,20 +1,12 @@
 //! Both policy syntaxes (HCL and JSON) read into one small tree that keeps byte spans, so the
 //! policy rules are checked once, with locations, whatever the text was written in.
 
-use std::fmt::Write as _;
-use std::ops::Range;
-
-use hcl::edit::Span;
-use hcl::edit::expr::{Expression, ObjectKey};
+use hcl::edit::Span as _;
 use hcl::edit::structure::{Body, Structure};
-use hcl::edit::template::{Element, Template};
 
-/// A value and where it starts in the text.
-#[derive(Debug, Clone)]
-pub(crate) struct Spanned<T> {
-    pub(crate) value: T,
-    pub(crate) start: usize,
-}
+use crate::diagnostic::Span;
+pub(crate) use crate::hcl_read::Spanned;
+use crate::hcl_read::{self, HclValue, parse_hcl_body};
 
 /// A value in either syntax.
 #[derive(Debug, Clone)]
@@ -68,199 +60,77 @@ fn parse_hcl(text: &str) -> Result<Vec<Entry>, SyntaxError> {
     Ok(hcl_body(&body, text))
 }
 
-/// The deepest nesting of `{`, `[` and `(` an HCL text may reach, counted over the raw text.
-/// hcl-edit backtracks through nested templates, objects and indexes in time that doubles with
-/// each level past about 30 (found by fuzzing: 534 bytes nested 47 deep ran for minutes); real
-/// policies, podpass.hcl files and test files nest fewer than ten.
-pub(crate) const MAX_HCL_NESTING: usize = 32;
-
-/// Why an HCL text could not be read: where (byte offset, 1-based line and column) and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct HclError {
-    pub(crate) offset: usize,
-    pub(crate) line: usize,
-    pub(crate) column: usize,
-    pub(crate) message: String,
-}
-
-/// Every HCL reader's parser (policies, `fmt`, podpass.hcl, test files): text nested deeper
-/// than [`MAX_HCL_NESTING`] is refused before hcl-edit sees it.
-pub(crate) fn parse_hcl_body(text: &str) -> Result<Body, HclError> {
-    if let Some(offset) = too_deep(text) {
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        return Err(HclError {
-            offset,
-            line,
-            column,
-            message: format!(
-                "brackets nest deeper than {MAX_HCL_NESTING} levels here; no policy or configuration needs that many"
-            ),
-        });
+fn spanned<T>(value: T, range: Option<std::ops::Range<usize>>) -> Spanned<T> {
+    Spanned {
+        value,
+        span: Span::from_range(range),
     }
-    hcl::edit::parser::parse_body(text).map_err(|e| HclError {
-        offset: e.location().offset(),
-        line: e.location().line(),
-        column: e.location().column(),
-        message: e.message().to_string(),
-    })
-}
-
-/// The byte offset of the first bracket that opens one level more than [`MAX_HCL_NESTING`].
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (offset, byte) in text.bytes().enumerate() {
-        match byte {
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_HCL_NESTING {
-                    return Some(offset);
-                }
-            }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn start_of(span: Option<Range<usize>>) -> usize {
-    span.map_or(0, |s| s.start)
 }
 
 fn hcl_body(body: &Body, text: &str) -> Vec<Entry> {
     body.iter()
         .map(|structure| match structure {
             Structure::Attribute(attr) => Entry {
-                key: Spanned {
-                    value: attr.key.as_str().to_string(),
-                    start: start_of(attr.key.span()),
-                },
+                key: spanned(attr.key.as_str().to_string(), attr.key.span()),
                 labels: Vec::new(),
-                value: hcl_expr(&attr.value, text),
+                value: hcl_node(hcl_read::value(&attr.value, text), text),
                 block: false,
             },
             Structure::Block(block) => Entry {
-                key: Spanned {
-                    value: block.ident.as_str().to_string(),
-                    start: start_of(block.ident.span()),
-                },
+                key: spanned(block.ident.as_str().to_string(), block.ident.span()),
                 labels: block
                     .labels
                     .iter()
-                    .map(|label| Spanned {
-                        value: label.as_str().to_string(),
-                        start: start_of(label.span()),
-                    })
+                    .map(|label| spanned(label.as_str().to_string(), label.span()))
                     .collect(),
-                value: Spanned {
-                    value: Node::Object(hcl_body(&block.body, text)),
-                    start: start_of(block.span()),
-                },
+                value: spanned(Node::Object(hcl_body(&block.body, text)), block.span()),
                 block: true,
             },
         })
         .collect()
 }
 
-fn hcl_expr(expr: &Expression, text: &str) -> Spanned<Node> {
-    let start = start_of(expr.span());
-    let value = match expr {
-        Expression::Null(_) => Node::Null,
-        Expression::Bool(b) => Node::Bool(*b.value()),
-        Expression::Number(n) => Node::Number(hcl_number(n.value())),
-        Expression::String(s) => Node::Str(s.value().clone()),
-        Expression::Array(items) => Node::List(items.iter().map(|e| hcl_expr(e, text)).collect()),
-        Expression::Object(object) => Node::Object(
-            object
-                .iter()
+/// A walked HCL value as a policy reads it: HCL1, which Vault uses, has no interpolation, so
+/// `${…}` stays the text it is; anything else that is not a literal is named, for the error.
+fn hcl_node(walked: Spanned<HclValue>, text: &str) -> Spanned<Node> {
+    let value = match walked.value {
+        HclValue::Null => Node::Null,
+        HclValue::Bool(b) => Node::Bool(b),
+        HclValue::Number(n) => Node::Number(n),
+        HclValue::Str(s) | HclValue::Interpolated { text: s, .. } => Node::Str(s),
+        HclValue::List(items) => Node::List(items.into_iter().map(|i| hcl_node(i, text)).collect()),
+        HclValue::Object(entries) => Node::Object(
+            entries
+                .into_iter()
                 .map(|(key, value)| Entry {
                     key: hcl_object_key(key, text),
                     labels: Vec::new(),
-                    value: hcl_expr(value.expr(), text),
+                    value: hcl_node(value, text),
                     block: false,
                 })
                 .collect(),
         ),
-        // HCL1, which Vault uses, has no interpolation: keep `${…}` as the text it is.
-        Expression::StringTemplate(t) => Node::Str(template_text(t, text)),
-        Expression::HeredocTemplate(h) => Node::Str(template_text(&h.template, text)),
-        Expression::Parenthesis(p) => return hcl_expr(p.inner(), text),
-        Expression::Variable(_) => Node::Unsupported("a variable"),
-        Expression::Conditional(_) => Node::Unsupported("a conditional"),
-        Expression::FuncCall(_) => Node::Unsupported("a function call"),
-        Expression::Traversal(_) => Node::Unsupported("a traversal"),
-        Expression::UnaryOp(_) | Expression::BinaryOp(_) => Node::Unsupported("an operation"),
-        Expression::ForExpr(_) => Node::Unsupported("a for expression"),
+        other => Node::Unsupported(other.kind()),
     };
-    Spanned { value, start }
-}
-
-/// An HCL quoted string: escapes, and `$${`/`%%{` so nothing is read as a template.
-pub(crate) fn hcl_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An HCL number as a JSON number (HCL numbers are always finite).
-pub(crate) fn hcl_number(n: &hcl::Number) -> serde_json::Number {
-    if let Some(i) = n.as_i64() {
-        serde_json::Number::from(i)
-    } else if let Some(u) = n.as_u64() {
-        serde_json::Number::from(u)
-    } else {
-        n.as_f64()
-            .and_then(serde_json::Number::from_f64)
-            .unwrap_or_else(|| serde_json::Number::from(0))
+    Spanned {
+        value,
+        span: walked.span,
     }
 }
 
-fn hcl_object_key(key: &ObjectKey, text: &str) -> Spanned<String> {
-    let start = start_of(key.span());
-    let value = match key {
-        ObjectKey::Ident(ident) => ident.as_str().to_string(),
-        ObjectKey::Expression(expr) => match hcl_expr(expr, text).value {
-            Node::Str(s) => s,
-            _ => source(text, expr.span()).to_string(),
-        },
+/// An object key: its string, or its text as written when it is not one.
+fn hcl_object_key(key: Spanned<HclValue>, text: &str) -> Spanned<String> {
+    let value = match key.value {
+        HclValue::Str(s) | HclValue::Interpolated { text: s, .. } => s,
+        _ => text
+            .get(key.span.start..key.span.end)
+            .unwrap_or("")
+            .to_string(),
     };
-    Spanned { value, start }
-}
-
-fn template_text(template: &Template, text: &str) -> String {
-    let mut out = String::new();
-    for element in template.iter() {
-        match element {
-            Element::Literal(literal) => out.push_str(literal.value()),
-            other => out.push_str(source(text, other.span())),
-        }
+    Spanned {
+        value,
+        span: key.span,
     }
-    out
-}
-
-fn source(text: &str, span: Option<Range<usize>>) -> &str {
-    span.and_then(|s| text.get(s)).unwrap_or("")
 }
 
 fn parse_json(text: &str) -> Result<Vec<Entry>, SyntaxError> {
@@ -275,7 +145,7 @@ fn parse_json(text: &str) -> Result<Vec<Entry>, SyntaxError> {
     match parsed.value {
         Some(jsonc_parser::ast::Value::Object(object)) => Ok(json_object(&object)),
         Some(other) => Err(SyntaxError {
-            offset: json_start(&other),
+            offset: json_span(&other).start,
             detail: "does not contain a root object".to_string(),
         }),
         None => Err(SyntaxError {
@@ -292,12 +162,15 @@ fn json_object(object: &jsonc_parser::ast::Object<'_>) -> Vec<Entry> {
         .properties
         .iter()
         .map(|prop| {
-            let (key, start) = match &prop.name {
-                ObjectPropName::String(s) => (s.value.to_string(), s.range.start),
-                ObjectPropName::Word(w) => (w.value.to_string(), w.range.start),
+            let (key, range) = match &prop.name {
+                ObjectPropName::String(s) => (s.value.to_string(), &s.range),
+                ObjectPropName::Word(w) => (w.value.to_string(), &w.range),
             };
             Entry {
-                key: Spanned { value: key, start },
+                key: Spanned {
+                    value: key,
+                    span: Span::new(range.start, range.end),
+                },
                 labels: Vec::new(),
                 value: json_value(&prop.value),
                 block: false,
@@ -306,16 +179,17 @@ fn json_object(object: &jsonc_parser::ast::Object<'_>) -> Vec<Entry> {
         .collect()
 }
 
-fn json_start(value: &jsonc_parser::ast::Value<'_>) -> usize {
+fn json_span(value: &jsonc_parser::ast::Value<'_>) -> Span {
     use jsonc_parser::ast::Value;
-    match value {
-        Value::StringLit(v) => v.range.start,
-        Value::NumberLit(v) => v.range.start,
-        Value::BooleanLit(v) => v.range.start,
-        Value::Object(v) => v.range.start,
-        Value::Array(v) => v.range.start,
-        Value::NullKeyword(v) => v.range.start,
-    }
+    let range = match value {
+        Value::StringLit(v) => &v.range,
+        Value::NumberLit(v) => &v.range,
+        Value::BooleanLit(v) => &v.range,
+        Value::Object(v) => &v.range,
+        Value::Array(v) => &v.range,
+        Value::NullKeyword(v) => &v.range,
+    };
+    Span::new(range.start, range.end)
 }
 
 fn json_value(value: &jsonc_parser::ast::Value<'_>) -> Spanned<Node> {
@@ -333,7 +207,7 @@ fn json_value(value: &jsonc_parser::ast::Value<'_>) -> Spanned<Node> {
     };
     Spanned {
         value: node,
-        start: json_start(value),
+        span: json_span(value),
     }
 }
 
@@ -376,17 +250,5 @@ pub(crate) fn strict_json() -> jsonc_parser::ParseOptions {
         allow_bare_decimal_point_numbers: false,
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_escape_everything_hcl_would_read() {
-        assert_eq!(hcl_quote("a\"b\\c\nd\te"), r#""a\"b\\c\nd\te""#);
-        assert_eq!(hcl_quote("${x} %{y} $ %"), r#""$${x} %%{y} $ %""#);
-        assert_eq!(hcl_quote("\u{1}"), r#""\u0001""#);
     }
 }

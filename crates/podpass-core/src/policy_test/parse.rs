@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use hcl::edit::Span;
-use hcl::edit::expr::{Expression, ObjectKey, UnaryOperator};
+use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, Body, Structure};
-use hcl::edit::template::{Element, Template};
 use serde_json::{Map, Number, Value};
 
 use super::time::parse_rfc3339;
@@ -18,7 +17,9 @@ use super::{
 };
 use crate::acl::{Operation, Request};
 use crate::configuration::{FileSource, NoFiles};
+use crate::diagnostic::LineIndex;
 use crate::duration::parse_duration_str;
+use crate::hcl_read::{self, HclValue, Spanned};
 use crate::policy::Capability;
 use crate::trace::CheckId;
 
@@ -30,53 +31,13 @@ pub fn parse(text: &str) -> Result<TestFile> {
 /// Parses a test file, reading the files it names (`jwt_file`) through `files` (the CLI reads
 /// them relative to the test file).
 pub fn parse_with_files(text: &str, files: &dyn FileSource) -> Result<TestFile> {
-    let lines = Lines::new(text);
-    let body = crate::policy::parse_hcl_body(text).map_err(|e| {
-        let (line, column) = lines.locate_in(text, e.offset);
-        TestFileError {
-            line,
-            column,
-            message: format!("invalid HCL: {}", e.message),
-        }
+    let lines = LineIndex::new(text);
+    let body = crate::hcl_read::parse_hcl_body(text).map_err(|e| TestFileError {
+        location: lines.location(e.offset),
+        message: format!("invalid HCL: {}", e.message),
     })?;
-    let reader = Reader { text, lines, files };
+    let reader = Reader { lines, files };
     reader.file(&body)
-}
-
-/// Byte offsets to 1-based lines and character columns.
-struct Lines {
-    starts: Vec<usize>,
-}
-
-impl Lines {
-    fn new(text: &str) -> Lines {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { starts }
-    }
-
-    fn line(&self, offset: usize) -> u32 {
-        let index = self
-            .starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        u32::try_from(index + 1).unwrap_or(u32::MAX)
-    }
-
-    fn locate_in(&self, text: &str, offset: usize) -> (u32, u32) {
-        let index = self
-            .starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        let start = self.starts[index];
-        let column = text
-            .get(start..offset.min(text.len()))
-            .map_or(0, |s| s.chars().count());
-        (
-            u32::try_from(index + 1).unwrap_or(u32::MAX),
-            u32::try_from(column + 1).unwrap_or(u32::MAX),
-        )
-    }
 }
 
 /// A literal value and where it starts.
@@ -143,9 +104,17 @@ fn start(span: Option<Range<usize>>) -> usize {
     span.map_or(0, |s| s.start)
 }
 
+/// A case's login inputs, gathered before the case's subject is decided.
+#[derive(Default)]
+struct LoginParts {
+    role: Option<String>,
+    token: Option<TokenInput>,
+    remote_addr: Option<String>,
+    namespace_labels: Option<BTreeMap<String, String>>,
+}
+
 struct Reader<'t> {
-    text: &'t str,
-    lines: Lines,
+    lines: LineIndex<'t>,
     files: &'t dyn FileSource,
 }
 
@@ -160,16 +129,14 @@ const REQUEST_KEYS: &str =
 
 impl Reader<'_> {
     fn error(&self, at: usize, message: impl Into<String>) -> TestFileError {
-        let (line, column) = self.lines.locate_in(self.text, at);
         TestFileError {
-            line,
-            column,
+            location: self.lines.location(at),
             message: message.into(),
         }
     }
 
     fn line(&self, at: usize) -> u32 {
-        self.lines.line(at)
+        self.lines.location(at).line
     }
 
     /// The items of a body, refusing repeated attributes.
@@ -207,84 +174,68 @@ impl Reader<'_> {
     }
 
     fn expr(&self, expr: &Expression) -> Result<Node> {
-        let at = start(expr.span());
-        let value = match expr {
-            Expression::Null(_) => Literal::Null,
-            Expression::Bool(b) => Literal::Bool(*b.value()),
-            Expression::Number(n) => Literal::Number(crate::policy::hcl_number(n.value())),
-            Expression::String(s) => Literal::Str(s.value().clone()),
-            Expression::Array(items) => Literal::List(
+        self.literal(hcl_read::value(expr, self.lines.text()))
+    }
+
+    /// A walked value as a literal; anything else is refused with what to write instead.
+    fn literal(&self, walked: Spanned<HclValue>) -> Result<Node> {
+        let at = walked.start();
+        let value = match walked.value {
+            HclValue::Null => Literal::Null,
+            HclValue::Bool(b) => Literal::Bool(b),
+            HclValue::Number(n) => Literal::Number(n),
+            HclValue::Str(s) => Literal::Str(s),
+            HclValue::Interpolated { .. } => {
+                return Err(self.error(
+                    at,
+                    "interpolation (${…}, %{…}) is not supported in test files; write $${ for a literal ${",
+                ));
+            }
+            HclValue::List(items) => Literal::List(
                 items
-                    .iter()
-                    .map(|e| self.expr(e))
+                    .into_iter()
+                    .map(|item| self.literal(item))
                     .collect::<Result<Vec<_>>>()?,
             ),
-            Expression::Object(object) => {
+            HclValue::Object(object) => {
                 let mut entries = Vec::new();
-                for (key, value) in object.iter() {
-                    let name = match key {
-                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
-                        ObjectKey::Expression(e) => match self.expr(e)?.value {
-                            Literal::Str(s) => s,
-                            other => {
-                                return Err(self.error(
-                                    start(e.span()),
-                                    format!("object keys must be strings, not {}", other.kind()),
-                                ));
-                            }
-                        },
+                for (key, value) in object {
+                    let key_at = key.start();
+                    let name = match self.literal(key)?.value {
+                        Literal::Str(s) => s,
+                        other => {
+                            return Err(self.error(
+                                key_at,
+                                format!("object keys must be strings, not {}", other.kind()),
+                            ));
+                        }
                     };
-                    entries.push((name, self.expr(value.expr())?));
+                    entries.push((name, self.literal(value)?));
                 }
                 Literal::Object(entries)
             }
-            Expression::StringTemplate(t) => Literal::Str(self.template(t, at)?),
-            Expression::HeredocTemplate(h) => Literal::Str(self.template(&h.template, at)?),
-            Expression::Parenthesis(p) => return self.expr(p.inner()),
-            Expression::UnaryOp(op) => {
+            HclValue::Unary { negation, operand } => {
                 // `-5` is a unary minus on a number: allow it for offsets and numbers.
-                let inner = self.expr(&op.expr)?;
-                match (op.operator.value(), inner.value) {
-                    (UnaryOperator::Neg, Literal::Number(n)) => Literal::Number(
+                match (negation, self.literal(*operand)?.value) {
+                    (true, Literal::Number(n)) => Literal::Number(
                         negate(&n).ok_or_else(|| self.error(at, "number out of range"))?,
                     ),
                     _ => return Err(self.error(at, "only literal values are allowed here")),
                 }
             }
-            Expression::Variable(v) => {
+            HclValue::Variable(name) => {
                 return Err(self.error(
                     at,
                     format!(
-                        "`{}` is a variable; test files take literal values only (quote strings)",
-                        v.as_str()
+                        "`{name}` is a variable; test files take literal values only (quote strings)"
                     ),
                 ));
             }
-            Expression::Conditional(_)
-            | Expression::FuncCall(_)
-            | Expression::Traversal(_)
-            | Expression::BinaryOp(_)
-            | Expression::ForExpr(_) => {
+            HclValue::Call { .. } | HclValue::Other(_) => {
                 return Err(self.error(at, "test files take literal values only"));
             }
         };
         Ok(Node { value, at })
-    }
-
-    fn template(&self, template: &Template, at: usize) -> Result<String> {
-        let mut out = String::new();
-        for element in template.iter() {
-            match element {
-                Element::Literal(literal) => out.push_str(literal.value()),
-                _ => {
-                    return Err(self.error(
-                        at,
-                        "interpolation (${…}, %{…}) is not supported in test files; write $${ for a literal ${",
-                    ));
-                }
-            }
-        }
-        Ok(out)
     }
 
     // Typed readers.
@@ -584,11 +535,8 @@ impl Reader<'_> {
     ) -> Result<TestCase> {
         let place = "a test";
         let items = self.items(body)?;
-        let mut role = None;
-        let mut token: Option<TokenInput> = None;
+        let mut login = LoginParts::default();
         let mut policies = None;
-        let mut remote_addr = None;
-        let mut namespace_labels = None;
         let mut case = TestCase {
             name,
             line,
@@ -604,22 +552,23 @@ impl Reader<'_> {
         for item in &items {
             let key = item.key();
             match key {
-                "role" => role = Some(self.string(self.attribute(item, place)?, key)?),
+                "role" => login.role = Some(self.string(self.attribute(item, place)?, key)?),
                 "mount" => case.mount = Some(self.string(self.attribute(item, place)?, key)?),
                 "policies" => {
                     policies = Some((self.strings(self.attribute(item, place)?, key)?, item.at()));
                 }
                 "remote_addr" => {
-                    remote_addr = Some(self.string(self.attribute(item, place)?, key)?);
+                    login.remote_addr = Some(self.string(self.attribute(item, place)?, key)?);
                 }
                 "namespace_labels" => {
-                    namespace_labels = Some(self.string_map(self.attribute(item, place)?, key)?);
+                    login.namespace_labels =
+                        Some(self.string_map(self.attribute(item, place)?, key)?);
                 }
                 "token" => {
-                    if token.is_some() {
+                    if login.token.is_some() {
                         return Err(self.error(item.at(), "the test has two tokens"));
                     }
-                    token = Some(match item {
+                    login.token = Some(match item {
                         Item::Attribute { value, .. } => self.token_reference(value, tokens)?,
                         Item::Block { .. } => {
                             let block = self.block(item, 0, place)?;
@@ -637,25 +586,7 @@ impl Reader<'_> {
                 }
                 "allowed" | "denied" => {
                     let node = self.attribute(item, place)?;
-                    let Literal::List(entries) = &node.value else {
-                        return Err(self.error(
-                            node.at,
-                            format!("`{key}` must be a list of \"<operation> <path>\" strings"),
-                        ));
-                    };
-                    for entry in entries {
-                        let text = self.string(entry, key)?;
-                        let (operation, path) = self.operation_and_path(&text, entry.at)?;
-                        case.requests.push(RequestCheck {
-                            line: self.line(entry.at),
-                            request: Request::new(operation, path),
-                            allowed: key == "allowed",
-                            reason: None,
-                            outcome: None,
-                            policy: None,
-                            rule: None,
-                        });
-                    }
+                    case.requests.extend(self.request_list(node, key)?);
                 }
                 "request" => {
                     let block = self.block(item, 0, place)?;
@@ -663,52 +594,90 @@ impl Reader<'_> {
                 }
                 "capabilities" => {
                     let node = self.attribute(item, place)?;
-                    let Literal::Object(entries) = &node.value else {
-                        return Err(self.error(
-                            node.at,
-                            "`capabilities` must be an object: { \"path\" = [\"read\"] }",
-                        ));
-                    };
-                    for (path, value) in entries {
-                        let mut expected = self.strings(value, "capabilities")?;
-                        for name in &expected {
-                            if name != "root" && name.parse::<Capability>().is_err() {
-                                return Err(
-                                    self.error(value.at, format!("{name:?} is not a capability"))
-                                );
-                            }
-                        }
-                        expected.sort_unstable();
-                        expected.dedup();
-                        case.capabilities.push(CapabilityCheck {
-                            line: self.line(value.at),
-                            path: path.clone(),
-                            expected,
-                        });
-                    }
+                    case.capabilities.extend(self.capability_checks(node)?);
                 }
                 _ => return Err(self.unknown(item, place, CASE_KEYS)),
             }
         }
-        case.subject = match (role, token, policies) {
-            (Some(_), _, Some((_, p_at))) => {
-                return Err(self.error(
-                    p_at,
-                    "a test either logs in (`role` and `token`) or lists `policies`, not both",
-                ));
+        case.subject = self.subject(login, policies, expect_at, at)?;
+        self.checks_something(&case, expect_at, at)?;
+        Ok(case)
+    }
+
+    /// `allowed` or `denied` (`key`): a list of `"<operation> <path>"` strings.
+    fn request_list(&self, node: &Node, key: &str) -> Result<Vec<RequestCheck>> {
+        let Literal::List(entries) = &node.value else {
+            return Err(self.error(
+                node.at,
+                format!("`{key}` must be a list of \"<operation> <path>\" strings"),
+            ));
+        };
+        let mut checks = Vec::new();
+        for entry in entries {
+            let text = self.string(entry, key)?;
+            let (operation, path) = self.operation_and_path(&text, entry.at)?;
+            checks.push(RequestCheck {
+                line: self.line(entry.at),
+                request: Request::new(operation, path),
+                allowed: key == "allowed",
+                reason: None,
+                outcome: None,
+                policy: None,
+                rule: None,
+            });
+        }
+        Ok(checks)
+    }
+
+    /// `capabilities = { "path" = ["read", …] }`: the sorted answers expected.
+    fn capability_checks(&self, node: &Node) -> Result<Vec<CapabilityCheck>> {
+        let Literal::Object(entries) = &node.value else {
+            return Err(self.error(
+                node.at,
+                "`capabilities` must be an object: { \"path\" = [\"read\"] }",
+            ));
+        };
+        let mut checks = Vec::new();
+        for (path, value) in entries {
+            let mut expected = self.strings(value, "capabilities")?;
+            for name in &expected {
+                if name != "root" && name.parse::<Capability>().is_err() {
+                    return Err(self.error(value.at, format!("{name:?} is not a capability")));
+                }
             }
-            (Some(role), Some(token), None) => Subject::Login {
+            expected.sort_unstable();
+            expected.dedup();
+            checks.push(CapabilityCheck {
+                line: self.line(value.at),
+                path: path.clone(),
+                expected,
+            });
+        }
+        Ok(checks)
+    }
+
+    /// Who the case asks for: a login (`role` and `token`, with its inputs) or `policies`,
+    /// never both, never half a login.
+    fn subject(
+        &self,
+        login: LoginParts,
+        policies: Option<(Vec<String>, usize)>,
+        expect_at: Option<usize>,
+        at: usize,
+    ) -> Result<Subject> {
+        match (login.role, login.token, policies) {
+            (Some(_), _, Some((_, p_at))) => Err(self.error(
+                p_at,
+                "a test either logs in (`role` and `token`) or lists `policies`, not both",
+            )),
+            (Some(role), Some(token), None) => Ok(Subject::Login {
                 role,
                 token,
-                remote_addr,
-                namespace_labels,
-            },
-            (Some(_), None, None) => {
-                return Err(self.error(at, "the test names a `role` but no `token`"));
-            }
-            (None, Some(_), _) => {
-                return Err(self.error(at, "the test has a `token` but no `role`"));
-            }
+                remote_addr: login.remote_addr,
+                namespace_labels: login.namespace_labels,
+            }),
+            (Some(_), None, None) => Err(self.error(at, "the test names a `role` but no `token`")),
+            (None, Some(_), _) => Err(self.error(at, "the test has a `token` but no `role`")),
             (None, None, Some((policies, p_at))) => {
                 if let Some(e_at) = expect_at {
                     return Err(self.error(
@@ -716,21 +685,24 @@ impl Reader<'_> {
                         "`expect` describes a login; a test with `policies` has none",
                     ));
                 }
-                if remote_addr.is_some() || namespace_labels.is_some() {
+                if login.remote_addr.is_some() || login.namespace_labels.is_some() {
                     return Err(self.error(
                         p_at,
                         "`remote_addr` and `namespace_labels` are login inputs; this test has no login",
                     ));
                 }
-                Subject::Policies { policies }
+                Ok(Subject::Policies { policies })
             }
-            (None, None, None) => {
-                return Err(self.error(
-                    at,
-                    "the test needs a login (`role` and `token`) or `policies`",
-                ));
-            }
-        };
+            (None, None, None) => Err(self.error(
+                at,
+                "the test needs a login (`role` and `token`) or `policies`",
+            )),
+        }
+    }
+
+    /// Refuses a case that would pass whatever podpass decides: a denied login that goes on
+    /// to describe its token, or a case with nothing to check.
+    fn checks_something(&self, case: &TestCase, expect_at: Option<usize>, at: usize) -> Result<()> {
         let expect = &case.expect;
         if expect.allowed == Some(false)
             && (!case.requests.is_empty()
@@ -767,7 +739,7 @@ impl Reader<'_> {
                 ));
             }
         }
-        Ok(case)
+        Ok(())
     }
 
     /// `"name"` of a `token` block, or `"namespace/service_account"`.
@@ -978,7 +950,7 @@ mod tests {
     #[test]
     fn errors_have_lines_and_columns() {
         let err = parse("test \"a\" {\n  role = \"x\"\n  tokn = \"a/b\"\n}\n").unwrap_err();
-        assert_eq!((err.line, err.column), (3, 3));
+        assert_eq!((err.location.line, err.location.column), (3, 3));
         assert!(
             err.message.contains("unknown key `tokn`"),
             "{}",
@@ -986,7 +958,7 @@ mod tests {
         );
 
         let err = parse("test \"a\" {\n  role = x\n}\n").unwrap_err();
-        assert_eq!((err.line, err.column), (2, 10));
+        assert_eq!((err.location.line, err.location.column), (2, 10));
         assert!(err.message.contains("variable"));
 
         let err = parse("test \"a\" {").unwrap_err();
@@ -1133,7 +1105,7 @@ token "old" {
             }
         );
         let err = parse(text).unwrap_err();
-        assert_eq!((err.line, err.column), (2, 14));
+        assert_eq!((err.location.line, err.location.column), (2, 14));
         assert!(
             err.message.contains("file references need files"),
             "{}",

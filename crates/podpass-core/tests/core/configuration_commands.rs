@@ -427,7 +427,7 @@ fn continuation_edge_cases() {
     let err = fails(
         "vault write auth/kubernetes/role/t bound_service_account_names=x bound_service_account_namespaces=y token_ttl=1h\\",
     );
-    assert_eq!(err.line, 1);
+    assert_eq!(err.location.line, 1);
     assert!(
         err.message.contains("time: unknown unit \"h\\\\\""),
         "{}",

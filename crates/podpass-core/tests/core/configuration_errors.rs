@@ -25,7 +25,7 @@ fn error(text: &str, source: &str, format: SourceFormat) -> String {
     match Configuration::import(text, source, Some(format), &OneFile) {
         Ok(imported) => panic!("{source} imported: {:?}", imported.notes),
         Err(e) => {
-            assert!(e.line >= 1 && e.column >= 1, "{e:?}");
+            assert!(e.location.line >= 1 && e.location.column >= 1, "{e:?}");
             e.to_string()
         }
     }
@@ -454,7 +454,10 @@ fn every_prefix_of_every_fixture_imports_or_fails_cleanly() {
                 SourceFormat::ApiJson,
             ] {
                 if let Err(e) = Configuration::import(prefix, file, Some(format), &NoFiles) {
-                    assert!(e.line >= 1 && e.column >= 1, "{file}[..{end}]: {e:?}");
+                    assert!(
+                        e.location.line >= 1 && e.location.column >= 1,
+                        "{file}[..{end}]: {e:?}"
+                    );
                     assert!(!e.message.is_empty());
                 }
             }

@@ -11,6 +11,7 @@ mod configuration_commands;
 mod configuration_errors;
 mod configuration_forms;
 mod default_mount;
+mod diagnostics;
 mod lint;
 mod login;
 mod login_acl;

@@ -608,10 +608,10 @@ proptest! {
             prop_assert_eq!(&rule.path, spec.path.strip_prefix('/').unwrap_or(&spec.path));
         }
         let formatted = format_policy(&text)
-            .unwrap_or_else(|e| panic!("{}:{}: {}\n{text}", e.line, e.column, e.message))
+            .unwrap_or_else(|e| panic!("{}: {}\n{text}", e.location, e.message))
             .expect("an HCL policy is formatted");
         let again = format_policy(&formatted)
-            .unwrap_or_else(|e| panic!("formatted text refused: {}:{}: {}\n{formatted}", e.line, e.column, e.message))
+            .unwrap_or_else(|e| panic!("formatted text refused: {}: {}\n{formatted}", e.location, e.message))
             .expect("an HCL policy is formatted");
         prop_assert_eq!(&again, &formatted, "fmt is not idempotent; input:\n{}", text);
         prop_assert_eq!(rules(&formatted), original, "fmt changed the rules:\n{}\n---\n{}", text, formatted);

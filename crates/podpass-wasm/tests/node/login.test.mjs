@@ -95,6 +95,14 @@ test("errors are PodpassErrors with a code and, for configuration, a location", 
     assert.equal(e.name, "PodpassError");
     assert.equal(e.code, "invalid_configuration");
     assert.deepEqual([e.location.line, e.location.source], [2, "setup.sh"]);
+    // The same refusal as the core's diagnostic.
+    assert.equal(e.diagnostics.length, 1);
+    const [diagnostic] = e.diagnostics;
+    assert.deepEqual(
+      [diagnostic.severity, diagnostic.code, diagnostic.source, diagnostic.location.line],
+      ["error", "configuration/import", "setup.sh", 2],
+    );
+    assert.equal(diagnostic.message, e.message);
     return true;
   });
   assert.throws(() => engine.login({ role: "grade-api" }), { code: "invalid_argument" });

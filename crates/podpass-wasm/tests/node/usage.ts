@@ -7,6 +7,7 @@ import init, {
   lint,
   operationForHttp,
   type Decision,
+  type Diagnostic,
   type LoginResult,
   type PodpassError,
 } from "../../pkg/web/podpass_wasm.js";
@@ -39,6 +40,11 @@ export async function example(setup: string, jwt: string): Promise<string[]> {
   } catch (e) {
     const error = e as PodpassError;
     lines.push(`${error.code} ${error.location?.line ?? 0} ${error.message}`);
+    const diagnostics: Diagnostic[] = error.diagnostics;
+    for (const d of diagnostics) {
+      const primary = d.labels.find((l) => l.primary);
+      lines.push(`${d.severity}[${d.code}] ${d.source}:${d.location?.line ?? 0}:${primary?.start.column ?? 0} ${d.help ?? ""}`);
+    }
   }
   engine.free();
   return lines;

@@ -22,7 +22,7 @@ pub fn check(args: &CheckArgs) -> Result<Outcome, InputError> {
     let config = &imported.configuration;
     let now = now(args.now.as_deref())?;
     let token = token_input(&args.token)?.ok_or_else(|| {
-        InputError(
+        InputError::new(
             "which token? give --claims NAMESPACE/SERVICE_ACCOUNT, --jwt JWT or --token FILE"
                 .to_string(),
         )
@@ -39,10 +39,10 @@ pub fn check(args: &CheckArgs) -> Result<Outcome, InputError> {
     };
     let result = tester
         .login(&mount, &request, &token)
-        .map_err(|e| InputError(format!("{}: {e}", args.config.config.display())))?;
+        .map_err(|e| InputError::new(format!("{}: {e}", args.config.config.display())))?;
     let acl = match result.success() {
         Some(success) => Some(config.acl_for_login(success).map_err(|e| {
-            InputError(format!(
+            InputError::new(format!(
                 "{}: the token's policies cannot be combined: {e}",
                 args.config.config.display()
             ))
@@ -120,9 +120,9 @@ fn requests(args: &CheckArgs) -> Result<Vec<Request>, InputError> {
         None => None,
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => Some(map),
-            Ok(_) => return Err(InputError("--parameters: expected a JSON object".into())),
+            Ok(_) => return Err(InputError::new("--parameters: expected a JSON object")),
             Err(e) => {
-                return Err(InputError(format!(
+                return Err(InputError::new(format!(
                     "--parameters: line {}, column {}: {e}",
                     e.line(),
                     e.column()
@@ -136,7 +136,7 @@ fn requests(args: &CheckArgs) -> Result<Vec<Request>, InputError> {
             parse_duration_str(text)
                 .ok()
                 .and_then(|s| u64::try_from(s).ok())
-                .ok_or_else(|| InputError(format!("--wrap-ttl: invalid duration {text:?}")))?,
+                .ok_or_else(|| InputError::new(format!("--wrap-ttl: invalid duration {text:?}")))?,
         ),
     };
     Ok(args
@@ -214,7 +214,7 @@ fn render_login(out: &mut String, result: &LoginResult) {
 
 fn print_json(value: &Value) -> Result<(), InputError> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| InputError(format!("cannot render JSON: {e}")))?;
+        .map_err(|e| InputError::new(format!("cannot render JSON: {e}")))?;
     anstream::println!("{text}");
     Ok(())
 }
@@ -229,13 +229,13 @@ pub fn capabilities(args: &CapabilitiesArgs) -> Result<Outcome, InputError> {
         Some(role) => role_acl(config, args, role, token.as_ref())?,
         None => {
             if token.is_some() {
-                return Err(InputError(
-                    "a token logs in on a role: give --role with --claims, --jwt or --token".into(),
+                return Err(InputError::new(
+                    "a token logs in on a role: give --role with --claims, --jwt or --token",
                 ));
             }
             let acl = config
                 .acl_for_policies(&args.policies, None)
-                .map_err(|e| InputError(format!("{shown}: {e}")))?;
+                .map_err(|e| InputError::new(format!("{shown}: {e}")))?;
             (args.policies.clone(), Some(acl), None)
         }
     };
@@ -326,27 +326,27 @@ fn role_acl(
         };
         let result = tester
             .login(&mount, &request, token)
-            .map_err(|e| InputError(format!("{shown}: {e}")))?;
+            .map_err(|e| InputError::new(format!("{shown}: {e}")))?;
         let Some(success) = result.success() else {
             return Ok((Vec::new(), None, Some(result)));
         };
         let acl = config
             .acl_for_login(success)
-            .map_err(|e| InputError(format!("{shown}: {e}")))?;
+            .map_err(|e| InputError::new(format!("{shown}: {e}")))?;
         return Ok((success.policies.clone(), Some(acl), Some(result)));
     }
     let found = config
         .mount(&mount)
         .ok_or_else(|| {
-            InputError(format!(
+            InputError::new(format!(
                 "{shown}: no Kubernetes auth mount at auth/{mount}/"
             ))
         })?
         .role(role)
-        .ok_or_else(|| InputError(format!("{shown}: no role {role:?} on auth/{mount}/")))?;
+        .ok_or_else(|| InputError::new(format!("{shown}: no role {role:?} on auth/{mount}/")))?;
     let policies = sanitize_policies(&found.token.policies, !found.token.no_default_policy);
     let acl = config
         .acl_for_policies(&policies, None)
-        .map_err(|e| InputError(format!("{shown}: {e}")))?;
+        .map_err(|e| InputError::new(format!("{shown}: {e}")))?;
     Ok((policies, Some(acl), None))
 }

@@ -22,13 +22,17 @@ pub fn run(args: &ConvertArgs, default: Form) -> Result<Outcome, InputError> {
     Ok(Outcome::Success)
 }
 
+/// `file:line: note: message`, one line per note: the compact form of each note's diagnostic,
+/// dimmed, since notes are many and informational.
 fn print_notes(imported: &Imported, source: &str) {
     for note in &imported.notes {
+        let diagnostic = note.diagnostic(source);
+        let line = diagnostic.location().map_or(note.line, |at| at.line);
         anstream::eprintln!(
             "{}",
             paint(
                 DIM,
-                format!("{source}:{}: note: {}", note.line, note.message)
+                format!("{}:{line}: note: {}", diagnostic.source, diagnostic.message)
             )
         );
     }

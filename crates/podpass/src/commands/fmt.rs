@@ -15,15 +15,8 @@ pub fn run(args: &FmtArgs) -> Result<Outcome, InputError> {
     let mut unformatted = Vec::new();
     for path in &args.files {
         let text = read_text(path)?;
-        let formatted = format_policy(&text).map_err(|e| {
-            InputError(format!(
-                "{}:{}:{}: {}",
-                shown(path),
-                e.line,
-                e.column,
-                e.message
-            ))
-        })?;
+        let formatted = format_policy(&text)
+            .map_err(|e| InputError::diagnostic(&e.diagnostic(&shown(path)), Some(&text)))?;
         let Some(formatted) = formatted else {
             anstream::eprintln!(
                 "{}",

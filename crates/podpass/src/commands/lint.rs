@@ -28,12 +28,12 @@ pub fn run(args: &LintArgs) -> Result<Outcome, InputError> {
         return Ok(Outcome::Success);
     }
     let Some(path) = &args.config else {
-        return Err(InputError("lint needs a CONFIG".into()));
+        return Err(InputError::new("lint needs a CONFIG"));
     };
     let options = options(args)?;
     for rule in &args.ignore {
         if !RULES.iter().any(|r| r.id == rule) {
-            return Err(InputError(format!(
+            return Err(InputError::new(format!(
                 "--ignore: no rule {rule:?} (podpass lint --rules lists them)"
             )));
         }
@@ -57,7 +57,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome, InputError> {
             "ok": !failed,
         });
         let text = serde_json::to_string_pretty(&value)
-            .map_err(|e| InputError(format!("cannot render JSON: {e}")))?;
+            .map_err(|e| InputError::new(format!("cannot render JSON: {e}")))?;
         anstream::println!("{text}");
         return Ok(Outcome::from_ok(!failed));
     }
@@ -99,19 +99,26 @@ fn options(args: &LintArgs) -> Result<LintOptions, InputError> {
         options.long_ttl_seconds = parse_duration_str(text)
             .ok()
             .filter(|s| *s > 0)
-            .ok_or_else(|| InputError(format!("--max-ttl: invalid duration {text:?}")))?;
+            .ok_or_else(|| InputError::new(format!("--max-ttl: invalid duration {text:?}")))?;
     }
     Ok(options)
 }
 
-/// `file:line: warning[rule]: message` and an indented hint.
+/// `file:line: warning[rule]: message` and an indented hint: the compact form of a finding's
+/// diagnostic, one per finding, since a lint run lists many (findings know their line, not a
+/// column, so no snippet is drawn).
 fn render(out: &mut String, finding: &Finding, config: &str) {
-    let location = if finding.origin.source.is_empty() {
-        config.to_string()
+    let diagnostic = finding.diagnostic();
+    let source = if diagnostic.source.is_empty() {
+        config
     } else {
-        finding.origin.to_string()
+        diagnostic.source.as_str()
     };
-    let style = match finding.severity {
+    let location = match diagnostic.location() {
+        Some(at) => format!("{source}:{}", at.line),
+        None => source.to_string(),
+    };
+    let style = match diagnostic.severity {
         Severity::Error => BAD,
         Severity::Warning => WARN,
         Severity::Info => INFO,
@@ -120,9 +127,14 @@ fn render(out: &mut String, finding: &Finding, config: &str) {
         out,
         "{}: {}: {}",
         paint(BOLD, location),
-        paint(style, format!("{}[{}]", finding.severity, finding.rule)),
-        finding.message
+        paint(
+            style,
+            format!("{}[{}]", diagnostic.severity, diagnostic.code)
+        ),
+        diagnostic.message
     );
     let _ = writeln!(out, "    {}", paint(DIM, &finding.subject));
-    let _ = writeln!(out, "    hint: {}", finding.hint);
+    if let Some(help) = &diagnostic.help {
+        let _ = writeln!(out, "    hint: {help}");
+    }
 }

@@ -64,7 +64,7 @@ pub fn token_input(args: &TokenArgs) -> Result<Option<TokenInput>, InputError> {
         .split_once('/')
         .filter(|(n, s)| !n.is_empty() && !s.is_empty() && !s.contains('/'))
     else {
-        return Err(InputError(format!(
+        return Err(InputError::new(format!(
             "--claims: {claims:?} should be NAMESPACE/SERVICE_ACCOUNT, e.g. grade-api/grade-api-sa"
         )));
     };
@@ -87,7 +87,7 @@ pub fn labels(items: &[String]) -> Result<Option<BTreeMap<String, String>>, Inpu
     let mut labels = BTreeMap::new();
     for item in items {
         let parsed = podpass_core::selector::parse_labels(item)
-            .map_err(|e| InputError(format!("--label: {e}")))?;
+            .map_err(|e| InputError::new(format!("--label: {e}")))?;
         labels.extend(parsed.unwrap_or_default());
     }
     Ok(Some(labels))

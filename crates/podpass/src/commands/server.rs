@@ -92,7 +92,7 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
                 } else {
                     ("tls_key_file", "tls_cert_file")
                 };
-                return Err(InputError(format!(
+                return Err(InputError::new(format!(
                     "{}: the server block sets {set} but not {missing}: TLS needs both",
                     args.config.display()
                 )));
@@ -129,10 +129,10 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| InputError(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| InputError::new(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         #[cfg_attr(not(feature = "embed-ui"), allow(unused_mut))]
-        let mut server = start.await.map_err(|e| InputError(e.to_string()))?;
+        let mut server = start.await.map_err(|e| InputError::new(e.to_string()))?;
         #[cfg(feature = "embed-ui")]
         server.embed_playground(embedded_ui::FILES);
         // The banner is a courtesy: a closed stdout (a supervisor that drops it) must not stop
@@ -142,7 +142,10 @@ where
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", server.banner).and_then(|()| out.flush());
         }
-        server.run().await.map_err(|e| InputError(e.to_string()))?;
+        server
+            .run()
+            .await
+            .map_err(|e| InputError::new(e.to_string()))?;
         Ok(Outcome::Success)
     })
 }

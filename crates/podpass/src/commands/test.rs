@@ -21,15 +21,8 @@ pub fn run(args: &TestArgs) -> Result<Outcome, InputError> {
     let mut results: Vec<(String, String, TestReport)> = Vec::new();
     for file in &args.files {
         let text = read_text(file)?;
-        let tests = parse_with_files(&text, &DirFiles::beside(file)).map_err(|e| {
-            InputError(format!(
-                "{}:{}:{}: {}",
-                shown(file),
-                e.line,
-                e.column,
-                e.message
-            ))
-        })?;
+        let tests = parse_with_files(&text, &DirFiles::beside(file))
+            .map_err(|e| InputError::diagnostic(&e.diagnostic(&shown(file)), Some(&text)))?;
         let config_path = match (&args.config, &tests.config) {
             (Some(path), _) => path.clone(),
             (None, Some(relative)) => DirFiles::beside(file).resolve(relative),
@@ -59,7 +52,7 @@ pub fn run(args: &TestArgs) -> Result<Outcome, InputError> {
             .collect();
         let value = json!({"files": files, "passed": passed, "failed": failed});
         let text = serde_json::to_string_pretty(&value)
-            .map_err(|e| InputError(format!("cannot render JSON: {e}")))?;
+            .map_err(|e| InputError::new(format!("cannot render JSON: {e}")))?;
         anstream::println!("{text}");
         return Ok(Outcome::from_ok(failed == 0));
     }

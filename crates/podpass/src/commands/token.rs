@@ -24,7 +24,7 @@ use crate::style::{DIM, paint};
 pub fn mint_command(args: &MintArgs) -> Result<Outcome, InputError> {
     let algorithm =
         SigningAlgorithm::from_name(&args.alg.to_ascii_uppercase()).ok_or_else(|| {
-            InputError(format!(
+            InputError::new(format!(
                 "--alg: {:?} is not one of {}",
                 args.alg,
                 SigningAlgorithm::accepted_list()
@@ -33,21 +33,21 @@ pub fn mint_command(args: &MintArgs) -> Result<Outcome, InputError> {
     let ttl = parse_duration_str(&args.ttl)
         .ok()
         .filter(|t| *t > 0)
-        .ok_or_else(|| InputError(format!("--ttl: invalid duration {:?}", args.ttl)))?;
+        .ok_or_else(|| InputError::new(format!("--ttl: invalid duration {:?}", args.ttl)))?;
     let issued_at = now(args.now.as_deref())?;
     let pem = match (&args.key, &args.generate_key) {
         (Some(path), _) => read_text(path)?,
         (None, Some(out)) => generate(algorithm, out)?,
         (None, None) => {
-            return Err(InputError(
-                "give the signing key: --key PEM or --generate-key OUT".into(),
+            return Err(InputError::new(
+                "give the signing key: --key PEM or --generate-key OUT",
             ));
         }
     };
     let key =
         SigningKey::from_pem(&pem, algorithm, args.kid.clone()).map_err(|e| match &args.key {
             Some(path) => InputError::at(path, e),
-            None => InputError(e.to_string()),
+            None => InputError::new(e.to_string()),
         })?;
     let spec = TokenSpec {
         namespace: args.namespace.clone(),
@@ -77,7 +77,7 @@ pub fn mint_command(args: &MintArgs) -> Result<Outcome, InputError> {
                 .unwrap_or_else(|| format!("{}-0", args.name))
         }),
     };
-    let jwt = mint(&spec, &key).map_err(|e| InputError(e.to_string()))?;
+    let jwt = mint(&spec, &key).map_err(|e| InputError::new(e.to_string()))?;
     anstream::println!("{jwt}");
     Ok(Outcome::Success)
 }
@@ -85,7 +85,7 @@ pub fn mint_command(args: &MintArgs) -> Result<Outcome, InputError> {
 /// Generates a key pair for `algorithm`'s family, writes `<out>.key.pem` (private, PKCS#8)
 /// and `<out>.pub.pem` (public, SPKI), and returns the private PEM.
 fn generate(algorithm: SigningAlgorithm, out: &Path) -> Result<String, InputError> {
-    let failed = |what: &str| InputError(format!("--generate-key: cannot generate {what}"));
+    let failed = |what: &str| InputError::new(format!("--generate-key: cannot generate {what}"));
     let (private_der, public_der): (Vec<u8>, Vec<u8>) = match algorithm {
         SigningAlgorithm::ES256 | SigningAlgorithm::ES384 => {
             let curve = if algorithm == SigningAlgorithm::ES256 {

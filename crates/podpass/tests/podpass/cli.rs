@@ -160,7 +160,12 @@ fn a_script_without_vault_commands_is_an_input_error() {
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stderr
-            .contains("setup.sh:1:1: no `vault` command in this file"),
+            .contains("error[configuration/import]: no `vault` command in this file"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("\n --> setup.sh:1:1\n"),
         "{}",
         run.stderr
     );
@@ -466,8 +471,15 @@ fn input_errors_name_the_file_line_and_column() {
     .unwrap();
     let run = podpass_in(Some(&dir), &["lint", "setup.sh"], None);
     assert_eq!(run.code, 2);
-    let first = run.stderr.lines().next().unwrap_or_default();
-    assert!(first.starts_with("error: setup.sh:2:"), "{}", run.stderr);
+    let mut lines = run.stderr.lines();
+    let first = lines.next().unwrap_or_default();
+    assert!(
+        first.starts_with("error[configuration/import]: auth/kubernetes/role/r: "),
+        "{}",
+        run.stderr
+    );
+    let place = lines.next().unwrap_or_default();
+    assert!(place.starts_with(" --> setup.sh:2:"), "{}", run.stderr);
 }
 
 // --- capabilities
@@ -713,8 +725,20 @@ fn broken_test_files_exit_2_with_a_location() {
     .unwrap();
     let run = podpass_in(Some(&dir), &["test", "t.test.hcl"], None);
     assert_eq!(run.code, 2);
+    // A diagnostic with the line at fault: heading, place, the line, a caret under the key.
     assert!(
-        run.stderr.contains("t.test.hcl:5:3: unknown key `tokn`"),
+        run.stderr
+            .starts_with("error[policy_test/file]: unknown key `tokn` in a test"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(" --> t.test.hcl:5:3\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("5 |   tokn = \"a/b\"\n  |   ^\n"),
         "{}",
         run.stderr
     );
@@ -797,8 +821,15 @@ fn fmt_checks_rewrites_and_refuses_invalid_policies() {
     let run = podpass_in(Some(&dir), &["fmt", "bad.hcl"], None);
     assert_eq!(run.code, 2);
     assert!(
+        run.stderr.starts_with(
+            "error[policy/invalid_capability]: path \"a\": invalid capability \"reed\"\n --> bad.hcl:2:19\n"
+        ),
+        "{}",
         run.stderr
-            .contains("bad.hcl:2:19: path \"a\": invalid capability \"reed\""),
+    );
+    assert!(
+        run.stderr
+            .contains("2 |   capabilities = [\"reed\"]\n  |                   ^\n"),
         "{}",
         run.stderr
     );
