@@ -5,7 +5,7 @@
 //! Key generation is the browser's (WebCrypto, in the user interface); turning its exported
 //! bytes into PEM, trusting the key in the configuration and signing are here, in plain Rust.
 
-use podpass_core::config::AuthConfig;
+use podpass_core::auth_config::AuthConfig;
 use podpass_core::configuration::{Configuration, DEFAULT_MOUNT_PATH, NoFiles};
 use podpass_core::duration::parse_duration_str;
 use podpass_core::jwt::SigningAlgorithm;

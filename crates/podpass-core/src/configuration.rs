@@ -21,7 +21,7 @@ use crate::login::{LoginRequest, LoginResult, LoginSuccess, evaluate_login};
 use crate::mount::KubernetesMount;
 use crate::policy::{DEFAULT_POLICY_NAME, Policy, PolicyError, normalize_name};
 
-pub use hcl_file::ServerSettings;
+pub use hcl_file::{ServerAttribute, ServerBlock};
 pub use import::{
     FileSource, ImportError, ImportNote, Imported, NoFiles, SourceFormat, detect_format,
 };

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::{AuthConfig, ConfigError, ConfigWrite};
+use crate::auth_config::{AuthConfig, ConfigError, ConfigWrite};
 use crate::keys::{KeyError, KeySet};
 use crate::role::Role;
 use crate::ttl::MountTtls;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use podpass_core::acl::{Acl, AclCache};
-use podpass_core::config::AuthConfig;
+use podpass_core::auth_config::AuthConfig;
 use podpass_core::configuration::{Configuration, Origin};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::Role;

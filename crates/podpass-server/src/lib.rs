@@ -31,6 +31,7 @@ pub mod reconcile;
 pub mod request;
 pub mod routes;
 pub mod server;
+pub mod settings;
 pub mod storage;
 pub mod telemetry;
 pub mod tls;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{Configuration, SourceFormat};
-use crate::config::AuthConfig;
+use crate::auth_config::AuthConfig;
 use crate::duration::format_duration;
 use crate::role::{AliasNameSource, Role, TokenType};
 use crate::ttl::{MountTtls, SYSTEM_DEFAULT_LEASE_TTL};

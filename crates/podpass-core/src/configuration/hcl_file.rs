@@ -18,64 +18,75 @@ use super::import::{
     At, Builder, CONFIG_FIELDS, FieldAt, Fields, ImportError, LineIndex, ROLE_FIELDS, TUNE_FIELDS,
     TextAt, suggest,
 };
-use crate::diagnostic::Span;
-use crate::duration::parse_duration_str;
+use crate::diagnostic::{Location, Span};
 use crate::hcl_read::{self, HclValue, Spanned, hcl_quote as quote, parse_hcl_body};
 
-/// podpass.hcl's `server {}` block: settings for the native server face (not used by the core).
+/// podpass.hcl's `server {}` block as written: string attributes for the native server, which
+/// alone gives them meaning (the engine never reads them). The server checks the names with
+/// [`ServerBlock::check_names`], so unknown names are reported the way every other block
+/// reports them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ServerSettings {
-    /// Address to listen on, e.g. `127.0.0.1:8200`.
-    pub listen: Option<String>,
-    /// PEM certificate chain for TLS.
-    pub tls_cert_file: Option<String>,
-    /// PEM private key for TLS.
-    pub tls_key_file: Option<String>,
-    /// Directory for the server's state.
-    pub data_dir: Option<String>,
-    /// File holding the key that seals the server's state.
-    pub seal_key_file: Option<String>,
-    /// How long a client may take to send a request's headers, counted from the connection's
-    /// start or the previous answer (Vault's listener setting of the same name), a duration
-    /// such as `10s`.
-    pub http_read_header_timeout: Option<String>,
+pub struct ServerBlock {
+    /// The file the block is in.
+    pub source: String,
+    /// Each attribute, in the order written.
+    pub attributes: Vec<ServerAttribute>,
 }
 
-const SERVER_FIELDS: [&str; 6] = [
-    "listen",
-    "tls_cert_file",
-    "tls_key_file",
-    "data_dir",
-    "seal_key_file",
-    "http_read_header_timeout",
-];
+/// One `name = "value"` line of the `server {}` block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerAttribute {
+    /// The attribute's name.
+    pub name: String,
+    /// Its string value.
+    pub value: String,
+    /// Where the name is.
+    pub name_at: Location,
+    /// Where the value is.
+    pub value_at: Location,
+}
 
-impl ServerSettings {
-    /// The `server {}` block, to append to [`Configuration::to_podpass_hcl`]'s output. Empty
-    /// when nothing is set.
-    pub fn to_hcl(&self) -> String {
-        let set: Vec<(&str, &String)> = [
-            ("listen", &self.listen),
-            ("tls_cert_file", &self.tls_cert_file),
-            ("tls_key_file", &self.tls_key_file),
-            ("data_dir", &self.data_dir),
-            ("seal_key_file", &self.seal_key_file),
-            ("http_read_header_timeout", &self.http_read_header_timeout),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .collect();
-        if set.is_empty() {
-            return String::new();
-        }
-        let width = set.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        let mut out = String::from("server {\n");
-        for (key, value) in set {
-            let _ = writeln!(out, "  {key:<width$} = {}", quote(value));
-        }
-        out.push_str("}\n");
-        out
+impl ServerBlock {
+    /// The attribute called `name`, if set.
+    pub fn get(&self, name: &str) -> Option<&ServerAttribute> {
+        self.attributes.iter().find(|a| a.name == name)
     }
+
+    /// Refuses the first attribute whose name is not in `known`, naming it (with the closest
+    /// known name as a suggestion).
+    pub fn check_names(&self, known: &[&str]) -> Result<(), ImportError> {
+        match self
+            .attributes
+            .iter()
+            .find(|a| !known.contains(&a.name.as_str()))
+        {
+            None => Ok(()),
+            Some(unknown) => Err(self.error(
+                unknown.name_at,
+                format!(
+                    "unknown attribute `{}` in server{}",
+                    unknown.name,
+                    did_you_mean(&unknown.name, known)
+                ),
+            )),
+        }
+    }
+
+    /// An error at `at` in this block's file.
+    pub fn error(&self, at: Location, message: impl Into<String>) -> ImportError {
+        ImportError {
+            source: self.source.clone(),
+            location: at,
+            message: message.into(),
+        }
+    }
+}
+
+/// `; did you mean `x`?` when a known word is close to `word`, else nothing.
+fn did_you_mean(word: &str, known: &[&str]) -> String {
+    suggest(word, known)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 struct Reader<'a, 'b, 'f> {
@@ -88,7 +99,7 @@ struct Reader<'a, 'b, 'f> {
 pub(super) fn read(
     text: &str,
     builder: &mut Builder<'_>,
-) -> Result<Option<ServerSettings>, ImportError> {
+) -> Result<Option<ServerBlock>, ImportError> {
     let lines = LineIndex::new(text);
     let body = parse_hcl_body(text).map_err(|e| {
         builder.error(
@@ -113,8 +124,8 @@ impl Reader<'_, '_, '_> {
         self.builder.error(self.at(span), message)
     }
 
-    fn file(&mut self, body: &Body) -> Result<Option<ServerSettings>, ImportError> {
-        let mut server: Option<(ServerSettings, u32)> = None;
+    fn file(&mut self, body: &Body) -> Result<Option<ServerBlock>, ImportError> {
+        let mut server: Option<(ServerBlock, u32)> = None;
         let mut mounts: BTreeMap<String, u32> = BTreeMap::new();
         let mut policies: BTreeMap<String, u32> = BTreeMap::new();
         for structure in body.iter() {
@@ -556,55 +567,40 @@ impl Reader<'_, '_, '_> {
         }
     }
 
-    fn server(&self, block: &Block) -> Result<ServerSettings, ImportError> {
-        let mut settings = ServerSettings::default();
+    fn server(&self, block: &Block) -> Result<ServerBlock, ImportError> {
+        let mut attributes = Vec::new();
         for structure in block.body.iter() {
             let attr = match structure {
                 Structure::Attribute(attr) => attr,
                 Structure::Block(inner) => {
-                    return Err(self.unknown(
+                    return Err(self.error(
                         inner.ident.span(),
-                        inner.ident.as_str(),
-                        "server",
-                        &SERVER_FIELDS,
-                        "block",
+                        format!(
+                            "unexpected block `{}` in server (server settings are attributes: \
+                             name = \"value\")",
+                            inner.ident.as_str()
+                        ),
                     ));
                 }
             };
-            let key = attr.key.as_str();
-            if !SERVER_FIELDS.contains(&key) {
-                return Err(self.unknown(
-                    attr.key.span(),
-                    key,
-                    "server",
-                    &SERVER_FIELDS,
-                    "attribute",
-                ));
-            }
+            let name = attr.key.as_str();
             let Value::String(value) = self.value(&attr.value)? else {
-                return Err(
-                    self.error(attr.value.span(), format!("server: `{key}` takes a string"))
-                );
-            };
-            if key == "http_read_header_timeout"
-                && !parse_duration_str(&value).is_ok_and(|seconds| seconds > 0)
-            {
                 return Err(self.error(
                     attr.value.span(),
-                    format!("server: `{key}` takes a positive duration such as \"10s\" or \"5m\", not {value:?}"),
+                    format!("server: `{name}` takes a string"),
                 ));
-            }
-            let slot = match key {
-                "listen" => &mut settings.listen,
-                "tls_cert_file" => &mut settings.tls_cert_file,
-                "tls_key_file" => &mut settings.tls_key_file,
-                "data_dir" => &mut settings.data_dir,
-                "http_read_header_timeout" => &mut settings.http_read_header_timeout,
-                _ => &mut settings.seal_key_file,
             };
-            *slot = Some(value);
+            attributes.push(ServerAttribute {
+                name: name.to_string(),
+                value,
+                name_at: self.at(attr.key.span()),
+                value_at: self.at(attr.value.span()),
+            });
         }
-        Ok(settings)
+        Ok(ServerBlock {
+            source: self.builder.source.clone(),
+            attributes,
+        })
     }
 }
 
@@ -870,46 +866,6 @@ mod tests {
                 }
             }
             assert_eq!(parsed, expected, "{text}");
-        }
-    }
-
-    #[test]
-    fn server_block_round_trips() {
-        let settings = ServerSettings {
-            listen: Some("127.0.0.1:8200".into()),
-            data_dir: Some("/var/lib/podpass".into()),
-            ..ServerSettings::default()
-        };
-        let text = settings.to_hcl();
-        assert_eq!(
-            text,
-            "server {\n  listen   = \"127.0.0.1:8200\"\n  data_dir = \"/var/lib/podpass\"\n}\n"
-        );
-        let imported =
-            Configuration::import(&text, "s.hcl", None, &super::super::NoFiles).expect("import");
-        assert_eq!(imported.server, Some(settings));
-        assert_eq!(ServerSettings::default().to_hcl(), "");
-    }
-
-    #[test]
-    fn the_header_timeout_must_be_a_positive_duration() {
-        let read = |value: &str| {
-            let text = format!("server {{\n  http_read_header_timeout = \"{value}\"\n}}\n");
-            Configuration::import(&text, "s.hcl", None, &super::super::NoFiles)
-                .map(|imported| imported.server)
-                .map_err(|e| e.to_string())
-        };
-        let settings = read("10s").expect("a duration");
-        assert_eq!(
-            settings.and_then(|s| s.http_read_header_timeout),
-            Some("10s".to_string())
-        );
-        for bad in ["0s", "-5s", "soon"] {
-            let error = read(bad).expect_err(bad);
-            assert!(
-                error.contains("`http_read_header_timeout` takes a positive duration"),
-                "{bad}: {error}"
-            );
         }
     }
 }

@@ -8,9 +8,9 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::hcl_file::ServerSettings;
+use super::hcl_file::ServerBlock;
 use super::{Configuration, Origin, api_json, commands, hcl_file};
-use crate::config::ConfigError;
+use crate::auth_config::ConfigError;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::duration::parse_duration;
 use crate::policy::{PolicyError, normalize_name};
@@ -163,7 +163,7 @@ pub struct Imported {
     /// What was skipped or noteworthy, in input order.
     pub notes: Vec<ImportNote>,
     /// podpass.hcl's `server {}` block, when there is one.
-    pub server: Option<ServerSettings>,
+    pub server: Option<ServerBlock>,
     /// The form the text was read as.
     pub format: SourceFormat,
 }
@@ -282,7 +282,7 @@ pub(super) const ROLE_FIELDS: [&str; 22] = [
 ];
 
 /// The Kubernetes config fields (defined with the config itself).
-pub(super) use crate::config::CONFIG_FIELDS;
+pub(super) use crate::auth_config::CONFIG_FIELDS;
 
 /// The mount tuning fields podpass models.
 pub(super) const TUNE_FIELDS: [&str; 2] = ["default_lease_ttl", "max_lease_ttl"];

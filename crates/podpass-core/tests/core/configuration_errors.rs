@@ -132,7 +132,11 @@ fn podpass_hcl_errors_point_at_the_problem() {
         ),
         (
             "server {\n  listen = \"x\"\n  port = 1\n}\n",
-            "podpass.hcl:3:3: unknown attribute `port` in server",
+            "podpass.hcl:3:10: server: `port` takes a string",
+        ),
+        (
+            "server {\n  tls {\n  }\n}\n",
+            "podpass.hcl:2:3: unexpected block `tls` in server (server settings are attributes: name = \"value\")",
         ),
         (
             "auth \"kubernetes\" {\n  role \"bad name\" {\n    bound_service_account_names = [\"a\"]\n    bound_service_account_namespaces = [\"b\"]\n  }\n}\n",

@@ -6,9 +6,7 @@ use crate::support;
 
 use std::path::{Path, PathBuf};
 
-use podpass_core::configuration::{
-    Configuration, FileSource, Imported, NoFiles, ServerSettings, SourceFormat,
-};
+use podpass_core::configuration::{Configuration, FileSource, Imported, NoFiles, SourceFormat};
 use podpass_core::login::LoginRequest;
 use serde_json::json;
 
@@ -257,13 +255,19 @@ fn origins_point_at_the_defining_lines() {
 #[test]
 fn podpass_hcl_returns_its_server_block() {
     let imported = fixture("configuration", "tutorial.podpass.hcl");
+    let server = imported.server.expect("a server block");
+    let written: Vec<(&str, &str, u32)> = server
+        .attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a.value.as_str(), a.name_at.line))
+        .collect();
+    assert_eq!(server.source, "tutorial.podpass.hcl");
     assert_eq!(
-        imported.server,
-        Some(ServerSettings {
-            listen: Some("127.0.0.1:8200".into()),
-            data_dir: Some("/var/lib/podpass".into()),
-            ..ServerSettings::default()
-        })
+        written,
+        [
+            ("listen", "127.0.0.1:8200", 78),
+            ("data_dir", "/var/lib/podpass", 79),
+        ]
     );
     assert_eq!(setup_sh().server, None);
 }

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use hyper::{Method, Uri};
-use podpass_core::config::AuthConfig;
+use podpass_core::auth_config::AuthConfig;
 use podpass_core::keys::KeySet;
 use serde::Deserialize;
 

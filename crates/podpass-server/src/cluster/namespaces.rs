@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use hyper::Method;
-use podpass_core::config::AuthConfig;
+use podpass_core::auth_config::AuthConfig;
 use serde::Deserialize;
 
 use super::{Cluster, ClusterError, base_url};

@@ -2,7 +2,7 @@
 //! transport failure) back to the core, which judges it.
 
 use hyper::Method;
-use podpass_core::config::AuthConfig;
+use podpass_core::auth_config::AuthConfig;
 use podpass_core::login::{LoginResult, PendingTokenReview};
 use podpass_core::token_review::TokenReviewResponse;
 use podpass_core::trace::CheckId;

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use podpass_core::acl::Operation;
+use podpass_core::auth_config::AuthConfig;
 use podpass_core::claims::ServiceAccountClaims;
-use podpass_core::config::AuthConfig;
 use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login_with_discovered_keys};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::Role;

@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use podpass_core::configuration::ServerSettings;
-use podpass_core::duration::parse_duration_str;
 use podpass_server::audit::AuditTarget;
 use podpass_server::connection::ConnectionTimeouts;
 use podpass_server::server::{DevOptions, ServeOptions, Server};
+use podpass_server::settings::ServerSettings;
 use podpass_server::tls::TlsFiles;
 
 use crate::cli::{DevArgs, LogFormat, OperatingArgs, ServeArgs};
@@ -32,16 +31,11 @@ pub fn dev(args: &DevArgs) -> Result<Outcome, InputError> {
     run(&args.operating, async move { Server::dev(options).await })
 }
 
-/// The server block's connection timeouts over the defaults (the reader has checked that a
-/// set `http_read_header_timeout` is a positive duration).
+/// The server block's connection timeouts over the defaults.
 fn connection_timeouts(settings: &ServerSettings) -> ConnectionTimeouts {
     let defaults = ConnectionTimeouts::default();
     let read_header = settings
         .http_read_header_timeout
-        .as_deref()
-        .and_then(|text| parse_duration_str(text).ok())
-        .and_then(|seconds| u64::try_from(seconds).ok())
-        .filter(|seconds| *seconds > 0)
         .map_or(defaults.read_header, Duration::from_secs);
     ConnectionTimeouts {
         read_header,
@@ -52,7 +46,13 @@ fn connection_timeouts(settings: &ServerSettings) -> ConnectionTimeouts {
 /// `podpass serve`.
 pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
     let imported = load_config(&args.config, None)?;
-    let settings = imported.server.unwrap_or_default();
+    let settings = match &imported.server {
+        None => ServerSettings::default(),
+        Some(block) => ServerSettings::from_block(block).map_err(|e| {
+            let text = std::fs::read_to_string(&args.config).ok();
+            InputError::diagnostic(&e.diagnostic(), text.as_deref())
+        })?,
+    };
     let beside = |p: String| {
         let path = PathBuf::from(p);
         if path.is_relative() {

@@ -201,7 +201,9 @@ fn probes_hit_sys_health_on_the_port_podpass_listens_on() {
     let imported = Configuration::import(hcl, "configmap.yaml", None, &NoFiles)
         .unwrap_or_else(|e| panic!("the ConfigMap's podpass.hcl is refused: {e}"));
     let server = imported.server.expect("podpass.hcl has no server block");
-    let listen = server.listen.expect("the server block sets no listen");
+    let settings = podpass_server::settings::ServerSettings::from_block(&server)
+        .unwrap_or_else(|e| panic!("the server refuses the ConfigMap's server block: {e}"));
+    let listen = settings.listen.expect("the server block sets no listen");
     let listen_port: u64 = listen.rsplit(':').next().unwrap().parse().unwrap();
     assert!(
         probed.iter().all(|p| *p == listen_port),
