@@ -33,6 +33,7 @@ pub const DEFAULT_MOUNT_PATH: &str = "kubernetes";
 /// Where an item was defined: a source name (file name, or `<input>` for pasted text) and a
 /// 1-based line, 0 when unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Origin {
     /// The file or input the item came from.
     pub source: String,

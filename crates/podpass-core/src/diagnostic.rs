@@ -28,6 +28,7 @@ use serde::ser::SerializeStruct;
 /// `--strict`); parse errors are always errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum Severity {
     /// The text is refused, or the configuration does not do what it says: a policy that
     /// matches nothing, a role that names a missing policy, a role open to every pod.
@@ -57,6 +58,7 @@ impl fmt::Display for Severity {
 
 /// A place in a text, both 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Location {
     /// Line, counting from 1.
     pub line: u32,
@@ -245,6 +247,7 @@ impl<'t> Source<'t> {
 /// A part of the text a diagnostic points at. The primary label is where the problem is;
 /// secondary ones give context (where a repeated key was first set, the block a key is in).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Label {
     /// Whether this is where the problem is (one per diagnostic) rather than context.
     pub primary: bool,
@@ -369,6 +372,24 @@ impl fmt::Display for Diagnostic {
         Ok(())
     }
 }
+
+/// The TypeScript shape of [`Diagnostic`]'s serialized form.
+#[cfg(feature = "typescript")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const DIAGNOSTIC_TS: &str = r#"/** What podpass says about a text: the same shape everywhere (wasm, HTTP, the playground). */
+export interface Diagnostic {
+    severity: Severity;
+    /** Stable id, e.g. `configuration/import`, `policy/invalid_capability` or a lint rule id. */
+    code: string;
+    /** Vault's own text where Vault refuses the same input. */
+    message: string;
+    /** The input's name (the `source` option) or the referenced file's. */
+    source: string;
+    /** The primary label's start. */
+    location: Location | null;
+    labels: Label[];
+    help: string | null;
+}"#;
 
 impl Serialize for Diagnostic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

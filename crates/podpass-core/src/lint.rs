@@ -41,6 +41,7 @@ pub use crate::diagnostic::Severity;
 
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Finding {
     /// The rule's stable id, e.g. `wildcard-namespace` (see [`RULES`]).
     pub rule: &'static str,

@@ -47,6 +47,7 @@ pub struct LoginRequest {
 
 /// A refused login: what Vault would answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Denial {
     /// HTTP status: 400 for a bad request, 403 when the token is not good enough, 500 where
     /// Vault itself fails.
@@ -59,6 +60,7 @@ pub struct Denial {
 
 /// A granted login: the fields of Vault's `auth` response object, and the identity behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct LoginSuccess {
     /// The role as named in the request.
     pub role: String,
@@ -85,6 +87,7 @@ pub struct LoginSuccess {
     /// Use limit (0 = unlimited).
     pub num_uses: i64,
     /// Addresses the token may be used from (serialised as Vault lists them).
+    #[cfg_attr(feature = "typescript", tsify(type = "string[]"))]
     pub bound_cidrs: BoundCidrs,
     /// Login tokens have no parent.
     pub orphan: bool,
@@ -126,6 +129,7 @@ impl LoginSuccess {
 /// Allowed or denied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum LoginOutcome {
     /// The token would be issued.
     Allowed(Box<LoginSuccess>),
@@ -135,6 +139,7 @@ pub enum LoginOutcome {
 
 /// The decision and its explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct LoginResult {
     /// Allowed or denied.
     pub outcome: LoginOutcome,

@@ -201,6 +201,7 @@ impl From<TimeReason> for Reason {
 /// The ordered checks of one login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(transparent)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Trace {
     checks: Vec<Check>,
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 /// What kind of failure, as a stable string callers can switch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, tsify::Tsify)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The configuration text was refused (Vault's message where Vault would refuse it).
@@ -49,7 +49,7 @@ impl ErrorCode {
 
 /// Where in an input a problem is: 1-based line and column, and the input's name (the primary
 /// place of the error's diagnostic, in the shape JavaScript callers already read).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, tsify::Tsify)]
 pub struct ErrorLocation {
     /// 1-based line.
     pub line: u32,

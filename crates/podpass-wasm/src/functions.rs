@@ -36,7 +36,7 @@ pub fn lint(configuration: TextJs, options: Option<LintOptionsJs>) -> Result<Fin
 }
 
 /// What `importScript` returns.
-#[derive(Serialize)]
+#[derive(Serialize, tsify::Tsify)]
 struct ImportResult {
     /// The form the input was read as.
     format: SourceFormat,

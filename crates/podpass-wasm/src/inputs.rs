@@ -12,18 +12,23 @@ use podpass_core::login::LoginRequest;
 use podpass_core::timestamp::{LATEST_NOW, is_valid_now, rfc3339};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use tsify::Tsify;
 
 use crate::error::{ErrorCode, PodpassError};
 
 /// `new Engine(text, options)`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct EngineOptions {
     /// The input's name in origins and error locations (`<input>` by default).
+    #[tsify(optional)]
     pub(crate) source: Option<String>,
     /// The form, when detection should be overridden.
+    #[tsify(optional, type = "SourceFormat")]
     pub(crate) format: Option<String>,
-    /// The mount `login` uses when a request names none.
+    /// The mount `login` uses when a request names none (`kubernetes` when it exists, else the
+    /// only mount).
+    #[tsify(optional)]
     pub(crate) default_mount: Option<String>,
 }
 
@@ -53,15 +58,25 @@ pub(crate) fn source_format(
 }
 
 /// `engine.login(request)`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[tsify(rename = "LoginRequest")]
 pub(crate) struct LoginInput {
+    /// The role name.
     role: String,
+    /// The service-account JWT.
     jwt: String,
+    /// Auth mount path; the engine's default mount when absent.
+    #[tsify(optional)]
     mount: Option<String>,
+    /// The caller's IP address, for `token_bound_cidrs`.
+    #[tsify(optional)]
     remote_addr: Option<String>,
+    /// The namespace's labels, for `bound_service_account_namespace_selector`.
+    #[tsify(optional)]
     namespace_labels: Option<BTreeMap<String, String>>,
     /// Seconds since the epoch; fractions are dropped. The host's clock when absent.
+    #[tsify(optional)]
     now: Option<f64>,
 }
 
@@ -142,13 +157,21 @@ impl SubjectInput {
 }
 
 /// `engine.authorize(subject, request)`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[tsify(rename = "AuthorizeRequest")]
 pub(crate) struct AuthorizeInput {
+    /// The operation asked for.
     operation: Operation,
+    /// The API path after `/v1/`, e.g. `secret/data/grade-api/db`.
     path: String,
+    /// The request body, for parameter constraints.
+    #[tsify(optional, type = "Record<string, unknown>")]
     parameters: Option<Map<String, Value>>,
+    /// Requested response-wrapping TTL, seconds.
+    #[tsify(optional)]
     wrap_ttl: Option<u64>,
+    /// Whether the endpoint needs `sudo`.
     #[serde(default)]
     root_protected: bool,
 }
@@ -166,24 +189,36 @@ impl From<AuthorizeInput> for Request {
 }
 
 /// `importScript(text, options)`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ImportOptions {
+    /// The input's name in notes and error locations (`<input>` by default).
+    #[tsify(optional)]
     pub(crate) source: Option<String>,
+    /// The form, when detection should be overridden.
+    #[tsify(optional, type = "SourceFormat")]
     pub(crate) format: Option<String>,
     /// The form to write (`podpass_hcl` by default).
+    #[tsify(optional, type = "SourceFormat")]
     pub(crate) to: Option<String>,
 }
 
 /// `lint(text, options)` and `engine.lint(options)` (which ignores `source` and `format`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[tsify(rename = "LintOptions")]
 pub(crate) struct LintInput {
+    /// `lint()` only: the input's name.
+    #[tsify(optional)]
     pub(crate) source: Option<String>,
+    /// `lint()` only: the form, when detection should be overridden.
+    #[tsify(optional, type = "SourceFormat")]
     pub(crate) format: Option<String>,
     /// KV version 2 mount paths (`["secret"]` by default).
+    #[tsify(optional)]
     kv_v2_mounts: Option<Vec<String>>,
     /// TTLs above this many seconds are reported (3600 by default).
+    #[tsify(optional)]
     long_ttl_seconds: Option<i64>,
 }
 
@@ -199,13 +234,13 @@ impl LintInput {
 }
 
 /// `operationForHttp(method, options)`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct HttpOptions {
     /// A `GET` with `?list=true`.
     #[serde(default)]
     pub(crate) list: bool,
-    /// Whether the item a `POST`/`PUT` writes exists already.
+    /// Whether the item a `POST`/`PUT` writes exists already (update) or not (create).
     #[serde(default)]
     pub(crate) item_exists: bool,
 }

@@ -20,6 +20,7 @@ use crate::ttl::{MountTune, TuneError};
 /// The three textual forms of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum SourceFormat {
     /// The tutorial's shell commands (`vault auth enable`, `vault write`, `vault policy write`).
     VaultCommands,
@@ -87,6 +88,7 @@ impl FileSource for NoFiles {
 /// Something an import read but did not turn into configuration, or a warning Vault would give:
 /// a skipped `kubectl` line, a variable definition, a field that cannot be evaluated offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct ImportNote {
     /// The 1-based line of the input it is about.
     pub line: u32,
