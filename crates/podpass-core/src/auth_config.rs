@@ -198,7 +198,7 @@ impl AuthConfig {
 
     /// The issuer to check `iss` against, or `None` when Vault would not check it.
     /// (Vault checks only when validation is on and an issuer is configured.)
-    pub fn expected_issuer(&self) -> Option<&str> {
+    pub(crate) fn expected_issuer(&self) -> Option<&str> {
         (!self.disable_iss_validation && !self.issuer.is_empty()).then_some(self.issuer.as_str())
     }
 }

@@ -192,7 +192,7 @@ fn normalize(addr: IpAddr) -> IpAddr {
 }
 
 /// Reads a caller address: `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`.
-pub fn parse_remote_addr(text: &str) -> Result<IpAddr, CidrError> {
+pub(crate) fn parse_remote_addr(text: &str) -> Result<IpAddr, CidrError> {
     let parsed = IpAddr::from_str(text)
         .ok()
         .or_else(|| SocketAddr::from_str(text).ok().map(|sock| sock.ip()))
@@ -256,7 +256,7 @@ impl BoundCidrs {
 
     /// Entries Vault accepted as UNIX socket paths (typically a mistyped CIDR such as
     /// `10.0.0.0/33`); they never match a network caller.
-    pub fn non_ip_entries(&self) -> Vec<&str> {
+    pub(crate) fn non_ip_entries(&self) -> Vec<&str> {
         self.entries
             .iter()
             .filter_map(|entry| match entry {

@@ -83,7 +83,7 @@ pub struct Configuration {
 
 /// The accessor podpass gives a mount offline: `auth_kubernetes_` and 8 hex digits derived from
 /// the path, so templated policies written against it stay valid across runs.
-pub fn offline_accessor(mount_path: &str) -> String {
+pub(crate) fn offline_accessor(mount_path: &str) -> String {
     let id = uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
         format!("podpass:mount:{mount_path}").as_bytes(),

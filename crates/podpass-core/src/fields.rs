@@ -181,7 +181,7 @@ pub fn json_type(value: &Value) -> &'static str {
 
 /// Go's `%v` rendering of a decoded JSON value, as Vault prints it in field errors:
 /// `<nil>`, `true`, `3600`, `text`, `[a b]`, `map[k:v]` (keys sorted).
-pub fn go_value(value: &Value) -> String {
+pub(crate) fn go_value(value: &Value) -> String {
     match value {
         Value::Null => "<nil>".to_string(),
         Value::Bool(flag) => flag.to_string(),
@@ -209,7 +209,7 @@ pub fn go_value(value: &Value) -> String {
 /// Printability is approximated with Rust's character classes (control characters,
 /// non-ASCII whitespace and the common zero-width format characters are escaped); Go consults
 /// the full Unicode category tables, so exotic characters may differ.
-pub fn go_quote(text: &str) -> String {
+pub(crate) fn go_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

@@ -32,7 +32,7 @@ pub struct EntityAlias {
 
 impl Identity {
     /// The alias created through the mount with this accessor, if any.
-    pub fn alias_for(&self, mount_accessor: &str) -> Option<&EntityAlias> {
+    pub(crate) fn alias_for(&self, mount_accessor: &str) -> Option<&EntityAlias> {
         self.aliases
             .iter()
             .find(|a| a.mount_accessor == mount_accessor)

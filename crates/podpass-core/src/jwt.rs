@@ -343,7 +343,7 @@ pub struct VerifiedSignature {
 
 impl DecodedJwt {
     /// The accepted algorithm named by the header, or why it is not accepted.
-    pub fn signing_algorithm(&self) -> Result<SigningAlgorithm, SignatureError> {
+    pub(crate) fn signing_algorithm(&self) -> Result<SigningAlgorithm, SignatureError> {
         SigningAlgorithm::from_name(&self.algorithm).ok_or_else(|| {
             SignatureError::AlgorithmNotAccepted {
                 alg: self.algorithm.clone(),

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 
 use crate::cidr::BoundCidrs;
 use crate::claims::{ClaimsError, ClaimsJsonError, ServiceAccountClaims};
-use crate::glob::list_contains_glob;
 use crate::identity::{EntityAlias, Identity};
 use crate::jwt::{self, SignatureError, SigningAlgorithm, VerifiedSignature};
 use crate::keys::KeySet;
@@ -781,23 +780,16 @@ pub fn time_checks(claims: &ServiceAccountClaims, now: i64) -> Trace {
 
 fn check_name(role: &Role, claims: &ServiceAccountClaims, trace: &mut Trace) -> Result<(), Denial> {
     let names = &role.bound_service_account_names;
-    if names.len() == 1 && names[0] == "*" {
-        trace.record(
-            CheckId::ServiceAccountName,
-            CheckStatus::Passed,
+    if role.allows_service_account_name(&claims.name) {
+        let reason = if role.admits_any_service_account_name() {
             format!(
                 "role allows any service account name (*); token's is `{}`",
                 claims.name
-            ),
-        );
-        return Ok(());
-    }
-    if list_contains_glob(names, &claims.name) {
-        trace.record(
-            CheckId::ServiceAccountName,
-            CheckStatus::Passed,
-            format!("service account `{}` is in {}", claims.name, list(names)),
-        );
+            )
+        } else {
+            format!("service account `{}` is in {}", claims.name, list(names))
+        };
+        trace.record(CheckId::ServiceAccountName, CheckStatus::Passed, reason);
         return Ok(());
     }
     Err(deny(
@@ -821,21 +813,13 @@ fn check_namespace(
 ) -> Result<(), Denial> {
     let namespaces = &role.bound_service_account_namespaces;
     let ns = &claims.namespace;
-    // Vault only honours a `*` in first position (mixing `*` with values is refused at write).
-    if namespaces.first().is_some_and(|n| n == "*") {
-        trace.record(
-            CheckId::Namespace,
-            CheckStatus::Passed,
-            format!("role allows every namespace (*); token's is `{ns}`"),
-        );
-        return Ok(());
-    }
-    if list_contains_glob(namespaces, ns) {
-        trace.record(
-            CheckId::Namespace,
-            CheckStatus::Passed,
-            format!("namespace `{ns}` is in {}", list(namespaces)),
-        );
+    if role.namespace_in_list(ns) {
+        let reason = if role.admits_any_namespace_in_list() {
+            format!("role allows every namespace (*); token's is `{ns}`")
+        } else {
+            format!("namespace `{ns}` is in {}", list(namespaces))
+        };
+        trace.record(CheckId::Namespace, CheckStatus::Passed, reason);
         return Ok(());
     }
     let listed = if namespaces.is_empty() {

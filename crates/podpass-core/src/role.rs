@@ -401,7 +401,7 @@ fn is_word_byte(byte: u8) -> bool {
 impl Role {
     /// Whether `name` is a valid role name: Vault's `\w(([\w-.]+)?\w)?` (ASCII word
     /// characters, with `-` and `.` allowed inside).
-    pub fn is_valid_name(name: &str) -> bool {
+    pub(crate) fn is_valid_name(name: &str) -> bool {
         let bytes = name.as_bytes();
         match (bytes.first(), bytes.last()) {
             (Some(&first), Some(&last)) => {
@@ -722,19 +722,33 @@ impl Role {
         Value::Object(data)
     }
 
+    /// Whether `bound_service_account_names` is Vault's lone `*`, which admits every name.
+    pub fn admits_any_service_account_name(&self) -> bool {
+        let names = &self.bound_service_account_names;
+        names.len() == 1 && names[0] == "*"
+    }
+
+    /// Whether `bound_service_account_namespaces` starts with `*`: Vault honours a `*` only in
+    /// first position (mixing it with values is refused at write), and then admits every
+    /// namespace without looking at the selector.
+    pub fn admits_any_namespace_in_list(&self) -> bool {
+        self.bound_service_account_namespaces
+            .first()
+            .is_some_and(|first| first == "*")
+    }
+
     /// Vault's login check of the service account name: a lone `*` admits every name,
     /// otherwise some entry must glob-match.
     pub fn allows_service_account_name(&self, name: &str) -> bool {
-        let names = &self.bound_service_account_names;
-        (names.len() == 1 && names[0] == "*") || list_contains_glob(names, name)
+        self.admits_any_service_account_name()
+            || list_contains_glob(&self.bound_service_account_names, name)
     }
 
     /// Vault's login check of the namespace against the namespace list (a first entry `*`
     /// admits all). When this is false Vault falls back to the selector, if one is set.
     pub fn namespace_in_list(&self, namespace: &str) -> bool {
-        let namespaces = &self.bound_service_account_namespaces;
-        namespaces.first().is_some_and(|first| first == "*")
-            || list_contains_glob(namespaces, namespace)
+        self.admits_any_namespace_in_list()
+            || list_contains_glob(&self.bound_service_account_namespaces, namespace)
     }
 }
 

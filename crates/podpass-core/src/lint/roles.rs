@@ -64,23 +64,16 @@ fn finding(
 /// selector with no condition (it selects every namespace).
 fn every_namespace(role: &RoleRef<'_>) -> bool {
     let r = role.role;
-    r.bound_service_account_namespaces
-        .first()
-        .is_some_and(|n| n == "*")
+    r.admits_any_namespace_in_list()
         || (!r.bound_service_account_namespace_selector.trim().is_empty()
             && r.namespace_selector.as_ref().is_none_or(|s| s.is_empty()))
-}
-
-fn every_name(role: &RoleRef<'_>) -> bool {
-    let names = &role.role.bound_service_account_names;
-    names.len() == 1 && names[0] == "*"
 }
 
 fn bindings(role: &RoleRef<'_>, out: &mut Vec<Finding>) {
     let r = role.role;
     let name = &r.name;
     let all_namespaces = every_namespace(role);
-    let all_names = every_name(role);
+    let all_names = r.admits_any_service_account_name();
     if all_namespaces && all_names {
         out.push(finding(
             role,
@@ -95,11 +88,7 @@ fn bindings(role: &RoleRef<'_>, out: &mut Vec<Finding>) {
     }
     let names = r.bound_service_account_names.join(", ");
     if all_namespaces {
-        let how = if r
-            .bound_service_account_namespaces
-            .first()
-            .is_some_and(|n| n == "*")
-        {
+        let how = if r.admits_any_namespace_in_list() {
             "bound_service_account_namespaces is \"*\"".to_string()
         } else {
             format!(
