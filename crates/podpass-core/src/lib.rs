@@ -21,7 +21,7 @@
 //! - [`Diagnostic`]: what podpass says about a text it read (parse errors, `fmt` refusals, lint
 //!   findings) as one model with resolved places, one line index, and one JSON shape.
 //!
-//! Cargo features: `demo` adds [`demo`], the Vault tutorial's scenario and the throwaway key
+//! Cargo features: `demo` adds the `demo` module: the Vault tutorial's scenario and the throwaway key
 //! its tokens are signed with (for `podpass dev --demo` and the playground); `typescript`
 //! derives TypeScript declarations of the types the wasm package hands to JavaScript.
 
