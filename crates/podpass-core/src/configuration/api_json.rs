@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::Configuration;
 use super::export::{self, body_json};
 use super::import::{At, Builder, FieldAt, Fields, ImportError, LineIndex, Routed, TextAt};
+use crate::diagnostic::Location;
 
 struct Reader<'a, 'b, 'f> {
     lines: LineIndex<'a>,
@@ -80,7 +81,7 @@ impl Reader<'_, '_, '_> {
 
     /// An object's properties, refusing duplicate names.
     fn props<'p, 'a>(&self, object: &'p ast::Object<'a>) -> Result<Vec<Prop<'p, 'a>>, ImportError> {
-        let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+        let mut seen: BTreeMap<String, Location> = BTreeMap::new();
         let mut out = Vec::with_capacity(object.properties.len());
         for prop in &object.properties {
             let (name, offset) = match &prop.name {
@@ -88,11 +89,13 @@ impl Reader<'_, '_, '_> {
                 ObjectPropName::Word(w) => (w.value.to_string(), w.range.start),
             };
             let at = self.lines.location(offset);
-            if let Some(line) = seen.insert(name.clone(), at.line) {
-                return Err(self.error(
-                    offset,
-                    format!("duplicate key \"{name}\" (first at line {line})"),
-                ));
+            if let Some(first) = seen.insert(name.clone(), at) {
+                return Err(self
+                    .error(
+                        offset,
+                        format!("duplicate key \"{name}\" (first at line {})", first.line),
+                    )
+                    .first_defined_at(first));
             }
             out.push(Prop {
                 name,
@@ -250,17 +253,20 @@ impl Reader<'_, '_, '_> {
         }
         if let Some(prop) = roles {
             let object = self.object(prop.value, &format!("auth \"{path}\" roles"))?;
-            let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+            let mut seen: BTreeMap<String, Location> = BTreeMap::new();
             for role in self.props(object)? {
                 // Role names are case-insensitive: two spellings are one role defined twice.
-                if let Some(line) = seen.insert(role.name.to_lowercase(), role.at.line) {
-                    return Err(self.builder.error(
-                        role.at,
-                        format!(
-                            "role \"{}\" is defined twice in auth \"{path}\" (first at line {line})",
-                            role.name
-                        ),
-                    ));
+                if let Some(first) = seen.insert(role.name.to_lowercase(), role.at) {
+                    return Err(self
+                        .builder
+                        .error(
+                            role.at,
+                            format!(
+                                "role \"{}\" is defined twice in auth \"{path}\" (first at line {})",
+                                role.name, first.line
+                            ),
+                        )
+                        .first_defined_at(first));
                 }
                 let (body, fields) = self.body(role.value, &format!("role \"{}\"", role.name))?;
                 self.builder

@@ -78,6 +78,7 @@ impl ServerBlock {
             source: self.source.clone(),
             location: at,
             message: message.into(),
+            first_defined: None,
         }
     }
 }
@@ -125,9 +126,9 @@ impl Reader<'_, '_, '_> {
     }
 
     fn file(&mut self, body: &Body) -> Result<Option<ServerBlock>, ImportError> {
-        let mut server: Option<(ServerBlock, u32)> = None;
-        let mut mounts: BTreeMap<String, u32> = BTreeMap::new();
-        let mut policies: BTreeMap<String, u32> = BTreeMap::new();
+        let mut server: Option<(ServerBlock, Location)> = None;
+        let mut mounts: BTreeMap<String, Location> = BTreeMap::new();
+        let mut policies: BTreeMap<String, Location> = BTreeMap::new();
         for structure in body.iter() {
             let block = match structure {
                 Structure::Attribute(attr) => {
@@ -151,11 +152,16 @@ impl Reader<'_, '_, '_> {
                         "the mount path, as in auth \"kubernetes\" { … }",
                     )?;
                     let key = mount.trim_matches('/').to_string();
-                    if let Some(line) = mounts.insert(key.clone(), at.line) {
-                        return Err(self.error(
-                            block.ident.span(),
-                            format!("auth \"{key}\" is defined twice (first at line {line})"),
-                        ));
+                    if let Some(first) = mounts.insert(key.clone(), at) {
+                        return Err(self
+                            .error(
+                                block.ident.span(),
+                                format!(
+                                    "auth \"{key}\" is defined twice (first at line {})",
+                                    first.line
+                                ),
+                            )
+                            .first_defined_at(first));
                     }
                     self.auth(block, &key)?;
                 }
@@ -166,11 +172,16 @@ impl Reader<'_, '_, '_> {
                         "the policy name, as in policy \"grade-api\" { … }",
                     )?;
                     let key = crate::policy::normalize_name(&name);
-                    if let Some(line) = policies.insert(key.clone(), at.line) {
-                        return Err(self.error(
-                            block.ident.span(),
-                            format!("policy \"{key}\" is defined twice (first at line {line})"),
-                        ));
+                    if let Some(first) = policies.insert(key.clone(), at) {
+                        return Err(self
+                            .error(
+                                block.ident.span(),
+                                format!(
+                                    "policy \"{key}\" is defined twice (first at line {})",
+                                    first.line
+                                ),
+                            )
+                            .first_defined_at(first));
                     }
                     self.policy(block, &name)?;
                 }
@@ -181,13 +192,15 @@ impl Reader<'_, '_, '_> {
                             "the server block takes no label: server { … }",
                         ));
                     }
-                    if let Some((_, line)) = &server {
-                        return Err(self.error(
-                            block.ident.span(),
-                            format!("server is defined twice (first at line {line})"),
-                        ));
+                    if let Some((_, first)) = &server {
+                        return Err(self
+                            .error(
+                                block.ident.span(),
+                                format!("server is defined twice (first at line {})", first.line),
+                            )
+                            .first_defined_at(*first));
                     }
-                    server = Some((self.server(block)?, at.line));
+                    server = Some((self.server(block)?, at));
                 }
                 other => {
                     let hint = suggest(other, &["auth", "policy", "server"])
@@ -226,7 +239,7 @@ impl Reader<'_, '_, '_> {
         let mut tune_fields = Fields::new();
         let mut config: Option<&Block> = None;
         let mut roles: Vec<(&Block, String)> = Vec::new();
-        let mut role_lines: BTreeMap<String, u32> = BTreeMap::new();
+        let mut role_lines: BTreeMap<String, Location> = BTreeMap::new();
         for structure in block.body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
@@ -263,13 +276,16 @@ impl Reader<'_, '_, '_> {
                             ));
                         }
                         if let Some(first) = config {
-                            return Err(self.error(
-                                inner.ident.span(),
-                                format!(
-                                    "auth \"{mount}\" has two config blocks (first at line {})",
-                                    self.at(first.ident.span()).line
-                                ),
-                            ));
+                            let first = self.at(first.ident.span());
+                            return Err(self
+                                .error(
+                                    inner.ident.span(),
+                                    format!(
+                                        "auth \"{mount}\" has two config blocks (first at line {})",
+                                        first.line
+                                    ),
+                                )
+                                .first_defined_at(first));
                         }
                         config = Some(inner);
                     }
@@ -279,14 +295,17 @@ impl Reader<'_, '_, '_> {
                             "role",
                             "the role name, as in role \"grade-api\" { … }",
                         )?;
-                        let line = self.at(inner.ident.span()).line;
-                        if let Some(first) = role_lines.insert(name.to_lowercase(), line) {
-                            return Err(self.error(
-                                inner.ident.span(),
-                                format!(
-                                    "role \"{name}\" is defined twice in auth \"{mount}\" (first at line {first})"
-                                ),
-                            ));
+                        let at = self.at(inner.ident.span());
+                        if let Some(first) = role_lines.insert(name.to_lowercase(), at) {
+                            return Err(self
+                                .error(
+                                    inner.ident.span(),
+                                    format!(
+                                        "role \"{name}\" is defined twice in auth \"{mount}\" (first at line {})",
+                                        first.line
+                                    ),
+                                )
+                                .first_defined_at(first));
                         }
                         roles.push((inner, name));
                     }

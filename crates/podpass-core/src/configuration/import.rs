@@ -134,6 +134,9 @@ pub struct ImportError {
     pub location: Location,
     /// What is wrong; Vault's own message where Vault would refuse the same input.
     pub message: String,
+    /// For an item defined twice: where it was first defined, in the same source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_defined: Option<Location>,
 }
 
 impl fmt::Display for ImportError {
@@ -151,9 +154,20 @@ impl std::error::Error for ImportError {}
 impl ImportError {
     /// The refusal as a diagnostic about its source (`configuration/import`).
     pub fn diagnostic(&self) -> Diagnostic {
-        Diagnostic::error("configuration/import", self.message.clone())
+        let diagnostic = Diagnostic::error("configuration/import", self.message.clone())
             .in_source(self.source.clone())
-            .at(self.location)
+            .at(self.location);
+        match self.first_defined {
+            Some(first) => diagnostic.with_secondary(first, "first defined here"),
+            None => diagnostic,
+        }
+    }
+
+    /// The same refusal, with where the item it is about was first defined.
+    #[must_use]
+    pub fn first_defined_at(mut self, first: Location) -> ImportError {
+        self.first_defined = Some(first);
+        self
     }
 }
 
@@ -359,6 +373,7 @@ impl<'f> Builder<'f> {
             source: self.source.clone(),
             location: At::new(at.line, at.column),
             message: message.into(),
+            first_defined: None,
         }
     }
 
@@ -704,6 +719,7 @@ impl<'f> Builder<'f> {
                     "{message} (policy file read at {}:{})",
                     self.source, at.line
                 ),
+                first_defined: None,
             },
             TextAt::Opaque(value_at) => self.error(
                 value_at.unwrap_or(at),
@@ -1040,6 +1056,7 @@ mod tests {
             source: "setup.sh".into(),
             location: Location::new(12, 5),
             message: "boom".into(),
+            first_defined: None,
         };
         assert_eq!(error.to_string(), "setup.sh:12:5: boom");
         let note = ImportNote {

@@ -135,3 +135,40 @@ fn lint_findings_are_diagnostics_coded_by_their_rule() {
         assert_eq!(json["severity"], json!(finding.severity.as_str()));
     }
 }
+
+#[test]
+fn an_item_defined_twice_points_at_both_definitions() {
+    let label_places = |text: &str, source: &str| {
+        let error = Configuration::import(text, source, None, &NoFiles).unwrap_err();
+        let diagnostic = error.diagnostic();
+        let labels: Vec<(bool, Location, Option<String>)> = diagnostic
+            .labels
+            .iter()
+            .map(|l| (l.primary, l.start, l.message.clone()))
+            .collect();
+        (error, labels)
+    };
+    let first_defined = Some("first defined here".to_string());
+
+    let hcl = "auth \"kubernetes\" {\n  role \"a\" {\n    bound_service_account_names = [\"x\"]\n    \
+               bound_service_account_namespaces = [\"y\"]\n  }\n  role \"A\" {\n  }\n}\n";
+    let (error, labels) = label_places(hcl, "podpass.hcl");
+    assert!(error.message.contains("defined twice"), "{}", error.message);
+    assert_eq!(
+        labels,
+        [
+            (true, Location::new(6, 3), None),
+            (false, Location::new(2, 3), first_defined.clone()),
+        ]
+    );
+
+    let json = "{\n  \"policies\": {},\n  \"policies\": {}\n}\n";
+    let (error, labels) = label_places(json, "api.json");
+    assert!(error.message.starts_with("duplicate key \"policies\""));
+    assert_eq!(labels[1], (false, Location::new(2, 3), first_defined));
+    // The JSON of an error carries the first place only when there is one.
+    assert_eq!(
+        serde_json::to_value(&error).unwrap()["first_defined"],
+        json!({"line": 2, "column": 3})
+    );
+}

@@ -989,3 +989,25 @@ fn lint_ignores_rules_on_request() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no rule \"no-such-rule\""));
 }
+
+#[test]
+fn a_role_defined_twice_shows_both_definitions() {
+    let dir = scratch("role-twice");
+    std::fs::write(
+        dir.join("podpass.hcl"),
+        "auth \"kubernetes\" {\n  role \"a\" {\n    bound_service_account_names = [\"x\"]\n    \
+         bound_service_account_namespaces = [\"y\"]\n  }\n  role \"A\" {\n  }\n}\n",
+    )
+    .unwrap();
+    let run = podpass_in(Some(&dir), &["lint", "podpass.hcl"], None);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let shown: Vec<&str> = run.stderr.lines().map(str::trim_end).collect();
+    assert!(
+        shown.contains(&"2 |   role \"a\" {")
+            && shown.contains(&"  |   - first defined here")
+            && shown.contains(&"6 |   role \"A\" {")
+            && shown.contains(&" --> podpass.hcl:6:3"),
+        "{}",
+        run.stderr
+    );
+}
