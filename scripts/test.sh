@@ -6,7 +6,8 @@
 # (test-server.sh).
 #
 # `scripts/test.sh --quick` is the fast tier for the edit-compile-test loop: format, clippy
-# (native and wasm32) and every Rust test natively; it installs nothing but the wasm32 target.
+# (native and wasm32), rustdoc's link check and every Rust test natively; it installs nothing
+# but the wasm32 target.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -30,6 +31,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "clippy (wasm32: the crates that run in browsers and at the edge)"
 cargo clippy -p podpass-core --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "rustdoc (no broken or private intra-doc links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 step "tests (native)"
 cargo test --workspace --locked

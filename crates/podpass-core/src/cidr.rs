@@ -256,7 +256,7 @@ impl BoundCidrs {
 
     /// Entries Vault accepted as UNIX socket paths (typically a mistyped CIDR such as
     /// `10.0.0.0/33`); they never match a network caller.
-    pub(crate) fn non_ip_entries(&self) -> Vec<&str> {
+    pub fn non_ip_entries(&self) -> Vec<&str> {
         self.entries
             .iter()
             .filter_map(|entry| match entry {

@@ -4,7 +4,7 @@
 //! findings, decoded JWTs…) declare themselves: the core's `typescript` feature derives their
 //! declarations from the same types (and serde attributes) that serialize them, so the two
 //! cannot drift. What is declared here is the package's own: its errors, the inputs of
-//! [`crate::inputs`] (camelCase, as JavaScript writes them) and the names the JavaScript API
+//! `inputs` module (camelCase, as JavaScript writes them) and the names the JavaScript API
 //! has always used. The extern types below give the generated signatures these names instead
 //! of `any`; `tests/node/usage.ts` type-checks them.
 

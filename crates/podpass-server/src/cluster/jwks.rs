@@ -58,7 +58,7 @@ struct Discovery {
 
 impl Cluster {
     /// The discovered keys for a login on `mount` whose JWT names `kid`. `login_jwt` is the
-    /// bearer of last resort (see [`Cluster::bearer`]).
+    /// bearer of last resort (see `Cluster::bearer`).
     pub async fn discovery_keys(
         &self,
         mount: &str,

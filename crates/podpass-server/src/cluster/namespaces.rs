@@ -38,7 +38,7 @@ struct Metadata {
 
 impl Cluster {
     /// The labels of `namespace` in the mount's cluster. `login_jwt` is the bearer of last
-    /// resort (see [`Cluster::bearer`]).
+    /// resort (see `Cluster::bearer`).
     pub async fn namespace_labels(
         &self,
         config: &AuthConfig,
