@@ -203,9 +203,7 @@ impl Reader<'_, '_, '_> {
                     server = Some((self.server(block)?, at));
                 }
                 other => {
-                    let hint = suggest(other, &["auth", "policy", "server"])
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(other, &["auth", "policy", "server"]);
                     return Err(self.error(
                         block.ident.span(),
                         format!(
@@ -355,9 +353,7 @@ impl Reader<'_, '_, '_> {
         known: &[&str],
         kind: &str,
     ) -> ImportError {
-        let hint = suggest(name, known)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint = did_you_mean(name, known);
         self.error(span, format!("unknown {kind} `{name}` in {within}{hint}"))
     }
 
