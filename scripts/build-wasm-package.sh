@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Builds the podpass wasm package (crates/podpass-wasm) for every JavaScript host:
-#   crates/podpass-wasm/pkg/web      ES module for browsers (call the default `init()` first)
-#   crates/podpass-wasm/pkg/nodejs   CommonJS for Node (`require`), loads the wasm synchronously
-#   crates/podpass-wasm/pkg/bundler  ES module importing the .wasm (webpack, Vite, Rollup)
-#   crates/podpass-wasm/pkg/workerd  the web glue plus an entry that instantiates the .wasm
-#                                    module a Cloudflare Worker imports (workerd, wrangler)
-# Each directory gets a package.json and the README (from crates/podpass-wasm/README.md).
-# wasm-opt -Oz (binaryen 132 from tests/node_modules) shrinks every .wasm after wasm-bindgen.
+# Builds the podpass wasm package (crates/podpass-wasm), two builds for every JavaScript host:
+#   full (crate feature `full`): every configuration form, lint, importScript, signatures
+#        verified in wasm (`login`) and by the host's WebCrypto (`loginAsync`)
+#   edge (no default features): Vault API JSON configurations, loginAsync, authorize,
+#        capabilities, decodeJwt; a fraction of the size, for Workers and gateways
+# Each build is bound for four hosts:
+#   web      ES module for browsers and Deno (call the default `init()` first)
+#   nodejs   CommonJS for Node (`require`), loads the wasm synchronously
+#   bundler  ES module importing the .wasm (webpack, Vite, Rollup)
+#   workerd  the web glue plus an entry that instantiates the .wasm module a Cloudflare
+#            Worker imports (workerd, wrangler)
+# Layout: crates/podpass-wasm/pkg/{web,nodejs,bundler,workerd} is the full build and
+# pkg/edge/{…} the edge build; pkg/package.json maps them to `exports` conditions ("." and
+# "./edge"). Each directory also gets its own package.json and the README.
+# wasm-opt -Oz (binaryen from tests/node_modules) shrinks the .wasm after wasm-bindgen; the four
+# bindings of one build share one .wasm (only the JS glue differs), so it is shrunk once.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -22,32 +30,46 @@ wasm=target/wasm32-unknown-unknown/wasm-release/podpass_wasm.wasm
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 license=$(awk -F'"' '/^license = / { print $2; exit }' Cargo.toml)
 
-say "building podpass-wasm (wasm32, wasm-release profile)"
-cargo build -p podpass-wasm --target wasm32-unknown-unknown --profile wasm-release --locked
+package_json() { # directory, build, target, module type, main file, types file
+  cat > "$1/package.json" <<JSON
+{
+  "name": "podpass-wasm",
+  "version": "$version",
+  "description": "Vault Kubernetes-auth logins and ACL decisions, explained, for JavaScript ($2 build, $3)",
+  "license": "$license",
+  "type": "$4",
+  "main": "$5",
+  "types": "$6",
+  "files": ["*.js", "*.d.ts", "*.wasm", "snippets", "README.md"],
+  "sideEffects": $( [ "$3" = bundler ] || [ "$3" = workerd ] && echo '["./podpass_wasm.js", "./index.js"]' || echo false )
+}
+JSON
+  # The title names the build; the source README's title has neither, so it reads well as is.
+  sed -e "1s/.*/# podpass-wasm $version ($2 build, $3)/" "$crate/README.md" > "$1/README.md"
+}
 
-rm -rf "$out"
-bind_and_shrink() {
-  wasm-bindgen --target "$1" --out-dir "$out/$1" --out-name podpass_wasm "$wasm"
+# build_one NAME DIRECTORY CARGO-FEATURE-ARGS...: one build, bound for the four hosts in DIRECTORY.
+build_one() {
+  local name=$1 dir=$2
+  shift 2
+  say "building podpass-wasm, $name build (wasm32, wasm-release profile)"
+  cargo build -p podpass-wasm --target wasm32-unknown-unknown --profile wasm-release --locked "$@"
+  for target in web nodejs bundler; do
+    wasm-bindgen --target "$target" --out-dir "$dir/$target" --out-name podpass_wasm "$wasm"
+  done
+  say "$name: wasm-opt -Oz"
   # Names and producer sections are for debugging; the features section only informs tools.
   wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
-    "$out/$1/podpass_wasm_bg.wasm" -o "$out/$1/podpass_wasm_bg.wasm"
-}
-# The three bindings differ only in their JS glue and wasm import names; shrink them side by side.
-pids=()
-for target in web nodejs bundler; do
-  say "wasm-bindgen --target $target, then wasm-opt -Oz"
-  bind_and_shrink "$target" &
-  pids+=($!)
-done
-for pid in "${pids[@]}"; do
-  wait "$pid"
-done
+    "$dir/web/podpass_wasm_bg.wasm" -o "$dir/web/podpass_wasm_bg.wasm"
+  cp "$dir/web/podpass_wasm_bg.wasm" "$dir/nodejs/"
+  cp "$dir/web/podpass_wasm_bg.wasm" "$dir/bundler/"
 
-# workerd: Workers import a .wasm file as a compiled WebAssembly.Module (no fetch, no
-# top-level instantiation of the bytes), which the web glue's initSync accepts.
-mkdir -p "$out/workerd"
-cp "$out/web/podpass_wasm.js" "$out/web/podpass_wasm.d.ts" "$out/web/podpass_wasm_bg.wasm" "$out/workerd/"
-cat > "$out/workerd/index.js" <<'JS'
+  # workerd: Workers import a .wasm file as a compiled WebAssembly.Module (no fetch, no
+  # top-level instantiation of the bytes), which the web glue's initSync accepts.
+  mkdir -p "$dir/workerd"
+  cp -r "$dir/web/." "$dir/workerd/"
+  rm -f "$dir/workerd/package.json" "$dir/workerd/.gitignore"
+  cat > "$dir/workerd/index.js" <<'JS'
 // The podpass engine for Cloudflare Workers / workerd: the module is compiled by the runtime
 // when the worker loads, and instantiated here once per isolate.
 import wasmModule from "./podpass_wasm_bg.wasm";
@@ -57,35 +79,54 @@ initSync({ module: wasmModule });
 
 export * from "./podpass_wasm.js";
 JS
-cat > "$out/workerd/index.d.ts" <<'TS'
+  cat > "$dir/workerd/index.d.ts" <<'TS'
 export * from "./podpass_wasm.js";
 TS
 
-package_json() { # target, module type, main file, types file
-  cat > "$out/$1/package.json" <<JSON
+  package_json "$dir/web" "$name" web module podpass_wasm.js podpass_wasm.d.ts
+  package_json "$dir/nodejs" "$name" nodejs commonjs podpass_wasm.js podpass_wasm.d.ts
+  package_json "$dir/bundler" "$name" bundler module podpass_wasm.js podpass_wasm.d.ts
+  package_json "$dir/workerd" "$name" workerd module index.js index.d.ts
+  rm -f "$dir"/*/.gitignore
+
+  local raw gz
+  raw=$(stat -c %s "$dir/web/podpass_wasm_bg.wasm")
+  gz=$(gzip -9 -c "$dir/web/podpass_wasm_bg.wasm" | wc -c)
+  say "$name build: podpass_wasm_bg.wasm $raw bytes, $gz gzipped"
+}
+
+rm -rf "$out"
+build_one full "$out"
+build_one edge "$out/edge" --no-default-features
+
+# The package root: one name, the builds as `exports` conditions. Runtimes pick their entry
+# (workerd, Node, Deno, browsers); bundlers that match none get the bundler glue.
+conditions() { # path prefix
+  cat <<JSON
+    {
+      "workerd": { "types": "./$1workerd/index.d.ts", "default": "./$1workerd/index.js" },
+      "node": { "types": "./$1nodejs/podpass_wasm.d.ts", "default": "./$1nodejs/podpass_wasm.js" },
+      "deno": { "types": "./$1web/podpass_wasm.d.ts", "default": "./$1web/podpass_wasm.js" },
+      "browser": { "types": "./$1web/podpass_wasm.d.ts", "default": "./$1web/podpass_wasm.js" },
+      "default": { "types": "./$1bundler/podpass_wasm.d.ts", "default": "./$1bundler/podpass_wasm.js" }
+    }
+JSON
+}
+cat > "$out/package.json" <<JSON
 {
   "name": "podpass-wasm",
   "version": "$version",
-  "description": "Vault Kubernetes-auth logins and ACL decisions, explained, for JavaScript ($1 build)",
+  "description": "Vault Kubernetes-auth logins and ACL decisions, explained, for JavaScript: a full build and an edge build",
   "license": "$license",
-  "type": "$2",
-  "main": "$3",
-  "types": "$4",
-  "files": ["*.js", "*.d.ts", "*.wasm", "README.md"],
-  "sideEffects": $( [ "$1" = bundler ] || [ "$1" = workerd ] && echo '["./podpass_wasm.js", "./index.js"]' || echo false )
+  "exports": {
+    ".": $(conditions ""),
+    "./edge": $(conditions "edge/"),
+    "./package.json": "./package.json"
+  },
+  "types": "./bundler/podpass_wasm.d.ts",
+  "files": ["web", "nodejs", "bundler", "workerd", "edge", "README.md"],
+  "sideEffects": ["./bundler/podpass_wasm.js", "./workerd/*.js", "./edge/bundler/podpass_wasm.js", "./edge/workerd/*.js"]
 }
 JSON
-}
-package_json web module podpass_wasm.js podpass_wasm.d.ts
-package_json nodejs commonjs podpass_wasm.js podpass_wasm.d.ts
-package_json bundler module podpass_wasm.js podpass_wasm.d.ts
-package_json workerd module index.js index.d.ts
-
-for target in web nodejs bundler workerd; do
-  # The title names the build; the source README's title has neither, so it reads well as is.
-  sed -e "1s/.*/# podpass-wasm $version ($target build)/" "$crate/README.md" > "$out/$target/README.md"
-done
-
-raw=$(stat -c %s "$out/web/podpass_wasm_bg.wasm")
-gz=$(gzip -9 -c "$out/web/podpass_wasm_bg.wasm" | wc -c)
-say "built $out/{web,nodejs,bundler,workerd}: podpass_wasm_bg.wasm $raw bytes, $gz gzipped"
+sed -e "1s/.*/# podpass-wasm $version/" "$crate/README.md" > "$out/README.md"
+say "built $out (full) and $out/edge, each for web, nodejs, bundler and workerd"

@@ -42,6 +42,16 @@ ensure_trunk() {
   fi
 }
 
+# twiggy profiles the wasm package's size (scripts/bench-wasm.sh's breakdown by crate); only
+# the benchmark needs it.
+TWIGGY_VERSION=0.8.0
+ensure_twiggy() {
+  if [ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "$TWIGGY_VERSION" ]; then
+    log "installing twiggy $TWIGGY_VERSION (a few minutes, once)"
+    cargo install twiggy --version "$TWIGGY_VERSION" --locked
+  fi
+}
+
 # cargo-fuzz drives the fuzz targets in fuzz/ on the nightly toolchain (in the machine image;
 # added here when missing).
 ensure_cargo_fuzz() {

@@ -96,7 +96,8 @@ pub(crate) enum HclValue {
     List(Vec<Spanned<HclValue>>),
     /// Entries in source order; an identifier key (`a = 1`) comes out as a string.
     Object(Vec<(Spanned<HclValue>, Spanned<HclValue>)>),
-    /// `-x` (`negation`) or `!x`.
+    /// `-x` (`negation`) or `!x`. Only policy tests read the parts.
+    #[cfg_attr(not(feature = "policy-tests"), allow(dead_code))]
     Unary {
         negation: bool,
         operand: Box<Spanned<HclValue>>,

@@ -330,6 +330,14 @@ pub enum SignatureError {
         /// How many keys were tried.
         tried: usize,
     },
+    /// This build has no signature crypto of its own (a wasm32 build without the `rust-crypto`
+    /// feature, as the wasm package's edge build): the host verifies
+    /// ([`crate::host_signature`]).
+    #[error(
+        "this build of podpass verifies signatures through the host (loginAsync, WebCrypto), \
+         not in the engine"
+    )]
+    NotBuiltIn,
 }
 
 /// A successful signature check.
@@ -374,6 +382,9 @@ pub(crate) fn verify_parts(
     kid: Option<&str>,
     keys: &KeySet,
 ) -> Result<VerifiedSignature, SignatureError> {
+    if !has_crypto() {
+        return Err(SignatureError::NotBuiltIn);
+    }
     verify_parts_with(signature, algorithm, kid, keys, |_, key| {
         let verified = jsonwebtoken::crypto::verify(
             signature,
@@ -383,6 +394,24 @@ pub(crate) fn verify_parts(
         );
         matches!(verified, Ok(true))
     })
+}
+
+/// Whether this build links signature crypto of its own: always natively (aws-lc-rs); on wasm32
+/// with the `rust-crypto` feature. Every use of jsonwebtoken's crypto asks this first.
+pub(crate) fn has_crypto() -> bool {
+    // A native workspace build may link RustCrypto as well (a wasm face's feature, unified);
+    // jsonwebtoken then picks neither by itself, so aws-lc-rs is chosen here, once.
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        static NATIVE: std::sync::Once = std::sync::Once::new();
+        NATIVE.call_once(|| {
+            // Already chosen (the only backend, or by the embedding program) is fine too.
+            let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+                &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+            );
+        });
+    }
+    jsonwebtoken::crypto::CryptoProvider::try_get_default().is_some()
 }
 
 /// The signature rules around the crypto: an empty signature is refused, the keys that fit

@@ -41,12 +41,16 @@ pub mod host_signature;
 pub mod identity;
 pub mod jwt;
 pub mod keys;
+#[cfg(feature = "lint")]
 pub mod lint;
 pub mod login;
+#[cfg(feature = "mint")]
 pub mod mint;
 pub mod mount;
+#[cfg(feature = "playground-link")]
 pub mod playground_link;
 pub mod policy;
+#[cfg(feature = "policy-tests")]
 pub mod policy_test;
 pub mod role;
 pub mod selector;
@@ -60,6 +64,7 @@ pub use auth_config::AuthConfig;
 pub use configuration::{Configuration, ImportError, Imported, SourceFormat};
 pub use diagnostic::{Diagnostic, Severity};
 pub use jwt::{DecodedJwt, decode as decode_jwt};
+#[cfg(feature = "lint")]
 pub use lint::{Finding, lint};
 pub use login::{LoginOutcome, LoginRequest, LoginResult, evaluate_login};
 pub use mount::KubernetesMount;

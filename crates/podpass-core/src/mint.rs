@@ -182,6 +182,13 @@ impl SigningKey {
 
 /// Signs any claims set (tests use this for deliberately odd claims).
 pub fn sign_claims(claims: &Value, key: &SigningKey) -> Result<String, MintError> {
+    if !crate::jwt::has_crypto() {
+        return Err(MintError::Signing(
+            "this build of podpass has no signature crypto (on wasm32 it needs the `rust-crypto` \
+             feature)"
+                .to_string(),
+        ));
+    }
     let mut header = Header::new(key.algorithm.to_jsonwebtoken());
     header.kid = key.key_id.clone();
     header.typ = None;

@@ -345,6 +345,7 @@ impl Node {
         }
     }
 
+    #[cfg(feature = "yaml-selectors")]
     fn from_yaml(value: serde_yaml_ng::Value) -> Result<Node, SelectorError> {
         use serde_yaml_ng::Value as Y;
         Ok(match value {
@@ -387,6 +388,7 @@ impl Node {
 }
 
 /// YAML mapping keys become JSON object keys the way Vault's YAML library converts them.
+#[cfg(feature = "yaml-selectors")]
 fn yaml_key(key: serde_yaml_ng::Value) -> Result<String, SelectorError> {
     use serde_yaml_ng::Value as Y;
     match key {
@@ -527,9 +529,23 @@ fn first_yaml_document(text: &str) -> Result<Node, SelectorError> {
     if document.is_empty() {
         return Err(SelectorError::Syntax("no YAML document".to_string()));
     }
+    yaml_node(&document)
+}
+
+#[cfg(feature = "yaml-selectors")]
+fn yaml_node(document: &str) -> Result<Node, SelectorError> {
     let value: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&document).map_err(|err| SelectorError::Syntax(err.to_string()))?;
+        serde_yaml_ng::from_str(document).map_err(|err| SelectorError::Syntax(err.to_string()))?;
     Node::from_yaml(value)
+}
+
+/// Without a YAML reader, a selector that is not JSON is refused by name.
+#[cfg(not(feature = "yaml-selectors"))]
+fn yaml_node(_document: &str) -> Result<Node, SelectorError> {
+    Err(SelectorError::Syntax(
+        "this build of podpass reads JSON selectors only; YAML needs the `yaml-selectors` feature"
+            .to_string(),
+    ))
 }
 
 fn from_node(node: Node, yaml: bool) -> Result<RawSelector, SelectorError> {

@@ -12,15 +12,17 @@ use wasm_bindgen::prelude::*;
 use crate::error::{ErrorCode, PodpassError};
 use crate::host_crypto::HostKeys;
 use crate::inputs::{
-    AuthorizeInput, EngineOptions, LintInput, LoginInput, SubjectInput, check_now, source_format,
+    AuthorizeInput, EngineOptions, LoginInput, SubjectInput, check_now, source_format,
 };
 use crate::output::{
     from_js, optional_text_from_js, options_from_js, text_from_js, to_js, type_name,
 };
 use crate::typescript::{
-    AuthorizeRequestJs, DecisionJs, EngineOptionsJs, FindingsJs, ImportNotesJs, LintOptionsJs,
-    LoginRequestJs, LoginResultJs, SubjectJs, TextJs,
+    AuthorizeRequestJs, DecisionJs, EngineOptionsJs, ImportNotesJs, LoginRequestJs, LoginResultJs,
+    SubjectJs, TextJs,
 };
+#[cfg(feature = "full")]
+use crate::{inputs::LintInput, typescript::FindingsJs, typescript::LintOptionsJs};
 
 /// The name configuration text gets in locations when the caller gives none.
 pub(crate) const DEFAULT_SOURCE: &str = "<input>";
@@ -123,6 +125,7 @@ impl Engine {
     pub fn login(&self, request: LoginRequestJs) -> Result<LoginResultJs, JsValue> {
         let (mount, request) = self.state.login_request(request.into())?;
         let mount = self.state.mount(mount.as_deref())?;
+        refuse_keys_without_crypto(mount)?;
         Ok(to_js(&evaluate_login(mount, &request))?)
     }
 
@@ -162,6 +165,7 @@ impl Engine {
 
     /// Lint findings for this engine's configuration (see the free `lint` for the rules).
     /// `options.source` and `options.format` do not apply here.
+    #[cfg(feature = "full")]
     pub fn lint(&self, options: Option<LintOptionsJs>) -> Result<FindingsJs, JsValue> {
         let options: LintInput = options_from_js(options.map(Into::into), "lint options")?;
         Ok(to_js(&podpass_core::lint::lint_with(
@@ -246,6 +250,22 @@ fn mount_list(configuration: &Configuration) -> String {
     } else {
         paths.join(", ")
     }
+}
+
+/// The edge build has no signature crypto of its own: a mount with keys is for `loginAsync`.
+/// Refused up front, so that a missing feature never reads as a denied login.
+fn refuse_keys_without_crypto(mount: &KubernetesMount) -> Result<(), PodpassError> {
+    if cfg!(feature = "full") || mount.keys().is_empty() {
+        return Ok(());
+    }
+    Err(PodpassError::new(
+        ErrorCode::NotInThisBuild,
+        format!(
+            "the edge build verifies signatures with the host's WebCrypto: call loginAsync \
+             (mount {}/ has keys), or use the full build, which verifies them in wasm as well",
+            mount.path()
+        ),
+    ))
 }
 
 fn unknown_mount(configuration: &Configuration, path: &str) -> PodpassError {

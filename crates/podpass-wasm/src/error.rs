@@ -27,6 +27,9 @@ pub enum ErrorCode {
     InvalidPolicies,
     /// The host has no WebCrypto (`crypto.subtle`) or refused a key.
     HostCryptoUnavailable,
+    /// This build of the package leaves the feature out (the edge build: only Vault API JSON,
+    /// signatures through the host); the full build has it.
+    NotInThisBuild,
     /// A value could not be converted for JavaScript; a bug in podpass.
     Internal,
 }
@@ -42,6 +45,7 @@ impl ErrorCode {
             ErrorCode::LoginDenied => "login_denied",
             ErrorCode::InvalidPolicies => "invalid_policies",
             ErrorCode::HostCryptoUnavailable => "host_crypto_unavailable",
+            ErrorCode::NotInThisBuild => "not_in_this_build",
             ErrorCode::Internal => "internal",
         }
     }
@@ -197,6 +201,7 @@ mod tests {
             ErrorCode::LoginDenied,
             ErrorCode::InvalidPolicies,
             ErrorCode::HostCryptoUnavailable,
+            ErrorCode::NotInThisBuild,
             ErrorCode::Internal,
         ] {
             assert_eq!(

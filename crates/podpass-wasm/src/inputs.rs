@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use podpass_core::acl::{Operation, Request};
 use podpass_core::configuration::SourceFormat;
 use podpass_core::identity::Identity;
+#[cfg(feature = "full")]
 use podpass_core::lint::LintOptions;
 use podpass_core::login::LoginRequest;
 use podpass_core::timestamp::{LATEST_NOW, is_valid_now, rfc3339};
@@ -189,6 +190,7 @@ impl From<AuthorizeInput> for Request {
 }
 
 /// `importScript(text, options)`.
+#[cfg(feature = "full")]
 #[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ImportOptions {
@@ -204,6 +206,7 @@ pub(crate) struct ImportOptions {
 }
 
 /// `lint(text, options)` and `engine.lint(options)` (which ignores `source` and `format`).
+#[cfg(feature = "full")]
 #[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[tsify(rename = "LintOptions")]
@@ -222,6 +225,7 @@ pub(crate) struct LintInput {
     long_ttl_seconds: Option<i64>,
 }
 
+#[cfg(feature = "full")]
 impl LintInput {
     /// The core's lint options, defaults where nothing was given.
     pub(crate) fn lint_options(&self) -> LintOptions {

@@ -8,10 +8,18 @@
 //! - [`Engine`]: built once from a configuration (vault commands, podpass.hcl or Vault API JSON,
 //!   detected), then asked many questions: `login`, `loginAsync` (signature verified by the
 //!   host's WebCrypto), `capabilities`, `authorize`, `lint`.
-//! - Free functions: `decodeJwt`, `lint`, `importScript`, `operationForHttp`.
+//! - Free functions: `decodeJwt`, `operationForHttp`; in the full build also `lint` and
+//!   `importScript`.
+//!
+//! Two builds (Cargo feature `full`, on by default): the full build reads every configuration
+//! form, lints, imports and verifies signatures in wasm as well as through the host; the edge
+//! build, for Workers and gateways, keeps Vault API JSON configurations, `loginAsync` (the
+//! host's WebCrypto), `authorize`, `capabilities` and `decodeJwt`, at a fraction of the size.
 //!
 //! The TypeScript definitions of every shape are in [`typescript`].
 
+#[cfg(feature = "full")]
+mod authoring;
 mod engine;
 mod error;
 mod functions;
@@ -20,6 +28,8 @@ mod inputs;
 mod output;
 pub mod typescript;
 
+#[cfg(feature = "full")]
+pub use authoring::{import_script, lint};
 pub use engine::Engine;
 pub use error::{ErrorCode, ErrorLocation, PodpassError};
-pub use functions::{decode_jwt, import_script, lint, operation_for_http};
+pub use functions::{decode_jwt, operation_for_http};

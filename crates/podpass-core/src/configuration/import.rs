@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::hcl_file::ServerBlock;
-use super::{Configuration, Origin, api_json, commands, hcl_file};
+use super::{Configuration, Origin, api_json};
 use crate::auth_config::ConfigError;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::duration::parse_duration;
@@ -204,11 +204,19 @@ impl Configuration {
         let format = format.unwrap_or_else(|| detect_format(text));
         let mut builder = Builder::new(source, files);
         let server = match format {
+            #[cfg(feature = "vault-commands")]
             SourceFormat::VaultCommands => {
-                commands::read(text, &mut builder)?;
+                super::commands::read(text, &mut builder)?;
                 None
             }
-            SourceFormat::PodpassHcl => hcl_file::read(text, &mut builder)?,
+            #[cfg(feature = "podpass-hcl")]
+            SourceFormat::PodpassHcl => super::hcl_file::read(text, &mut builder)?,
+            #[cfg(not(feature = "vault-commands"))]
+            SourceFormat::VaultCommands => {
+                return Err(not_built(&builder, format, "vault-commands"));
+            }
+            #[cfg(not(feature = "podpass-hcl"))]
+            SourceFormat::PodpassHcl => return Err(not_built(&builder, format, "podpass-hcl")),
             SourceFormat::ApiJson => {
                 api_json::read(text, &mut builder)?;
                 None
@@ -225,6 +233,19 @@ impl Configuration {
             format,
         })
     }
+}
+
+/// The refusal of a form this build cannot read (a Cargo feature left out, as in the wasm
+/// package's edge build).
+#[cfg(not(all(feature = "vault-commands", feature = "podpass-hcl")))]
+fn not_built(builder: &Builder<'_>, format: SourceFormat, feature: &str) -> ImportError {
+    builder.error(
+        Location::START,
+        format!(
+            "this build of podpass reads Vault API JSON only; reading {format} needs the \
+             `{feature}` feature (the wasm package's full build, the CLI and the server have it)"
+        ),
+    )
 }
 
 /// A position in the input: 1-based line and column (characters).

@@ -1,12 +1,14 @@
 // The edge proof: the example worker in Cloudflare's real runtime (workerd from npm), with the
-// tutorial scenario, answering allowed, denied, expired and forged requests.
+// tutorial scenario, answering allowed, denied, expired and forged requests; on the full build,
+// or on the edge build with PODPASS_BUILD=edge.
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { keys, mintToken } from "../../tests/node/fixtures.mjs";
-import { startWorkerd } from "./workerd.mjs";
+import { build, keys, mintToken } from "../../tests/node/fixtures.mjs";
+import { configFor, startWorkerd } from "./workerd.mjs";
 
-const server = await startWorkerd();
+// PODPASS_BUILD=edge runs the same worker on the package's edge build.
+const server = await startWorkerd(configFor(build));
 test.after(() => server.stop());
 
 const now = Math.floor(Date.now() / 1000);

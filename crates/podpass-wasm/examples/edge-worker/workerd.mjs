@@ -1,11 +1,12 @@
 // Starts the edge example in workerd on a free local port, for the test and the benchmark.
 // The process is killed when the returned `stop` is called, and in any case when Node exits.
 import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { root } from "../../tests/node/fixtures.mjs";
+import { pkg, root } from "../../tests/node/fixtures.mjs";
 
 export const workerd = join(root, "tests/node_modules/.bin/workerd");
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,6 +20,24 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The example's workerd configuration for a build of the package: config.capnp itself for the
+ * full build; for the edge build, a copy in pkg/edge whose embedded package modules are the edge
+ * build's (every other embed still points at the same files).
+ */
+export function configFor(build) {
+  const config = join(here, "config.capnp");
+  if (build !== "edge") return config;
+  const out = join(pkg, "edge");
+  const text = readFileSync(config, "utf8").replace(/embed "([^"]+)"/g, (_, path) => {
+    const file = resolve(here, path).replace(`${join(pkg, "workerd")}/`, `${join(out, "workerd")}/`);
+    return `embed "${relative(out, file)}"`;
+  });
+  const written = join(out, "edge-worker.capnp");
+  writeFileSync(written, text);
+  return written;
 }
 
 /** Spawns `workerd serve <config>` and waits until its socket answers. */

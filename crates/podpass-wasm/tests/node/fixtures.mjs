@@ -13,9 +13,13 @@ const testsRequire = createRequire(join(root, "tests/package.json"));
 /** The JavaScript peers installed in tests/node_modules. */
 export const jose = await import(pathToFileURL(testsRequire.resolve("jose")).href);
 
-/** The built nodejs package (scripts/build-wasm-package.sh). */
-export function loadNodePackage() {
-  return createRequire(import.meta.url)(join(pkg, "nodejs/podpass_wasm.js"));
+/** The build the tests run against: `full` (the default) or `edge` (PODPASS_BUILD). */
+export const build = process.env.PODPASS_BUILD ?? "full";
+
+/** The built nodejs package (scripts/build-wasm-package.sh): the full build, or `which`. */
+export function loadNodePackage(which = build) {
+  const dir = which === "edge" ? "edge/nodejs" : "nodejs";
+  return createRequire(import.meta.url)(join(pkg, dir, "podpass_wasm.js"));
 }
 
 export const read = (path) => readFileSync(join(root, path), "utf8");
