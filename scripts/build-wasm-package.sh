@@ -57,6 +57,8 @@ build_one() {
   for target in web nodejs bundler; do
     wasm-bindgen --target "$target" --out-dir "$dir/$target" --out-name podpass_wasm "$wasm"
   done
+  # Kept, with its function names, for the size profile (scripts/bench-wasm.sh, twiggy).
+  cp "$wasm" "target/podpass_wasm-$name-unstripped.wasm"
   say "$name: wasm-opt -Oz"
   # Names and producer sections are for debugging; the features section only informs tools.
   wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
@@ -121,7 +123,8 @@ cat > "$out/package.json" <<JSON
   "exports": {
     ".": $(conditions ""),
     "./edge": $(conditions "edge/"),
-    "./package.json": "./package.json"
+    "./package.json": "./package.json",
+    "./*": "./*"
   },
   "types": "./bundler/podpass_wasm.d.ts",
   "files": ["web", "nodejs", "bundler", "workerd", "edge", "README.md"],

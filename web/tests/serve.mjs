@@ -1,5 +1,5 @@
 // A tiny static server for the built playground: web/dist under /ui/, as the native server
-// serves it. Used by the end-to-end test and the benchmark; run it alone with
+// serves it (and, through `serveStatic`, any directory). Used by the end-to-end test and the benchmark; run it alone with
 //   node web/tests/serve.mjs [port]
 // (port 0 or none: a free one). Loopback only.
 
@@ -20,24 +20,33 @@ const TYPES = {
 
 /** Starts the server on 127.0.0.1:`port`; resolves to { server, origin, base }. */
 export function serveDist(port = 0) {
+  return serveStatic(DIST, PREFIX, port);
+}
+
+/**
+ * Serves the files under `directory` at `prefix` (which ends with `/`), `index.html` for the
+ * prefix itself, without caching; also used for the wasm package's browser test.
+ */
+export function serveStatic(directory, prefix, port = 0) {
+  const bare = prefix.slice(0, -1);
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
-    if (path === "/ui") {
-      response.writeHead(301, { location: PREFIX }).end();
+    if (path === bare) {
+      response.writeHead(301, { location: prefix }).end();
       return;
     }
-    if (!path.startsWith(PREFIX)) {
+    if (!path.startsWith(prefix)) {
       response.writeHead(404).end("not found");
       return;
     }
-    const relative = normalize(path.slice(PREFIX.length) || "index.html");
+    const relative = normalize(path.slice(prefix.length) || "index.html");
     if (relative.startsWith("..") || relative.includes(`${sep}..`)) {
       response.writeHead(400).end("bad path");
       return;
     }
     try {
       const file = relative.endsWith(sep) || relative === "." ? "index.html" : relative;
-      const body = await readFile(join(DIST, file));
+      const body = await readFile(join(directory, file));
       response.writeHead(200, {
         "content-type": TYPES[extname(file)] ?? "application/octet-stream",
         "cache-control": "no-store",
@@ -51,7 +60,7 @@ export function serveDist(port = 0) {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
       const origin = `http://127.0.0.1:${server.address().port}`;
-      resolve({ server, origin, base: `${origin}${PREFIX}` });
+      resolve({ server, origin, base: `${origin}${prefix}` });
     });
   });
 }

@@ -7,15 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { pkg, root } from "../tests/node/fixtures.mjs";
-import { startWorkerd } from "../examples/edge-worker/workerd.mjs";
+import { configFor, startWorkerd } from "../examples/edge-worker/workerd.mjs";
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Node: a fresh process per run, timing inside it.
-const probe = `
+const probe = (dir) => `
   const t0 = performance.now();
-  const podpass = require(${JSON.stringify(join(pkg, "nodejs/podpass_wasm.js"))});
+  const podpass = require(${JSON.stringify(join(pkg, dir, "podpass_wasm.js"))});
   const t1 = performance.now();
   const text = require("node:fs").readFileSync(${JSON.stringify(join(root, "tests/fixtures/configuration/tutorial.json"))}, "utf8");
   const t2 = performance.now();
@@ -23,8 +23,10 @@ const probe = `
   const t3 = performance.now();
   console.log(JSON.stringify({ load: t1 - t0, engine: t3 - t2 }));
 `;
-const node = [];
-for (let i = 0; i < RUNS; i++) node.push(JSON.parse(execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" })));
+const nodeRuns = (dir) =>
+  Array.from({ length: RUNS }, () => JSON.parse(execFileSync(process.execPath, ["-e", probe(dir)], { encoding: "utf8" })));
+const node = nodeRuns("nodejs");
+const nodeEdge = nodeRuns("edge/nodejs");
 
 // workerd: time from spawning the runtime to the first answer, for the podpass worker (its
 // first request constructs the engine) and for a worker without podpass (the runtime's own
@@ -55,9 +57,10 @@ async function firstAnswer(config) {
   server.stop();
   return { listening: ready - spawned, first, second };
 }
-const workerdRuns = { podpass: [], baseline: [] };
+const workerdRuns = { podpass: [], edge: [], baseline: [] };
 for (let i = 0; i < RUNS; i++) {
-  workerdRuns.podpass.push(await firstAnswer(undefined));
+  workerdRuns.podpass.push(await firstAnswer(configFor("full")));
+  workerdRuns.edge.push(await firstAnswer(configFor("edge")));
   workerdRuns.baseline.push(await firstAnswer(baseline));
 }
 
@@ -67,9 +70,15 @@ console.log("| host | measure | ms |");
 console.log("|---|---|---:|");
 console.log(`| Node | load the nodejs package (compile + instantiate the wasm) | ${ms(median(node.map((r) => r.load)))} |`);
 console.log(`| Node | \`new Engine(tutorial.json)\` | ${ms(median(node.map((r) => r.engine)))} |`);
+console.log(`| Node | load the edge build's nodejs package | ${ms(median(nodeEdge.map((r) => r.load)))} |`);
+console.log(`| Node | \`new Engine(tutorial.json)\`, edge build | ${ms(median(nodeEdge.map((r) => r.engine)))} |`);
 const pick = (runs, key) => median(runs.map((r) => r[key]));
 console.log(`| workerd | spawn → socket answering, podpass worker | ${ms(pick(workerdRuns.podpass, "listening"))} |`);
+console.log(`| workerd | spawn → socket answering, podpass worker on the edge build | ${ms(pick(workerdRuns.edge, "listening"))} |`);
 console.log(`| workerd | spawn → socket answering, worker without podpass | ${ms(pick(workerdRuns.baseline, "listening"))} |`);
+const ratio = (runs) => (pick(runs, "listening") / pick(workerdRuns.baseline, "listening")).toFixed(2);
+console.log(`| workerd | spawn → answering, × without podpass: full build, edge build | ${ratio(workerdRuns.podpass)}, ${ratio(workerdRuns.edge)} |`);
 console.log(`| workerd | first request (isolate start, instantiate, \`new Engine\`, answer) | ${ms(pick(workerdRuns.podpass, "first"))} |`);
+console.log(`| workerd | first request, edge build | ${ms(pick(workerdRuns.edge, "first"))} |`);
 console.log(`| workerd | first request, worker without podpass | ${ms(pick(workerdRuns.baseline, "first"))} |`);
 console.log(`| workerd | second request (engine ready) | ${ms(pick(workerdRuns.podpass, "second"))} |`);

@@ -9,76 +9,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
 
-import { keys, loadNodePackage, mintToken, read, root, tutorialJson } from "./fixtures.mjs";
+import { loadNodePackage, read, root } from "./fixtures.mjs";
+import { answer, configuration, describe, jwts, now, paths, request, scenario, vectors } from "./vectors.mjs";
 
 const full = loadNodePackage("full");
 const edge = loadNodePackage("edge");
 const podpassBin = process.env.PODPASS_BIN ?? join(root, "target/debug/podpass");
 
-// The tutorial, plus roles that exercise globs, an audience, bound CIDRs and a JSON selector.
-const scenario = JSON.parse(tutorialJson);
-Object.assign(scenario.auth.kubernetes.roles, {
-  globs: {
-    bound_service_account_names: "grade-*,other-sa",
-    bound_service_account_namespaces: "grade-*",
-    audience: "https://kubernetes.default.svc.cluster.local",
-    policies: "grade-api",
-    ttl: "20m",
-  },
-  "wrong-audience": {
-    bound_service_account_names: "*",
-    bound_service_account_namespaces: "*",
-    audience: "vault",
-    policies: "grade-api",
-  },
-  "office-only": {
-    bound_service_account_names: "grade-api-sa",
-    bound_service_account_namespaces: "grade-api",
-    token_bound_cidrs: "10.1.0.0/16",
-    policies: "grade-api",
-  },
-  "labelled": {
-    bound_service_account_names: "grade-api-sa",
-    bound_service_account_namespace_selector: '{"matchLabels":{"team":"grades"}}',
-    policies: "grade-api",
-  },
-});
 const dir = mkdtempSync(join(tmpdir(), "podpass-builds-"));
 const configFile = join(dir, "scenario.json");
-writeFileSync(configFile, JSON.stringify(scenario, null, 2));
-const configuration = JSON.stringify(scenario, null, 2);
+writeFileSync(configFile, configuration);
 const engines = {
   full: new full.Engine(configuration, { source: configFile }),
   edge: new edge.Engine(configuration, { source: configFile }),
 };
-
-const now = Math.floor(Date.now() / 1000);
-const token = (namespace, serviceAccount, options = {}) =>
-  mintToken({ namespace, serviceAccount, issuedAt: now - 60, ...options });
-const jwts = {
-  granted: await token("grade-api", "grade-api-sa"),
-  otherNamespace: await token("payment", "grade-api-sa"),
-  globbed: await token("grade-books", "grade-reader"),
-  forged: await token("grade-api", "grade-api-sa", { key: keys.other }),
-  expired: await token("grade-api", "grade-api-sa", { issuedAt: now - 7200, ttl: 600 }),
-};
-const paths = ["secret/data/grade-api/db", "secret/data/payment/db", "secret/metadata/grade-api/db"];
-const vectors = [
-  { role: "grade-api", jwt: "granted" },
-  { role: "grade-api", jwt: "otherNamespace" },
-  { role: "grade-api", jwt: "forged" },
-  { role: "grade-api", jwt: "expired" },
-  { role: "globs", jwt: "globbed" },
-  { role: "globs", jwt: "granted" },
-  { role: "namespace-wide", jwt: "granted" },
-  { role: "any-ns", jwt: "granted" },
-  { role: "wrong-audience", jwt: "granted" },
-  { role: "office-only", jwt: "granted", remoteAddr: "10.1.2.3" },
-  { role: "office-only", jwt: "granted", remoteAddr: "192.0.2.1" },
-  { role: "labelled", jwt: "granted", labels: { team: "grades" } },
-  { role: "labelled", jwt: "granted", labels: { team: "payments" } },
-  { role: "missing", jwt: "granted" },
-];
 
 /** The native engine's answer: `podpass check --json` (exit 1 on a denial is an answer too). */
 function native(vector) {
@@ -96,27 +40,9 @@ function native(vector) {
   return JSON.parse(stdout);
 }
 
-const request = (vector) => ({
-  role: vector.role,
-  jwt: jwts[vector.jwt],
-  now,
-  ...(vector.remoteAddr && { remoteAddr: vector.remoteAddr }),
-  ...(vector.labels && { namespaceLabels: vector.labels }),
-});
-
-/** The login and, when allowed, each path's decision, as plain JSON. */
-function answer(engine, result) {
-  const plain = JSON.parse(JSON.stringify({ outcome: result.outcome, trace: result.trace }));
-  const decisions =
-    result.outcome.result === "allowed"
-      ? paths.map((path) => engine.authorize(result, { operation: "read", path }))
-      : [];
-  return { login: plain, decisions: JSON.parse(JSON.stringify(decisions)) };
-}
-
 test("edge, full and native builds decide every vector identically", async () => {
   for (const vector of vectors) {
-    const label = `${vector.role} with ${vector.jwt}${vector.remoteAddr ? ` from ${vector.remoteAddr}` : ""}`;
+    const label = describe(vector);
     const fullSync = answer(engines.full, engines.full.login(request(vector)));
     const fullAsync = answer(engines.full, await engines.full.loginAsync(request(vector)));
     const edgeAsync = answer(engines.edge, await engines.edge.loginAsync(request(vector)));

@@ -1,7 +1,8 @@
 // The JavaScript examples of the documentation, run under Node against the built nodejs
 // package: README.md's ```js blocks as written (CommonJS, from the repository root), and the
-// package README's with `podpass-wasm` resolved to the nodejs build and the two inputs it
-// leaves to the reader (`setupScript`, `serviceAccountToken`) defined first. Every block must
+// package README's with `podpass-wasm` (and `podpass-wasm/edge`) resolved to the nodejs builds
+// and the inputs it leaves to the reader (`setupScript`, `configurationJson`,
+// `serviceAccountToken`) defined first. Every block must
 // run to the end; the examples assert their own results.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const nodePackage = join(root, "crates/podpass-wasm/pkg/nodejs/podpass_wasm.js");
+const edgeNodePackage = join(root, "crates/podpass-wasm/pkg/edge/nodejs/podpass_wasm.js");
 
 /** The ```js blocks of a markdown file, with the line each starts on. */
 function jsBlocks(file) {
@@ -56,11 +58,14 @@ test("the package README's JavaScript runs against the nodejs build", () => {
   const prelude = [
     `const setupScript = ${JSON.stringify(readFileSync(join(root, "tests/fixtures/configuration/tutorial.export.sh"), "utf8"))};`,
     `const serviceAccountToken = ${JSON.stringify(mint("grade-api", "grade-api-sa"))};`,
+    `const configurationJson = ${JSON.stringify(readFileSync(join(root, "tests/fixtures/configuration/tutorial.json"), "utf8"))};`,
   ].join("\n");
   const blocks = jsBlocks("crates/podpass-wasm/README.md");
   assert.ok(blocks.length >= 2, "the package README lost its examples");
   for (const block of blocks) {
-    const code = block.code.replaceAll('from "podpass-wasm"', `from ${JSON.stringify(pathToFileURL(nodePackage).href)}`);
+    const code = block.code
+      .replaceAll('from "podpass-wasm"', `from ${JSON.stringify(pathToFileURL(nodePackage).href)}`)
+      .replaceAll('from "podpass-wasm/edge"', `from ${JSON.stringify(pathToFileURL(edgeNodePackage).href)}`);
     const output = run(`${prelude}\n${code}`, "module");
     assert.ok(!output.includes("(exit "), `crates/podpass-wasm/README.md:${block.line}:\n${output}`);
   }
