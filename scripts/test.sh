@@ -29,8 +29,10 @@ cargo fmt --all -- --check
 step "clippy (native, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "clippy (wasm32: the crates that run in browsers and at the edge)"
+step "clippy (wasm32: the crates that run in browsers and at the edge; the core's full and edge builds)"
 cargo clippy -p podpass-core --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p podpass-core --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
+cargo clippy -p podpass-wasm --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
 
 step "rustdoc (no broken or private intra-doc links)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked

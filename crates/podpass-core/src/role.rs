@@ -255,8 +255,12 @@ pub enum RoleError {
     /// `*` listed together with other names or namespaces.
     #[error("can not mix \"*\" with values")]
     MixedWildcard,
-    /// The selector text is not a usable label selector; the cause is kept as the source.
-    #[error("invalid \"bound_service_account_namespace_selector\" configured")]
+    /// The selector text is not a usable label selector; the cause is kept as the source (and
+    /// said, when it is this build's missing YAML reader rather than the text).
+    #[error(
+        "invalid \"bound_service_account_namespace_selector\" configured{}",
+        if matches!(.0, SelectorError::YamlNotBuilt) { format!(": {}", .0) } else { String::new() }
+    )]
     InvalidSelector(#[source] SelectorError),
     /// `alias_name_source` is not one of the two accepted values.
     #[error("invalid alias_name_source, must be one of: serviceaccount_uid, serviceaccount_name")]

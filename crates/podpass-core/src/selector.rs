@@ -55,6 +55,9 @@ pub enum SelectorError {
     /// `matchExpressions` is not a list of `{key, operator, values}` objects.
     #[error("matchExpressions: {0}")]
     MatchExpressions(String),
+    /// The text is not JSON, and this build has no YAML reader (the `yaml-selectors` feature).
+    #[error("this build of podpass reads JSON selectors only; YAML needs the `yaml-selectors` feature")]
+    YamlNotBuilt,
     /// Vault does not support `matchExpressions` (its own error text).
     #[error("label selector match expressions are not supported")]
     MatchExpressionsUnsupported,
@@ -542,10 +545,7 @@ fn yaml_node(document: &str) -> Result<Node, SelectorError> {
 /// Without a YAML reader, a selector that is not JSON is refused by name.
 #[cfg(not(feature = "yaml-selectors"))]
 fn yaml_node(_document: &str) -> Result<Node, SelectorError> {
-    Err(SelectorError::Syntax(
-        "this build of podpass reads JSON selectors only; YAML needs the `yaml-selectors` feature"
-            .to_string(),
-    ))
+    Err(SelectorError::YamlNotBuilt)
 }
 
 fn from_node(node: Node, yaml: bool) -> Result<RawSelector, SelectorError> {
