@@ -10,6 +10,8 @@ use pkcs1::der::Decode;
 use serde::Serialize;
 use thiserror::Error;
 
+mod pem;
+
 /// What kind of public key a [`VerificationKey`] holds; it decides which `alg` values it can verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -156,7 +158,7 @@ impl KeySet {
     pub fn from_pem_keys<S: AsRef<str>>(pem_keys: &[S]) -> Result<KeySet, KeyError> {
         let mut keys = Vec::with_capacity(pem_keys.len());
         for (index, pem) in pem_keys.iter().enumerate() {
-            let (kind, decoding) = decode_pem(pem.as_ref().trim().as_bytes())
+            let (kind, decoding) = decode_pem(pem.as_ref().trim())
                 .map_err(|detail| KeyError::InvalidPemKey { index, detail })?;
             keys.push(VerificationKey {
                 kind,
@@ -223,32 +225,51 @@ impl KeySet {
     }
 }
 
-fn decode_pem(pem: &[u8]) -> Result<(KeyKind, DecodingKey), String> {
-    if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
-        let der = key
-            .try_get_as_bytes()
-            .map_err(|e| format!("unreadable RSA key: {e}"))?;
-        let public = pkcs1::RsaPublicKey::from_der(der)
-            .map_err(|e| format!("malformed RSA public key: {e}"))?;
-        let modulus = public.modulus.as_bytes();
-        let bits = modulus.len() * 8 - modulus.first().map_or(0, |b| b.leading_zeros() as usize);
-        if bits < 1024 {
-            return Err(format!("RSA key of {bits} bits is too small"));
+/// Why an entry is not even a key podpass reads; also what jsonwebtoken's reader ended in.
+const NOT_A_PEM_KEY: &str =
+    "not a PEM-encoded RSA or ECDSA public key (PUBLIC KEY, RSA PUBLIC KEY) or certificate";
+
+/// Reads the first PEM block of a `pem_keys` entry (see [`pem::first_block`] for the framing).
+fn decode_pem(text: &str) -> Result<(KeyKind, DecodingKey), String> {
+    let block = pem::first_block(text).ok_or(NOT_A_PEM_KEY)?;
+    let key = match block.label {
+        "RSA PUBLIC KEY" => pem::PublicKey::Rsa(&block.der),
+        "PUBLIC KEY" | "CERTIFICATE" => {
+            pem::spki_or_certificate_key(&block.der).ok_or(NOT_A_PEM_KEY)?
         }
-        return Ok((KeyKind::Rsa { bits }, key));
-    }
-    match DecodingKey::from_ec_pem(pem) {
-        Ok(key) => {
-            let point = key
-                .try_get_as_bytes()
-                .map_err(|e| format!("unreadable EC key: {e}"))?;
+        _ => return Err(NOT_A_PEM_KEY.to_string()),
+    };
+    match key {
+        pem::PublicKey::Rsa(der) => {
+            let public = pkcs1::RsaPublicKey::from_der(der)
+                .map_err(|e| format!("malformed RSA public key: {e}"))?;
+            let modulus = public.modulus.as_bytes();
+            let bits =
+                modulus.len() * 8 - modulus.first().map_or(0, |b| b.leading_zeros() as usize);
+            if bits < 1024 {
+                return Err(format!("RSA key of {bits} bits is too small"));
+            }
+            Ok((KeyKind::Rsa { bits }, DecodingKey::from_rsa_der(der)))
+        }
+        pem::PublicKey::Ec { curve, point } => {
             let kind = ec_kind_from_point(point)?;
-            Ok((kind, key))
+            // The point's length already tells P-256 from P-384; the curve named beside it must
+            // agree, so that a key on another curve of the same size (secp256k1, brainpool) is
+            // refused here rather than failing every login.
+            let named = match kind {
+                KeyKind::EcP256 => pem::P256,
+                _ => pem::P384,
+            };
+            match curve {
+                Some(curve) if curve == named => {}
+                Some(pem::P521) => return Err("P-521 keys (ES512) are not supported".to_string()),
+                Some(pem::P256 | pem::P384) => {
+                    return Err("unsupported or compressed elliptic-curve point".to_string());
+                }
+                _ => return Err("only P-256 and P-384 curves are accepted".to_string()),
+            }
+            Ok((kind, DecodingKey::from_ec_der(point)))
         }
-        Err(_) => Err(
-            "not a PEM-encoded RSA or ECDSA public key (PUBLIC KEY, RSA PUBLIC KEY) or certificate"
-                .to_string(),
-        ),
     }
 }
 
@@ -382,6 +403,287 @@ mod tests {
                 matches!(err, KeyError::InvalidPemKey { index: 1, .. }),
                 "{err:?}"
             );
+        }
+    }
+
+    const EC384_CERT: &str = include_str!("../../../tests/fixtures/keys/ec-p384.cert.pem");
+    const EC256_PRIVATE: &str = include_str!("../../../tests/fixtures/keys/ec-p256.key.pem");
+
+    /// The detail of a refused single `pem_keys` entry.
+    fn refusal(text: &str) -> String {
+        match KeySet::from_pem_keys(&[text]) {
+            Err(KeyError::InvalidPemKey { index: 0, detail }) => detail,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn kind(text: &str) -> KeyKind {
+        match KeySet::from_pem_keys(&[text]) {
+            Ok(set) => set.keys()[0].kind(),
+            Err(e) => panic!("expected a key, got {e:?} ({:?})", e.detail()),
+        }
+    }
+
+    fn der_of(text: &str) -> Vec<u8> {
+        pem::first_block(text).expect("fixture").der
+    }
+
+    /// A DER element (definite length, short or long form).
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let len = content.len();
+        let mut out = vec![tag];
+        match len {
+            0..=127 => out.push(len as u8),
+            128..=255 => out.extend([0x81, len as u8]),
+            _ => out.extend([0x82, (len >> 8) as u8, len as u8]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    fn oid(dotted: &str) -> Vec<u8> {
+        let oid = pkcs1::der::asn1::ObjectIdentifier::new(dotted).expect("valid OID");
+        tlv(0x06, oid.as_bytes())
+    }
+
+    /// SubjectPublicKeyInfo from an algorithm OID, optional parameters and the key bits.
+    fn spki(algorithm: &str, parameters: Option<&[u8]>, key: &[u8]) -> Vec<u8> {
+        let mut algorithm_id = oid(algorithm);
+        algorithm_id.extend_from_slice(parameters.unwrap_or_default());
+        let bits = [&[0u8][..], key].concat();
+        tlv(0x30, &[tlv(0x30, &algorithm_id), tlv(0x03, &bits)].concat())
+    }
+
+    fn ec_spki(curve: &str, point: &[u8]) -> Vec<u8> {
+        spki("1.2.840.10045.2.1", Some(&oid(curve)), point)
+    }
+
+    /// A PKCS#1 RSAPublicKey whose modulus has exactly `bits` bits.
+    fn rsa_pkcs1(bits: usize) -> Vec<u8> {
+        let mut modulus = vec![0xC5u8; bits.div_ceil(8)];
+        modulus[0] = 0xFF >> (modulus.len() * 8 - bits);
+        // DER INTEGERs are signed: a leading zero only when the top bit is set.
+        if modulus[0] & 0x80 != 0 {
+            modulus.insert(0, 0);
+        }
+        tlv(0x30, &[tlv(0x02, &modulus), tlv(0x02, &[1, 0, 1])].concat())
+    }
+
+    /// A minimal X.509 certificate around `spki`, version 1 (no version field) or 3.
+    fn certificate(spki: &[u8], v3: bool) -> Vec<u8> {
+        let signature_algorithm = tlv(0x30, &oid("1.2.840.10045.4.3.2"));
+        let name = tlv(0x30, &[]);
+        let mut tbs = Vec::new();
+        if v3 {
+            tbs.extend(tlv(0xA0, &tlv(0x02, &[2])));
+        }
+        tbs.extend(tlv(0x02, &[1]));
+        tbs.extend(&signature_algorithm);
+        tbs.extend(&name);
+        tbs.extend(tlv(0x30, &[]));
+        tbs.extend(&name);
+        tbs.extend_from_slice(spki);
+        let signature = tlv(0x03, &[0]);
+        tlv(
+            0x30,
+            &[tlv(0x30, &tbs), signature_algorithm, signature].concat(),
+        )
+    }
+
+    const NOT_A_KEY: &str =
+        "not a PEM-encoded RSA or ECDSA public key (PUBLIC KEY, RSA PUBLIC KEY) or certificate";
+
+    #[test]
+    fn reads_an_ec_certificate() {
+        assert_eq!(kind(EC384_CERT), KeyKind::EcP384);
+        let set = KeySet::from_pem_keys(&[EC384_PUB, EC384_CERT]).expect("valid");
+        assert_eq!(
+            set.keys()[0].decoding_key().try_get_as_bytes().ok(),
+            set.keys()[1].decoding_key().try_get_as_bytes().ok()
+        );
+    }
+
+    #[test]
+    fn decoding_keys_hold_the_pkcs1_key_or_the_point() {
+        let set = KeySet::from_pem_keys(&[RSA_PUB, RSA_PKCS1, EC256_PUB]).expect("valid");
+        let bytes: Vec<&[u8]> = set
+            .keys()
+            .iter()
+            .map(|k| k.decoding_key().try_get_as_bytes().expect("DER key"))
+            .collect();
+        assert_eq!(bytes[0], der_of(RSA_PKCS1).as_slice());
+        assert_eq!(bytes[1], der_of(RSA_PKCS1).as_slice());
+        assert_eq!(bytes[2].len(), 65);
+        assert_eq!(bytes[2][0], 4);
+        assert!(der_of(EC256_PUB).ends_with(bytes[2]));
+    }
+
+    #[test]
+    fn certificates_and_public_keys_are_read_under_either_label() {
+        // jsonwebtoken read both labels alike, and Vault ignores the label altogether.
+        let cert_as_key = der_to_pem("PUBLIC KEY", &der_of(RSA_CERT));
+        let key_as_cert = der_to_pem("CERTIFICATE", &der_of(EC256_PUB));
+        assert_eq!(kind(&cert_as_key), KeyKind::Rsa { bits: 2048 });
+        assert_eq!(kind(&key_as_cert), KeyKind::EcP256);
+    }
+
+    #[test]
+    fn reads_minimal_version_1_and_3_certificates() {
+        let point = der_of(EC256_PUB)[26..].to_vec();
+        let key = ec_spki("1.2.840.10045.3.1.7", &point);
+        for v3 in [false, true] {
+            let text = der_to_pem("CERTIFICATE", &certificate(&key, v3));
+            assert_eq!(kind(&text), KeyKind::EcP256, "v3 {v3}");
+        }
+        // Trailing data after the certificate, or a missing signature, is malformed.
+        let mut trailing = certificate(&key, true);
+        trailing.push(0);
+        assert_eq!(refusal(&der_to_pem("CERTIFICATE", &trailing)), NOT_A_KEY);
+    }
+
+    #[test]
+    fn pem_framing_is_what_jsonwebtoken_accepted() {
+        let surrounded = format!("issuer=CN = x\n{RSA_PUB}\n\nnot read: {EC256_PUB}\n");
+        assert_eq!(kind(&surrounded), KeyKind::Rsa { bits: 2048 });
+        assert_eq!(kind(&EC256_PUB.replace('\n', "\r\n")), KeyKind::EcP256);
+        let headers = EC256_PUB.replacen("-----\n", "-----\nComment: a key\n\n", 1);
+        assert_eq!(kind(&headers), KeyKind::EcP256);
+        for bad in [
+            EC256_PUB.replace('=', ""),
+            EC256_PUB.replace("END PUBLIC", "END RSA PUBLIC"),
+            EC256_PUB.replace("PUBLIC KEY", "EC PUBLIC KEY"),
+            RSA_CERT.replace("CERTIFICATE", "X509 CERTIFICATE"),
+        ] {
+            assert_eq!(refusal(&bad), NOT_A_KEY, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rsa_keys_under_1024_bits_are_refused() {
+        let small = rsa_pkcs1(1023);
+        assert_eq!(
+            refusal(&der_to_pem("RSA PUBLIC KEY", &small)),
+            "RSA key of 1023 bits is too small"
+        );
+        let small_spki = spki("1.2.840.113549.1.1.1", Some(&[5, 0]), &small);
+        assert_eq!(
+            refusal(&der_to_pem("PUBLIC KEY", &small_spki)),
+            "RSA key of 1023 bits is too small"
+        );
+        let smallest = rsa_pkcs1(1024);
+        assert_eq!(
+            kind(&der_to_pem("RSA PUBLIC KEY", &smallest)),
+            KeyKind::Rsa { bits: 1024 }
+        );
+    }
+
+    #[test]
+    fn malformed_rsa_keys_say_so() {
+        let detail = refusal(&der_to_pem("RSA PUBLIC KEY", &der_of(RSA_PUB)));
+        assert!(detail.starts_with("malformed RSA public key: "), "{detail}");
+        let not_pkcs1 = spki("1.2.840.113549.1.1.1", Some(&[5, 0]), &[0x30, 0]);
+        let detail = refusal(&der_to_pem("PUBLIC KEY", &not_pkcs1));
+        assert!(detail.starts_with("malformed RSA public key: "), "{detail}");
+    }
+
+    #[test]
+    fn ec_keys_other_than_p256_and_p384_are_refused() {
+        let mut point = vec![4u8; 133];
+        assert_eq!(
+            refusal(&der_to_pem("PUBLIC KEY", &ec_spki("1.3.132.0.35", &point))),
+            "P-521 keys (ES512) are not supported"
+        );
+        point.truncate(33);
+        point[0] = 2;
+        assert_eq!(
+            refusal(&der_to_pem(
+                "PUBLIC KEY",
+                &ec_spki("1.2.840.10045.3.1.7", &point)
+            )),
+            "unsupported or compressed elliptic-curve point"
+        );
+        let p256_point = der_of(EC256_PUB)[26..].to_vec();
+        assert_eq!(p256_point.len(), 65);
+        // The right size for P-256, but on secp256k1, or with no named curve.
+        assert_eq!(
+            refusal(&der_to_pem(
+                "PUBLIC KEY",
+                &ec_spki("1.3.132.0.10", &p256_point)
+            )),
+            "only P-256 and P-384 curves are accepted"
+        );
+        assert_eq!(
+            refusal(&der_to_pem(
+                "PUBLIC KEY",
+                &spki("1.2.840.10045.2.1", None, &p256_point)
+            )),
+            "only P-256 and P-384 curves are accepted"
+        );
+        // A P-256 point under the P-384 name.
+        assert_eq!(
+            refusal(&der_to_pem(
+                "PUBLIC KEY",
+                &ec_spki("1.3.132.0.34", &p256_point)
+            )),
+            "unsupported or compressed elliptic-curve point"
+        );
+    }
+
+    #[test]
+    fn other_keys_and_private_keys_are_not_pem_keys() {
+        let ed25519 = spki("1.3.101.112", None, &[7; 32]);
+        let rsa_pss = spki("1.2.840.113549.1.1.10", None, &rsa_pkcs1(2048));
+        let mut odd_bits = ec_spki("1.2.840.10045.3.1.7", &der_of(EC256_PUB)[26..]);
+        // A BIT STRING with unused bits cannot hold a key.
+        let unused = odd_bits.len() - 66;
+        odd_bits[unused] = 1;
+        for text in [
+            der_to_pem("PUBLIC KEY", &ed25519),
+            der_to_pem("PUBLIC KEY", &rsa_pss),
+            der_to_pem("PUBLIC KEY", &odd_bits),
+            RSA_PRIVATE.to_string(),
+            EC256_PRIVATE.to_string(),
+            der_to_pem("RSA PRIVATE KEY", &der_of(RSA_PRIVATE)),
+        ] {
+            assert_eq!(refusal(&text), NOT_A_KEY, "{text}");
+        }
+    }
+
+    /// Every refusal is one of the known details.
+    fn assert_known_refusal(text: &str) {
+        if let Err(KeyError::InvalidPemKey { detail, .. }) = KeySet::from_pem_keys(&[text]) {
+            assert!(
+                detail == NOT_A_KEY
+                    || detail.starts_with("malformed RSA public key: ")
+                    || (detail.starts_with("RSA key of ") && detail.ends_with(" is too small"))
+                    || detail == "P-521 keys (ES512) are not supported"
+                    || detail == "unsupported or compressed elliptic-curve point"
+                    || detail == "only P-256 and P-384 curves are accepted",
+                "{detail}"
+            );
+        }
+    }
+
+    #[test]
+    fn truncated_or_garbled_der_never_panics() {
+        for (label, source) in [
+            ("PUBLIC KEY", RSA_PUB),
+            ("PUBLIC KEY", EC256_PUB),
+            ("CERTIFICATE", RSA_CERT),
+            ("CERTIFICATE", EC384_CERT),
+            ("RSA PUBLIC KEY", RSA_PKCS1),
+        ] {
+            let der = der_of(source);
+            for end in 0..der.len() {
+                assert_known_refusal(&der_to_pem(label, &der[..end]));
+            }
+            for at in 0..der.len() {
+                for garble in [0x00, 0x80, 0xFF] {
+                    let mut bad = der.clone();
+                    bad[at] = garble;
+                    assert_known_refusal(&der_to_pem(label, &bad));
+                }
+            }
         }
     }
 
