@@ -43,10 +43,17 @@ for pid in "${pids[@]}"; do
   wait "$pid"
 done
 
+# The crate's own JS modules (js/, wasm-bindgen snippets) are ES modules; the nodejs build
+# requires them, so there each one's closing export statement becomes CommonJS.
+find "$out/nodejs/snippets" -name '*.js' -print0 |
+  xargs -0 -r sed -i -E 's/^export \{ (.*) \};$/module.exports = { \1 };/'
+
 # workerd: Workers import a .wasm file as a compiled WebAssembly.Module (no fetch, no
 # top-level instantiation of the bytes), which the web glue's initSync accepts.
 mkdir -p "$out/workerd"
 cp "$out/web/podpass_wasm.js" "$out/web/podpass_wasm.d.ts" "$out/web/podpass_wasm_bg.wasm" "$out/workerd/"
+# The glue imports the crate's own JS modules (js/, wasm-bindgen snippets) from snippets/.
+cp -r "$out/web/snippets" "$out/workerd/"
 cat > "$out/workerd/index.js" <<'JS'
 // The podpass engine for Cloudflare Workers / workerd: the module is compiled by the runtime
 // when the worker loads, and instantiated here once per isolate.
@@ -71,7 +78,7 @@ package_json() { # target, module type, main file, types file
   "type": "$2",
   "main": "$3",
   "types": "$4",
-  "files": ["*.js", "*.d.ts", "*.wasm", "README.md"],
+  "files": ["*.js", "*.d.ts", "*.wasm", "snippets/", "README.md"],
   "sideEffects": $( [ "$1" = bundler ] || [ "$1" = workerd ] && echo '["./podpass_wasm.js", "./index.js"]' || echo false )
 }
 JSON

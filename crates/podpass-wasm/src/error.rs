@@ -27,6 +27,8 @@ pub enum ErrorCode {
     InvalidPolicies,
     /// The host has no WebCrypto (`crypto.subtle`) or refused a key.
     HostCryptoUnavailable,
+    /// A login result's trace was read after its engine was freed (`engine.free()`).
+    EngineFreed,
     /// A value could not be converted for JavaScript; a bug in podpass.
     Internal,
 }
@@ -42,6 +44,7 @@ impl ErrorCode {
             ErrorCode::LoginDenied => "login_denied",
             ErrorCode::InvalidPolicies => "invalid_policies",
             ErrorCode::HostCryptoUnavailable => "host_crypto_unavailable",
+            ErrorCode::EngineFreed => "engine_freed",
             ErrorCode::Internal => "internal",
         }
     }
@@ -197,6 +200,7 @@ mod tests {
             ErrorCode::LoginDenied,
             ErrorCode::InvalidPolicies,
             ErrorCode::HostCryptoUnavailable,
+            ErrorCode::EngineFreed,
             ErrorCode::Internal,
         ] {
             assert_eq!(

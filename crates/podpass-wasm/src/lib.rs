@@ -17,9 +17,11 @@ mod error;
 mod functions;
 mod host_crypto;
 mod inputs;
+mod lazy;
 mod output;
 pub mod typescript;
 
 pub use engine::Engine;
 pub use error::{ErrorCode, ErrorLocation, PodpassError};
 pub use functions::{decode_jwt, import_script, lint, operation_for_http};
+pub use lazy::Explainer;
