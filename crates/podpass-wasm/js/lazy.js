@@ -31,36 +31,51 @@ function plainLoginRequest(request) {
   return true;
 }
 
+/** Where a result keeps what its trace is computed from (not enumerable: never copied). */
+const PENDING = Symbol("podpass pending trace");
+
+/** A snapshot of the request fields the login read. */
+class Snapshot {
+  constructor(request, now, verifiedBy) {
+    this.role = request.role;
+    this.jwt = request.jwt;
+    this.mount = request.mount ?? undefined;
+    this.remoteAddr = request.remoteAddr ?? undefined;
+    const labels = request.namespaceLabels;
+    this.namespaceLabels = labels === undefined || labels === null ? undefined : { ...labels };
+    this.now = now;
+    this.verifiedBy = verifiedBy;
+  }
+}
+
+function settle(result, trace) {
+  Object.defineProperty(result, "trace", { value: trace, writable: true, enumerable: true, configurable: true });
+  if (Object.prototype.hasOwnProperty.call(result, PENDING)) result[PENDING] = undefined;
+}
+
+/** The `trace` accessor, shared by every result: the first read computes and caches. */
+const TRACE = {
+  enumerable: true,
+  configurable: true,
+  get() {
+    const [explainer, snapshot] = this[PENDING];
+    const trace = explainer.trace(snapshot);
+    settle(this, trace);
+    return trace;
+  },
+  set(trace) {
+    settle(this, trace);
+  },
+};
+
 /**
  * The login result for the eagerly decided `json` (`{"outcome":…}`), its trace computed on
  * first read by `explainer.trace(snapshot)`.
  */
 function lazyLogin(json, explainer, request, now, verifiedBy) {
-  const labels = request.namespaceLabels;
-  const snapshot = {
-    role: request.role,
-    jwt: request.jwt,
-    mount: request.mount ?? undefined,
-    remoteAddr: request.remoteAddr ?? undefined,
-    namespaceLabels: labels === undefined || labels === null ? undefined : { ...labels },
-    now,
-    verifiedBy,
-  };
   const result = JSON.parse(json);
-  const settle = (trace) =>
-    Object.defineProperty(result, "trace", { value: trace, writable: true, enumerable: true, configurable: true });
-  Object.defineProperty(result, "trace", {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const trace = explainer.trace(snapshot);
-      settle(trace);
-      return trace;
-    },
-    set(trace) {
-      settle(trace);
-    },
-  });
+  Object.defineProperty(result, PENDING, { value: [explainer, new Snapshot(request, now, verifiedBy)], writable: true });
+  Object.defineProperty(result, "trace", TRACE);
   return result;
 }
 

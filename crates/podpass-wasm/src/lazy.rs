@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use crate::engine::EngineState;
 use crate::error::{ErrorCode, PodpassError};
 use crate::inputs::{AuthorizeInput, LoginInput, check_now};
-use crate::output::{from_js, to_js};
+use crate::output::{from_js, has_replacement_character, to_js};
 
 #[wasm_bindgen(module = "/js/lazy.js")]
 extern "C" {
@@ -96,7 +96,7 @@ pub(crate) struct LoginRead {
 /// Text read from JS that may have been a lone surrogate, turned into U+FFFD by the
 /// conversion: such input goes the general way, which refuses it as it always did.
 fn clean(text: String) -> Option<String> {
-    (!text.contains('\u{FFFD}')).then_some(text)
+    (!has_replacement_character(&text)).then_some(text)
 }
 
 fn clean_optional(text: Option<String>) -> Option<Option<String>> {
@@ -236,7 +236,7 @@ pub(crate) fn read_subject(
         };
         let policies = fields.policies();
         if let Ok(identity) = identity
-            && !policies.iter().any(|p| p.contains('\u{FFFD}'))
+            && !policies.iter().any(|p| has_replacement_character(p))
         {
             return Ok((policies, identity));
         }
