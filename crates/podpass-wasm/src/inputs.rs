@@ -79,8 +79,8 @@ pub(crate) struct LoginInput {
     #[tsify(optional)]
     now: Option<f64>,
     /// A request to authorize with the issued token: an allowed login's result then carries
-    /// the decision as `authorization`.
-    #[tsify(optional)]
+    /// the decision as `authorization` (as `engine.authorize(result, request)` would answer).
+    #[tsify(optional, type = "AuthorizeRequest")]
     pub(crate) authorize: Option<AuthorizeInput>,
 }
 
