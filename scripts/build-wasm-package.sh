@@ -52,8 +52,15 @@ find "$out/nodejs/snippets" -name '*.js' -print0 |
 # top-level instantiation of the bytes), which the web glue's initSync accepts.
 mkdir -p "$out/workerd"
 cp "$out/web/podpass_wasm.js" "$out/web/podpass_wasm.d.ts" "$out/web/podpass_wasm_bg.wasm" "$out/workerd/"
-# The glue imports the crate's own JS modules (js/, wasm-bindgen snippets) from snippets/.
-cp -r "$out/web/snippets" "$out/workerd/"
+# The glue imports the crate's own JS modules (js/, wasm-bindgen snippets) from
+# snippets/<crate>-<hash>/; workerd embeds each module by name (examples/edge-worker/config.capnp),
+# so there the directory gets a fixed name: snippets/podpass-wasm/.
+mkdir -p "$out/workerd/snippets"
+for dir in "$out/web/snippets"/*/; do
+  cp -r "$dir" "$out/workerd/snippets/podpass-wasm"
+  # Only the import statements: the wasm's import module names stay as they are.
+  sed -i "/^import /s#./snippets/$(basename "$dir")/#./snippets/podpass-wasm/#" "$out/workerd/podpass_wasm.js"
+done
 cat > "$out/workerd/index.js" <<'JS'
 // The podpass engine for Cloudflare Workers / workerd: the module is compiled by the runtime
 // when the worker loads, and instantiated here once per isolate.

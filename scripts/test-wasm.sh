@@ -26,7 +26,8 @@ step "build the package (web, nodejs, bundler, workerd)"
 ./scripts/build-wasm-package.sh
 
 step "the nodejs package under node:test"
-node --test crates/podpass-wasm/tests/node/login.test.mjs crates/podpass-wasm/tests/node/hostile.test.mjs
+node --test crates/podpass-wasm/tests/node/login.test.mjs crates/podpass-wasm/tests/node/hostile.test.mjs \
+  crates/podpass-wasm/tests/node/lazy.test.mjs
 
 step "the documentation's JavaScript examples (README.md, the package README) under Node"
 node --test crates/podpass-wasm/tests/node/docs-examples.test.mjs
