@@ -61,16 +61,33 @@ build_one() {
   cp "$wasm" "target/podpass_wasm-$name-unstripped.wasm"
   say "$name: wasm-opt -Oz"
   # Names and producer sections are for debugging; the features section only informs tools.
-  wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
-    "$dir/web/podpass_wasm_bg.wasm" -o "$dir/web/podpass_wasm_bg.wasm"
-  cp "$dir/web/podpass_wasm_bg.wasm" "$dir/nodejs/"
-  cp "$dir/web/podpass_wasm_bg.wasm" "$dir/bundler/"
+  shrink() { wasm-opt -Oz --strip-debug --strip-producers --strip-target-features "$1" -o "$1"; }
+  if cmp -s "$dir/web/podpass_wasm_bg.wasm" "$dir/nodejs/podpass_wasm_bg.wasm" &&
+    cmp -s "$dir/web/podpass_wasm_bg.wasm" "$dir/bundler/podpass_wasm_bg.wasm"; then
+    shrink "$dir/web/podpass_wasm_bg.wasm"
+    cp "$dir/web/podpass_wasm_bg.wasm" "$dir/nodejs/"
+    cp "$dir/web/podpass_wasm_bg.wasm" "$dir/bundler/"
+  else
+    for target in web nodejs bundler; do shrink "$dir/$target/podpass_wasm_bg.wasm"; done
+  fi
+
+  # The crate's own JS modules (js/, wasm-bindgen snippets) are ES modules; the nodejs glue
+  # requires them, so there each one's closing export statement becomes CommonJS.
+  find "$dir/nodejs/snippets" -name '*.js' -print0 |
+    xargs -0 -r sed -i -E 's/^export \{ (.*) \};$/module.exports = { \1 };/'
 
   # workerd: Workers import a .wasm file as a compiled WebAssembly.Module (no fetch, no
   # top-level instantiation of the bytes), which the web glue's initSync accepts.
-  mkdir -p "$dir/workerd"
-  cp -r "$dir/web/." "$dir/workerd/"
-  rm -f "$dir/workerd/package.json" "$dir/workerd/.gitignore"
+  mkdir -p "$dir/workerd/snippets"
+  cp "$dir/web/podpass_wasm.js" "$dir/web/podpass_wasm.d.ts" "$dir/web/podpass_wasm_bg.wasm" "$dir/workerd/"
+  # The glue imports the crate's own JS modules from snippets/<crate>-<hash>/; workerd embeds
+  # each module by name (examples/edge-worker/config.capnp), so there the directory gets a fixed
+  # name: snippets/podpass-wasm/.
+  for snippet in "$dir/web/snippets"/*/; do
+    cp -r "$snippet" "$dir/workerd/snippets/podpass-wasm"
+    # Only the import statements: the wasm's import module names stay as they are.
+    sed -i "/^import /s#./snippets/$(basename "$snippet")/#./snippets/podpass-wasm/#" "$dir/workerd/podpass_wasm.js"
+  done
   cat > "$dir/workerd/index.js" <<'JS'
 // The podpass engine for Cloudflare Workers / workerd: the module is compiled by the runtime
 // when the worker loads, and instantiated here once per isolate.

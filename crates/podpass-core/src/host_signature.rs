@@ -116,6 +116,40 @@ pub fn evaluate_login_with_host_verdict(
     )
 }
 
+/// [`crate::login::evaluate_login`] (the core's own crypto), also returning the verdict it
+/// reached: the position of the key that verified the signature. Feeding that verdict to
+/// [`evaluate_login_with_host_verdict`] later gives the identical result without redoing the
+/// signature's crypto (a host that explains a login on demand re-evaluates it that way).
+pub fn evaluate_login_with_verdict(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+) -> (LoginResult, HostVerdict) {
+    let verified_by = std::cell::Cell::new(None);
+    let result = login::evaluate_login_checking_signature_with(
+        mount,
+        request,
+        &|raw, algorithm, key_id, keys| {
+            jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, key| {
+                let verified = jsonwebtoken::crypto::verify(
+                    raw.signature_b64,
+                    raw.signing_input.as_bytes(),
+                    key.decoding_key(),
+                    algorithm.to_jsonwebtoken(),
+                );
+                let verified = matches!(verified, Ok(true));
+                if verified {
+                    verified_by.set(Some(index));
+                }
+                verified
+            })
+        },
+    );
+    let verdict = HostVerdict {
+        verified_by: verified_by.get(),
+    };
+    (result, verdict)
+}
+
 /// The public half of a configured key as a JWK (RFC 7517), or `None` for key material the
 /// core cannot take apart (it decoded every key when the configuration was written).
 fn public_jwk(key: &VerificationKey) -> Option<Map<String, Value>> {
@@ -270,6 +304,13 @@ mod tests {
             assert_eq!(
                 hosted,
                 evaluate_login(&mount, &req),
+                "{algorithm} {namespace}"
+            );
+            // The core's own crypto reaches the host's verdict, and replaying it agrees.
+            let (own, own_verdict) = evaluate_login_with_verdict(&mount, &req);
+            assert_eq!(
+                (&own, own_verdict),
+                (&hosted, verdict),
                 "{algorithm} {namespace}"
             );
         }

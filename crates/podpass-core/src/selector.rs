@@ -56,7 +56,9 @@ pub enum SelectorError {
     #[error("matchExpressions: {0}")]
     MatchExpressions(String),
     /// The text is not JSON, and this build has no YAML reader (the `yaml-selectors` feature).
-    #[error("this build of podpass reads JSON selectors only; YAML needs the `yaml-selectors` feature")]
+    #[error(
+        "this build of podpass reads JSON selectors only; YAML needs the `yaml-selectors` feature"
+    )]
     YamlNotBuilt,
     /// Vault does not support `matchExpressions` (its own error text).
     #[error("label selector match expressions are not supported")]

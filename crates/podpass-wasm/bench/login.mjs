@@ -1,6 +1,9 @@
 // engine.login / engine.loginAsync against npm jose's jwtVerify plus the claim checks a JS
 // gateway would write by hand, on the same RS256 tokens (the tutorial key, rsa-2048), in one
 // Node process. Prints a markdown table; latency per login, logins one after another.
+// A second table times the engine's own work (no signature: a copy of the scenario without
+// `pem_keys`), for the tutorial role and a role with globs, with and without `authorize` in the
+// same call, and decodeJwt.
 import { ISSUER, jose, keys, loadNodePackage, mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
 
 const podpass = loadNodePackage();
@@ -61,3 +64,57 @@ console.log(`Node ${process.version}, RS256 (2048-bit), ${TOKENS} tokens in rota
 console.log("| path | µs per login | × jose |");
 console.log("|---|---:|---:|");
 for (const row of rows) console.log(`| ${row.label} | ${row.median.toFixed(1)} | ${(row.median / jose_.median).toFixed(2)} |`);
+
+// The engine's own work per call: the scenario without `pem_keys` (no signature to verify), a
+// glob role beside the tutorial's, the result's outcome read (its trace is computed only when
+// read). Synchronous loops; median of 1000-call batches.
+function measureSync(label, fn, { seconds = 1 } = {}) {
+  try {
+    fn(tokens[0]);
+  } catch (error) {
+    return { label, error: `${error.code ?? error.name}: ${error.message}`.slice(0, 80) };
+  }
+  for (let i = 0; i < 2000; i++) fn(tokens[i % TOKENS]);
+  const samples = [];
+  const until = performance.now() + seconds * 1000;
+  let i = 0;
+  while (performance.now() < until) {
+    const batch = 1000;
+    const t0 = performance.now();
+    for (let j = 0; j < batch; j++, i++) fn(tokens[i % TOKENS]);
+    samples.push(((performance.now() - t0) * 1000) / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return { label, median: samples[Math.floor(samples.length / 2)] };
+}
+
+const unsigned = JSON.parse(tutorialJson);
+delete unsigned.auth.kubernetes.config.pem_keys;
+unsigned.auth.kubernetes.roles["grade-glob"] = {
+  bound_service_account_names: "grade-*,other-sa",
+  bound_service_account_namespaces: "grade-*",
+  audience: ISSUER,
+  policies: "grade-api",
+  ttl: "1h",
+};
+const fast = new podpass.Engine(JSON.stringify(unsigned));
+const ask = { operation: "read", path: "secret/data/grade-api/db" };
+const subject = { policies: ["default", "grade-api"] };
+for (const role of ["grade-api", "grade-glob"]) {
+  const outcome = fast.login({ role, jwt: tokens[0] }).outcome;
+  if (outcome.result !== "allowed") throw new Error(`${role}: ${JSON.stringify(outcome)}`);
+}
+const work = [
+  measureSync("login, tutorial role (grade-api)", (jwt) => fast.login({ role: "grade-api", jwt }).outcome),
+  measureSync("login, glob role (names, namespaces, audience)", (jwt) => fast.login({ role: "grade-glob", jwt }).outcome),
+  measureSync("login + authorize, tutorial role", (jwt) => fast.login({ role: "grade-api", jwt, authorize: ask }).authorization),
+  measureSync("login + authorize, glob role", (jwt) => fast.login({ role: "grade-glob", jwt, authorize: ask }).authorization),
+  measureSync("login, tutorial role, trace read", (jwt) => fast.login({ role: "grade-api", jwt }).trace),
+  measureSync("decodeJwt", (jwt) => podpass.decodeJwt(jwt)),
+  measureSync("authorize ({policies})", () => fast.authorize(subject, ask)),
+  measureSync("capabilities ({policies})", () => fast.capabilities(subject, ask.path)),
+];
+console.log(`\nEngine work per call (no signature: pem_keys removed), median of 1000-call batches:\n`);
+console.log("| call | µs |");
+console.log("|---|---:|");
+for (const row of work) console.log(`| ${row.label} | ${row.error ? `n/a (${row.error})` : row.median.toFixed(1)} |`);

@@ -1,22 +1,20 @@
 //! `Engine`: a configuration imported once, then asked many login and ACL questions.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use podpass_core::acl::{Acl, AclCache, Request};
 use podpass_core::configuration::{Configuration, ImportNote, NoFiles, SourceFormat};
-use podpass_core::login::{LoginRequest, evaluate_login};
+use podpass_core::host_signature::evaluate_login_with_verdict;
 use podpass_core::mount::KubernetesMount;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{ErrorCode, PodpassError};
 use crate::host_crypto::HostKeys;
-use crate::inputs::{
-    AuthorizeInput, EngineOptions, LoginInput, SubjectInput, check_now, source_format,
-};
-use crate::output::{
-    from_js, optional_text_from_js, options_from_js, text_from_js, to_js, type_name,
-};
+use crate::inputs::{EngineOptions, check_now, source_format};
+use crate::lazy::{Explainer, LoginRead, read_authorize, read_login, read_subject};
+use crate::output::{optional_text_from_js, options_from_js, text_from_js, to_js, type_name};
 use crate::typescript::{
     AuthorizeRequestJs, DecisionJs, EngineOptionsJs, ImportNotesJs, LoginRequestJs, LoginResultJs,
     SubjectJs, TextJs,
@@ -39,12 +37,14 @@ pub struct Engine {
 }
 
 pub(crate) struct EngineState {
-    configuration: Configuration,
+    pub(crate) configuration: Configuration,
     format: SourceFormat,
     notes: Vec<ImportNote>,
     default_mount: Option<String>,
-    acls: AclCache,
+    pub(crate) acls: AclCache,
     pub(crate) host_keys: HostKeys,
+    /// The [`Explainer`] of this engine's login results, made on the first login.
+    explainer: RefCell<Option<JsValue>>,
 }
 
 #[wasm_bindgen]
@@ -78,6 +78,7 @@ impl Engine {
                 default_mount,
                 acls: AclCache::new(ACL_CACHE_LIMIT),
                 host_keys: HostKeys::default(),
+                explainer: RefCell::new(None),
             }),
         })
     }
@@ -123,10 +124,11 @@ impl Engine {
     /// is verified in wasm; `loginAsync` verifies it with the host's WebCrypto instead.
     /// A refused login is a result (`outcome.result === "denied"`), not an error.
     pub fn login(&self, request: LoginRequestJs) -> Result<LoginResultJs, JsValue> {
-        let (mount, request) = self.state.login_request(request.into())?;
-        let mount = self.state.mount(mount.as_deref())?;
+        let read = self.state.login_request(&request.into())?;
+        let mount = self.state.mount(read.mount.as_deref())?;
         refuse_keys_without_crypto(mount)?;
-        Ok(to_js(&evaluate_login(mount, &request))?)
+        let (result, verdict) = evaluate_login_with_verdict(mount, &read.request);
+        Ok(crate::lazy::login_result(&self.state, &read, &result, verdict)?.unchecked_into())
     }
 
     /// The same decision as `login`, with the signature verified by the host's WebCrypto
@@ -146,7 +148,7 @@ impl Engine {
     /// sorted capability names, `["deny"]` when nothing is granted, `["root"]` for root.
     pub fn capabilities(&self, subject: SubjectJs, path: TextJs) -> Result<Vec<String>, JsValue> {
         let path = text_from_js(path.into(), "path")?;
-        let acl = self.state.acl(subject.into())?;
+        let acl = self.state.acl(&subject.into())?;
         Ok(acl.capabilities(&path))
     }
 
@@ -157,9 +159,8 @@ impl Engine {
         subject: SubjectJs,
         request: AuthorizeRequestJs,
     ) -> Result<DecisionJs, JsValue> {
-        let acl = self.state.acl(subject.into())?;
-        let input: AuthorizeInput = from_js(request.into(), "authorize request")?;
-        let request = Request::from(input);
+        let acl = self.state.acl(&subject.into())?;
+        let request: Request = read_authorize(&request.into(), "authorize request")?;
         Ok(to_js(&acl.authorize(&request))?)
     }
 
@@ -197,20 +198,23 @@ impl EngineState {
     }
 
     /// A login request read from JS, `now` from the host's clock when absent.
-    pub(crate) fn login_request(
-        &self,
-        request: JsValue,
-    ) -> Result<(Option<String>, LoginRequest), PodpassError> {
-        let now = given_now(&request)?;
-        let input: LoginInput = from_js(request, "login request")?;
-        input.into_request(|| now.unwrap_or_else(|| js_sys::Date::now() / 1000.0))
+    pub(crate) fn login_request(&self, request: &JsValue) -> Result<LoginRead, PodpassError> {
+        let now = given_now(request)?;
+        read_login(request, now, || js_sys::Date::now() / 1000.0)
+    }
+
+    /// The engine's [`Explainer`] as a JS object, made once; it holds the engine weakly.
+    pub(crate) fn explainer(self: &Rc<Self>) -> JsValue {
+        self.explainer
+            .borrow_mut()
+            .get_or_insert_with(|| Explainer::new(Rc::downgrade(self)).into())
+            .clone()
     }
 
     /// The compiled ACL for a subject, from the cache when the same policies (and identity)
     /// were asked about before.
-    fn acl(&self, subject: JsValue) -> Result<Arc<Acl>, PodpassError> {
-        let subject: SubjectInput = from_js(subject, "subject")?;
-        let (policies, identity) = subject.into_policies()?;
+    fn acl(&self, subject: &JsValue) -> Result<Arc<Acl>, PodpassError> {
+        let (policies, identity) = read_subject(subject)?;
         Ok(self
             .acls
             .get_or_compile(&self.configuration, &policies, identity.as_ref())?)

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     /// This build of the package leaves the feature out (the edge build: only Vault API JSON,
     /// signatures through the host); the full build has it.
     NotInThisBuild,
+    /// A login result's trace was read after its engine was freed (`engine.free()`).
+    EngineFreed,
     /// A value could not be converted for JavaScript; a bug in podpass.
     Internal,
 }
@@ -46,6 +48,7 @@ impl ErrorCode {
             ErrorCode::InvalidPolicies => "invalid_policies",
             ErrorCode::HostCryptoUnavailable => "host_crypto_unavailable",
             ErrorCode::NotInThisBuild => "not_in_this_build",
+            ErrorCode::EngineFreed => "engine_freed",
             ErrorCode::Internal => "internal",
         }
     }
@@ -202,6 +205,7 @@ mod tests {
             ErrorCode::InvalidPolicies,
             ErrorCode::HostCryptoUnavailable,
             ErrorCode::NotInThisBuild,
+            ErrorCode::EngineFreed,
             ErrorCode::Internal,
         ] {
             assert_eq!(

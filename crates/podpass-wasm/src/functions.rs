@@ -1,10 +1,14 @@
 //! The free functions every build has: questions that need no engine.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use podpass_core::acl::Operation;
 use podpass_core::jwt;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use wasm_bindgen::prelude::*;
 
-use crate::error::PodpassError;
+use crate::error::{ErrorCode, PodpassError};
 use crate::inputs::HttpOptions;
 use crate::output::{options_from_js, text_from_js, to_js};
 use crate::typescript::{DecodedJwtJs, HttpOptionsJs, TextJs};
@@ -13,8 +17,152 @@ use crate::typescript::{DecodedJwtJs, HttpOptionsJs, TextJs};
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: TextJs) -> Result<DecodedJwtJs, JsValue> {
     let token = text_from_js(token.into(), "token")?;
+    if let Some(json) = decoded_json(&token) {
+        return Ok(js_sys::JSON::parse(&json)
+            .map(JsCast::unchecked_into)
+            .map_err(|_| {
+                PodpassError::new(ErrorCode::Internal, "the host could not parse a result")
+            })?);
+    }
+    // Anything the quick way does not accept: the core decodes it, and says what is wrong.
     let decoded = jwt::decode(&token).map_err(PodpassError::from)?;
     Ok(to_js(&decoded)?)
+}
+
+/// The answer of `decodeJwt` as JSON (the core's `DecodedJwt` shape), built from the token's
+/// own header and claims text once each is checked to be a JSON object as the core reads it;
+/// `None` for any token the core would refuse (it then gives the error).
+fn decoded_json(token: &str) -> Option<String> {
+    let token = token.trim();
+    if token.is_empty() || token.len() > jwt::MAX_JWT_BYTES {
+        return None;
+    }
+    let mut parts = token.split('.');
+    let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let header = URL_SAFE_NO_PAD.decode(header_b64).ok()?;
+    let claims = URL_SAFE_NO_PAD.decode(claims_b64).ok()?;
+    if !signature_b64
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        || URL_SAFE_NO_PAD.decode(signature_b64).is_err()
+    {
+        return None;
+    }
+    let fields: JsonObject = serde_json::from_slice(&header).ok()?;
+    serde_json::from_slice::<JsonObject>(&claims).ok()?;
+    let header = String::from_utf8(header).ok()?;
+    let claims = String::from_utf8(claims).ok()?;
+    let mut json = String::with_capacity(header.len() + claims.len() + signature_b64.len() + 96);
+    json.push_str("{\"header\":");
+    json.push_str(&header);
+    json.push_str(",\"claims\":");
+    json.push_str(&claims);
+    json.push_str(",\"algorithm\":");
+    json.push_str(&serde_json::to_string(fields.alg.as_deref().unwrap_or_default()).ok()?);
+    json.push_str(",\"key_id\":");
+    json.push_str(&serde_json::to_string(&fields.kid).ok()?);
+    json.push_str(",\"signature\":\"");
+    json.push_str(signature_b64);
+    json.push_str("\"}");
+    Some(json)
+}
+
+/// A JSON object, checked as the core's `serde_json::Map` parse checks it (every value parsed
+/// as `serde_json::Value` would be, numbers in range, strings valid) without building it; the
+/// last string `alg` and `kid` are kept, as the core reads them from its map.
+struct JsonObject {
+    alg: Option<String>,
+    kid: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for JsonObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = JsonObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
+                let mut object = JsonObject {
+                    alg: None,
+                    kid: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "alg" | "kid" => {
+                            let value = map.next_value::<serde_json::Value>()?;
+                            let text = value.as_str().map(str::to_string);
+                            if key == "alg" {
+                                object.alg = text;
+                            } else {
+                                object.kid = text;
+                            }
+                        }
+                        _ => {
+                            map.next_value::<AnyJson>()?;
+                        }
+                    }
+                }
+                Ok(object)
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// Any JSON value, parsed as `serde_json::Value` parses it, and dropped.
+struct AnyJson;
+
+impl<'de> Deserialize<'de> for AnyJson {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AnyVisitor;
+        impl<'de> Visitor<'de> for AnyVisitor {
+            type Value = AnyJson;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<AnyJson, E> {
+                Ok(AnyJson)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<AnyJson, E> {
+                Ok(AnyJson)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<AnyJson, E> {
+                Ok(AnyJson)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<AnyJson, E> {
+                Ok(AnyJson)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<AnyJson, E> {
+                Ok(AnyJson)
+            }
+            fn visit_unit<E>(self) -> Result<AnyJson, E> {
+                Ok(AnyJson)
+            }
+            fn visit_none<E>(self) -> Result<AnyJson, E> {
+                Ok(AnyJson)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<AnyJson, D::Error> {
+                AnyJson::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyJson, A::Error> {
+                while seq.next_element::<AnyJson>()?.is_some() {}
+                Ok(AnyJson)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyJson, A::Error> {
+                while map.next_key::<String>()?.is_some() {
+                    map.next_value::<AnyJson>()?;
+                }
+                Ok(AnyJson)
+            }
+        }
+        deserializer.deserialize_any(AnyVisitor)
+    }
 }
 
 /// The operation Vault checks for an HTTP request: `GET` reads (lists with `options.list`),

@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use podpass_core::host_signature::{
@@ -52,14 +53,18 @@ pub(crate) struct HostKeys {
 }
 
 /// The login of `Engine.loginAsync`.
-pub(crate) async fn login(state: &EngineState, request: JsValue) -> Result<JsValue, PodpassError> {
-    let (mount_path, request) = state.login_request(request)?;
-    let mount = state.mount(mount_path.as_deref())?;
-    let verdict = match signature_job(mount, &request) {
+pub(crate) async fn login(
+    state: &Rc<EngineState>,
+    request: JsValue,
+) -> Result<JsValue, PodpassError> {
+    let read = state.login_request(&request)?;
+    let mount = state.mount(read.mount.as_deref())?;
+    let verdict = match signature_job(mount, &read.request) {
         Some(job) => verify(state, mount.path(), &job).await?,
         None => HostVerdict::default(),
     };
-    to_js(&evaluate_login_with_host_verdict(mount, &request, &verdict))
+    let result = evaluate_login_with_host_verdict(mount, &read.request, &verdict);
+    crate::lazy::login_result(state, &read, &result, verdict)
 }
 
 /// Tries the job's candidates in order with WebCrypto; the first that verifies wins.

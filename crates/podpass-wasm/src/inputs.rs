@@ -79,6 +79,10 @@ pub(crate) struct LoginInput {
     /// Seconds since the epoch; fractions are dropped. The host's clock when absent.
     #[tsify(optional)]
     now: Option<f64>,
+    /// A request to authorize with the issued token: an allowed login's result then carries
+    /// the decision as `authorization` (as `engine.authorize(result, request)` would answer).
+    #[tsify(optional, type = "AuthorizeRequest")]
+    pub(crate) authorize: Option<AuthorizeInput>,
 }
 
 impl LoginInput {
@@ -158,7 +162,7 @@ impl SubjectInput {
 }
 
 /// `engine.authorize(subject, request)`.
-#[derive(Debug, Deserialize, Tsify)]
+#[derive(Debug, Clone, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[tsify(rename = "AuthorizeRequest")]
 pub(crate) struct AuthorizeInput {

@@ -25,6 +25,7 @@ mod error;
 mod functions;
 mod host_crypto;
 mod inputs;
+mod lazy;
 mod output;
 pub mod typescript;
 
@@ -33,3 +34,4 @@ pub use authoring::{import_script, lint};
 pub use engine::Engine;
 pub use error::{ErrorCode, ErrorLocation, PodpassError};
 pub use functions::{decode_jwt, operation_for_http};
+pub use lazy::Explainer;

@@ -49,13 +49,22 @@ pub(crate) fn text_from_js(value: JsValue, what: &str) -> Result<String, Podpass
             format!("expected a string, got {}", type_name(&value)),
         ));
     };
-    if !text.is_valid_utf16() {
+    // The conversion turns a lone surrogate into U+FFFD; only text that has one can have been
+    // invalid, and only then is the string checked unit by unit (a boundary call each).
+    let converted = String::from(text);
+    if has_replacement_character(&converted) && !text.is_valid_utf16() {
         return Err(PodpassError::argument(
             what,
             "contains a lone UTF-16 surrogate, which is not valid Unicode",
         ));
     }
-    Ok(String::from(text))
+    Ok(converted)
+}
+
+/// Whether `text` has a U+FFFD (what the conversion makes of a lone surrogate); ASCII text,
+/// such as a JWT, is told apart at once.
+pub(crate) fn has_replacement_character(text: &str) -> bool {
+    !text.is_ascii() && text.contains('\u{FFFD}')
 }
 
 /// An optional string argument: `undefined` and `null` are `None`.

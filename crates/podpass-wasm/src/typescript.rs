@@ -18,6 +18,16 @@ export type LoginAllowed = { result: "allowed" } & LoginSuccess;
 /** A refused login, as `LoginResult.outcome` holds it. */
 export type LoginDenied = { result: "denied" } & Denial;
 
+/**
+ * `login` and `loginAsync` answer with the outcome and, when the request asked `authorize` and
+ * the login is allowed, the issued token's decision on it. The `trace` is computed when first
+ * read (it stays an ordinary enumerable property for JSON.stringify, spreading and comparing);
+ * read it before freeing the engine.
+ */
+export interface LoginResult {
+  authorization?: Decision;
+}
+
 /** What every podpass function throws (and `loginAsync` rejects with). */
 export interface PodpassError extends Error {
   name: "PodpassError";

@@ -1,7 +1,8 @@
 //! The bindings under wasm32, the same suite in Node and in headless Chromium
 //! (`WASM_BINDGEN_USE_BROWSER=1`): every answer is the core's answer, unchanged, and every
-//! failure is a structured `PodpassError`.
-#![cfg(target_arch = "wasm32")]
+//! failure is a structured `PodpassError`. The full build's suite: the edge build is compared
+//! with it from JavaScript (tests/node/builds.test.mjs, tests/browser/builds.test.mjs).
+#![cfg(all(target_arch = "wasm32", feature = "full"))]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly
 
 use podpass_core::acl::{Operation, Request};

@@ -21,6 +21,8 @@ const podpassWorker :Workerd.Worker = (
     (name = "podpass/index.js", esModule = embed "../../pkg/workerd/index.js"),
     (name = "podpass/podpass_wasm.js", esModule = embed "../../pkg/workerd/podpass_wasm.js"),
     (name = "podpass/podpass_wasm_bg.wasm", wasm = embed "../../pkg/workerd/podpass_wasm_bg.wasm"),
+    # The package's own JS (crates/podpass-wasm/js), imported by the glue.
+    (name = "podpass/snippets/podpass-wasm/js/lazy.js", esModule = embed "../../pkg/workerd/snippets/podpass-wasm/js/lazy.js"),
   ],
   compatibilityDate = "2025-09-01",
   bindings = [

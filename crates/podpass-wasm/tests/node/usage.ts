@@ -30,6 +30,9 @@ export async function example(setup: string, jwt: string): Promise<string[]> {
   }
   const hosted: LoginResult = await engine.loginAsync({ role: "grade-api", jwt, namespaceLabels: { team: "a" } });
   lines.push(hosted.outcome.result);
+  const asked = engine.login({ role: "grade-api", jwt, authorize: { operation: "read", path: "secret/data/grade-api/db" } });
+  const authorization: Decision | undefined = asked.authorization;
+  lines.push(String(authorization?.allowed ?? "denied"));
   lines.push(String(decodeJwt(jwt).claims["sub"]));
   lines.push(...lint(setup, { kvV2Mounts: ["secret"], longTtlSeconds: 3600 }).map((f) => `${f.severity} ${f.rule}`));
   lines.push(importScript(setup, { to: "vault_commands" }).output);

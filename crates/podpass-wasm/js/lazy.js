@@ -1,0 +1,124 @@
+// Login results with a lazy trace (imported by the wasm glue; see src/lazy.rs).
+//
+// `login` decides eagerly and hands back `{ outcome, authorization?, trace }` where `trace` is
+// an enumerable accessor: the first read asks the engine to re-evaluate the login from a
+// snapshot of its inputs (same `now`, same signature verdict, so the same trace) and caches the
+// answer as a plain data property. Nothing is kept in wasm memory per login.
+//
+// An ES module whose one export statement is the last line: scripts/build-wasm-package.sh
+// turns that line into `module.exports = …` for the CommonJS (nodejs) build.
+
+const LOGIN_KEYS = new Set(["role", "jwt", "mount", "remoteAddr", "namespaceLabels", "now", "authorize"]);
+
+const optionalString = (value) => value === undefined || value === null || typeof value === "string";
+
+/** Whether `request` is a plain login request the engine may read field by field. */
+function plainLoginRequest(request) {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) return false;
+  if (typeof request.toJSON === "function") return false;
+  for (const key of Object.keys(request)) {
+    if (!LOGIN_KEYS.has(key)) return false;
+  }
+  if (typeof request.role !== "string" || typeof request.jwt !== "string") return false;
+  if (!optionalString(request.mount) || !optionalString(request.remoteAddr)) return false;
+  const labels = request.namespaceLabels;
+  if (labels !== undefined && labels !== null) {
+    if (typeof labels !== "object" || Array.isArray(labels) || typeof labels.toJSON === "function") return false;
+    for (const key of Object.keys(labels)) {
+      if (typeof labels[key] !== "string") return false;
+    }
+  }
+  return true;
+}
+
+/** Where a result keeps what its trace is computed from (not enumerable: never copied). */
+const PENDING = Symbol("podpass pending trace");
+
+/** A snapshot of the request fields the login read. */
+class Snapshot {
+  constructor(request, now, verifiedBy) {
+    this.role = request.role;
+    this.jwt = request.jwt;
+    this.mount = request.mount ?? undefined;
+    this.remoteAddr = request.remoteAddr ?? undefined;
+    const labels = request.namespaceLabels;
+    this.namespaceLabels = labels === undefined || labels === null ? undefined : { ...labels };
+    this.now = now;
+    this.verifiedBy = verifiedBy;
+  }
+}
+
+function settle(result, trace) {
+  Object.defineProperty(result, "trace", { value: trace, writable: true, enumerable: true, configurable: true });
+  if (Object.prototype.hasOwnProperty.call(result, PENDING)) result[PENDING] = undefined;
+}
+
+/** The `trace` accessor, shared by every result: the first read computes and caches. */
+const TRACE = {
+  enumerable: true,
+  configurable: true,
+  get() {
+    const [explainer, snapshot] = this[PENDING];
+    const trace = explainer.trace(snapshot);
+    settle(this, trace);
+    return trace;
+  },
+  set(trace) {
+    settle(this, trace);
+  },
+};
+
+/**
+ * The login result for the eagerly decided `json` (`{"outcome":…}`), its trace computed on
+ * first read by `explainer.trace(snapshot)`.
+ */
+function lazyLogin(json, explainer, request, now, verifiedBy) {
+  const result = JSON.parse(json);
+  Object.defineProperty(result, PENDING, { value: [explainer, new Snapshot(request, now, verifiedBy)], writable: true });
+  Object.defineProperty(result, "trace", TRACE);
+  return result;
+}
+
+const AUTHORIZE_KEYS = new Set(["operation", "path", "parameters", "wrapTtl", "rootProtected"]);
+
+/** Whether `request` is an authorize request without parameters or wrapping, read field by field. */
+function plainAuthorizeRequest(request) {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) return false;
+  if (typeof request.toJSON === "function") return false;
+  for (const key of Object.keys(request)) {
+    if (!AUTHORIZE_KEYS.has(key)) return false;
+  }
+  return (
+    typeof request.operation === "string" &&
+    typeof request.path === "string" &&
+    (request.parameters === undefined || request.parameters === null) &&
+    (request.wrapTtl === undefined || request.wrapTtl === null) &&
+    (request.rootProtected === undefined || typeof request.rootProtected === "boolean")
+  );
+}
+
+/**
+ * The object holding a subject's `policies` (the subject itself, or a login result's outcome)
+ * when it is plain and allowed, else `undefined`. A login result's `trace` is never read.
+ */
+function plainSubject(subject) {
+  if (typeof subject !== "object" || subject === null || Array.isArray(subject)) return undefined;
+  if (typeof subject.toJSON === "function") return undefined;
+  let target = subject;
+  const outcome = subject.outcome;
+  if (outcome !== undefined && outcome !== null) {
+    if (typeof outcome !== "object" || Array.isArray(outcome) || typeof outcome.toJSON === "function") return undefined;
+    if (outcome.outcome !== undefined && outcome.outcome !== null) return undefined;
+    target = outcome;
+  }
+  const result = target.result;
+  if (result !== undefined && result !== null && result !== "allowed") return undefined;
+  const policies = target.policies;
+  if (!Array.isArray(policies)) return undefined;
+  for (const policy of policies) {
+    if (typeof policy !== "string") return undefined;
+  }
+  return target;
+}
+
+export { plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };

@@ -1,0 +1,143 @@
+// Login results as the package builds them: the outcome at once, the trace computed on first
+// read (from a snapshot of the request, so what happens to the request or the clock afterwards
+// does not change it), and `authorize` asked in the same call.
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { keys, loadNodePackage, mintToken, tutorialJson } from "./fixtures.mjs";
+
+const podpass = loadNodePackage();
+const engine = new podpass.Engine(tutorialJson);
+const now = Math.floor(Date.now() / 1000);
+const tokens = {
+  granted: await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa" }),
+  otherNamespace: await mintToken({ namespace: "payment", serviceAccount: "grade-api-sa" }),
+  forged: await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", key: keys.other }),
+};
+const ask = { operation: "read", path: "secret/data/grade-api/db" };
+
+const isLazy = (result) => typeof Object.getOwnPropertyDescriptor(result, "trace").get === "function";
+
+test("the trace is an enumerable property, computed on first read, the same as read at once", () => {
+  for (const jwt of Object.values(tokens)) {
+    for (const role of ["grade-api", "shared-reader", "nope"]) {
+      const early = engine.login({ role, jwt, now });
+      const earlyTrace = early.trace;
+      const late = engine.login({ role, jwt, now });
+      assert.ok(isLazy(late));
+      assert.deepEqual(Object.keys(late), ["outcome", "trace"]);
+      // JSON.stringify reads the trace through the accessor.
+      assert.equal(JSON.stringify(late), JSON.stringify(early));
+      assert.ok(!isLazy(late), "cached as a data property once read");
+      assert.equal(late.trace, late.trace);
+      assert.deepEqual(late.trace, earlyTrace);
+      assert.deepEqual({ ...engine.login({ role, jwt, now }) }, early);
+      assert.ok(earlyTrace.length > 0);
+    }
+  }
+});
+
+test("the trace can be replaced like a data property", () => {
+  const result = engine.login({ role: "grade-api", jwt: tokens.granted, now });
+  result.trace = [];
+  assert.deepEqual(result.trace, []);
+});
+
+test("login and loginAsync still answer alike, trace included", async () => {
+  for (const jwt of Object.values(tokens)) {
+    const sync = engine.login({ role: "grade-api", jwt, now, authorize: ask });
+    const hosted = await engine.loginAsync({ role: "grade-api", jwt, now, authorize: ask });
+    assert.deepEqual(hosted, sync);
+    assert.equal(JSON.stringify(hosted), JSON.stringify(sync));
+  }
+});
+
+test("the trace is the request's as it was at login, with the time the login used", async () => {
+  const request = { role: "grade-api", jwt: tokens.granted, namespaceLabels: { team: "grades" } };
+  const result = engine.login(request);
+  const asked = engine.login({ ...request, namespaceLabels: { ...request.namespaceLabels } });
+  const expected = JSON.stringify(asked.trace);
+  request.role = "nope";
+  request.jwt = tokens.forged;
+  request.namespaceLabels.team = "other";
+  // The host's clock filled `now`: the trace later on still reads the time of the login.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal(result.outcome.result, "allowed");
+  assert.equal(JSON.stringify(result.trace), expected);
+  const expiry = result.trace.find((c) => c.id === "expiry");
+  assert.ok(expiry);
+});
+
+test("a trace read after its engine was freed is a clear error; one read before stays", () => {
+  const own = new podpass.Engine(tutorialJson);
+  const read = own.login({ role: "grade-api", jwt: tokens.granted, now });
+  const trace = read.trace;
+  const unread = own.login({ role: "grade-api", jwt: tokens.granted, now });
+  own.free();
+  assert.deepEqual(read.trace, trace);
+  assert.equal(unread.outcome.result, "allowed");
+  assert.throws(() => unread.trace, (error) => {
+    assert.equal(error.name, "PodpassError");
+    assert.equal(error.code, "engine_freed");
+    assert.match(error.message, /freed/);
+    return true;
+  });
+});
+
+test("authorize with a login result reads its outcome, never its trace", () => {
+  const result = engine.login({ role: "grade-api", jwt: tokens.granted, now });
+  assert.equal(engine.authorize(result, ask).allowed, true);
+  assert.ok(engine.capabilities(result, ask.path).includes("read"));
+  assert.ok(isLazy(result), "the trace was not computed");
+});
+
+test("login with authorize: an allowed login carries the decision, a denied one none", async () => {
+  for (const login of [(r) => engine.login(r), (r) => engine.loginAsync(r)]) {
+    const own = await login({ role: "grade-api", jwt: tokens.granted, now, authorize: ask });
+    assert.deepEqual(Object.keys(own), ["outcome", "authorization", "trace"]);
+    assert.deepEqual(own.authorization, engine.authorize(own, ask));
+    assert.equal(own.authorization.allowed, true);
+    const other = await login({
+      role: "grade-api",
+      jwt: tokens.granted,
+      now,
+      authorize: { operation: "read", path: "secret/data/payment/db" },
+    });
+    assert.equal(other.authorization.allowed, false);
+    const denied = await login({ role: "grade-api", jwt: tokens.otherNamespace, now, authorize: ask });
+    assert.equal(denied.outcome.result, "denied");
+    assert.ok(!("authorization" in denied));
+    const plain = await login({ role: "grade-api", jwt: tokens.granted, now });
+    assert.ok(!("authorization" in plain));
+  }
+  const withParameters = {
+    operation: "update",
+    path: "secret/data/grade-api/db",
+    parameters: { data: { a: 1 } },
+    wrapTtl: 60,
+  };
+  const both = engine.login({ role: "grade-api", jwt: tokens.granted, now, authorize: withParameters });
+  assert.deepEqual(both.authorization, engine.authorize(both, withParameters));
+});
+
+test("a bad request is refused as before, naming the field", async () => {
+  const refused = (request, words) => {
+    assert.throws(() => engine.login(request), (error) => {
+      assert.equal(error.code, "invalid_argument", error.message);
+      assert.match(error.message, words);
+      return true;
+    });
+  };
+  refused({ role: "grade-api", jwt: tokens.granted, remote_addr: "10.0.0.1" }, /remote_addr/);
+  refused({ role: "grade-api", jwt: tokens.granted, authorize: { operation: "read" } }, /path/);
+  refused({ role: "grade-api", jwt: tokens.granted, authorize: { operation: "peek", path: "a" } }, /peek/);
+  refused({ role: "grade-api", jwt: tokens.granted, authorize: { operation: "read", path: "a", wrap_ttl: 1 } }, /wrap_ttl/);
+  refused({ role: "grade-api", jwt: tokens.granted, namespaceLabels: { a: 1 } }, /login request/);
+  refused({ role: 5, jwt: tokens.granted }, /login request/);
+  refused({ jwt: tokens.granted }, /role/);
+  refused({ role: "grade-api\ud800", jwt: tokens.granted }, /login request/);
+  await assert.rejects(engine.loginAsync({ role: "grade-api", jwt: tokens.granted, remote_addr: "x" }), {
+    code: "invalid_argument",
+    message: /remote_addr/,
+  });
+});
