@@ -26,7 +26,6 @@ say() { printf '\033[1m[wasm-package]\033[0m %s\n' "$*" >&2; }
 
 crate=crates/podpass-wasm
 out=$crate/pkg
-wasm=target/wasm32-unknown-unknown/wasm-release/podpass_wasm.wasm
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 license=$(awk -F'"' '/^license = / { print $2; exit }' Cargo.toml)
 
@@ -48,12 +47,14 @@ JSON
   sed -e "1s/.*/# podpass-wasm $version ($2 build, $3)/" "$crate/README.md" > "$1/README.md"
 }
 
-# build_one NAME DIRECTORY CARGO-FEATURE-ARGS...: one build, bound for the four hosts in DIRECTORY.
+# build_one NAME DIRECTORY PROFILE CARGO-FEATURE-ARGS...: one build, bound for the four hosts in
+# DIRECTORY.
 build_one() {
-  local name=$1 dir=$2
-  shift 2
-  say "building podpass-wasm, $name build (wasm32, wasm-release profile)"
-  cargo build -p podpass-wasm --target wasm32-unknown-unknown --profile wasm-release --locked "$@"
+  local name=$1 dir=$2 profile=$3
+  shift 3
+  local wasm=target/wasm32-unknown-unknown/$profile/podpass_wasm.wasm
+  say "building podpass-wasm, $name build (wasm32, $profile profile)"
+  cargo build -p podpass-wasm --target wasm32-unknown-unknown --profile "$profile" --locked "$@"
   for target in web nodejs bundler; do
     wasm-bindgen --target "$target" --out-dir "$dir/$target" --out-name podpass_wasm "$wasm"
   done
@@ -115,8 +116,9 @@ TS
 }
 
 rm -rf "$out"
-build_one full "$out"
-build_one edge "$out/edge" --no-default-features
+# Full: the package's own layer tuned for speed (Cargo.toml, profile wasm-full); edge: size first.
+build_one full "$out" wasm-full
+build_one edge "$out/edge" wasm-release --no-default-features
 
 # The package root: one name, the builds as `exports` conditions. Runtimes pick their entry
 # (workerd, Node, Deno, browsers); bundlers that match none get the bundler glue.

@@ -1,13 +1,15 @@
-// engine.login / engine.loginAsync against npm jose's jwtVerify plus the claim checks a JS
-// gateway would write by hand, on the same RS256 tokens (the tutorial key, rsa-2048), in one
-// Node process. Prints a markdown table; latency per login, logins one after another.
-// A second table times the engine's own work (no signature: a copy of the scenario without
-// `pem_keys`), for the tutorial role and a role with globs, with and without `authorize` in the
-// same call, and decodeJwt.
+// engine.login / engine.loginAsync (full build) and loginAsync (edge build) against npm jose's
+// jwtVerify plus the claim checks a JS gateway would write by hand, on the same RS256 tokens
+// (the tutorial key, rsa-2048), in one Node process. Prints a markdown table; latency per login,
+// logins one after another. A second table times the engine's own work in each build (no
+// signature: a copy of the scenario without `pem_keys`), for the tutorial role and a role with
+// globs, with and without `authorize` in the same call, and decodeJwt.
 import { ISSUER, jose, keys, loadNodePackage, mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
 
-const podpass = loadNodePackage();
+const podpass = loadNodePackage("full");
+const edgePodpass = loadNodePackage("edge");
 const engine = new podpass.Engine(tutorialJson);
+const edgeEngine = new edgePodpass.Engine(tutorialJson);
 const TOKENS = 16;
 const tokens = [];
 for (let i = 0; i < TOKENS; i++) {
@@ -51,6 +53,7 @@ async function measure(label, fn, { seconds = 2 } = {}) {
 for (const jwt of tokens.slice(0, 2)) {
   if (engine.login({ role: "grade-api", jwt }).outcome.result !== "allowed") throw new Error("sync login denied");
   if ((await engine.loginAsync({ role: "grade-api", jwt })).outcome.result !== "allowed") throw new Error("async login denied");
+  if ((await edgeEngine.loginAsync({ role: "grade-api", jwt })).outcome.result !== "allowed") throw new Error("edge login denied");
   await joseLogin(jwt);
 }
 
@@ -59,6 +62,11 @@ const rows = [
   jose_,
   await measure("engine.login (signature in wasm, RustCrypto)", (jwt) => engine.login({ role: "grade-api", jwt })),
   await measure("engine.loginAsync (signature by WebCrypto)", (jwt) => engine.loginAsync({ role: "grade-api", jwt })),
+  await measure("edge build: engine.loginAsync", (jwt) => edgeEngine.loginAsync({ role: "grade-api", jwt })),
+  await measure("edge build: engine.loginAsync with authorize in the same call", (jwt) =>
+    edgeEngine.loginAsync({ role: "grade-api", jwt, authorize: { operation: "read", path: "secret/data/grade-api/db" } }),
+  ),
+  await measure("jose jwtVerify + JS claim checks (again, for drift)", joseLogin),
 ];
 console.log(`Node ${process.version}, RS256 (2048-bit), ${TOKENS} tokens in rotation, median of 50-login batches:\n`);
 console.log("| path | µs per login | × jose |");
@@ -97,24 +105,29 @@ unsigned.auth.kubernetes.roles["grade-glob"] = {
   policies: "grade-api",
   ttl: "1h",
 };
-const fast = new podpass.Engine(JSON.stringify(unsigned));
 const ask = { operation: "read", path: "secret/data/grade-api/db" };
 const subject = { policies: ["default", "grade-api"] };
-for (const role of ["grade-api", "grade-glob"]) {
-  const outcome = fast.login({ role, jwt: tokens[0] }).outcome;
-  if (outcome.result !== "allowed") throw new Error(`${role}: ${JSON.stringify(outcome)}`);
+function engineWork(build) {
+  const fast = new build.Engine(JSON.stringify(unsigned));
+  for (const role of ["grade-api", "grade-glob"]) {
+    const outcome = fast.login({ role, jwt: tokens[0] }).outcome;
+    if (outcome.result !== "allowed") throw new Error(`${role}: ${JSON.stringify(outcome)}`);
+  }
+  return [
+    measureSync("login, tutorial role (grade-api)", (jwt) => fast.login({ role: "grade-api", jwt }).outcome),
+    measureSync("login, glob role (names, namespaces, audience)", (jwt) => fast.login({ role: "grade-glob", jwt }).outcome),
+    measureSync("login + authorize, tutorial role", (jwt) => fast.login({ role: "grade-api", jwt, authorize: ask }).authorization),
+    measureSync("login + authorize, glob role", (jwt) => fast.login({ role: "grade-glob", jwt, authorize: ask }).authorization),
+    measureSync("login, tutorial role, trace read", (jwt) => fast.login({ role: "grade-api", jwt }).trace),
+    measureSync("decodeJwt", (jwt) => build.decodeJwt(jwt)),
+    measureSync("authorize ({policies})", () => fast.authorize(subject, ask)),
+    measureSync("capabilities ({policies})", () => fast.capabilities(subject, ask.path)),
+  ];
 }
-const work = [
-  measureSync("login, tutorial role (grade-api)", (jwt) => fast.login({ role: "grade-api", jwt }).outcome),
-  measureSync("login, glob role (names, namespaces, audience)", (jwt) => fast.login({ role: "grade-glob", jwt }).outcome),
-  measureSync("login + authorize, tutorial role", (jwt) => fast.login({ role: "grade-api", jwt, authorize: ask }).authorization),
-  measureSync("login + authorize, glob role", (jwt) => fast.login({ role: "grade-glob", jwt, authorize: ask }).authorization),
-  measureSync("login, tutorial role, trace read", (jwt) => fast.login({ role: "grade-api", jwt }).trace),
-  measureSync("decodeJwt", (jwt) => podpass.decodeJwt(jwt)),
-  measureSync("authorize ({policies})", () => fast.authorize(subject, ask)),
-  measureSync("capabilities ({policies})", () => fast.capabilities(subject, ask.path)),
-];
-console.log(`\nEngine work per call (no signature: pem_keys removed), median of 1000-call batches:\n`);
-console.log("| call | µs |");
-console.log("|---|---:|");
-for (const row of work) console.log(`| ${row.label} | ${row.error ? `n/a (${row.error})` : row.median.toFixed(1)} |`);
+const fullWork = engineWork(podpass);
+const edgeWork = engineWork(edgePodpass);
+const cell = (row) => (row.error ? `n/a (${row.error})` : row.median.toFixed(1));
+console.log(`\nEngine work per call (no signature: pem_keys removed), µs, median of 1000-call batches:\n`);
+console.log("| call | full build | edge build |");
+console.log("|---|---:|---:|");
+fullWork.forEach((row, i) => console.log(`| ${row.label} | ${cell(row)} | ${cell(edgeWork[i])} |`));

@@ -56,6 +56,7 @@ impl Engine {
         let configuration = text_from_js(configuration.into(), "configuration")?;
         let options: EngineOptions = options_from_js(options.map(Into::into), "engine options")?;
         let format = source_format(options.format.as_deref(), "engine options: format")?;
+        let node_crypto = options.node_crypto_allowed()?;
         let source = options.source.as_deref().unwrap_or(DEFAULT_SOURCE);
         let imported = Configuration::import(&configuration, source, format, &NoFiles)
             .map_err(PodpassError::from)?;
@@ -77,7 +78,7 @@ impl Engine {
                 configuration: imported.configuration,
                 default_mount,
                 acls: AclCache::new(ACL_CACHE_LIMIT),
-                host_keys: HostKeys::default(),
+                host_keys: HostKeys::new(node_crypto),
                 explainer: RefCell::new(None),
             }),
         })

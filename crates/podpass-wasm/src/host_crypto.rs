@@ -1,5 +1,6 @@
-//! `loginAsync`: the signature verified by the host's WebCrypto (`crypto.subtle`, in browsers,
-//! Node and workerd), every other check by the core ([`podpass_core::host_signature`]).
+//! `loginAsync`: the signature verified by the host (WebCrypto's `crypto.subtle` in browsers and
+//! workerd; node:crypto where the host has it, as Node does, WebCrypto being much slower there),
+//! every other check by the core ([`podpass_core::host_signature`]).
 //!
 //! Imported `CryptoKey`s are kept per engine, so only the first login with a key pays for the
 //! import.
@@ -47,9 +48,36 @@ extern "C" {
 
 /// `CryptoKey`s imported for an engine, by mount, key position and algorithm (one key imports
 /// differently for PKCS#1 v1.5 and PSS, and per hash).
-#[derive(Default)]
 pub(crate) struct HostKeys {
     keys: RefCell<HashMap<(String, usize, &'static str), JsValue>>,
+    /// Whether node:crypto may verify (the engine's `hostCrypto` option).
+    node_allowed: bool,
+}
+
+impl HostKeys {
+    pub(crate) fn new(node_allowed: bool) -> HostKeys {
+        HostKeys {
+            keys: RefCell::default(),
+            node_allowed,
+        }
+    }
+}
+
+#[wasm_bindgen(module = "/js/node_crypto.js")]
+extern "C" {
+    /// A node:crypto public key for a JWK; `undefined` where node:crypto is missing or refuses.
+    #[wasm_bindgen(js_name = nodePublicKey)]
+    fn node_public_key(jwk: &JsValue) -> JsValue;
+
+    /// Whether the signature verifies with a key from `nodePublicKey` (synchronously).
+    #[wasm_bindgen(js_name = nodeVerify)]
+    fn node_verify(
+        key: &JsValue,
+        hash: &str,
+        salt_length: u32,
+        signature: &Uint8Array,
+        data: &Uint8Array,
+    ) -> bool;
 }
 
 /// The login of `Engine.loginAsync`.
@@ -67,16 +95,22 @@ pub(crate) async fn login(
     crate::lazy::login_result(state, &read, &result, verdict)
 }
 
-/// Tries the job's candidates in order with WebCrypto; the first that verifies wins.
+/// Tries the job's candidates in order, with node:crypto where the host has it (and the engine
+/// allows it), else with WebCrypto; the first that verifies wins.
 async fn verify(
     state: &EngineState,
     mount: &str,
     job: &SignatureJob,
 ) -> Result<HostVerdict, PodpassError> {
-    let subtle = subtle_crypto()?;
-    let params = Params::for_algorithm(job.algorithm);
     let signature = Uint8Array::from(job.signature.as_slice());
     let data = Uint8Array::from(job.signing_input.as_bytes());
+    if state.host_keys.node_allowed
+        && let Some(verdict) = verify_with_node(state, mount, job, &signature, &data)?
+    {
+        return Ok(verdict);
+    }
+    let subtle = subtle_crypto()?;
+    let params = Params::for_algorithm(job.algorithm);
     for candidate in &job.candidates {
         let cache_key = (mount.to_string(), candidate.index, job.algorithm.name());
         let cached = state.host_keys.keys.borrow().get(&cache_key).cloned();
@@ -116,6 +150,53 @@ async fn verify(
         }
     }
     Ok(HostVerdict::default())
+}
+
+/// The verdict from node:crypto, or `None` where it is missing or refuses a key (WebCrypto
+/// then decides). Keys are cached per engine like WebCrypto's.
+fn verify_with_node(
+    state: &EngineState,
+    mount: &str,
+    job: &SignatureJob,
+    signature: &Uint8Array,
+    data: &Uint8Array,
+) -> Result<Option<HostVerdict>, PodpassError> {
+    use SigningAlgorithm as A;
+    let (hash, salt_length) = match job.algorithm {
+        A::RS256 | A::ES256 => ("sha256", 0),
+        A::RS384 | A::ES384 => ("sha384", 0),
+        A::RS512 => ("sha512", 0),
+        A::PS256 => ("sha256", 32),
+        A::PS384 => ("sha384", 48),
+        A::PS512 => ("sha512", 64),
+    };
+    for candidate in &job.candidates {
+        let cache_key = (mount.to_string(), candidate.index, "node:crypto");
+        let cached = state.host_keys.keys.borrow().get(&cache_key).cloned();
+        let key = match cached {
+            Some(key) => key,
+            None => {
+                let key = node_public_key(&js_object(&serde_json::Value::Object(
+                    candidate.jwk.clone(),
+                ))?);
+                if key.is_undefined() || key.is_null() {
+                    return Ok(None);
+                }
+                state
+                    .host_keys
+                    .keys
+                    .borrow_mut()
+                    .insert(cache_key, key.clone());
+                key
+            }
+        };
+        if node_verify(&key, hash, salt_length, signature, data) {
+            return Ok(Some(HostVerdict {
+                verified_by: Some(candidate.index),
+            }));
+        }
+    }
+    Ok(Some(HostVerdict::default()))
 }
 
 /// WebCrypto algorithm parameters for importing a key and for verifying with it.

@@ -31,6 +31,25 @@ pub(crate) struct EngineOptions {
     /// only mount).
     #[tsify(optional)]
     pub(crate) default_mount: Option<String>,
+    /// What `loginAsync` verifies signatures with: `auto` (the default: node:crypto where the
+    /// host has it, as Node does, which spares WebCrypto's thread-pool round trip; WebCrypto
+    /// elsewhere) or `webcrypto` (always `crypto.subtle`).
+    #[tsify(optional, type = "\"auto\" | \"webcrypto\"")]
+    pub(crate) host_crypto: Option<String>,
+}
+
+impl EngineOptions {
+    /// Whether `loginAsync` may use node:crypto (`hostCrypto` is `auto` or absent).
+    pub(crate) fn node_crypto_allowed(&self) -> Result<bool, PodpassError> {
+        match self.host_crypto.as_deref() {
+            None | Some("auto") => Ok(true),
+            Some("webcrypto") => Ok(false),
+            Some(other) => Err(PodpassError::argument(
+                "engine options: hostCrypto",
+                format!("unknown value {other:?} (expected auto or webcrypto)"),
+            )),
+        }
+    }
 }
 
 /// A form named as JavaScript writes it (`vault_commands`, `podpass_hcl`, `api_json`, the

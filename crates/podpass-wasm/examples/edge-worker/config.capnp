@@ -23,6 +23,7 @@ const podpassWorker :Workerd.Worker = (
     (name = "podpass/podpass_wasm_bg.wasm", wasm = embed "../../pkg/workerd/podpass_wasm_bg.wasm"),
     # The package's own JS (crates/podpass-wasm/js), imported by the glue.
     (name = "podpass/snippets/podpass-wasm/js/lazy.js", esModule = embed "../../pkg/workerd/snippets/podpass-wasm/js/lazy.js"),
+    (name = "podpass/snippets/podpass-wasm/js/node_crypto.js", esModule = embed "../../pkg/workerd/snippets/podpass-wasm/js/node_crypto.js"),
   ],
   compatibilityDate = "2025-09-01",
   bindings = [

@@ -16,6 +16,18 @@ export const jose = await import(pathToFileURL(testsRequire.resolve("jose")).hre
 /** The build the tests run against: `full` (the default) or `edge` (PODPASS_BUILD). */
 export const build = process.env.PODPASS_BUILD ?? "full";
 
+/** Whether the tests run against the edge build, which has no sync signature check, lint or importScript. */
+export const edge = build === "edge";
+
+/**
+ * A login decision on either build: `engine.login` on the full build; `engine.loginAsync` on the
+ * edge build, which verifies signatures only through the host's WebCrypto (its sync `login`
+ * refuses a mount with `pem_keys` as `not_in_this_build`).
+ */
+export async function decide(engine, request) {
+  return edge ? await engine.loginAsync(request) : engine.login(request);
+}
+
 /** The built nodejs package (scripts/build-wasm-package.sh): the full build, or `which`. */
 export function loadNodePackage(which = build) {
   const dir = which === "edge" ? "edge/nodejs" : "nodejs";
@@ -26,6 +38,16 @@ export const read = (path) => readFileSync(join(root, path), "utf8");
 
 /** The tutorial scenario as Vault API JSON with the RSA fixture key inline. */
 export const tutorialJson = read("tests/fixtures/configuration/tutorial.json");
+
+/**
+ * The tutorial scenario without `pem_keys` on its mount: the signature check is skipped, so sync
+ * `login` answers on the edge build too (the other checks are the same).
+ */
+export const tutorialJsonWithoutKeys = (() => {
+  const config = JSON.parse(tutorialJson);
+  delete config.auth.kubernetes.config.pem_keys;
+  return JSON.stringify(config);
+})();
 
 /** The issuer of projected tokens in most clusters (podpass_core::mint's default). */
 export const ISSUER = "https://kubernetes.default.svc.cluster.local";

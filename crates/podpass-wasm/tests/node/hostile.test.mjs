@@ -1,10 +1,12 @@
 // Hostile and odd arguments, as a gateway or an attacker might pass them: every exported
 // function refuses them with a PodpassError `invalid_argument` (never a wasm trap), time values
-// are checked, and loginAsync settles whatever the host's WebCrypto returns.
+// are checked, and loginAsync settles whatever the host's WebCrypto returns. Runs on both builds
+// (PODPASS_BUILD): lint and importScript are checked on the full build and asserted absent on the
+// edge build, whose sync login answers only for a mount without pem_keys.
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { loadNodePackage, mintToken, tutorialJson } from "./fixtures.mjs";
+import { decide, edge, loadNodePackage, mintToken, tutorialJson, tutorialJsonWithoutKeys } from "./fixtures.mjs";
 
 const podpass = loadNodePackage();
 const engine = new podpass.Engine(tutorialJson);
@@ -22,12 +24,20 @@ function refuses(run, code, words) {
 }
 
 test("non-string arguments are invalid_argument, not a trap", () => {
+  if (edge) {
+    // The edge build has no lint or importScript to check.
+    assert.equal(podpass.lint, undefined);
+    assert.equal(podpass.importScript, undefined);
+    assert.equal(engine.lint, undefined);
+  }
   const odd = [123, {}, null, undefined, [], () => 1, Symbol("s"), 10n, true];
   for (const value of odd) {
     refuses(() => new podpass.Engine(value), "invalid_argument", /configuration: expected a string/);
     refuses(() => podpass.decodeJwt(value), "invalid_argument", /token: expected a string/);
-    refuses(() => podpass.lint(value), "invalid_argument", /configuration: expected a string/);
-    refuses(() => podpass.importScript(value), "invalid_argument", /text: expected a string/);
+    if (!edge) {
+      refuses(() => podpass.lint(value), "invalid_argument", /configuration: expected a string/);
+      refuses(() => podpass.importScript(value), "invalid_argument", /text: expected a string/);
+    }
     refuses(() => podpass.operationForHttp(value), "invalid_argument", /method: expected a string/);
     refuses(() => engine.capabilities(subject, value), "invalid_argument", /path: expected a string/);
     if (value !== null && value !== undefined) {
@@ -37,7 +47,8 @@ test("non-string arguments are invalid_argument, not a trap", () => {
   // The type is named, so the caller knows what they passed.
   refuses(() => podpass.decodeJwt(42), "invalid_argument", /got number/);
   refuses(() => new podpass.Engine([]), "invalid_argument", /got an array/);
-  refuses(() => podpass.lint(() => 1), "invalid_argument", /got function/);
+  if (!edge) refuses(() => podpass.lint(() => 1), "invalid_argument", /got function/);
+  refuses(() => podpass.operationForHttp(() => 1), "invalid_argument", /got function/);
   // Optional arguments still take undefined and null.
   assert.deepEqual(engine.roles(undefined), engine.roles(null));
 });
@@ -47,7 +58,7 @@ test("objects that are not JSON-like are refused by name", () => {
   refuses(() => engine.login(42), "invalid_argument", /login request/);
   refuses(() => engine.authorize(subject, Symbol("x")), "invalid_argument", /authorize request/);
   refuses(() => engine.capabilities({ policies: [1n] }, "a"), "invalid_argument", /subject/);
-  refuses(() => podpass.lint("x", 42), "invalid_argument", /lint options/);
+  if (!edge) refuses(() => podpass.lint("x", 42), "invalid_argument", /lint options/);
 });
 
 test("lone UTF-16 surrogates are refused instead of becoming U+FFFD", () => {
@@ -63,8 +74,12 @@ test("lone UTF-16 surrogates are refused instead of becoming U+FFFD", () => {
 });
 
 test("now must be a finite number of seconds in range, in login and loginAsync", async () => {
+  // Without pem_keys, sync login answers on the edge build too.
+  const unkeyed = new podpass.Engine(tutorialJsonWithoutKeys);
   for (const now of [NaN, Infinity, -Infinity, 1e300, -1, "soon", {}, 253402300800]) {
+    // The request is checked before the edge build refuses sync login on a mount with keys.
     refuses(() => engine.login({ role: "grade-api", jwt, now }), "invalid_argument", /`now`/);
+    refuses(() => unkeyed.login({ role: "grade-api", jwt, now }), "invalid_argument", /`now`/);
     await assert.rejects(engine.loginAsync({ role: "grade-api", jwt, now }), {
       name: "PodpassError",
       code: "invalid_argument",
@@ -73,8 +88,13 @@ test("now must be a finite number of seconds in range, in login and loginAsync",
   // Absent and null mean the host's clock.
   const now = Math.floor(Date.now() / 1000);
   for (const given of [undefined, null, now]) {
-    const result = engine.login({ role: "grade-api", jwt, now: given });
+    const result = await decide(engine, { role: "grade-api", jwt, now: given });
     assert.equal(result.outcome.result, "allowed", JSON.stringify(result.outcome));
+    const plain = unkeyed.login({ role: "grade-api", jwt, now: given });
+    assert.equal(plain.outcome.result, "allowed", JSON.stringify(plain.outcome));
+  }
+  if (edge) {
+    refuses(() => engine.login({ role: "grade-api", jwt, now }), "not_in_this_build", /loginAsync/);
   }
 });
 
@@ -84,6 +104,12 @@ test("a namespace selector nested 90,000 deep is refused at once", () => {
   role.bound_service_account_namespace_selector = `a: ${"{".repeat(90_000)}`;
   // Vault's own message for a selector it cannot read.
   refuses(() => new podpass.Engine(JSON.stringify(config)), "invalid_configuration", /invalid "bound_service_account_namespace_selector"/);
+  // The same depth as a JSON selector, which the edge build reads too (it refuses YAML ones).
+  role.bound_service_account_namespace_selector = '{"a":'.repeat(90_000);
+  refuses(() => new podpass.Engine(JSON.stringify(config)), "invalid_configuration", /invalid "bound_service_account_namespace_selector"/);
+  // A shallow JSON selector is read on both builds.
+  role.bound_service_account_namespace_selector = '{"matchLabels":{"team":"grades"}}';
+  assert.ok(new podpass.Engine(JSON.stringify(config)).roles().length > 0);
 });
 
 /** Runs `body` with `globalThis.crypto` replaced by `{ subtle }`, then restores it. */
@@ -121,17 +147,25 @@ test("loginAsync settles whatever the host's WebCrypto returns", async () => {
     // importKey returns a plain value that verify then refuses.
     plainKey: { importKey: () => ({}), verify: () => Promise.reject(new Error("bad key")), expect: "denied" },
   };
+  // Under Node, loginAsync verifies with node:crypto unless told to use WebCrypto.
+  const webcrypto = { hostCrypto: "webcrypto" };
   for (const [name, host] of Object.entries(hosts)) {
-    const fresh = new podpass.Engine(tutorialJson);
+    const fresh = new podpass.Engine(tutorialJson, webcrypto);
     const result = await withSubtle(host, () => settles(fresh.loginAsync({ role: "grade-api", jwt })));
     assert.equal(result.outcome.result, host.expect, `${name}: ${JSON.stringify(result.outcome)}`);
   }
   // importKey throwing synchronously is the host refusing the key: a PodpassError.
-  const fresh = new podpass.Engine(tutorialJson);
+  const fresh = new podpass.Engine(tutorialJson, webcrypto);
   await withSubtle({ importKey: () => { throw new Error("unsupported"); }, verify: () => true }, () =>
     assert.rejects(settles(fresh.loginAsync({ role: "grade-api", jwt })), {
       name: "PodpassError",
       code: "host_crypto_unavailable",
     }),
   );
+  // The default (`auto`) uses node:crypto here, and a host that lies through WebCrypto is not
+  // asked; an unknown choice is refused by name.
+  const auto = new podpass.Engine(tutorialJson);
+  const honest = await withSubtle(hosts.plainFalse, () => settles(auto.loginAsync({ role: "grade-api", jwt })));
+  assert.equal(honest.outcome.result, "allowed");
+  refuses(() => new podpass.Engine(tutorialJson, { hostCrypto: "openssl" }), "invalid_argument", /hostCrypto: unknown value "openssl"/);
 });

@@ -1,13 +1,30 @@
 // Login results as the package builds them: the outcome at once, the trace computed on first
 // read (from a snapshot of the request, so what happens to the request or the clock afterwards
-// does not change it), and `authorize` asked in the same call.
+// does not change it), and `authorize` asked in the same call. Runs on both builds
+// (PODPASS_BUILD): the edge build's sync login refuses a mount with pem_keys, so there decisions on
+// the tutorial go through loginAsync (`decide`) and sync login is exercised on the tutorial
+// without pem_keys.
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { keys, loadNodePackage, mintToken, tutorialJson } from "./fixtures.mjs";
+import { decide, edge, keys, loadNodePackage, mintToken, tutorialJson, tutorialJsonWithoutKeys } from "./fixtures.mjs";
 
 const podpass = loadNodePackage();
 const engine = new podpass.Engine(tutorialJson);
+/** The tutorial without pem_keys: sync login answers on both builds (no signature check). */
+const unkeyed = new podpass.Engine(tutorialJsonWithoutKeys);
+const sync = (on) => (request) => on.login(request);
+const hosted = (on) => (request) => on.loginAsync(request);
+/**
+ * The ways to log in that the build has, as [name, engine, login]: on the full build sync login on
+ * the tutorial; on the edge build loginAsync on the tutorial and sync login without pem_keys.
+ */
+const logins = edge
+  ? [
+      ["loginAsync", engine, hosted(engine)],
+      ["login without pem_keys", unkeyed, sync(unkeyed)],
+    ]
+  : [["login", engine, sync(engine)]];
 const now = Math.floor(Date.now() / 1000);
 const tokens = {
   granted: await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa" }),
@@ -18,44 +35,56 @@ const ask = { operation: "read", path: "secret/data/grade-api/db" };
 
 const isLazy = (result) => typeof Object.getOwnPropertyDescriptor(result, "trace").get === "function";
 
-test("the trace is an enumerable property, computed on first read, the same as read at once", () => {
-  for (const jwt of Object.values(tokens)) {
-    for (const role of ["grade-api", "shared-reader", "nope"]) {
-      const early = engine.login({ role, jwt, now });
-      const earlyTrace = early.trace;
-      const late = engine.login({ role, jwt, now });
-      assert.ok(isLazy(late));
-      assert.deepEqual(Object.keys(late), ["outcome", "trace"]);
-      // JSON.stringify reads the trace through the accessor.
-      assert.equal(JSON.stringify(late), JSON.stringify(early));
-      assert.ok(!isLazy(late), "cached as a data property once read");
-      assert.equal(late.trace, late.trace);
-      assert.deepEqual(late.trace, earlyTrace);
-      assert.deepEqual({ ...engine.login({ role, jwt, now }) }, early);
-      assert.ok(earlyTrace.length > 0);
+test("the trace is an enumerable property, computed on first read, the same as read at once", async () => {
+  for (const [name, , login] of logins) {
+    for (const jwt of Object.values(tokens)) {
+      for (const role of ["grade-api", "shared-reader", "nope"]) {
+        const early = await login({ role, jwt, now });
+        const earlyTrace = early.trace;
+        const late = await login({ role, jwt, now });
+        assert.ok(isLazy(late), name);
+        assert.deepEqual(Object.keys(late), ["outcome", "trace"]);
+        // JSON.stringify reads the trace through the accessor.
+        assert.equal(JSON.stringify(late), JSON.stringify(early));
+        assert.ok(!isLazy(late), "cached as a data property once read");
+        assert.equal(late.trace, late.trace);
+        assert.deepEqual(late.trace, earlyTrace);
+        assert.deepEqual({ ...(await login({ role, jwt, now })) }, early);
+        assert.ok(earlyTrace.length > 0);
+      }
     }
   }
 });
 
-test("the trace can be replaced like a data property", () => {
-  const result = engine.login({ role: "grade-api", jwt: tokens.granted, now });
+test("the trace can be replaced like a data property", async () => {
+  const result = await decide(engine, { role: "grade-api", jwt: tokens.granted, now });
   result.trace = [];
   assert.deepEqual(result.trace, []);
 });
 
 test("login and loginAsync still answer alike, trace included", async () => {
+  // On the edge build sync login answers only without pem_keys; with them it is refused.
+  const engines = edge ? [unkeyed] : [engine];
   for (const jwt of Object.values(tokens)) {
-    const sync = engine.login({ role: "grade-api", jwt, now, authorize: ask });
-    const hosted = await engine.loginAsync({ role: "grade-api", jwt, now, authorize: ask });
-    assert.deepEqual(hosted, sync);
-    assert.equal(JSON.stringify(hosted), JSON.stringify(sync));
+    for (const on of engines) {
+      const sync = on.login({ role: "grade-api", jwt, now, authorize: ask });
+      const hosted = await on.loginAsync({ role: "grade-api", jwt, now, authorize: ask });
+      assert.deepEqual(hosted, sync);
+      assert.equal(JSON.stringify(hosted), JSON.stringify(sync));
+    }
+    if (edge) {
+      assert.throws(() => engine.login({ role: "grade-api", jwt, now, authorize: ask }), {
+        name: "PodpassError",
+        code: "not_in_this_build",
+      });
+    }
   }
 });
 
 test("the trace is the request's as it was at login, with the time the login used", async () => {
   const request = { role: "grade-api", jwt: tokens.granted, namespaceLabels: { team: "grades" } };
-  const result = engine.login(request);
-  const asked = engine.login({ ...request, namespaceLabels: { ...request.namespaceLabels } });
+  const result = await decide(engine, request);
+  const asked = await decide(engine, { ...request, namespaceLabels: { ...request.namespaceLabels } });
   const expected = JSON.stringify(asked.trace);
   request.role = "nope";
   request.jwt = tokens.forged;
@@ -68,11 +97,11 @@ test("the trace is the request's as it was at login, with the time the login use
   assert.ok(expiry);
 });
 
-test("a trace read after its engine was freed is a clear error; one read before stays", () => {
+test("a trace read after its engine was freed is a clear error; one read before stays", async () => {
   const own = new podpass.Engine(tutorialJson);
-  const read = own.login({ role: "grade-api", jwt: tokens.granted, now });
+  const read = await decide(own, { role: "grade-api", jwt: tokens.granted, now });
   const trace = read.trace;
-  const unread = own.login({ role: "grade-api", jwt: tokens.granted, now });
+  const unread = await decide(own, { role: "grade-api", jwt: tokens.granted, now });
   own.free();
   assert.deepEqual(read.trace, trace);
   assert.equal(unread.outcome.result, "allowed");
@@ -84,15 +113,18 @@ test("a trace read after its engine was freed is a clear error; one read before 
   });
 });
 
-test("authorize with a login result reads its outcome, never its trace", () => {
-  const result = engine.login({ role: "grade-api", jwt: tokens.granted, now });
+test("authorize with a login result reads its outcome, never its trace", async () => {
+  const result = await decide(engine, { role: "grade-api", jwt: tokens.granted, now });
   assert.equal(engine.authorize(result, ask).allowed, true);
   assert.ok(engine.capabilities(result, ask.path).includes("read"));
   assert.ok(isLazy(result), "the trace was not computed");
 });
 
 test("login with authorize: an allowed login carries the decision, a denied one none", async () => {
-  for (const login of [(r) => engine.login(r), (r) => engine.loginAsync(r)]) {
+  // The full build logs in both ways on the tutorial; the edge build with loginAsync on it and
+  // with sync login without pem_keys (the same roles and policies).
+  const ways = edge ? logins.map(([, , login]) => login) : [sync(engine), hosted(engine)];
+  for (const login of ways) {
     const own = await login({ role: "grade-api", jwt: tokens.granted, now, authorize: ask });
     assert.deepEqual(Object.keys(own), ["outcome", "authorization", "trace"]);
     assert.deepEqual(own.authorization, engine.authorize(own, ask));
@@ -116,7 +148,7 @@ test("login with authorize: an allowed login carries the decision, a denied one 
     parameters: { data: { a: 1 } },
     wrapTtl: 60,
   };
-  const both = engine.login({ role: "grade-api", jwt: tokens.granted, now, authorize: withParameters });
+  const both = await decide(engine, { role: "grade-api", jwt: tokens.granted, now, authorize: withParameters });
   assert.deepEqual(both.authorization, engine.authorize(both, withParameters));
 });
 

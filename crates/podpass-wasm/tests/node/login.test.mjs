@@ -1,11 +1,24 @@
 // The built nodejs package, loaded as a user would, logging in with tokens minted from the
 // fixture keys. Expectations come from the scenario (tests/fixtures/tutorial/README.md: the
 // grade-api role binds grade-api-sa in grade-api, issues the grade-api policy for 1h, and that
-// token cannot read payment's secrets) and from npm jose verifying the same tokens.
+// token cannot read payment's secrets) and from npm jose verifying the same tokens. Runs on both
+// builds (PODPASS_BUILD): decisions go through `decide` (sync `login` on the full build,
+// `loginAsync` on the edge build, whose sync `login` refuses a mount with keys), and what the edge
+// build lacks (lint, importScript, configuration forms other than API JSON) is asserted absent.
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { ISSUER, jose, keys, loadNodePackage, mintToken, tutorialJson } from "./fixtures.mjs";
+import {
+  ISSUER,
+  decide,
+  edge,
+  jose,
+  keys,
+  loadNodePackage,
+  mintToken,
+  tutorialJson,
+  tutorialJsonWithoutKeys,
+} from "./fixtures.mjs";
 
 const podpass = loadNodePackage();
 const engine = new podpass.Engine(tutorialJson, { source: "tutorial.json" });
@@ -33,8 +46,8 @@ test("the engine reads the scenario's roles and policies", () => {
   assert.deepEqual(engine.policies(), Object.keys(scenario.policies).sort());
 });
 
-test("grade-api-sa logs in to grade-api and gets the grade-api policy for an hour", () => {
-  const result = engine.login({ role: "grade-api", jwt: tokens.granted });
+test("grade-api-sa logs in to grade-api and gets the grade-api policy for an hour", async () => {
+  const result = await decide(engine, { role: "grade-api", jwt: tokens.granted });
   assert.equal(result.outcome.result, "allowed", JSON.stringify(result.trace));
   assert.ok(result.outcome.policies.includes("grade-api"));
   assert.equal(result.outcome.lease_duration, 3600);
@@ -42,8 +55,8 @@ test("grade-api-sa logs in to grade-api and gets the grade-api policy for an hou
   assert.ok(result.trace.every((c) => c.status !== "failed"));
 });
 
-test("the issued token reads grade-api's secrets and not payment's", () => {
-  const result = engine.login({ role: "grade-api", jwt: tokens.granted });
+test("the issued token reads grade-api's secrets and not payment's", async () => {
+  const result = await decide(engine, { role: "grade-api", jwt: tokens.granted });
   const own = engine.authorize(result, { operation: "read", path: "secret/data/grade-api/db" });
   const other = engine.authorize(result, { operation: "read", path: "secret/data/payment/db" });
   assert.equal(own.allowed, true, own.explanation.reason);
@@ -59,7 +72,7 @@ test("denials name the failing check, agreeing with jose on signature and expiry
     ["expired", "expiry"],
   ];
   for (const [name, failing] of cases) {
-    const result = engine.login({ role: "grade-api", jwt: tokens[name] });
+    const result = await decide(engine, { role: "grade-api", jwt: tokens[name] });
     assert.equal(result.outcome.result, "denied", name);
     assert.equal(result.outcome.status, 403, name);
     assert.equal(result.outcome.check, failing, name);
@@ -68,7 +81,7 @@ test("denials name the failing check, agreeing with jose on signature and expiry
   // jose, verifying the same tokens with the tutorial's public key, agrees on what is forged
   // and what is expired.
   for (const [name, jwt] of Object.entries(tokens)) {
-    const result = engine.login({ role: "grade-api", jwt });
+    const result = await decide(engine, { role: "grade-api", jwt });
     const verdict = await jose
       .jwtVerify(jwt, keys.tutorialPublic, { issuer: ISSUER })
       .then(() => "ok", (e) => e.code);
@@ -79,29 +92,70 @@ test("denials name the failing check, agreeing with jose on signature and expiry
 });
 
 test("loginAsync (WebCrypto) answers exactly as login", async () => {
+  // Without pem_keys both builds have sync login (the signature check is skipped).
+  const unkeyed = new podpass.Engine(tutorialJsonWithoutKeys);
   for (const [name, jwt] of Object.entries(tokens)) {
     for (const role of ["grade-api", "shared-reader", "nope"]) {
-      const sync = engine.login({ role, jwt, now });
-      const hosted = await engine.loginAsync({ role, jwt, now });
-      assert.deepEqual(hosted, sync, `${name} as ${role}`);
+      if (edge) {
+        // The edge build verifies signatures only with WebCrypto: sync login on a mount with
+        // keys is refused whatever the token and role.
+        assert.throws(() => engine.login({ role, jwt, now }), {
+          name: "PodpassError",
+          code: "not_in_this_build",
+          message: /loginAsync/,
+        });
+      } else {
+        const sync = engine.login({ role, jwt, now });
+        const hosted = await engine.loginAsync({ role, jwt, now });
+        assert.deepEqual(hosted, sync, `${name} as ${role}`);
+      }
+      const sync = unkeyed.login({ role, jwt, now });
+      const hosted = await unkeyed.loginAsync({ role, jwt, now });
+      assert.deepEqual(hosted, sync, `${name} as ${role}, without pem_keys`);
+      assert.equal(check(sync, "signature")?.status ?? "skipped", "skipped", `${name} as ${role}`);
     }
   }
 });
 
 test("errors are PodpassErrors with a code and, for configuration, a location", async () => {
   const bad = "vault auth enable kubernetes\nvault write auth/kubernetes/role/r token_ttl=forever\n";
-  assert.throws(() => new podpass.Engine(bad, { source: "setup.sh" }), (e) => {
-    assert.ok(e instanceof Error);
+  if (edge) {
+    // The edge build reads Vault API JSON only: vault commands are refused, naming the feature.
+    assert.throws(() => new podpass.Engine(bad, { source: "setup.sh" }), (e) => {
+      assert.ok(e instanceof Error);
+      assert.equal(e.name, "PodpassError");
+      assert.equal(e.code, "invalid_configuration");
+      assert.match(e.message, /`vault-commands` feature/);
+      assert.equal(e.location.source, "setup.sh");
+      return true;
+    });
+  } else {
+    assert.throws(() => new podpass.Engine(bad, { source: "setup.sh" }), (e) => {
+      assert.ok(e instanceof Error);
+      assert.equal(e.name, "PodpassError");
+      assert.equal(e.code, "invalid_configuration");
+      assert.deepEqual([e.location.line, e.location.source], [2, "setup.sh"]);
+      // The same refusal as the core's diagnostic.
+      assert.equal(e.diagnostics.length, 1);
+      const [diagnostic] = e.diagnostics;
+      assert.deepEqual(
+        [diagnostic.severity, diagnostic.code, diagnostic.source, diagnostic.location.line],
+        ["error", "configuration/import", "setup.sh", 2],
+      );
+      assert.equal(diagnostic.message, e.message);
+      return true;
+    });
+  }
+  // The same bad value in Vault API JSON, which both builds read: located at its line.
+  const badJson = '{\n  "auth": {"kubernetes": {"type": "kubernetes",\n    "roles": {"r": {"token_ttl": "forever"}}}}\n}\n';
+  assert.throws(() => new podpass.Engine(badJson, { source: "setup.json" }), (e) => {
     assert.equal(e.name, "PodpassError");
     assert.equal(e.code, "invalid_configuration");
-    assert.deepEqual([e.location.line, e.location.source], [2, "setup.sh"]);
-    // The same refusal as the core's diagnostic.
+    assert.match(e.message, /invalid duration "forever"/);
+    assert.deepEqual([e.location.line, e.location.source], [3, "setup.json"]);
     assert.equal(e.diagnostics.length, 1);
     const [diagnostic] = e.diagnostics;
-    assert.deepEqual(
-      [diagnostic.severity, diagnostic.code, diagnostic.source, diagnostic.location.line],
-      ["error", "configuration/import", "setup.sh", 2],
-    );
+    assert.deepEqual([diagnostic.severity, diagnostic.source], ["error", "setup.json"]);
     assert.equal(diagnostic.message, e.message);
     return true;
   });
@@ -112,12 +166,21 @@ test("errors are PodpassErrors with a code and, for configuration, a location", 
   });
 });
 
-test("decodeJwt, lint and importScript work from the package", () => {
+test("decodeJwt, lint and importScript work from the package (the edge build has no lint or importScript)", () => {
   const decoded = podpass.decodeJwt(tokens.granted);
   assert.equal(decoded.claims.sub, "system:serviceaccount:grade-api:grade-api-sa");
-  const findings = podpass.lint(tutorialJson);
-  assert.ok(findings.some((f) => f.subject.includes("any-ns")), "the any-ns role admits every namespace");
-  const hcl = podpass.importScript(tutorialJson).output;
-  assert.deepEqual(new podpass.Engine(hcl).roles(), engine.roles());
+  if (edge) {
+    assert.equal(podpass.lint, undefined);
+    assert.equal(podpass.importScript, undefined);
+    assert.equal(engine.lint, undefined);
+    // The podpass.hcl the full build writes is a form the edge build refuses, naming the feature.
+    const hcl = loadNodePackage("full").importScript(tutorialJson).output;
+    assert.throws(() => new podpass.Engine(hcl), { code: "invalid_configuration", message: /`podpass-hcl` feature/ });
+  } else {
+    const findings = podpass.lint(tutorialJson);
+    assert.ok(findings.some((f) => f.subject.includes("any-ns")), "the any-ns role admits every namespace");
+    const hcl = podpass.importScript(tutorialJson).output;
+    assert.deepEqual(new podpass.Engine(hcl).roles(), engine.roles());
+  }
   assert.equal(podpass.operationForHttp("DELETE"), "delete");
 });
