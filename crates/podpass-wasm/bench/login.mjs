@@ -10,6 +10,7 @@ const podpass = loadNodePackage("full");
 const edgePodpass = loadNodePackage("edge");
 const engine = new podpass.Engine(tutorialJson);
 const edgeEngine = new edgePodpass.Engine(tutorialJson);
+const webcryptoEngine = new podpass.Engine(tutorialJson, { hostCrypto: "webcrypto" });
 const TOKENS = 16;
 const tokens = [];
 for (let i = 0; i < TOKENS; i++) {
@@ -61,7 +62,10 @@ const jose_ = await measure("jose jwtVerify + JS claim checks", joseLogin);
 const rows = [
   jose_,
   await measure("engine.login (signature in wasm, RustCrypto)", (jwt) => engine.login({ role: "grade-api", jwt })),
-  await measure("engine.loginAsync (signature by WebCrypto)", (jwt) => engine.loginAsync({ role: "grade-api", jwt })),
+  await measure("engine.loginAsync (the host's crypto: node:crypto under Node)", (jwt) => engine.loginAsync({ role: "grade-api", jwt })),
+  await measure("engine.loginAsync with hostCrypto: \"webcrypto\" (crypto.subtle, as in browsers and workerd)", (jwt) =>
+    webcryptoEngine.loginAsync({ role: "grade-api", jwt }),
+  ),
   await measure("edge build: engine.loginAsync", (jwt) => edgeEngine.loginAsync({ role: "grade-api", jwt })),
   await measure("edge build: engine.loginAsync with authorize in the same call", (jwt) =>
     edgeEngine.loginAsync({ role: "grade-api", jwt, authorize: { operation: "read", path: "secret/data/grade-api/db" } }),
