@@ -129,14 +129,12 @@ pub fn evaluate_login_with_verdict(
         mount,
         request,
         &|raw, algorithm, key_id, keys| {
+            if !jwt::has_crypto() {
+                return Err(jwt::SignatureError::NotBuiltIn);
+            }
             jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, key| {
-                let verified = jsonwebtoken::crypto::verify(
-                    raw.signature_b64,
-                    raw.signing_input.as_bytes(),
-                    key.decoding_key(),
-                    algorithm.to_jsonwebtoken(),
-                );
-                let verified = matches!(verified, Ok(true));
+                let verified =
+                    jwt::verifies_with(raw.signature_b64, raw.signing_input, algorithm, key);
                 if verified {
                     verified_by.set(Some(index));
                 }

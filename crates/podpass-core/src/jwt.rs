@@ -386,14 +386,25 @@ pub(crate) fn verify_parts(
         return Err(SignatureError::NotBuiltIn);
     }
     verify_parts_with(signature, algorithm, kid, keys, |_, key| {
-        let verified = jsonwebtoken::crypto::verify(
-            signature,
-            signing_input.as_bytes(),
-            key.decoding_key(),
-            algorithm.to_jsonwebtoken(),
-        );
-        matches!(verified, Ok(true))
+        verifies_with(signature, signing_input, algorithm, key)
     })
+}
+
+/// Whether `signature` over `signing_input` verifies with `key`, by this build's own crypto
+/// (callers have asked [`has_crypto`]).
+pub(crate) fn verifies_with(
+    signature: &str,
+    signing_input: &str,
+    algorithm: SigningAlgorithm,
+    key: &VerificationKey,
+) -> bool {
+    let verified = jsonwebtoken::crypto::verify(
+        signature,
+        signing_input.as_bytes(),
+        key.decoding_key(),
+        algorithm.to_jsonwebtoken(),
+    );
+    matches!(verified, Ok(true))
 }
 
 /// Whether this build links signature crypto of its own: always natively (aws-lc-rs); on wasm32
