@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use podpass_core::acl::{Acl, AclCache};
 use podpass_core::auth_config::AuthConfig;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::kv::KvStore;
 use crate::locks::{read, write};
-use crate::storage::{StorageError, Store, WriteOp};
+use crate::storage::{ChangeSink, StorageError, Store, WriteOp};
 use crate::token::{TokenEntry, TokenStore};
 
 /// Where policies are stored: `sys/policy/<name>` holds the policy text.
@@ -90,52 +90,21 @@ pub struct App {
     acl_cache: AclCache,
     clock: Clock,
     explain_denials: AtomicBool,
+    /// Whether what is kept in memory can be trusted: always for a store this process owns;
+    /// for a shared one, only while its change feed is followed.
+    in_sync: AtomicBool,
 }
 
 impl App {
     /// Loads the state kept in `store`.
     pub fn load(store: Store, clock: Clock) -> Result<App, StorageError> {
-        let mut configuration = Configuration::new();
-        let mut auth_mounts = BTreeMap::new();
-        for key in store.list(AUTH_MOUNT_PREFIX)? {
-            let Some(path) = key.strip_prefix(AUTH_MOUNT_PREFIX) else {
-                continue;
-            };
-            let Some(record) = store.get_json::<AuthMountRecord>(&key)? else {
-                continue;
-            };
-            let mut mount = KubernetesMount::new(path, &record.accessor);
-            mount.set_ttls(record.tune().effective());
-            if let Some(config) = store.get_json::<AuthConfig>(&config_key(path))? {
-                mount
-                    .set_config(config)
-                    .map_err(|e| corrupt(&config_key(path), &e))?;
-            }
-            let roles_prefix = role_key(path, "");
-            for role_key in store.list(&roles_prefix)? {
-                if let Some(role) = store.get_json::<Role>(&role_key)? {
-                    mount.put_role(role);
-                }
-            }
-            configuration.insert_mount(mount);
-            auth_mounts.insert(path.to_string(), record);
-        }
-        for key in store.list(POLICY_PREFIX)? {
-            let Some(name) = key.strip_prefix(POLICY_PREFIX) else {
-                continue;
-            };
-            if let Some(text) = store.get(&key)? {
-                let text = String::from_utf8_lossy(&text);
-                configuration
-                    .put_policy(name, &text, Origin::new(&key, 1))
-                    .map_err(|e| corrupt(&key, &e))?;
-            }
-        }
+        let (configuration, auth_mounts) = read_configuration(&store)?;
         Ok(App {
             tokens: TokenStore::load(store.clone())?,
             kv: KvStore::new(store.clone()),
             cluster: crate::cluster::Cluster::default(),
             telemetry: crate::telemetry::Telemetry::default(),
+            in_sync: AtomicBool::new(!store.is_shared()),
             store,
             configuration: RwLock::new(configuration),
             auth_mounts: RwLock::new(auth_mounts),
@@ -143,6 +112,92 @@ impl App {
             clock,
             explain_denials: AtomicBool::new(false),
         })
+    }
+
+    /// Follows a shared store's change feed, so changes other replicas commit reach this
+    /// one's memory. Nothing to do for a store this process owns.
+    pub fn follow_changes(self: &Arc<App>) {
+        self.store.watch(Arc::new(ChangeFollower(Arc::downgrade(self))));
+    }
+
+    /// Whether the state in memory can be trusted (see [`App::follow_changes`]): requests are
+    /// refused with 503 while it cannot.
+    pub fn in_sync(&self) -> bool {
+        self.in_sync.load(Ordering::Acquire)
+    }
+
+    /// Reloads everything from storage, as after a lost change feed.
+    fn reload_all(&self) -> Result<(), StorageError> {
+        let (configuration, auth_mounts) = read_configuration(&self.store)?;
+        {
+            let mut current = write(&self.configuration);
+            *current = configuration;
+            *write(&self.auth_mounts) = auth_mounts;
+            self.acl_cache.clear();
+        }
+        self.tokens.reload_all()
+    }
+
+    /// Brings memory up to date with one stored key another writer changed.
+    fn apply_change(&self, key: &str) -> Result<(), StorageError> {
+        if let Some(name) = key.strip_prefix(POLICY_PREFIX) {
+            let mut configuration = write(&self.configuration);
+            match self.store.get(key)? {
+                Some(text) => {
+                    let text = String::from_utf8_lossy(&text);
+                    configuration
+                        .put_policy(name, &text, Origin::new(key, 1))
+                        .map_err(|e| corrupt(key, &e))?;
+                }
+                None => {
+                    configuration.remove_policy(name);
+                }
+            }
+            self.acl_cache.clear();
+        } else if let Some(path) = key.strip_prefix(AUTH_MOUNT_PREFIX) {
+            match self.store.get_json::<AuthMountRecord>(key)? {
+                Some(record) => {
+                    let mount = read_mount(&self.store, path, &record)?;
+                    write(&self.configuration).insert_mount(mount);
+                    write(&self.auth_mounts).insert(path.to_string(), record);
+                }
+                None => {
+                    write(&self.configuration).remove_mount(path);
+                    write(&self.auth_mounts).remove(path);
+                }
+            }
+        } else if let Some(rest) = key.strip_prefix("auth/") {
+            // Role names hold no '/', so the last "/role/" separates the mount path.
+            if let Some((path, role)) = rest.rsplit_once("/role/") {
+                self.apply_mount_change(key, path, role)?;
+            } else if let Some(path) = rest.strip_suffix("/config") {
+                self.apply_mount_change(key, path, "")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A role (`role` named) or, with `role` empty, the config of the mount at `path`.
+    fn apply_mount_change(&self, key: &str, path: &str, role: &str) -> Result<(), StorageError> {
+        if role.is_empty() {
+            let config = self.store.get_json::<AuthConfig>(key)?;
+            if let (Some(config), Some(mount)) =
+                (config, write(&self.configuration).mount_mut(path))
+            {
+                mount.set_config(config).map_err(|e| corrupt(key, &e))?;
+            }
+            return Ok(());
+        }
+        let stored = self.store.get_json::<Role>(key)?;
+        if let Some(mount) = write(&self.configuration).mount_mut(path) {
+            match stored {
+                Some(stored) => mount.put_role(stored),
+                None => {
+                    mount.remove_role(role);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether a denied request's explanation is added to its response as a warning (dev
@@ -184,9 +239,27 @@ impl App {
                 "path is already in use at {path}/"
             )));
         }
-        self.store
-            .put_json(&format!("{AUTH_MOUNT_PREFIX}{path}"), &record)
-            .await?;
+        let key = format!("{AUTH_MOUNT_PREFIX}{path}");
+        let value = serde_json::to_vec(&record).map_err(|e| ApiError::internal(&e))?;
+        // Absent when written: another replica enabling the same path at once loses.
+        let created = self
+            .store
+            .write(vec![
+                WriteOp::Expect {
+                    key: key.clone(),
+                    value: None,
+                },
+                WriteOp::Put { key, value },
+            ])
+            .await;
+        match created {
+            Err(error) if error.is_conflict() => {
+                return Err(ApiError::bad_request(format!(
+                    "path is already in use at {path}/"
+                )));
+            }
+            other => other?,
+        }
         let mut mount = KubernetesMount::new(path, &record.accessor);
         mount.set_ttls(record.tune().effective());
         write(&self.configuration).insert_mount(mount);
@@ -235,7 +308,7 @@ impl App {
                 key: config_key(path),
             },
         ];
-        for key in self.store.list(&role_key(path, ""))? {
+        for key in self.store.fetch_list(&role_key(path, "")).await? {
             ops.push(WriteOp::Delete { key });
         }
         self.store.write(ops).await?;
@@ -320,6 +393,100 @@ impl App {
                 token.profile.identity.as_ref(),
             )
             .map_err(|e| ApiError::bad_request(e.to_string()))
+    }
+}
+
+/// The configuration and auth mount records kept in `store`.
+fn read_configuration(
+    store: &Store,
+) -> Result<(Configuration, BTreeMap<String, AuthMountRecord>), StorageError> {
+    let mut configuration = Configuration::new();
+    let mut auth_mounts = BTreeMap::new();
+    for key in store.list(AUTH_MOUNT_PREFIX)? {
+        let Some(path) = key.strip_prefix(AUTH_MOUNT_PREFIX) else {
+            continue;
+        };
+        let Some(record) = store.get_json::<AuthMountRecord>(&key)? else {
+            continue;
+        };
+        configuration.insert_mount(read_mount(store, path, &record)?);
+        auth_mounts.insert(path.to_string(), record);
+    }
+    for key in store.list(POLICY_PREFIX)? {
+        let Some(name) = key.strip_prefix(POLICY_PREFIX) else {
+            continue;
+        };
+        if let Some(text) = store.get(&key)? {
+            let text = String::from_utf8_lossy(&text);
+            configuration
+                .put_policy(name, &text, Origin::new(&key, 1))
+                .map_err(|e| corrupt(&key, &e))?;
+        }
+    }
+    Ok((configuration, auth_mounts))
+}
+
+/// The mount at `path` with its config and roles, as stored.
+fn read_mount(
+    store: &Store,
+    path: &str,
+    record: &AuthMountRecord,
+) -> Result<KubernetesMount, StorageError> {
+    let mut mount = KubernetesMount::new(path, &record.accessor);
+    mount.set_ttls(record.tune().effective());
+    if let Some(config) = store.get_json::<AuthConfig>(&config_key(path))? {
+        mount
+            .set_config(config)
+            .map_err(|e| corrupt(&config_key(path), &e))?;
+    }
+    for role_key in store.list(&role_key(path, ""))? {
+        if let Some(role) = store.get_json::<Role>(&role_key)? {
+            mount.put_role(role);
+        }
+    }
+    Ok(mount)
+}
+
+/// Applies a shared store's change feed to an [`App`] (held weakly: the feed outlives no
+/// server).
+struct ChangeFollower(Weak<App>);
+
+impl ChangeSink for ChangeFollower {
+    fn changed(&self, keys: &[String], own: bool) {
+        let Some(app) = self.0.upgrade() else {
+            return;
+        };
+        for key in keys {
+            let applied = match key.strip_prefix(crate::token::TOKEN_KEY_PREFIX) {
+                // This replica's own token writes are in its memory already.
+                Some(_) if own => Ok(()),
+                Some(hash) => app.tokens.apply_change(hash),
+                None => app.apply_change(key),
+            };
+            if let Err(error) = applied {
+                // Memory may now differ from storage: reload everything rather than serve it.
+                tracing::warn!(%error, key, "cannot apply a change; reloading everything");
+                self.resync();
+                return;
+            }
+        }
+    }
+
+    fn resync(&self) {
+        let Some(app) = self.0.upgrade() else {
+            return;
+        };
+        app.in_sync.store(false, Ordering::Release);
+        match app.reload_all() {
+            Ok(()) => app.in_sync.store(true, Ordering::Release),
+            Err(error) => tracing::error!(%error, "cannot reload the shared store"),
+        }
+    }
+
+    fn lost(&self) {
+        if let Some(app) = self.0.upgrade() {
+            app.in_sync.store(false, Ordering::Release);
+        }
     }
 }
 

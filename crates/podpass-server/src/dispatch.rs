@@ -224,7 +224,12 @@ async fn serve(
     let route = Route::parse(&request.path, app)?;
     request.path = route.acl_path(&request.path);
     exchange.route = Some(route.kind());
-    let operation = operation_for(app, &route, &request)?;
+    if !app.in_sync() && !matches!(route, Route::Health | Route::SealStatus) {
+        return Err(ApiError::storage_unavailable(
+            &"the shared store's change feed is not followed (yet); memory is not trusted",
+        ));
+    }
+    let operation = operation_for(app, &route, &request).await?;
     if let Route::KubernetesLogin(mount) = &route {
         exchange.login = Some((mount.clone(), login_role_label(app, mount, &request)));
     }
@@ -232,7 +237,7 @@ async fn serve(
     let authenticated = if route.is_unauthenticated() {
         Ok(None)
     } else {
-        authenticate(app, &request).map(Some)
+        authenticate(app, &request).await.map(Some)
     };
     if let Some(context) = &mut exchange.audit
         && let Some(audit) = app.telemetry.audit()
@@ -273,13 +278,17 @@ fn login_role_label(app: &App, mount: &str, request: &ApiRequest) -> String {
     .unwrap_or_else(|| UNKNOWN_ROLE.to_string())
 }
 
-fn operation_for(app: &App, route: &Route, request: &ApiRequest) -> Result<Operation, ApiError> {
+async fn operation_for(
+    app: &App,
+    route: &Route,
+    request: &ApiRequest,
+) -> Result<Operation, ApiError> {
     if request.method == Method::HEAD {
         return Ok(Operation::Read);
     }
     let writes = request.method == Method::POST || request.method == Method::PUT;
     let exists = if writes {
-        route.item_exists(app)?
+        route.item_exists(app).await?
     } else {
         true
     };
@@ -287,13 +296,13 @@ fn operation_for(app: &App, route: &Route, request: &ApiRequest) -> Result<Opera
         .ok_or_else(ApiError::unsupported_operation)
 }
 
-fn authenticate(app: &App, request: &ApiRequest) -> Result<Caller, ApiError> {
+async fn authenticate(app: &App, request: &ApiRequest) -> Result<Caller, ApiError> {
     let denied = |why: &str| ApiError::permission_denied().explained(why);
     let token = request
         .token
         .as_deref()
         .ok_or_else(|| denied("no token: send one in X-Vault-Token or Authorization: Bearer"))?;
-    let resolved = app.tokens.resolve(token, app.now()).ok_or_else(|| {
+    let resolved = app.tokens.resolve(token, app.now()).await?.ok_or_else(|| {
         denied("the token is not valid: unknown, expired, revoked, used up, or its parent is gone")
     })?;
     let cidrs = &resolved.entry.profile.bound_cidrs;

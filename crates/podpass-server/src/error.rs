@@ -39,9 +39,14 @@ impl ApiError {
 
     /// The response, with the explanation as a Vault-style `warnings` entry when `explain`.
     pub fn into_response_explained(self, explain: bool) -> Response {
+        let unavailable = self.is_unavailable();
         let mut body = json!({ "errors": self.errors });
         if let (true, Some(explanation)) = (explain, self.explanation) {
             body["warnings"] = json!([explanation]);
+        }
+        if unavailable {
+            let retry = [(axum::http::header::RETRY_AFTER, "1")];
+            return (self.status, retry, axum::Json(body)).into_response();
         }
         (self.status, axum::Json(body)).into_response()
     }
@@ -109,6 +114,22 @@ impl ApiError {
         )
     }
 
+    /// 503 while storage cannot be reached or trusted: nothing was changed that was not
+    /// acknowledged, and the client may retry.
+    pub fn storage_unavailable(detail: &dyn std::fmt::Display) -> ApiError {
+        tracing::warn!(%detail, "storage unavailable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage is unavailable; nothing was changed, try again",
+        )
+    }
+
+    /// Whether this is [`ApiError::storage_unavailable`]'s answer (which must never turn into a
+    /// success, as a "not found" may).
+    pub fn is_unavailable(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+
     /// 500 for a storage failure; the detail goes to the log, not to the client.
     pub fn internal(detail: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(%detail, "internal error");
@@ -118,7 +139,13 @@ impl ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> ApiError {
-        ApiError::internal(&error)
+        match error {
+            // A race lost more often than redoing could absorb is as transient as an outage.
+            StorageError::Unavailable(_) | StorageError::Closed | StorageError::Conflict { .. } => {
+                ApiError::storage_unavailable(&error)
+            }
+            _ => ApiError::internal(&error),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! shaped as Vault's `kv` v2 engine answers.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 
 use podpass_core::duration::go_duration_string;
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
-use crate::storage::{Store, WriteOp};
+use crate::storage::{StorageError, Store, Versioned, WriteOp};
 
 /// Where the engine is mounted.
 pub const KV_MOUNT: &str = "secret";
@@ -22,6 +23,9 @@ const CONFIG_KEY: &str = "kv/secret/config";
 /// Writes to the same secret are serialised by one of these locks (chosen by a hash of the path);
 /// writes to different secrets proceed together, so their commits can be grouped.
 const WRITE_LOCK_STRIPES: usize = 64;
+/// How often a change is redone after another replica changed the same secret first, before
+/// the request fails with 503.
+const MAX_REDOS: usize = 64;
 
 /// One version's bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +107,40 @@ pub struct MetadataUpdate {
     /// `custom_metadata`: replaced on a write; merged (a `None` value removes the key) on a
     /// patch.
     pub custom_metadata: Option<BTreeMap<String, Option<String>>>,
+}
+
+impl MetadataUpdate {
+    /// Sets what the update sends on `metadata`; `patch` merges custom metadata instead of
+    /// replacing it.
+    fn apply(&self, metadata: &mut SecretMetadata, patch: bool) {
+        if let Some(max) = self.max_versions {
+            metadata.max_versions = max;
+        }
+        if let Some(cas) = self.cas_required {
+            metadata.cas_required = cas;
+        }
+        if let Some(after) = self.delete_version_after {
+            metadata.delete_version_after = after;
+        }
+        if let Some(custom) = &self.custom_metadata {
+            let mut merged = if patch {
+                metadata.custom_metadata.take().unwrap_or_default()
+            } else {
+                BTreeMap::new()
+            };
+            for (key, value) in custom {
+                match value {
+                    Some(value) => {
+                        merged.insert(key.clone(), value.clone());
+                    }
+                    None => {
+                        merged.remove(key);
+                    }
+                }
+            }
+            metadata.custom_metadata = (!merged.is_empty()).then_some(merged);
+        }
+    }
 }
 
 impl SecretMetadata {
@@ -198,8 +236,8 @@ impl KvStore {
     }
 
     /// The engine's config (defaults when never written).
-    pub fn config(&self) -> Result<KvConfig, ApiError> {
-        Ok(self.store.get_json(CONFIG_KEY)?.unwrap_or_default())
+    pub async fn config(&self) -> Result<KvConfig, ApiError> {
+        Ok(self.store.fetch_json(CONFIG_KEY).await?.unwrap_or_default())
     }
 
     /// Writes the fields of the engine's config that were sent.
@@ -210,39 +248,43 @@ impl KvStore {
         delete_version_after: Option<i64>,
     ) -> Result<(), ApiError> {
         let _guard = self.write_lock(CONFIG_KEY).lock().await;
-        let mut config = self.config()?;
-        if let Some(max) = max_versions {
-            config.max_versions = max;
-        }
-        if let Some(cas) = cas_required {
-            config.cas_required = cas;
-        }
-        if let Some(after) = delete_version_after {
-            config.delete_version_after = after;
-        }
-        self.store.put_json(CONFIG_KEY, &config).await?;
-        Ok(())
+        redo(|| async {
+            let stored = self.store.fetch_versioned::<KvConfig>(CONFIG_KEY).await?;
+            let mut config = stored.value.clone().unwrap_or_default();
+            if let Some(max) = max_versions {
+                config.max_versions = max;
+            }
+            if let Some(cas) = cas_required {
+                config.cas_required = cas;
+            }
+            if let Some(after) = delete_version_after {
+                config.delete_version_after = after;
+            }
+            let ops = vec![stored.unchanged(), put_json(CONFIG_KEY, &config)?];
+            Ok(self.store.write(ops).await?)
+        })
+        .await
     }
 
     /// The metadata of the secret at `path`, if it exists.
-    pub fn metadata(&self, path: &str) -> Result<Option<SecretMetadata>, ApiError> {
-        Ok(self.store.get_json(&metadata_key(path))?)
+    pub async fn metadata(&self, path: &str) -> Result<Option<SecretMetadata>, ApiError> {
+        Ok(self.store.fetch_json(&metadata_key(path)).await?)
     }
 
     /// Whether a secret exists at `path` (decides create versus update for the ACL).
-    pub fn exists(&self, path: &str) -> Result<bool, ApiError> {
-        Ok(self.metadata(path)?.is_some())
+    pub async fn exists(&self, path: &str) -> Result<bool, ApiError> {
+        Ok(self.metadata(path).await?.is_some())
     }
 
     /// Reads a version (0, negative or `None`: the current one). `None` when there is no such
     /// version.
-    pub fn read(
+    pub async fn read(
         &self,
         path: &str,
         version: Option<i64>,
         now: i64,
     ) -> Result<Option<SecretRead>, ApiError> {
-        let Some(metadata) = self.metadata(path)? else {
+        let Some(metadata) = self.metadata(path).await? else {
             return Ok(None);
         };
         let version = version
@@ -255,7 +297,9 @@ impl KvStore {
         let data = if bookkeeping.is_deleted(now) || bookkeeping.destroyed {
             None
         } else {
-            self.store.get_json::<Value>(&version_key(path, version))?
+            self.store
+                .fetch_json::<Value>(&version_key(path, version))
+                .await?
         };
         Ok(Some(SecretRead {
             data,
@@ -272,11 +316,15 @@ impl KvStore {
         now: i64,
     ) -> Result<Value, ApiError> {
         let _guard = self.write_lock(path).lock().await;
-        let config = self.config()?;
-        let mut metadata = self.metadata(path)?.unwrap_or_default();
-        check_cas(&metadata, &config, cas)?;
-        self.put_version(path, &mut metadata, &config, data, now)
-            .await
+        redo(|| async {
+            let config = self.config().await?;
+            let stored = self.versioned_metadata(path).await?;
+            let mut metadata = stored.value.clone().unwrap_or_default();
+            check_cas(&metadata, &config, cas)?;
+            self.put_version(path, &stored, &mut metadata, &config, data.clone(), now)
+                .await
+        })
+        .await
     }
 
     /// Merges `patch` into the current version (JSON merge patch) as a new version.
@@ -288,43 +336,56 @@ impl KvStore {
         now: i64,
     ) -> Result<PatchOutcome, ApiError> {
         let _guard = self.write_lock(path).lock().await;
-        let config = self.config()?;
-        let Some(mut metadata) = self.metadata(path)? else {
-            return Ok(PatchOutcome::Missing);
-        };
-        let current = metadata.current_version;
-        let Some(bookkeeping) = metadata.versions.get(&current) else {
-            return Ok(PatchOutcome::Missing);
-        };
-        if bookkeeping.is_deleted(now) || bookkeeping.destroyed {
-            return Ok(PatchOutcome::Gone(metadata.version_json(current)));
-        }
-        check_cas(&metadata, &config, cas)?;
-        let mut data = match self.store.get_json::<Value>(&version_key(path, current))? {
-            Some(Value::Object(data)) => data,
-            _ => Map::new(),
-        };
-        merge_patch(&mut data, patch);
-        self.put_version(path, &mut metadata, &config, Value::Object(data), now)
-            .await
-            .map(PatchOutcome::Written)
+        redo(|| async {
+            let config = self.config().await?;
+            let stored = self.versioned_metadata(path).await?;
+            let Some(mut metadata) = stored.value.clone() else {
+                return Ok(PatchOutcome::Missing);
+            };
+            let current = metadata.current_version;
+            let Some(bookkeeping) = metadata.versions.get(&current) else {
+                return Ok(PatchOutcome::Missing);
+            };
+            if bookkeeping.is_deleted(now) || bookkeeping.destroyed {
+                return Ok(PatchOutcome::Gone(metadata.version_json(current)));
+            }
+            check_cas(&metadata, &config, cas)?;
+            let mut data = match self
+                .store
+                .fetch_json::<Value>(&version_key(path, current))
+                .await?
+            {
+                Some(Value::Object(data)) => data,
+                _ => Map::new(),
+            };
+            merge_patch(&mut data, patch.clone());
+            self.put_version(path, &stored, &mut metadata, &config, Value::Object(data), now)
+                .await
+                .map(PatchOutcome::Written)
+        })
+        .await
     }
 
     /// Soft-deletes the current version (nothing when it is already deleted or destroyed).
     pub async fn delete_latest(&self, path: &str, now: i64) -> Result<(), ApiError> {
         let _guard = self.write_lock(path).lock().await;
-        let Some(mut metadata) = self.metadata(path)? else {
-            return Ok(());
-        };
-        let current = metadata.current_version;
-        if let Some(version) = metadata.versions.get_mut(&current)
-            && !version.destroyed
-            && !version.is_deleted(now)
-        {
-            version.deleted = Some(now);
-            self.store.put_json(&metadata_key(path), &metadata).await?;
-        }
-        Ok(())
+        redo(|| async {
+            let stored = self.versioned_metadata(path).await?;
+            let Some(mut metadata) = stored.value.clone() else {
+                return Ok(());
+            };
+            let current = metadata.current_version;
+            if let Some(version) = metadata.versions.get_mut(&current)
+                && !version.destroyed
+                && !version.is_deleted(now)
+            {
+                version.deleted = Some(now);
+                let ops = vec![stored.unchanged(), put_json(&metadata_key(path), &metadata)?];
+                self.store.write(ops).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Deletes, undeletes or destroys the listed versions; versions the secret does not have
@@ -337,41 +398,40 @@ impl KvStore {
         now: i64,
     ) -> Result<(), ApiError> {
         let _guard = self.write_lock(path).lock().await;
-        let config = self.config()?;
-        let Some(mut metadata) = self.metadata(path)? else {
-            return Ok(());
-        };
-        let undelete_until = deletion_time(&metadata, &config, now);
-        let mut ops = Vec::new();
-        for number in versions.iter().filter_map(|v| u64::try_from(*v).ok()) {
-            let Some(version) = metadata.versions.get_mut(&number) else {
-                continue;
+        redo(|| async {
+            let config = self.config().await?;
+            let stored = self.versioned_metadata(path).await?;
+            let Some(mut metadata) = stored.value.clone() else {
+                return Ok(());
             };
-            if version.destroyed {
-                continue;
-            }
-            match action {
-                VersionAction::Delete => {
-                    if !version.is_deleted(now) {
-                        version.deleted = Some(now);
+            let undelete_until = deletion_time(&metadata, &config, now);
+            let mut ops = vec![stored.unchanged()];
+            for number in versions.iter().filter_map(|v| u64::try_from(*v).ok()) {
+                let Some(version) = metadata.versions.get_mut(&number) else {
+                    continue;
+                };
+                if version.destroyed {
+                    continue;
+                }
+                match action {
+                    VersionAction::Delete => {
+                        if !version.is_deleted(now) {
+                            version.deleted = Some(now);
+                        }
+                    }
+                    VersionAction::Undelete => version.deleted = undelete_until,
+                    VersionAction::Destroy => {
+                        version.destroyed = true;
+                        ops.push(WriteOp::Delete {
+                            key: version_key(path, number),
+                        });
                     }
                 }
-                VersionAction::Undelete => version.deleted = undelete_until,
-                VersionAction::Destroy => {
-                    version.destroyed = true;
-                    ops.push(WriteOp::Delete {
-                        key: version_key(path, number),
-                    });
-                }
             }
-        }
-        let encoded = serde_json::to_vec(&metadata).map_err(|e| ApiError::internal(&e))?;
-        ops.push(WriteOp::Put {
-            key: metadata_key(path),
-            value: encoded,
-        });
-        self.store.write(ops).await?;
-        Ok(())
+            ops.push(put_json(&metadata_key(path), &metadata)?);
+            Ok(self.store.write(ops).await?)
+        })
+        .await
     }
 
     /// Writes a secret's metadata (creating it when `patch` is false and it does not exist).
@@ -384,73 +444,52 @@ impl KvStore {
         now: i64,
     ) -> Result<bool, ApiError> {
         let _guard = self.write_lock(path).lock().await;
-        let mut metadata = match self.metadata(path)? {
-            Some(metadata) => metadata,
-            None if patch => return Ok(false),
-            None => SecretMetadata {
-                created: now,
-                ..SecretMetadata::default()
-            },
-        };
-        if let Some(max) = update.max_versions {
-            metadata.max_versions = max;
-        }
-        if let Some(cas) = update.cas_required {
-            metadata.cas_required = cas;
-        }
-        if let Some(after) = update.delete_version_after {
-            metadata.delete_version_after = after;
-        }
-        if let Some(custom) = update.custom_metadata {
-            let mut merged = if patch {
-                metadata.custom_metadata.take().unwrap_or_default()
-            } else {
-                BTreeMap::new()
+        redo(|| async {
+            let stored = self.versioned_metadata(path).await?;
+            let mut metadata = match stored.value.clone() {
+                Some(metadata) => metadata,
+                None if patch => return Ok(false),
+                None => SecretMetadata {
+                    created: now,
+                    ..SecretMetadata::default()
+                },
             };
-            for (key, value) in custom {
-                match value {
-                    Some(value) => {
-                        merged.insert(key, value);
-                    }
-                    None => {
-                        merged.remove(&key);
-                    }
-                }
-            }
-            metadata.custom_metadata = (!merged.is_empty()).then_some(merged);
-        }
-        metadata.current_metadata_version += 1;
-        metadata.updated = now;
-        self.store.put_json(&metadata_key(path), &metadata).await?;
-        Ok(true)
+            update.apply(&mut metadata, patch);
+            metadata.current_metadata_version += 1;
+            metadata.updated = now;
+            let ops = vec![stored.unchanged(), put_json(&metadata_key(path), &metadata)?];
+            self.store.write(ops).await?;
+            Ok(true)
+        })
+        .await
     }
 
     /// Deletes the secret: every version and its metadata.
     pub async fn delete_all(&self, path: &str) -> Result<(), ApiError> {
         let _guard = self.write_lock(path).lock().await;
-        let Some(metadata) = self.metadata(path)? else {
-            return Ok(());
-        };
-        let mut ops: Vec<WriteOp> = metadata
-            .versions
-            .keys()
-            .map(|v| WriteOp::Delete {
+        redo(|| async {
+            let stored = self.versioned_metadata(path).await?;
+            let Some(metadata) = &stored.value else {
+                return Ok(());
+            };
+            let mut ops = vec![stored.unchanged()];
+            ops.extend(metadata.versions.keys().map(|v| WriteOp::Delete {
                 key: version_key(path, *v),
-            })
-            .collect();
-        ops.push(WriteOp::Delete {
-            key: metadata_key(path),
-        });
-        self.store.write(ops).await?;
-        Ok(())
+            }));
+            ops.push(WriteOp::Delete {
+                key: metadata_key(path),
+            });
+            Ok(self.store.write(ops).await?)
+        })
+        .await
     }
 
     /// The keys directly under `prefix` (folders end in `/`), sorted; empty when none.
-    pub fn list(&self, prefix: &str) -> Result<Vec<String>, ApiError> {
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, ApiError> {
         let prefix = prefix.trim_start_matches('/');
         let full = format!("{METADATA_PREFIX}{prefix}");
         let mut keys: Vec<String> = Vec::new();
-        for key in self.store.list(&full)? {
+        for key in self.store.fetch_list(&full).await? {
             let Some(rest) = key.strip_prefix(&full) else {
                 continue;
             };
@@ -466,14 +505,24 @@ impl KvStore {
         Ok(keys)
     }
 
+    /// The secret's metadata as stored, for a change that must not overwrite a concurrent one.
+    async fn versioned_metadata(
+        &self,
+        path: &str,
+    ) -> Result<Versioned<SecretMetadata>, StorageError> {
+        self.store.fetch_versioned(&metadata_key(path)).await
+    }
+
+    /// Writes `data` as the next version, if the metadata is still as `stored` read it.
     async fn put_version(
         &self,
         path: &str,
+        stored: &Versioned<SecretMetadata>,
         metadata: &mut SecretMetadata,
         config: &KvConfig,
         data: Value,
         now: i64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Value, Redo> {
         let version = metadata.current_version + 1;
         if metadata.current_version == 0 && metadata.created == 0 {
             metadata.created = now;
@@ -488,11 +537,7 @@ impl KvStore {
                 destroyed: false,
             },
         );
-        let encoded = serde_json::to_vec(&data).map_err(|e| ApiError::internal(&e))?;
-        let mut ops = vec![WriteOp::Put {
-            key: version_key(path, version),
-            value: encoded,
-        }];
+        let mut ops = vec![stored.unchanged(), put_json(&version_key(path, version), &data)?];
         // Vault's bookkeeping: once the span from the oldest kept version reaches the limit,
         // everything older than the last `keep` versions goes and `oldest_version` moves up
         // (it stays 0 until the first trim).
@@ -511,12 +556,7 @@ impl KvStore {
             }
             metadata.oldest_version = oldest;
         }
-        let encoded_metadata =
-            serde_json::to_vec(&*metadata).map_err(|e| ApiError::internal(&e))?;
-        ops.push(WriteOp::Put {
-            key: metadata_key(path),
-            value: encoded_metadata,
-        });
+        ops.push(put_json(&metadata_key(path), &*metadata)?);
         self.store.write(ops).await?;
         Ok(metadata.version_json(version))
     }
@@ -527,6 +567,58 @@ impl KvStore {
         let stripe = usize::try_from(hasher.finish() % WRITE_LOCK_STRIPES as u64).unwrap_or(0);
         &self.write_locks[stripe]
     }
+}
+
+/// Why one attempt at a change did not finish: another replica changed what it read (redo it),
+/// or the change failed.
+#[derive(Debug)]
+enum Redo {
+    Conflict(StorageError),
+    Fail(ApiError),
+}
+
+impl From<StorageError> for Redo {
+    fn from(error: StorageError) -> Redo {
+        if error.is_conflict() {
+            Redo::Conflict(error)
+        } else {
+            Redo::Fail(error.into())
+        }
+    }
+}
+
+impl From<ApiError> for Redo {
+    fn from(error: ApiError) -> Redo {
+        Redo::Fail(error)
+    }
+}
+
+/// Runs `attempt` until it finishes without losing a race: each attempt reads what it changes
+/// afresh, and its write fails if another replica changed that in between.
+async fn redo<T, F: Future<Output = Result<T, Redo>>>(
+    mut attempt: impl FnMut() -> F,
+) -> Result<T, ApiError> {
+    let mut last = None;
+    for _ in 0..MAX_REDOS {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(Redo::Fail(error)) => return Err(error),
+            Err(Redo::Conflict(error)) => last = Some(error),
+        }
+    }
+    Err(last.map_or_else(
+        || ApiError::storage_unavailable(&"too many concurrent changes"),
+        ApiError::from,
+    ))
+}
+
+/// A `Put` of `value` as JSON.
+fn put_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<WriteOp, ApiError> {
+    let value = serde_json::to_vec(value).map_err(|e| ApiError::internal(&e))?;
+    Ok(WriteOp::Put {
+        key: key.to_owned(),
+        value,
+    })
 }
 
 /// When a version written (or undeleted) now is due to be deleted: the shorter of the

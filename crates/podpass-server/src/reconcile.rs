@@ -80,7 +80,7 @@ pub async fn reconcile_configuration(
     app: &App,
     configuration: &Configuration,
 ) -> Result<Reconciled, StartError> {
-    let previous: Managed = app.store.get_json(MANAGED_KEY)?.unwrap_or_default();
+    let previous: Managed = app.store.fetch_json(MANAGED_KEY).await?.unwrap_or_default();
     let wanted = Managed::of(configuration);
     let replaced = differences(app, configuration);
     apply_configuration(app, configuration).await?;

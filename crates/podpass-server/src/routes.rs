@@ -236,12 +236,12 @@ impl Route {
 
     /// Whether a write creates (`true` when the item already exists: an update). Only
     /// endpoints with an existence check tell create from update, as in Vault.
-    pub fn item_exists(&self, app: &App) -> Result<bool, ApiError> {
+    pub async fn item_exists(&self, app: &App) -> Result<bool, ApiError> {
         match self {
             Route::KubernetesRole(mount, name) => {
                 Ok(app.with_configuration(|c| c.mount(mount).and_then(|m| m.role(name)).is_some()))
             }
-            Route::KvData(path) | Route::KvMetadata(path) => app.kv.exists(path),
+            Route::KvData(path) | Route::KvMetadata(path) => app.kv.exists(path).await,
             _ => Ok(true),
         }
     }
@@ -269,7 +269,7 @@ impl Route {
                 policy::one(app, request, operation, name, *legacy).await
             }
             Route::CapabilitiesSelf => sys::capabilities_self(app, request, operation, caller),
-            Route::Capabilities => sys::capabilities(app, request, operation),
+            Route::Capabilities => sys::capabilities(app, request, operation).await,
             Route::Metrics => crate::metrics::endpoint(app, request, operation),
             Route::Explain => explain::explain(app, request, operation).await,
             Route::Token(name) => token::handle(app, request, operation, name, caller).await,
@@ -289,7 +289,7 @@ impl Route {
                 kv::versions(app, request, operation, *action, path).await
             }
             Route::KvConfig => kv::config(app, request, operation).await,
-            Route::KvSubkeys(path) => kv::subkeys(app, request, operation, path),
+            Route::KvSubkeys(path) => kv::subkeys(app, request, operation, path).await,
         }
     }
 }

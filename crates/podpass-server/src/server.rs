@@ -20,7 +20,10 @@ use crate::connection::{ConnectionTimeouts, SilenceLimitAcceptor};
 use crate::dispatch::handle_api;
 use crate::error::ApiError;
 use crate::playground::{EmbeddedFile, Playground};
-use crate::storage::{Backend, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError, Store};
+use crate::storage::{
+    Backend, PostgresBackend, PostgresSettings, RedbBackend, SEAL_KEY_ENV, SealKey, StorageError,
+    Store, WriteOp,
+};
 use crate::tls::{TlsFiles, spawn_reloader};
 use crate::token::{IssueError, TokenEntry, TokenProfile, random_id};
 
@@ -35,6 +38,13 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Marks a data directory whose root token has been issued (printed once, at first start).
 const INITIALIZED_KEY: &str = "sys/initialized";
+/// A value sealed at the first start, so a server holding another seal key refuses to start
+/// rather than fail on every stored value.
+const SEAL_CHECK_KEY: &str = "sys/seal-check";
+/// Which replica sweeps expired tokens, and until when ([`SweepLease`]).
+const SWEEP_LEASE_KEY: &str = "sys/podpass/sweeper";
+/// How long a replica may wait for a shared store's change feed at start.
+const FEED_START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +112,11 @@ pub struct ServeOptions {
     /// The data directory (created if missing).
     pub data_dir: PathBuf,
     /// The seal key file (default `<data_dir>/seal.key`); [`SEAL_KEY_ENV`] takes precedence.
+    /// Replicas sharing a store must all hold the same key.
     pub seal_key_file: Option<PathBuf>,
+    /// A PostgreSQL store shared by replicas (podpass.hcl's `storage "postgresql"` block);
+    /// `None` keeps everything in a redb file in the data directory.
+    pub storage: Option<PostgresSettings>,
     /// Auth mounts, roles and policies to apply at start (the file is the source of truth for
     /// what it names, see [`crate::reconcile`]; tokens and secrets persist in the data
     /// directory).
@@ -217,11 +231,14 @@ impl Server {
                 SealKey::load_or_create(&path)?
             }
         };
-        let backend: Arc<dyn Backend> =
-            Arc::new(RedbBackend::open(&options.data_dir.join(DATABASE_FILE))?);
+        let backend: Arc<dyn Backend> = match &options.storage {
+            Some(settings) => Arc::new(PostgresBackend::connect(settings)?),
+            None => Arc::new(RedbBackend::open(&options.data_dir.join(DATABASE_FILE))?),
+        };
         let store = Store::new(backend, key);
-        let first_start = store.get(INITIALIZED_KEY)?.is_none();
+        check_seal_key(&store).await?;
         let app = Arc::new(App::load(store, system_clock())?);
+        follow_changes(&app).await?;
         enable_audit(&app, options.audit_log.as_ref())?;
         let tls = match options.tls {
             Some(files) => {
@@ -242,21 +259,15 @@ impl Server {
         }
         tracing::info!("{}", reconciled.summary());
         let mut banner = String::new();
-        if first_start {
-            let root_token = format!("hvs.{}", random_id(24)?);
-            issue_root_token(&app, &root_token).await?;
-            app.store
-                .write(vec![crate::storage::WriteOp::Put {
-                    key: INITIALIZED_KEY.into(),
-                    value: b"1".to_vec(),
-                }])
-                .await?;
+        if app.store.get(INITIALIZED_KEY)?.is_none()
+            && let Some(root_token) = initialise(&app).await?
+        {
             // Like `vault operator init`'s output, the root token is the operator's alone: not
             // on stdout, which audit lines (`--audit-log -`) and pod logs share.
             let file = write_root_token_file(&options.data_dir, &root_token)?;
             tracing::warn!(
                 file = %file.display(),
-                "initialised a new data directory; the root token is in this file (mode 0600): \
+                "initialised a new store; the root token is in this file (mode 0600): \
                  read it, keep it safe, then delete the file"
             );
         }
@@ -453,14 +464,8 @@ pub async fn apply_configuration(
     let problem = |e: ApiError| StartError::Configuration(e.errors.join("; "));
     for (path, mount) in configuration.mounts() {
         let tune = MountTune::from_ttls(mount.ttls());
-        if app.has_auth_mount(path) {
-            app.tune_auth(path, |record| {
-                record.set_tune(tune);
-                Ok(())
-            })
-            .await
-            .map_err(problem)?;
-        } else {
+        let mut enabled = false;
+        if !app.has_auth_mount(path) {
             let mut record = AuthMountRecord {
                 kind: "kubernetes".into(),
                 accessor: mount.accessor().to_string(),
@@ -469,7 +474,20 @@ pub async fn apply_configuration(
                 max_lease_ttl: 0,
             };
             record.set_tune(tune);
-            app.enable_auth(path, record).await.map_err(problem)?;
+            match app.enable_auth(path, record).await {
+                Ok(()) => enabled = true,
+                // Another replica starting with the same file enabled it first.
+                Err(_) if app.has_auth_mount(path) => {}
+                Err(error) => return Err(problem(error)),
+            }
+        }
+        if !enabled {
+            app.tune_auth(path, |record| {
+                record.set_tune(tune);
+                Ok(())
+            })
+            .await
+            .map_err(problem)?;
         }
         if let Some(config) = mount.config() {
             app.put_auth_config(path, config.clone())
@@ -486,10 +504,144 @@ pub async fn apply_configuration(
     Ok(())
 }
 
+/// Refuses a seal key other than the one the store was first sealed with: every value would
+/// fail to open, and on a shared store the replica would answer nothing but errors.
+async fn check_seal_key(store: &Store) -> Result<(), StartError> {
+    let wrong_key = || {
+        StartError::Environment(format!(
+            "the store was sealed with a different seal key: this server cannot read it. \
+             Every server of a store needs the key it was created with (from {SEAL_KEY_ENV} \
+             or seal_key_file)"
+        ))
+    };
+    match store.fetch(SEAL_CHECK_KEY).await {
+        Ok(Some(_)) => return Ok(()),
+        Ok(None) => {}
+        Err(StorageError::Corrupt { .. }) => return Err(wrong_key()),
+        Err(error) => return Err(error.into()),
+    }
+    let sealed = store
+        .write(vec![
+            WriteOp::Expect {
+                key: SEAL_CHECK_KEY.to_owned(),
+                value: None,
+            },
+            WriteOp::Put {
+                key: SEAL_CHECK_KEY.to_owned(),
+                value: b"podpass".to_vec(),
+            },
+        ])
+        .await;
+    match sealed {
+        // Another server wrote it first: it must open with this key too.
+        Ok(()) | Err(StorageError::Conflict { .. }) => match store.fetch(SEAL_CHECK_KEY).await {
+            Ok(_) => Ok(()),
+            Err(StorageError::Corrupt { .. }) => Err(wrong_key()),
+            Err(error) => Err(error.into()),
+        },
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// On a shared store, follows the change feed and waits until memory is in step with it.
+async fn follow_changes(app: &Arc<App>) -> Result<(), StartError> {
+    app.follow_changes();
+    let started = std::time::Instant::now();
+    while !app.in_sync() {
+        if started.elapsed() > FEED_START_TIMEOUT {
+            return Err(StorageError::Unavailable(format!(
+                "the change feed did not start within {} s",
+                FEED_START_TIMEOUT.as_secs()
+            ))
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// Issues the root token of a new store and marks the store initialised, once however many
+/// replicas start together: the token is issued first and kept only by the replica whose mark
+/// lands, so a crash in between leaves no store without a root token.
+async fn initialise(app: &App) -> Result<Option<String>, StartError> {
+    let root_token = format!("hvs.{}", random_id(24)?);
+    issue_root_token(app, &root_token).await?;
+    let marked = app
+        .store
+        .write(vec![
+            WriteOp::Expect {
+                key: INITIALIZED_KEY.to_owned(),
+                value: None,
+            },
+            WriteOp::Put {
+                key: INITIALIZED_KEY.to_owned(),
+                value: b"1".to_vec(),
+            },
+        ])
+        .await;
+    match marked {
+        Ok(()) => Ok(Some(root_token)),
+        Err(StorageError::Conflict { .. }) => {
+            let hash = app.store.key().token_hash(&root_token);
+            app.tokens.revoke(&[hash]).await?;
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Who sweeps expired tokens on a shared store, until when (Unix seconds).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SweepLease {
+    holder: String,
+    until: i64,
+}
+
+/// Whether this replica (`holder`) sweeps now: always on a store of its own; on a shared one
+/// only while it holds the lease, taken or renewed with a read-modify-write that one replica
+/// wins, so expired tokens are swept once and not by every replica.
+async fn holds_sweep_lease(app: &App, holder: &str) -> bool {
+    if !app.store.is_shared() {
+        return true;
+    }
+    let now = app.now();
+    let Ok(stored) = app.store.fetch_versioned::<SweepLease>(SWEEP_LEASE_KEY).await else {
+        return false;
+    };
+    if let Some(lease) = &stored.value
+        && lease.holder != holder
+        && lease.until > now
+    {
+        return false;
+    }
+    let lease = SweepLease {
+        holder: holder.to_owned(),
+        until: now.saturating_add(3 * SWEEP_INTERVAL.as_secs() as i64),
+    };
+    let Ok(value) = serde_json::to_vec(&lease) else {
+        return false;
+    };
+    let renewed = app
+        .store
+        .write(vec![
+            stored.unchanged(),
+            WriteOp::Put {
+                key: SWEEP_LEASE_KEY.to_owned(),
+                value,
+            },
+        ])
+        .await;
+    renewed.is_ok()
+}
+
 async fn sweep_expired_tokens(app: Arc<App>) {
     let mut interval = tokio::time::interval(SWEEP_INTERVAL);
+    let holder = random_id(12).unwrap_or_default();
     loop {
         interval.tick().await;
+        if !holds_sweep_lease(&app, &holder).await {
+            continue;
+        }
         match app.tokens.sweep(app.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(swept = n, "expired tokens removed"),

@@ -5,6 +5,16 @@ use podpass_core::ImportError;
 use podpass_core::configuration::ServerBlock;
 use podpass_core::duration::parse_duration_str;
 
+use crate::storage::PostgresSettings;
+
+/// The names the `storage "postgresql" {}` block may set.
+pub const STORAGE_SETTINGS: [&str; 2] = ["connection_url", "max_connections"];
+/// Supplies (or overrides) `connection_url`, so the password can come from a Kubernetes
+/// Secret rather than the file.
+pub const STORAGE_URL_ENV: &str = "PODPASS_STORAGE_URL";
+/// Connections per replica when the block does not say (OpenBao's advice is 5–20 per node).
+const DEFAULT_MAX_CONNECTIONS: usize = 10;
+
 /// The names the `server {}` block may set.
 pub const SERVER_SETTINGS: [&str; 6] = [
     "listen",
@@ -70,6 +80,58 @@ impl ServerSettings {
     }
 }
 
+/// Reads podpass.hcl's `storage "postgresql" {}` block; `url_from_env` is
+/// [`STORAGE_URL_ENV`]'s value, which wins over the file's `connection_url`.
+pub fn storage_from_block(
+    block: &ServerBlock,
+    url_from_env: Option<String>,
+) -> Result<PostgresSettings, ImportError> {
+    let label = block.label.as_deref().unwrap_or_default();
+    if label != "postgresql" {
+        return Err(block.error(
+            block.at,
+            format!(
+                "storage \"{label}\": podpass stores in PostgreSQL (storage \"postgresql\" {{ … }}), \
+                 or, with no storage block, in a redb file in its data directory"
+            ),
+        ));
+    }
+    block.check_names(&STORAGE_SETTINGS)?;
+    let connection_url = url_from_env
+        .filter(|url| !url.trim().is_empty())
+        .or_else(|| block.get("connection_url").map(|a| a.value.clone()))
+        .ok_or_else(|| {
+            block.error(
+                block.at,
+                format!(
+                    "storage \"postgresql\" needs connection_url (or the {STORAGE_URL_ENV} \
+                     environment variable)"
+                ),
+            )
+        })?;
+    let max_connections = match block.get("max_connections") {
+        None => DEFAULT_MAX_CONNECTIONS,
+        Some(attribute) => attribute
+            .value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                block.error(
+                    attribute.value_at,
+                    format!(
+                        "storage: `max_connections` takes a whole number from 1 to 1000, not {:?}",
+                        attribute.value
+                    ),
+                )
+            })?,
+    };
+    Ok(PostgresSettings {
+        connection_url,
+        max_connections,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use podpass_core::Configuration;
@@ -122,6 +184,64 @@ mod tests {
                 ),
                 "{bad}: {error}"
             );
+        }
+    }
+
+    fn storage(text: &str, env: Option<&str>) -> Result<PostgresSettings, String> {
+        let imported =
+            Configuration::import(text, "s.hcl", None, &NoFiles).map_err(|e| e.to_string())?;
+        let block = imported.storage.ok_or("no storage block")?;
+        storage_from_block(&block, env.map(str::to_owned)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_the_storage_block_as_vault_writes_it() {
+        let text = "storage \"postgresql\" {\n  connection_url = \"postgres://p@db/p\"\n  \
+                    max_connections = 4\n}\n";
+        assert_eq!(
+            storage(text, None),
+            Ok(PostgresSettings {
+                connection_url: "postgres://p@db/p".into(),
+                max_connections: 4,
+            })
+        );
+        // The environment supplies or overrides the URL; the default pool size is 10.
+        assert_eq!(
+            storage("storage \"postgresql\" {}\n", Some("postgres://env@db/p")),
+            Ok(PostgresSettings {
+                connection_url: "postgres://env@db/p".into(),
+                max_connections: 10,
+            })
+        );
+    }
+
+    #[test]
+    fn a_storage_block_that_cannot_work_is_refused_where_it_is_written() {
+        let cases = [
+            (
+                "storage \"raft\" {\n}\n",
+                "s.hcl:1:1: storage \"raft\": podpass stores in PostgreSQL",
+            ),
+            (
+                "storage \"postgresql\" {\n  max_connections = 4\n}\n",
+                "s.hcl:1:1: storage \"postgresql\" needs connection_url",
+            ),
+            (
+                "storage \"postgresql\" {\n  connection_url = \"x\"\n  max_connections = 0\n}\n",
+                "s.hcl:3:21: storage: `max_connections` takes a whole number",
+            ),
+            (
+                "storage \"postgresql\" {\n  connection_uri = \"x\"\n}\n",
+                "s.hcl:2:3: unknown attribute `connection_uri` in storage; did you mean `connection_url`?",
+            ),
+            (
+                "storage {\n}\n",
+                "s.hcl:1:1: a `storage` block needs one label",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = storage(text, None).expect_err(text);
+            assert!(error.starts_with(expected), "{text}: {error}");
         }
     }
 }

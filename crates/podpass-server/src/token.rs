@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::storage::StorageError;
 
+pub(crate) use store::TOKEN_KEY_PREFIX;
 pub use store::{IssueError, TokenStore};
 
 /// Prefix of service tokens, as Vault 1.10+ issues them.

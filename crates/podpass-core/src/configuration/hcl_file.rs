@@ -21,24 +21,31 @@ use super::import::{
 use crate::diagnostic::{Location, Span};
 use crate::hcl_read::{self, HclValue, Spanned, hcl_quote as quote, parse_hcl_body};
 
-/// podpass.hcl's `server {}` block as written: string attributes for the native server, which
-/// alone gives them meaning (the engine never reads them). The server checks the names with
-/// [`ServerBlock::check_names`], so unknown names are reported the way every other block
-/// reports them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// A podpass.hcl block for the native server alone — `server {}` or `storage "postgresql" {}`
+/// — as written: attributes whose meaning only the server knows (the engine never reads them).
+/// The server checks the names with [`ServerBlock::check_names`], so unknown names are
+/// reported the way every other block reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerBlock {
     /// The file the block is in.
     pub source: String,
+    /// The block's name (`server`, `storage`).
+    pub kind: String,
+    /// Its label, for a block that takes one (`postgresql` in `storage "postgresql"`).
+    pub label: Option<String>,
+    /// Where the block starts.
+    pub at: Location,
     /// Each attribute, in the order written.
     pub attributes: Vec<ServerAttribute>,
 }
 
-/// One `name = "value"` line of the `server {}` block.
+/// One `name = value` line of a [`ServerBlock`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerAttribute {
     /// The attribute's name.
     pub name: String,
-    /// Its string value.
+    /// Its value: the string, or a number's decimal text (the storage block's
+    /// `max_connections = 10`, as in Vault's configuration).
     pub value: String,
     /// Where the name is.
     pub name_at: Location,
@@ -64,8 +71,9 @@ impl ServerBlock {
             Some(unknown) => Err(self.error(
                 unknown.name_at,
                 format!(
-                    "unknown attribute `{}` in server{}",
+                    "unknown attribute `{}` in {}{}",
                     unknown.name,
+                    self.kind,
                     did_you_mean(&unknown.name, known)
                 ),
             )),
@@ -96,11 +104,17 @@ struct Reader<'a, 'b, 'f> {
     builder: &'b mut Builder<'f>,
 }
 
-/// Reads podpass.hcl into the builder; returns the `server` block.
-pub(super) fn read(
-    text: &str,
-    builder: &mut Builder<'_>,
-) -> Result<Option<ServerBlock>, ImportError> {
+/// podpass.hcl's blocks for the native server.
+#[derive(Debug, Default)]
+pub(super) struct NativeBlocks {
+    /// `server {}`.
+    pub(super) server: Option<ServerBlock>,
+    /// `storage "…" {}`.
+    pub(super) storage: Option<ServerBlock>,
+}
+
+/// Reads podpass.hcl into the builder; returns the blocks for the native server.
+pub(super) fn read(text: &str, builder: &mut Builder<'_>) -> Result<NativeBlocks, ImportError> {
     let lines = LineIndex::new(text);
     let body = parse_hcl_body(text).map_err(|e| {
         builder.error(
@@ -125,8 +139,9 @@ impl Reader<'_, '_, '_> {
         self.builder.error(self.at(span), message)
     }
 
-    fn file(&mut self, body: &Body) -> Result<Option<ServerBlock>, ImportError> {
+    fn file(&mut self, body: &Body) -> Result<NativeBlocks, ImportError> {
         let mut server: Option<(ServerBlock, Location)> = None;
+        let mut storage: Option<ServerBlock> = None;
         let mut mounts: BTreeMap<String, Location> = BTreeMap::new();
         let mut policies: BTreeMap<String, Location> = BTreeMap::new();
         for structure in body.iter() {
@@ -136,7 +151,7 @@ impl Reader<'_, '_, '_> {
                         attr.key.span(),
                         format!(
                             "unexpected attribute `{}` at the top level (podpass.hcl has `auth`, \
-                             `policy` and `server` blocks)",
+                             `policy`, `server` and `storage` blocks)",
                             attr.key.as_str()
                         ),
                     ));
@@ -200,21 +215,40 @@ impl Reader<'_, '_, '_> {
                             )
                             .first_defined_at(*first));
                     }
-                    server = Some((self.server(block)?, at));
+                    server = Some((self.native_block(block, "server", None)?, at));
+                }
+                "storage" => {
+                    let kind = self.one_label(
+                        block,
+                        "storage",
+                        "the storage type, as in storage \"postgresql\" { … }",
+                    )?;
+                    if let Some(first) = &storage {
+                        return Err(self
+                            .error(
+                                block.ident.span(),
+                                format!("storage is defined twice (first at line {})", first.at.line),
+                            )
+                            .first_defined_at(first.at));
+                    }
+                    storage = Some(self.native_block(block, "storage", Some(kind))?);
                 }
                 other => {
-                    let hint = did_you_mean(other, &["auth", "policy", "server"]);
+                    let hint = did_you_mean(other, &["auth", "policy", "server", "storage"]);
                     return Err(self.error(
                         block.ident.span(),
                         format!(
-                            "unknown block `{other}` (podpass.hcl has `auth`, `policy` and \
-                             `server` blocks){hint}"
+                            "unknown block `{other}` (podpass.hcl has `auth`, `policy`, `server` \
+                             and `storage` blocks){hint}"
                         ),
                     ));
                 }
             }
         }
-        Ok(server.map(|(s, _)| s))
+        Ok(NativeBlocks {
+            server: server.map(|(s, _)| s),
+            storage,
+        })
     }
 
     fn one_label(&self, block: &Block, kind: &str, what: &str) -> Result<String, ImportError> {
@@ -582,7 +616,12 @@ impl Reader<'_, '_, '_> {
         }
     }
 
-    fn server(&self, block: &Block) -> Result<ServerBlock, ImportError> {
+    fn native_block(
+        &self,
+        block: &Block,
+        kind: &str,
+        label: Option<String>,
+    ) -> Result<ServerBlock, ImportError> {
         let mut attributes = Vec::new();
         for structure in block.body.iter() {
             let attr = match structure {
@@ -591,7 +630,7 @@ impl Reader<'_, '_, '_> {
                     return Err(self.error(
                         inner.ident.span(),
                         format!(
-                            "unexpected block `{}` in server (server settings are attributes: \
+                            "unexpected block `{}` in {kind} ({kind} settings are attributes: \
                              name = \"value\")",
                             inner.ident.as_str()
                         ),
@@ -599,11 +638,20 @@ impl Reader<'_, '_, '_> {
                 }
             };
             let name = attr.key.as_str();
-            let Value::String(value) = self.value(&attr.value)? else {
-                return Err(self.error(
-                    attr.value.span(),
-                    format!("server: `{name}` takes a string"),
-                ));
+            let value = match self.value(&attr.value)? {
+                Value::String(value) => value,
+                Value::Number(number) if kind == "storage" => number.to_string(),
+                _ => {
+                    let what = if kind == "storage" {
+                        "a string or a number"
+                    } else {
+                        "a string"
+                    };
+                    return Err(self.error(
+                        attr.value.span(),
+                        format!("{kind}: `{name}` takes {what}"),
+                    ));
+                }
             };
             attributes.push(ServerAttribute {
                 name: name.to_string(),
@@ -614,6 +662,9 @@ impl Reader<'_, '_, '_> {
         }
         Ok(ServerBlock {
             source: self.builder.source.clone(),
+            kind: kind.to_owned(),
+            label,
+            at: self.at(block.ident.span()),
             attributes,
         })
     }

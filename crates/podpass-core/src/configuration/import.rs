@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::hcl_file::ServerBlock;
+use super::hcl_file::{NativeBlocks, ServerBlock};
 use super::{Configuration, Origin, api_json};
 use crate::auth_config::ConfigError;
 use crate::diagnostic::{Diagnostic, Location, Severity};
@@ -180,6 +180,8 @@ pub struct Imported {
     pub notes: Vec<ImportNote>,
     /// podpass.hcl's `server {}` block, when there is one.
     pub server: Option<ServerBlock>,
+    /// podpass.hcl's `storage "…" {}` block, when there is one.
+    pub storage: Option<ServerBlock>,
     /// The form the text was read as.
     pub format: SourceFormat,
 }
@@ -203,11 +205,11 @@ impl Configuration {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let format = format.unwrap_or_else(|| detect_format(text));
         let mut builder = Builder::new(source, files);
-        let server = match format {
+        let native = match format {
             #[cfg(feature = "vault-commands")]
             SourceFormat::VaultCommands => {
                 super::commands::read(text, &mut builder)?;
-                None
+                NativeBlocks::default()
             }
             #[cfg(feature = "podpass-hcl")]
             SourceFormat::PodpassHcl => super::hcl_file::read(text, &mut builder)?,
@@ -219,7 +221,7 @@ impl Configuration {
             SourceFormat::PodpassHcl => return Err(not_built(&builder, format, "podpass-hcl")),
             SourceFormat::ApiJson => {
                 api_json::read(text, &mut builder)?;
-                None
+                NativeBlocks::default()
             }
         };
         // Input order: notes found while writing an item (an implicit mount) come out with the
@@ -229,7 +231,8 @@ impl Configuration {
         Ok(Imported {
             configuration: builder.configuration,
             notes,
-            server,
+            server: native.server,
+            storage: native.storage,
             format,
         })
     }

@@ -38,7 +38,8 @@ pub async fn data(
             };
             let read = app
                 .kv
-                .read(path, version, app.now())?
+                .read(path, version, app.now())
+                .await?
                 .ok_or_else(ApiError::not_found)?;
             let body = json!({ "data": read.data, "metadata": read.metadata });
             // A deleted or destroyed version is a 404 that still carries its metadata.
@@ -101,14 +102,14 @@ pub async fn metadata(
             } else {
                 format!("{path}/")
             };
-            let keys = app.kv.list(&prefix)?;
+            let keys = app.kv.list(&prefix).await?;
             if keys.is_empty() {
                 return Err(ApiError::not_found());
             }
             Ok(ApiResponse::data(json!({ "keys": keys })))
         }
         Operation::Read => {
-            let metadata = app.kv.metadata(path)?.ok_or_else(ApiError::not_found)?;
+            let metadata = app.kv.metadata(path).await?.ok_or_else(ApiError::not_found)?;
             Ok(ApiResponse::data(metadata.to_json()))
         }
         Operation::Delete => {
@@ -168,7 +169,7 @@ pub async fn versions(
 
 /// `secret/subkeys/<path>`: a version's keys with every value replaced by `null`, nested
 /// objects kept down to `depth` levels (0 or less: all).
-pub fn subkeys(
+pub async fn subkeys(
     app: &App,
     request: &ApiRequest,
     operation: Operation,
@@ -194,7 +195,8 @@ pub fn subkeys(
     let depth = query_int("depth")?.unwrap_or(0);
     let read = app
         .kv
-        .read(path, version, app.now())?
+        .read(path, version, app.now())
+                .await?
         .ok_or_else(ApiError::not_found)?;
     let status = if read.data.is_some() {
         StatusCode::OK
@@ -237,7 +239,7 @@ pub async fn config(
     operation: Operation,
 ) -> Result<ApiResponse, ApiError> {
     match operation {
-        Operation::Read => Ok(ApiResponse::data(app.kv.config()?.to_json())),
+        Operation::Read => Ok(ApiResponse::data(app.kv.config().await?.to_json())),
         Operation::Create | Operation::Update => {
             let validation = |e: ApiError| {
                 ApiError::new(

@@ -21,10 +21,17 @@ pub const MAX_CAPABILITY_PATHS: usize = 1000;
 const CLUSTER_NAME: &str = "podpass";
 
 /// `sys/health`: always initialised, unsealed and active. `?standbyok`-style overrides of the
-/// status codes are accepted and have nothing to override.
+/// status codes are accepted and have nothing to override. A replica on a shared store that is
+/// not following its change feed (the database is unreachable) answers 503, Vault's code for a
+/// node that cannot serve, so a readiness probe takes it out of its Service.
 pub fn health(app: &App, _request: &ApiRequest) -> ApiResponse {
+    let status = if app.in_sync() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     ApiResponse::Json(
-        StatusCode::OK,
+        status,
         json!({
             "initialized": true,
             "sealed": false,
@@ -306,7 +313,7 @@ pub fn capabilities_self(
 }
 
 /// `sys/capabilities`: another token's capabilities (`token` in the body).
-pub fn capabilities(
+pub async fn capabilities(
     app: &App,
     request: &ApiRequest,
     operation: Operation,
@@ -318,6 +325,7 @@ pub fn capabilities(
     let target = app
         .tokens
         .resolve(token, app.now())
+        .await?
         .ok_or_else(|| ApiError::bad_request("1 error occurred:\n\t* invalid token\n\n"))?;
     capabilities_of(app, request, operation, &target.entry)
 }

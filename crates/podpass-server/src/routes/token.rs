@@ -34,7 +34,7 @@ pub async fn handle(
             // Without a token, Vault looks up the caller's own.
             None => Ok(lookup_response(&caller.token, &caller.resolved, app.now())),
             Some(_) => {
-                let (token, target) = target_token(app, request)?;
+                let (token, target) = target_token(app, request).await?;
                 Ok(lookup_response(&token, &target, app.now()))
             }
         },
@@ -44,6 +44,7 @@ pub async fn handle(
             let target = app
                 .tokens
                 .resolve(token, app.now())
+                .await?
                 .ok_or_else(|| ApiError::bad_request("token not found"))?;
             renew(app, request, token, target).await
         }
@@ -51,8 +52,9 @@ pub async fn handle(
             if given_token(request).is_none() {
                 return Err(ApiError::bad_request("missing token ID"));
             }
-            match target_token(app, request) {
+            match target_token(app, request).await {
                 Ok((_, target)) => revoke(app, &target).await,
+                Err(error) if error.is_unavailable() => Err(error),
                 // Revoking a token that is already gone succeeds, as in Vault.
                 Err(_) => Ok(ApiResponse::NoContent),
             }
@@ -101,7 +103,10 @@ fn multierror_bad_request(message: &str) -> ApiError {
     ApiError::bad_request(format!("1 error occurred:\n\t* {message}\n\n"))
 }
 
-fn target_token(app: &App, request: &ApiRequest) -> Result<(String, ResolvedToken), ApiError> {
+async fn target_token(
+    app: &App,
+    request: &ApiRequest,
+) -> Result<(String, ResolvedToken), ApiError> {
     let token = request
         .string("token")
         .filter(|t| !t.is_empty())
@@ -109,6 +114,7 @@ fn target_token(app: &App, request: &ApiRequest) -> Result<(String, ResolvedToke
     let resolved = app
         .tokens
         .resolve(token, app.now())
+        .await?
         .ok_or_else(|| ApiError::new(axum::http::StatusCode::FORBIDDEN, "bad token"))?;
     Ok((token.to_string(), resolved))
 }
@@ -226,8 +232,13 @@ async fn revoke_orphan(
             "root or sudo privileges required to revoke and orphan",
         ));
     }
-    let (_, target) = target_token(app, request)
-        .map_err(|_| ApiError::bad_request("token to revoke not found"))?;
+    let (_, target) = target_token(app, request).await.map_err(|error| {
+        if error.is_unavailable() {
+            error
+        } else {
+            ApiError::bad_request("token to revoke not found")
+        }
+    })?;
     let Some(hash) = &target.hash else {
         return Err(ApiError::bad_request("batch tokens cannot be revoked"));
     };

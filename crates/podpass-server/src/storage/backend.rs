@@ -1,6 +1,9 @@
 //! The physical key-value interface every storage backend implements, and its errors.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 
 /// One change in an atomic write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,13 +20,25 @@ pub enum WriteOp {
         /// The '/'-separated storage key.
         key: String,
     },
+    /// Writes nothing, but fails the whole write with [`StorageError::Conflict`] unless `key`
+    /// holds exactly `value` (`None`: is absent) when the write begins, i.e. before any op of
+    /// the same write applies. Read-modify-write
+    /// changes carry one, so two servers sharing a backend cannot both change what one read.
+    Expect {
+        /// The '/'-separated storage key.
+        key: String,
+        /// The stored (sealed) bytes read before the change, or `None` for "did not exist".
+        value: Option<Vec<u8>>,
+    },
 }
 
 impl WriteOp {
     /// The storage key this change touches.
     pub fn key(&self) -> &str {
         match self {
-            WriteOp::Put { key, .. } | WriteOp::Delete { key } => key,
+            WriteOp::Put { key, .. } | WriteOp::Delete { key } | WriteOp::Expect { key, .. } => {
+                key
+            }
         }
     }
 }
@@ -72,6 +87,54 @@ pub enum StorageError {
     /// The group-commit writer has stopped, so no write can be made durable.
     #[error("the storage writer has stopped; writes are no longer accepted")]
     Closed,
+    /// A value read for a read-modify-write changed before the write committed (another
+    /// server sharing the backend wrote it): read again and redo the change.
+    #[error("`{key}` was changed by another writer; the change must be redone")]
+    Conflict {
+        /// The storage key that changed.
+        key: String,
+    },
+    /// A shared backend cannot be reached (database down, connection lost, pool exhausted):
+    /// nothing was changed that was not acknowledged, and the request may be retried.
+    #[error("storage is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StorageError {
+    /// Whether the failure is a lost race that redoing the read-modify-write resolves.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StorageError::Conflict { .. })
+    }
+}
+
+/// A boxed future, for the async half of a backend shared over the network.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Told by a shared backend what other servers (and this one) changed.
+///
+/// Called from a blocking thread, one call at a time, in commit order: an implementation may
+/// read the backend synchronously.
+pub trait ChangeSink: Send + Sync + 'static {
+    /// `keys` were changed by one committed write; `own` when this server wrote them.
+    fn changed(&self, keys: &[String], own: bool);
+    /// The change feed is (again) established: every change from now on is told, so reload
+    /// everything kept in memory and trust it again.
+    fn resync(&self);
+    /// The change feed was lost: changes may be missed until the next [`ChangeSink::resync`].
+    fn lost(&self);
+}
+
+/// What a backend that several servers share adds: reads that do not block an async worker
+/// thread, a change feed, and a health check.
+pub trait SharedBackend: Send + Sync {
+    /// [`Backend::get`], without blocking.
+    fn fetch(&self, key: &str) -> BoxFuture<Result<Option<Vec<u8>>, StorageError>>;
+    /// [`Backend::list`], without blocking.
+    fn fetch_list(&self, prefix: &str) -> BoxFuture<Result<Vec<String>, StorageError>>;
+    /// Starts telling `sink` about committed changes (once; later calls are ignored).
+    fn watch(&self, sink: Arc<dyn ChangeSink>);
+    /// Whether the backend answers now.
+    fn ping(&self) -> BoxFuture<Result<(), StorageError>>;
 }
 
 /// A physical key-value backend. Keys are '/'-separated strings like "sys/policy/acl/grade-api".
@@ -83,8 +146,29 @@ pub trait Backend: Send + Sync + 'static {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Every key starting with `prefix`, sorted.
     fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
-    /// Applies all ops atomically, in order; durable (fsynced) when it returns Ok.
+    /// Applies all ops atomically, in order; durable (fsynced) when it returns Ok. A failed
+    /// [`WriteOp::Expect`] fails the whole write with [`StorageError::Conflict`].
     fn write(&self, ops: Vec<WriteOp>) -> Result<(), StorageError>;
+    /// The shared half, for a backend other servers write to as well; `None` (the default)
+    /// for a backend this process owns alone, whose contents change only through it.
+    fn shared(&self) -> Option<&dyn SharedBackend> {
+        None
+    }
+}
+
+/// Checks an [`WriteOp::Expect`] against the value a backend holds for its key.
+pub(super) fn check_expected(
+    key: &str,
+    expected: Option<&[u8]>,
+    current: Option<&[u8]>,
+) -> Result<(), StorageError> {
+    if expected == current {
+        Ok(())
+    } else {
+        Err(StorageError::Conflict {
+            key: key.to_owned(),
+        })
+    }
 }
 
 /// The behaviour every [`Backend`] must have, run against each implementation by its tests.
@@ -135,6 +219,32 @@ pub(crate) mod contract {
         backend.write(vec![delete("sys/policy/a")]).unwrap();
         assert_eq!(backend.get("sys/policy/a").unwrap(), None);
         assert_eq!(backend.list("sys/policy/").unwrap(), vec!["sys/policy/b"]);
+    }
+
+    /// A write whose expectation fails changes nothing and says which key conflicted.
+    pub fn expectations_guard_writes(backend: &dyn Backend) {
+        let expect = |key: &str, value: Option<&[u8]>| WriteOp::Expect {
+            key: key.to_owned(),
+            value: value.map(<[u8]>::to_vec),
+        };
+        backend
+            .write(vec![expect("lock", None), put("lock", b"one")])
+            .unwrap();
+        let refused = backend
+            .write(vec![expect("lock", None), put("lock", b"two"), put("other", b"x")])
+            .unwrap_err();
+        assert!(
+            matches!(&refused, super::StorageError::Conflict { key } if key == "lock"),
+            "{refused:?}"
+        );
+        assert_eq!(backend.get("lock").unwrap(), Some(b"one".to_vec()));
+        assert_eq!(backend.get("other").unwrap(), None);
+        let stale = backend.write(vec![expect("lock", Some(b"zero")), delete("lock")]);
+        assert!(stale.unwrap_err().is_conflict());
+        backend
+            .write(vec![expect("lock", Some(b"one")), put("lock", b"three")])
+            .unwrap();
+        assert_eq!(backend.get("lock").unwrap(), Some(b"three".to_vec()));
     }
 
     /// The ops of one write apply in their order.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::{PoisonError, RwLock};
 
-use super::backend::{Backend, StorageError, WriteOp};
+use super::backend::{Backend, StorageError, WriteOp, check_expected};
 
 /// A [`Backend`] kept in a sorted map in memory: atomic, but gone when the process exits.
 #[derive(Debug, Default)]
@@ -39,6 +39,11 @@ impl Backend for MemoryBackend {
 
     fn write(&self, ops: Vec<WriteOp>) -> Result<(), StorageError> {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        for op in &ops {
+            if let WriteOp::Expect { key, value } = op {
+                check_expected(key, value.as_deref(), entries.get(key).map(Vec::as_slice))?;
+            }
+        }
         for op in ops {
             match op {
                 WriteOp::Put { key, value } => {
@@ -47,6 +52,7 @@ impl Backend for MemoryBackend {
                 WriteOp::Delete { key } => {
                     entries.remove(&key);
                 }
+                WriteOp::Expect { .. } => {}
             }
         }
         Ok(())
@@ -66,5 +72,10 @@ mod tests {
     #[test]
     fn applies_ops_in_order() {
         contract::applies_ops_in_order(&MemoryBackend::new());
+    }
+
+    #[test]
+    fn expectations_guard_writes() {
+        contract::expectations_guard_writes(&MemoryBackend::new());
     }
 }

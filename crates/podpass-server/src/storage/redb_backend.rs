@@ -3,9 +3,9 @@
 use std::fmt::Display;
 use std::path::Path;
 
-use redb::{Database, Durability, TableDefinition};
+use redb::{Database, Durability, ReadableTable as _, TableDefinition};
 
-use super::backend::{Backend, StorageError, WriteOp};
+use super::backend::{Backend, StorageError, WriteOp, check_expected};
 
 /// All of podpass's data lives in this one table, keyed by the full '/'-separated path, so a
 /// prefix listing is a single ordered range scan.
@@ -103,6 +103,16 @@ impl Backend for RedbBackend {
         {
             let mut table = transaction.open_table(ENTRIES).map_err(backend_error)?;
             for op in &ops {
+                if let WriteOp::Expect { key, value } = op {
+                    let current = table.get(key.as_str()).map_err(backend_error)?;
+                    check_expected(
+                        key,
+                        value.as_deref(),
+                        current.as_ref().map(|guard| guard.value()),
+                    )?;
+                }
+            }
+            for op in &ops {
                 match op {
                     WriteOp::Put { key, value } => {
                         table
@@ -112,6 +122,7 @@ impl Backend for RedbBackend {
                     WriteOp::Delete { key } => {
                         table.remove(key.as_str()).map_err(backend_error)?;
                     }
+                    WriteOp::Expect { .. } => {}
                 }
             }
         }
@@ -157,6 +168,12 @@ mod tests {
     fn applies_ops_in_order() {
         let (_dir, backend) = open_fresh();
         contract::applies_ops_in_order(&backend);
+    }
+
+    #[test]
+    fn expectations_guard_writes() {
+        let (_dir, backend) = open_fresh();
+        contract::expectations_guard_writes(&backend);
     }
 
     #[test]

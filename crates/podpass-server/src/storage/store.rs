@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::backend::{Backend, StorageError, WriteOp};
+use super::backend::{Backend, ChangeSink, StorageError, WriteOp};
 use super::group_commit::{CommitCounters, GroupCommitWriter, WriteReply};
 use super::seal_key::SealKey;
 
@@ -19,6 +19,26 @@ pub struct CommitStats {
     pub commits: u64,
     /// Write requests acknowledged as durable; `writes / commits` is the batching factor.
     pub writes: u64,
+}
+
+/// A value read for a read-modify-write, with what the write must find unchanged.
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    /// The value, or `None` when the key does not exist.
+    pub value: Option<T>,
+    key: String,
+    sealed: Option<Vec<u8>>,
+}
+
+impl<T> Versioned<T> {
+    /// The op that makes a write fail with [`StorageError::Conflict`] unless the key still
+    /// holds what was read (or is still absent).
+    pub fn unchanged(&self) -> WriteOp {
+        WriteOp::Expect {
+            key: self.key.clone(),
+            value: self.sealed.clone(),
+        }
+    }
 }
 
 /// The server's handle: encrypts every value (AAD = the storage key, so values cannot be swapped
@@ -49,6 +69,21 @@ fn value_purpose(key: &str) -> Vec<u8> {
     [VALUE_PURPOSE_LABEL, key.as_bytes()].concat()
 }
 
+fn parse_json<T: serde::de::DeserializeOwned>(
+    key: &str,
+    bytes: Option<&[u8]>,
+) -> Result<Option<T>, StorageError> {
+    let Some(bytes) = bytes else {
+        return Ok(None);
+    };
+    serde_json::from_slice(bytes)
+        .map(Some)
+        .map_err(|error| StorageError::Serialization {
+            key: key.to_owned(),
+            reason: error.to_string(),
+        })
+}
+
 impl Store {
     /// Starts the group-commit writer (a dedicated std thread): it takes every write request
     /// queued while the previous commit was running and applies them in ONE backend.write (one
@@ -67,13 +102,80 @@ impl Store {
     }
 
     /// The decrypted value under `key`; [`StorageError::Corrupt`] when it fails authentication.
+    ///
+    /// This blocks on a shared backend: request handlers use [`Store::fetch`].
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        let Some(sealed) = self.inner.backend.get(key)? else {
+        let sealed = self.inner.backend.get(key)?;
+        self.open(key, sealed.as_deref())
+    }
+
+    /// The value under `key`, decrypted and parsed from JSON (blocking, as [`Store::get`]).
+    pub fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let bytes = self.get(key)?;
+        parse_json(key, bytes.as_deref())
+    }
+
+    /// Every key starting with `prefix`, sorted (blocking, as [`Store::get`]).
+    pub fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        self.inner.backend.list(prefix)
+    }
+
+    /// [`Store::get`] without blocking an async worker on a shared backend.
+    pub async fn fetch(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let sealed = self.fetch_sealed(key).await?;
+        self.open(key, sealed.as_deref())
+    }
+
+    /// [`Store::get_json`] without blocking an async worker on a shared backend.
+    pub async fn fetch_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let bytes = self.fetch(key).await?;
+        parse_json(key, bytes.as_deref())
+    }
+
+    /// The JSON value under `key` for a read-modify-write: put
+    /// [`unchanged`](Versioned::unchanged) in the write, and redo the change when it fails
+    /// with [`StorageError::Conflict`].
+    pub async fn fetch_versioned<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Versioned<T>, StorageError> {
+        let sealed = self.fetch_sealed(key).await?;
+        let bytes = self.open(key, sealed.as_deref())?;
+        Ok(Versioned {
+            value: parse_json(key, bytes.as_deref())?,
+            key: key.to_owned(),
+            sealed,
+        })
+    }
+
+    /// [`Store::list`] without blocking an async worker on a shared backend.
+    pub async fn fetch_list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        match self.inner.backend.shared() {
+            Some(shared) => shared.fetch_list(prefix).await,
+            None => self.inner.backend.list(prefix),
+        }
+    }
+
+    async fn fetch_sealed(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        match self.inner.backend.shared() {
+            Some(shared) => shared.fetch(key).await,
+            None => self.inner.backend.get(key),
+        }
+    }
+
+    fn open(&self, key: &str, sealed: Option<&[u8]>) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(sealed) = sealed else {
             return Ok(None);
         };
         self.inner
             .key
-            .open(&value_purpose(key), &sealed)
+            .open(&value_purpose(key), sealed)
             .map(Some)
             .ok_or_else(|| StorageError::Corrupt {
                 key: key.to_owned(),
@@ -83,25 +185,26 @@ impl Store {
             })
     }
 
-    /// The value under `key`, decrypted and parsed from JSON.
-    pub fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
-        key: &str,
-    ) -> Result<Option<T>, StorageError> {
-        let Some(bytes) = self.get(key)? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|error| StorageError::Serialization {
-                key: key.to_owned(),
-                reason: error.to_string(),
-            })
+    /// Whether other servers write to this store too, so what is kept in memory must follow
+    /// the change feed ([`Store::watch`]).
+    pub fn is_shared(&self) -> bool {
+        self.inner.backend.shared().is_some()
     }
 
-    /// Every key starting with `prefix`, sorted.
-    pub fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
-        self.inner.backend.list(prefix)
+    /// Tells `sink` about committed changes, when the store is shared (else nothing to tell:
+    /// every change goes through this process).
+    pub fn watch(&self, sink: Arc<dyn ChangeSink>) {
+        if let Some(shared) = self.inner.backend.shared() {
+            shared.watch(sink);
+        }
+    }
+
+    /// Whether the backend answers now (always, for a backend this process owns).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        match self.inner.backend.shared() {
+            Some(shared) => shared.ping().await,
+            None => Ok(()),
+        }
     }
 
     /// Durable when the future resolves Ok. Ops of one call are atomic together.
@@ -126,7 +229,7 @@ impl Store {
                     let value = self.inner.key.try_seal(&value_purpose(&key), &value)?;
                     Ok(WriteOp::Put { key, value })
                 }
-                delete @ WriteOp::Delete { .. } => Ok(delete),
+                unsealed @ (WriteOp::Delete { .. } | WriteOp::Expect { .. }) => Ok(unsealed),
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
         self.inner.writer.submit(sealed)

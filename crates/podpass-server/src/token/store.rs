@@ -9,6 +9,7 @@
 //! added under a parent that is being revoked.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use base64::Engine as _;
@@ -23,7 +24,10 @@ use crate::locks::{lock, read, write};
 use crate::storage::{StorageError, Store, WriteOp};
 
 /// Storage prefix of service tokens, keyed by the token's keyed hash.
-const TOKEN_KEY_PREFIX: &str = "token/id/";
+pub(crate) const TOKEN_KEY_PREFIX: &str = "token/id/";
+/// How often a read-modify-write of one token is redone after losing a race with another
+/// replica before the request fails.
+const MAX_REDOS: usize = 64;
 /// Distinct profiles kept before unused ones are dropped.
 const PROFILE_CACHE_LIMIT: usize = 4096;
 /// Authenticated data of sealed batch tokens, so no other sealed value passes for one.
@@ -43,6 +47,16 @@ pub enum IssueError {
     /// The parent was revoked or expired before the child could be added under it.
     #[error("parent token lookup failed: no parent found")]
     ParentGone,
+}
+
+/// What a read-modify-write of one token does with it, and what it tells its caller.
+enum Rewrite<T> {
+    /// Leaves the token as it is.
+    Keep(T),
+    /// Stores the changed token.
+    Store(T),
+    /// Deletes the token.
+    Delete(T),
 }
 
 /// The in-memory state, under one lock so the three maps always agree.
@@ -135,6 +149,10 @@ pub struct TokenStore {
     stripes: Box<[AsyncMutex<()>]>,
     /// Taken by revocations and by the creation of children, always before any stripe.
     tree: AsyncMutex<()>,
+    /// Per stripe, how many changes from other replicas were applied: a token read from a
+    /// shared store is kept only if no change to its stripe landed during the read, so a
+    /// revocation racing the read is never undone by it.
+    changes: Box<[AtomicU64]>,
 }
 
 impl TokenStore {
@@ -146,16 +164,80 @@ impl TokenStore {
             profiles: Mutex::new(HashMap::new()),
             stripes: (0..LOCK_STRIPES).map(|_| AsyncMutex::new(())).collect(),
             tree: AsyncMutex::new(()),
+            changes: (0..LOCK_STRIPES).map(|_| AtomicU64::new(0)).collect(),
         };
-        for key in tokens.store.list(TOKEN_KEY_PREFIX)? {
+        tokens.reload_all()?;
+        Ok(tokens)
+    }
+
+    /// Replaces what is in memory with every stored service token (blocking: at start, and
+    /// from a shared store's change feed).
+    pub fn reload_all(&self) -> Result<(), StorageError> {
+        let mut loaded = Vec::new();
+        for key in self.store.list(TOKEN_KEY_PREFIX)? {
             let Some(hash) = key.strip_prefix(TOKEN_KEY_PREFIX) else {
                 continue;
             };
-            if let Some(entry) = tokens.store.get_json::<TokenEntry>(&key)? {
-                tokens.remember(hash.to_string(), entry);
+            if let Some(entry) = self.store.get_json::<TokenEntry>(&key)? {
+                loaded.push((hash.to_string(), entry));
             }
         }
-        Ok(tokens)
+        for counter in &self.changes {
+            counter.fetch_add(1, Ordering::AcqRel);
+        }
+        *write(&self.live) = Live::default();
+        for (hash, entry) in loaded {
+            self.remember(hash, entry);
+        }
+        Ok(())
+    }
+
+    /// Applies a change another replica made to the token `hash` (blocking, from the change
+    /// feed): reads it as stored now, and keeps or forgets it.
+    pub fn apply_change(&self, hash: &str) -> Result<(), StorageError> {
+        self.changes[stripe_index(hash)].fetch_add(1, Ordering::AcqRel);
+        match self.store.get_json::<TokenEntry>(&storage_key(hash))? {
+            Some(entry) => self.remember(hash.to_string(), entry),
+            None => write(&self.live).remove(hash),
+        }
+        Ok(())
+    }
+
+    /// On a shared store, reads the token `hash` and its ancestors that memory lacks (issued
+    /// on another replica an instant ago), so a token works on every replica at once.
+    async fn read_through(&self, hash: &str) -> Result<(), StorageError> {
+        if !self.store.is_shared() {
+            return Ok(());
+        }
+        let mut next = Some(hash.to_string());
+        for _ in 0..MAX_TREE_DEPTH {
+            let Some(hash) = next.take() else {
+                return Ok(());
+            };
+            let cached = read(&self.live).by_hash.get(&hash).map(|e| e.parent.clone());
+            next = match cached {
+                Some(parent) => parent,
+                None => self.read_one(&hash).await?.and_then(|entry| entry.parent),
+            };
+        }
+        Ok(())
+    }
+
+    /// Reads one token from storage into memory, unless a change to it raced the read.
+    async fn read_one(&self, hash: &str) -> Result<Option<TokenEntry>, StorageError> {
+        let counter = &self.changes[stripe_index(hash)];
+        let before = counter.load(Ordering::Acquire);
+        let Some(entry) = self
+            .store
+            .fetch_json::<TokenEntry>(&storage_key(hash))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if counter.load(Ordering::Acquire) == before {
+            self.remember(hash.to_string(), entry.clone());
+        }
+        Ok(Some(entry))
     }
 
     /// Issues a token for `entry` (its `accessor` is filled in for service tokens). A child
@@ -196,6 +278,7 @@ impl TokenStore {
         let _tree = match &entry.parent {
             Some(parent) => {
                 let guard = self.tree.lock().await;
+                self.read_through(parent).await?;
                 if !read(&self.live).is_alive(parent, now) {
                     return Err(IssueError::ParentGone);
                 }
@@ -230,24 +313,43 @@ impl TokenStore {
         Ok((token, entry))
     }
 
-    /// Finds a live token: not expired, and with every ancestor live.
-    pub fn resolve(&self, token: &str, now: i64) -> Option<ResolvedToken> {
-        let live = read(&self.live);
+    /// Finds a live token: not expired, and with every ancestor live. On a shared store a
+    /// token (or ancestor) memory lacks is read from storage.
+    pub async fn resolve(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Option<ResolvedToken>, StorageError> {
         let resolved = if let Some(sealed) = token.strip_prefix(BATCH_TOKEN_PREFIX) {
-            let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-            let plain = self.store.key().open(BATCH_TOKEN_PURPOSE, &bytes)?;
-            let entry: TokenEntry = serde_json::from_slice(&plain).ok()?;
+            let Some(entry) = self.open_batch(sealed) else {
+                return Ok(None);
+            };
+            if let Some(parent) = &entry.parent {
+                self.read_through(parent).await?;
+            }
             ResolvedToken { hash: None, entry }
         } else {
             let hash = self.store.key().token_hash(token);
-            let entry = live.by_hash.get(&hash)?.clone();
+            self.read_through(&hash).await?;
+            let Some(entry) = read(&self.live).by_hash.get(&hash).cloned() else {
+                return Ok(None);
+            };
             ResolvedToken {
                 hash: Some(hash),
                 entry,
             }
         };
-        (!resolved.entry.is_expired(now) && live.chain_alive(&resolved.entry, now))
-            .then_some(resolved)
+        let live = read(&self.live);
+        Ok(
+            (!resolved.entry.is_expired(now) && live.chain_alive(&resolved.entry, now))
+                .then_some(resolved),
+        )
+    }
+
+    fn open_batch(&self, sealed: &str) -> Option<TokenEntry> {
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        let plain = self.store.key().open(BATCH_TOKEN_PURPOSE, &bytes)?;
+        serde_json::from_slice(&plain).ok()
     }
 
     /// The live service token with this accessor (its hash and state; the token itself is not
@@ -269,43 +371,86 @@ impl TokenStore {
     /// Counts one use of the token `hash` at `now`, as it is now (not as a caller resolved it
     /// earlier). Returns the entry after the use, or `None` when the token is no longer live:
     /// revoked, expired, or its last use already spent. The last use revokes the token before
-    /// this returns, so no concurrent request gets a use more than the limit allows.
+    /// this returns, so no concurrent request gets a use more than the limit allows, on this
+    /// replica or any other.
     pub async fn use_once(&self, hash: &str, now: i64) -> Result<Option<TokenEntry>, StorageError> {
-        let _guard = self.stripe(hash).lock().await;
-        let Some(mut entry) = self.live_entry(hash, now) else {
-            return Ok(None);
-        };
-        if entry.num_uses <= 0 {
-            return Ok(Some(entry));
-        }
-        entry.num_uses -= 1;
-        if entry.num_uses == 0 {
-            // A use-limited token cannot have created children, so it goes alone.
-            self.store.delete(&storage_key(hash)).await?;
-            write(&self.live).remove(hash);
-        } else {
-            self.store.put_json(&storage_key(hash), &entry).await?;
-            write(&self.live).insert(hash.to_string(), entry.clone());
-        }
-        Ok(Some(entry))
+        let changed = self
+            .rewrite(hash, now, |entry| {
+                if entry.num_uses <= 0 {
+                    return Ok::<_, StorageError>(Rewrite::Keep(()));
+                }
+                entry.num_uses -= 1;
+                // A use-limited token cannot have created children, so it goes alone.
+                Ok(if entry.num_uses == 0 {
+                    Rewrite::Delete(())
+                } else {
+                    Rewrite::Store(())
+                })
+            })
+            .await?;
+        Ok(changed.map(|((), entry)| entry))
     }
 
     /// Changes the token `hash` with `change`, starting from its state now, and stores the
     /// result durably. `Ok(None)`: the token is no longer live, and nothing was changed.
+    /// `change` runs again when another replica changed the token meanwhile.
     pub async fn update<T, E: From<StorageError>>(
         &self,
         hash: &str,
         now: i64,
-        change: impl FnOnce(&mut TokenEntry) -> Result<T, E>,
+        mut change: impl FnMut(&mut TokenEntry) -> Result<T, E>,
+    ) -> Result<Option<(T, TokenEntry)>, E> {
+        self.rewrite(hash, now, |entry| change(entry).map(Rewrite::Store))
+            .await
+    }
+
+    /// The read-modify-write under both: under the token's lock, from the token as stored,
+    /// written only if storage still holds what was read (redone when another replica
+    /// changed it first).
+    async fn rewrite<T, E: From<StorageError>>(
+        &self,
+        hash: &str,
+        now: i64,
+        mut change: impl FnMut(&mut TokenEntry) -> Result<Rewrite<T>, E>,
     ) -> Result<Option<(T, TokenEntry)>, E> {
         let _guard = self.stripe(hash).lock().await;
-        let Some(mut entry) = self.live_entry(hash, now) else {
-            return Ok(None);
-        };
-        let outcome = change(&mut entry)?;
-        self.store.put_json(&storage_key(hash), &entry).await?;
-        write(&self.live).insert(hash.to_string(), entry.clone());
-        Ok(Some((outcome, entry)))
+        let key = storage_key(hash);
+        for _ in 0..MAX_REDOS {
+            let stored = self.store.fetch_versioned::<TokenEntry>(&key).await?;
+            let Some(mut entry) = stored.value.clone() else {
+                write(&self.live).remove(hash);
+                return Ok(None);
+            };
+            if entry.is_expired(now) || !read(&self.live).chain_alive(&entry, now) {
+                return Ok(None);
+            }
+            let (outcome, op) = match change(&mut entry)? {
+                Rewrite::Keep(outcome) => (outcome, None),
+                Rewrite::Store(outcome) => {
+                    let value = serde_json::to_vec(&entry)
+                        .map_err(|e| StorageError::Encoding(e.to_string()))?;
+                    (outcome, Some(WriteOp::Put { key: key.clone(), value }))
+                }
+                Rewrite::Delete(outcome) => (outcome, Some(WriteOp::Delete { key: key.clone() })),
+            };
+            let Some(op) = op else {
+                return Ok(Some((outcome, entry)));
+            };
+            let deleted = matches!(op, WriteOp::Delete { .. });
+            match self.store.write(vec![stored.unchanged(), op]).await {
+                Ok(()) => {
+                    if deleted {
+                        write(&self.live).remove(hash);
+                    } else {
+                        self.remember(hash.to_string(), entry.clone());
+                    }
+                    return Ok(Some((outcome, entry)));
+                }
+                Err(error) if error.is_conflict() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StorageError::Conflict { key }.into())
     }
 
     /// Revokes service tokens by hash, with all their descendants, durably; unknown hashes

@@ -97,6 +97,7 @@ async fn serves_https_and_reloads_the_certificate_on_sighup() {
         listen: "127.0.0.1:0".into(),
         data_dir: dir.path().join("data"),
         seal_key_file: None,
+        storage: None,
         configuration: Configuration::new(),
         ui_dir: None,
         audit_log: None,

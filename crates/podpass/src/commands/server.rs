@@ -6,7 +6,7 @@ use std::time::Duration;
 use podpass_server::audit::AuditTarget;
 use podpass_server::connection::ConnectionTimeouts;
 use podpass_server::server::{DevOptions, ServeOptions, Server};
-use podpass_server::settings::ServerSettings;
+use podpass_server::settings::{STORAGE_URL_ENV, ServerSettings, storage_from_block};
 use podpass_server::tls::TlsFiles;
 
 use crate::cli::{DevArgs, LogFormat, OperatingArgs, ServeArgs};
@@ -64,6 +64,15 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
         }
     };
     let timeouts = connection_timeouts(&settings);
+    let storage = match &imported.storage {
+        None => None,
+        Some(block) => Some(
+            storage_from_block(block, std::env::var(STORAGE_URL_ENV).ok()).map_err(|e| {
+                let text = std::fs::read_to_string(&args.config).ok();
+                InputError::diagnostic(&e.diagnostic(), text.as_deref())
+            })?,
+        ),
+    };
     let options = ServeOptions {
         timeouts,
         listen: args
@@ -77,6 +86,7 @@ pub fn serve(args: &ServeArgs) -> Result<Outcome, InputError> {
             .or_else(|| settings.data_dir.map(beside))
             .unwrap_or_else(|| beside("podpass-data".into())),
         seal_key_file: settings.seal_key_file.map(&beside),
+        storage,
         configuration: imported.configuration,
         ui_dir: args.ui.clone(),
         audit_log: audit_target(&args.operating),

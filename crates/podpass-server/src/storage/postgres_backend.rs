@@ -1,0 +1,736 @@
+//! A backend in PostgreSQL that any number of replicas share, every one of them serving every
+//! request.
+//!
+//! The table holds sealed bytes only (the [`Store`](super::Store) seals before a backend sees a
+//! value). Each write is one REPEATABLE READ transaction that checks its
+//! [`WriteOp::Expect`]s with `SELECT … FOR UPDATE`, applies its ops, and sends the changed keys
+//! with `pg_notify` — delivered to listeners only when, and in the order, transactions commit.
+//! Each replica listens on a connection of its own; a heartbeat notices a dead one, and after
+//! a reconnect the replica listens first and then reloads everything (NOTIFY is not replayed).
+//!
+//! The client runs on a small runtime of its own, so the synchronous [`Backend`] calls (made at
+//! start-up, by the group-commit thread and by the change feed) can wait for it without
+//! blocking or nesting the server's runtime, and request handlers await it through
+//! [`SharedBackend`].
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock, mpsc};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use futures_util::StreamExt as _;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::backend::{
+    Backend, BoxFuture, ChangeSink, SharedBackend, StorageError, WriteOp, check_expected,
+};
+
+/// The table, created on start when missing; the same text is the documented SQL file.
+pub const SCHEMA_SQL: &str = include_str!("postgres_schema.sql");
+/// The NOTIFY channel that carries changed keys.
+const CHANNEL: &str = "podpass_changes";
+/// Serialises concurrent schema creation by replicas starting together (an arbitrary
+/// constant, taken as a transaction-scoped advisory lock: never a session lock).
+const SCHEMA_LOCK: i64 = 0x706f_6470_6173_7301;
+/// The longest any one database call may take before it counts as unavailable.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for a connection (new, or from a pool that is exhausted).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the change feed's connection is checked.
+const HEARTBEAT: Duration = Duration::from_millis(500);
+/// NOTIFY payloads must stay under 8000 bytes.
+const MAX_PAYLOAD: usize = 7800;
+/// How often a write without expectations is retried after a serialization failure.
+const BLIND_WRITE_RETRIES: usize = 8;
+/// The longest pause between reconnection attempts of the change feed.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// podpass.hcl's `storage "postgresql" {}` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresSettings {
+    /// `postgres://user:password@host:port/database?sslmode=…&sslrootcert=…`.
+    pub connection_url: String,
+    /// The most connections this replica opens for requests (the change feed uses one more).
+    pub max_connections: usize,
+}
+
+/// How the connections are secured, from the URL's `sslmode` and `sslrootcert`.
+#[derive(Clone)]
+enum Tls {
+    Plain,
+    Rustls(MakeRustlsConnect),
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Tls::Plain => "Tls::Plain",
+            Tls::Rustls(_) => "Tls::Rustls",
+        })
+    }
+}
+
+/// The PostgreSQL [`Backend`]; see the module documentation.
+pub struct PostgresBackend {
+    runtime: Option<tokio::runtime::Runtime>,
+    handle: tokio::runtime::Handle,
+    pool: Pool,
+    config: tokio_postgres::Config,
+    tls: Tls,
+    /// Tells this replica's own notifications from the others'.
+    writer_id: String,
+    watching: OnceLock<()>,
+}
+
+impl std::fmt::Debug for PostgresBackend {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("PostgresBackend")
+            .field("writer_id", &self.writer_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresBackend {
+    /// Connects, and creates the table when it is missing.
+    pub fn connect(settings: &PostgresSettings) -> Result<PostgresBackend, StorageError> {
+        let (mut config, tls) = parse_url(&settings.connection_url)?;
+        config
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .application_name("podpass");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("podpass-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| StorageError::Backend(format!("cannot start the PostgreSQL client: {e}")))?;
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &tls {
+            Tls::Plain => Manager::from_config(config.clone(), NoTls, manager_config),
+            Tls::Rustls(tls) => Manager::from_config(config.clone(), tls.clone(), manager_config),
+        };
+        let pool = Pool::builder(manager)
+            .max_size(settings.max_connections.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(CONNECT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| StorageError::Backend(format!("PostgreSQL pool: {e}")))?;
+        let writer_id = writer_id()?;
+        let backend = PostgresBackend {
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+            pool,
+            config,
+            tls,
+            writer_id,
+            watching: OnceLock::new(),
+        };
+        let pool = backend.pool.clone();
+        backend
+            .wait(create_schema(pool))
+            .map_err(|e| StorageError::Backend(format!("cannot prepare the database: {e}")))?;
+        Ok(backend)
+    }
+
+    /// Runs `future` on the client's runtime and waits for it on this (non-async) thread.
+    fn wait<T: Send + 'static>(
+        &self,
+        future: impl Future<Output = Result<T, StorageError>> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let (answer, reply) = mpsc::sync_channel(1);
+        self.handle.spawn(async move {
+            let _ = answer.send(timed(future).await);
+        });
+        reply.recv().unwrap_or_else(|_| Err(stopped()))
+    }
+
+    /// Runs `future` on the client's runtime; the caller awaits it from any runtime.
+    fn spawn<T: Send + 'static>(
+        &self,
+        future: impl Future<Output = Result<T, StorageError>> + Send + 'static,
+    ) -> BoxFuture<Result<T, StorageError>> {
+        let task = self.handle.spawn(timed(future));
+        Box::pin(async move { task.await.unwrap_or_else(|_| Err(stopped())) })
+    }
+}
+
+impl Drop for PostgresBackend {
+    fn drop(&mut self) {
+        // Dropping a runtime waits for its tasks, which an async caller may not do.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Backend for PostgresBackend {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.wait(get(self.pool.clone(), key.to_owned()))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        self.wait(list(self.pool.clone(), prefix.to_owned()))
+    }
+
+    fn write(&self, ops: Vec<WriteOp>) -> Result<(), StorageError> {
+        self.wait(write(self.pool.clone(), ops, self.writer_id.clone()))
+    }
+
+    fn shared(&self) -> Option<&dyn SharedBackend> {
+        Some(self)
+    }
+}
+
+impl SharedBackend for PostgresBackend {
+    fn fetch(&self, key: &str) -> BoxFuture<Result<Option<Vec<u8>>, StorageError>> {
+        self.spawn(get(self.pool.clone(), key.to_owned()))
+    }
+
+    fn fetch_list(&self, prefix: &str) -> BoxFuture<Result<Vec<String>, StorageError>> {
+        self.spawn(list(self.pool.clone(), prefix.to_owned()))
+    }
+
+    fn watch(&self, sink: Arc<dyn ChangeSink>) {
+        if self.watching.set(()).is_err() {
+            return;
+        }
+        let feed = ChangeFeed {
+            config: self.config.clone(),
+            tls: self.tls.clone(),
+            sink,
+            writer_id: self.writer_id.clone(),
+        };
+        self.handle.spawn(feed.run());
+    }
+
+    fn ping(&self) -> BoxFuture<Result<(), StorageError>> {
+        let pool = self.pool.clone();
+        self.spawn(async move {
+            let client = pool.get().await.map_err(pool_error)?;
+            client.simple_query("SELECT 1").await.map_err(db_error)?;
+            Ok(())
+        })
+    }
+}
+
+/// A random name for this process's writes, so its feed can tell them from the others'.
+fn writer_id() -> Result<String, StorageError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|error| StorageError::Random(error.to_string()))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+async fn timed<T>(future: impl Future<Output = Result<T, StorageError>>) -> Result<T, StorageError> {
+    tokio::time::timeout(CALL_TIMEOUT, future)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StorageError::Unavailable(format!(
+                "PostgreSQL did not answer within {} s",
+                CALL_TIMEOUT.as_secs()
+            )))
+        })
+}
+
+fn stopped() -> StorageError {
+    StorageError::Unavailable("the PostgreSQL client has stopped".to_owned())
+}
+
+async fn create_schema(pool: Pool) -> Result<(), StorageError> {
+    let mut client = pool.get().await.map_err(pool_error)?;
+    let transaction = client.transaction().await.map_err(db_error)?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .await
+        .map_err(db_error)?;
+    transaction
+        .batch_execute(SCHEMA_SQL)
+        .await
+        .map_err(db_error)?;
+    transaction.commit().await.map_err(db_error)
+}
+
+async fn get(pool: Pool, key: String) -> Result<Option<Vec<u8>>, StorageError> {
+    let client = pool.get().await.map_err(pool_error)?;
+    let statement = client
+        .prepare_cached("SELECT value FROM podpass_kv WHERE key = $1")
+        .await
+        .map_err(db_error)?;
+    let row = client
+        .query_opt(&statement, &[&key])
+        .await
+        .map_err(db_error)?;
+    row.map(|row| row.try_get::<_, Vec<u8>>(0).map_err(db_error))
+        .transpose()
+}
+
+async fn list(pool: Pool, prefix: String) -> Result<Vec<String>, StorageError> {
+    let client = pool.get().await.map_err(pool_error)?;
+    // A range on the primary key, not starts_with(): PostgreSQL scans the whole table for that.
+    let rows = match prefix_end(&prefix) {
+        Some(end) => {
+            let statement = client
+                .prepare_cached(
+                    "SELECT key FROM podpass_kv WHERE key >= $1 AND key < $2 ORDER BY key",
+                )
+                .await
+                .map_err(db_error)?;
+            client.query(&statement, &[&prefix, &end]).await
+        }
+        None => {
+            let statement = client
+                .prepare_cached("SELECT key FROM podpass_kv WHERE key >= $1 ORDER BY key")
+                .await
+                .map_err(db_error)?;
+            client.query(&statement, &[&prefix]).await
+        }
+    }
+    .map_err(db_error)?;
+    let mut keys = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key: String = row.try_get(0).map_err(db_error)?;
+        if key.starts_with(&prefix) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// The smallest string greater than every string that starts with `prefix`, in byte order:
+/// the prefix with its last character incremented. `None` when there is none (an empty
+/// prefix, or one that ends in the last code point).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+async fn write(pool: Pool, ops: Vec<WriteOp>, writer_id: String) -> Result<(), StorageError> {
+    let guarded = ops.iter().any(|op| matches!(op, WriteOp::Expect { .. }));
+    let mut attempts = 0;
+    loop {
+        match write_once(&pool, &ops, &writer_id).await {
+            // A write with no expectation of its own only lost a race for the same rows:
+            // last writer wins, as on a single server.
+            Err(StorageError::Conflict { .. }) if !guarded && attempts < BLIND_WRITE_RETRIES => {
+                attempts += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn write_once(pool: &Pool, ops: &[WriteOp], writer_id: &str) -> Result<(), StorageError> {
+    let mut client = pool.get().await.map_err(pool_error)?;
+    let transaction = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()
+        .await
+        .map_err(db_error)?;
+    let conflict = |error| conflict_on(error, ops);
+    for op in ops {
+        if let WriteOp::Expect { key, value } = op {
+            let statement = transaction
+                .prepare_cached("SELECT value FROM podpass_kv WHERE key = $1 FOR UPDATE")
+                .await
+                .map_err(conflict)?;
+            let current = transaction
+                .query_opt(&statement, &[key])
+                .await
+                .map_err(conflict)?
+                .map(|row| row.try_get::<_, Vec<u8>>(0))
+                .transpose()
+                .map_err(db_error)?;
+            check_expected(key, value.as_deref(), current.as_deref())?;
+        }
+    }
+    let upsert = transaction
+        .prepare_cached(
+            "INSERT INTO podpass_kv (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        )
+        .await
+        .map_err(conflict)?;
+    let delete = transaction
+        .prepare_cached("DELETE FROM podpass_kv WHERE key = $1")
+        .await
+        .map_err(conflict)?;
+    let mut changed = Vec::with_capacity(ops.len());
+    for op in ops {
+        match op {
+            WriteOp::Put { key, value } => {
+                transaction
+                    .execute(&upsert, &[key, value])
+                    .await
+                    .map_err(conflict)?;
+                changed.push(key.as_str());
+            }
+            WriteOp::Delete { key } => {
+                transaction
+                    .execute(&delete, &[key])
+                    .await
+                    .map_err(conflict)?;
+                changed.push(key.as_str());
+            }
+            WriteOp::Expect { .. } => {}
+        }
+    }
+    for payload in notification_payloads(writer_id, &changed) {
+        transaction
+            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
+            .await
+            .map_err(conflict)?;
+    }
+    transaction.commit().await.map_err(conflict)
+}
+
+/// One notification: who wrote, and which keys (`all` when a key is too long to send).
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Notification {
+    #[serde(rename = "w")]
+    writer: String,
+    #[serde(rename = "k", default)]
+    keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    all: bool,
+}
+
+/// The changed keys as JSON payloads under PostgreSQL's size limit.
+fn notification_payloads(writer_id: &str, keys: &[&str]) -> Vec<String> {
+    let mut payloads = Vec::new();
+    let mut batch: Vec<String> = Vec::new();
+    let mut size = 0;
+    let encode = |keys: Vec<String>, all: bool| {
+        serde_json::to_string(&Notification {
+            writer: writer_id.to_owned(),
+            keys,
+            all,
+        })
+        .unwrap_or_default()
+    };
+    for key in keys {
+        // Escaping can at most sextuple a key's length.
+        let cost = key.len() * 6 + 3;
+        if cost + 64 > MAX_PAYLOAD {
+            payloads.push(encode(Vec::new(), true));
+            continue;
+        }
+        if size + cost + 64 > MAX_PAYLOAD {
+            payloads.push(encode(std::mem::take(&mut batch), false));
+            size = 0;
+        }
+        size += cost;
+        batch.push((*key).to_owned());
+    }
+    if !batch.is_empty() {
+        payloads.push(encode(batch, false));
+    }
+    payloads
+}
+
+/// One replica's subscription to the changes every replica commits.
+struct ChangeFeed {
+    config: tokio_postgres::Config,
+    tls: Tls,
+    sink: Arc<dyn ChangeSink>,
+    writer_id: String,
+}
+
+impl ChangeFeed {
+    /// Follows the feed for as long as the process lives, reconnecting with a backoff.
+    async fn run(self) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let error = match self.follow(&mut backoff).await {
+                Ok(()) => continue,
+                Err(error) => error,
+            };
+            tracing::warn!(%error, "lost the PostgreSQL change feed; reconnecting");
+            let sink = Arc::clone(&self.sink);
+            let _ = tokio::task::spawn_blocking(move || sink.lost()).await;
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Listens, resyncs, then hands each notification to the sink until the connection fails.
+    async fn follow(&self, backoff: &mut Duration) -> Result<(), StorageError> {
+        let (client, mut notifications) = match &self.tls {
+            Tls::Plain => open_feed(&self.config, NoTls).await?,
+            Tls::Rustls(tls) => open_feed(&self.config, tls.clone()).await?,
+        };
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .await
+            .map_err(db_error)?;
+        // Listening before reloading: a change committed during the reload is told after it.
+        let sink = Arc::clone(&self.sink);
+        tokio::task::spawn_blocking(move || sink.resync())
+            .await
+            .map_err(|e| StorageError::Backend(format!("resync failed: {e}")))?;
+        tracing::info!("following the PostgreSQL change feed");
+        *backoff = Duration::from_millis(100);
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        loop {
+            tokio::select! {
+                payload = notifications.recv() => {
+                    let Some(payload) = payload else {
+                        return Err(StorageError::Unavailable("the connection closed".into()));
+                    };
+                    self.deliver(&payload).await?;
+                }
+                _ = heartbeat.tick() => {
+                    tokio::time::timeout(HEARTBEAT * 4, client.simple_query("SELECT 1"))
+                        .await
+                        .map_err(|_| StorageError::Unavailable("heartbeat timed out".into()))?
+                        .map_err(db_error)?;
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, payload: &str) -> Result<(), StorageError> {
+        let sink = Arc::clone(&self.sink);
+        let Ok(notification) = serde_json::from_str::<Notification>(payload) else {
+            tracing::warn!(payload, "ignoring a notification podpass did not send");
+            return Ok(());
+        };
+        let own = notification.writer == self.writer_id;
+        let done = if notification.all {
+            tokio::task::spawn_blocking(move || sink.resync()).await
+        } else {
+            tokio::task::spawn_blocking(move || sink.changed(&notification.keys, own)).await
+        };
+        done.map_err(|e| StorageError::Backend(format!("applying a change failed: {e}")))
+    }
+}
+
+/// A dedicated connection whose notifications arrive on the returned channel.
+async fn open_feed<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> Result<
+    (
+        tokio_postgres::Client,
+        tokio::sync::mpsc::UnboundedReceiver<String>,
+    ),
+    StorageError,
+>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, mut connection) = config.connect(tls).await.map_err(db_error)?;
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = messages.next().await {
+            if let AsyncMessage::Notification(notification) = message
+                && sender.send(notification.payload().to_owned()).is_err()
+            {
+                break;
+            }
+        }
+    });
+    Ok((client, receiver))
+}
+
+fn pool_error(error: PoolError) -> StorageError {
+    match error {
+        PoolError::Backend(error) => db_error(error),
+        other => StorageError::Unavailable(format!("no PostgreSQL connection: {other}")),
+    }
+}
+
+/// A database error as a conflict when it is a serialization failure or a deadlock, which
+/// redoing the write resolves.
+fn conflict_on(error: tokio_postgres::Error, ops: &[WriteOp]) -> StorageError {
+    let code = error.code();
+    if code == Some(&SqlState::T_R_SERIALIZATION_FAILURE)
+        || code == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+    {
+        return StorageError::Conflict {
+            key: ops.first().map(|op| op.key().to_owned()).unwrap_or_default(),
+        };
+    }
+    db_error(error)
+}
+
+fn db_error(error: tokio_postgres::Error) -> StorageError {
+    let Some(database) = error.as_db_error() else {
+        // No SQLSTATE: the connection failed, closed or timed out.
+        return StorageError::Unavailable(format!("PostgreSQL: {}", error_chain(&error)));
+    };
+    let class = &database.code().code()[..2];
+    // 08: connection exception; 57: operator intervention (shutdown, cannot connect now);
+    // 53: insufficient resources (too many connections, disk full).
+    if matches!(class, "08" | "57" | "53") {
+        StorageError::Unavailable(format!("PostgreSQL: {}", database.message()))
+    } else {
+        StorageError::Backend(format!("PostgreSQL: {}", database.message()))
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Splits `sslmode` and `sslrootcert` (which tokio-postgres does not read the way libpq does)
+/// off the URL, and reads the rest as tokio-postgres's configuration. Errors never repeat the
+/// URL, which may carry a password.
+fn parse_url(url: &str) -> Result<(tokio_postgres::Config, Tls), StorageError> {
+    let invalid = |reason: String| StorageError::Backend(format!("connection_url: {reason}"));
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    let mut ssl_mode = None;
+    let mut root_cert = None;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "sslmode" => ssl_mode = Some(value.into_owned()),
+            "sslrootcert" => root_cert = Some(value.into_owned()),
+            _ => {
+                kept.append_pair(&name, &value);
+            }
+        }
+    }
+    let kept = kept.finish();
+    let rest = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{kept}")
+    };
+    let mut config = tokio_postgres::Config::from_str(&rest).map_err(|e| invalid(e.to_string()))?;
+    let mode = match ssl_mode.as_deref() {
+        Some("disable") => return Ok((config, Tls::Plain)),
+        None | Some("allow" | "prefer") => SslMode::Prefer,
+        Some("require" | "verify-ca" | "verify-full") => SslMode::Require,
+        Some(other) => {
+            return Err(invalid(format!(
+                "sslmode {other:?} is not one of disable, allow, prefer, require, verify-ca, \
+                 verify-full"
+            )));
+        }
+    };
+    config.ssl_mode(mode);
+    let tls = client_tls(root_cert.as_deref()).map_err(invalid)?;
+    Ok((config, Tls::Rustls(MakeRustlsConnect::new(tls))))
+}
+
+/// rustls with the certificates of `root_cert` (a PEM file), or the system's roots. A
+/// certificate is always verified, host name included: `require` and `verify-ca` are as strict
+/// as `verify-full`.
+fn client_tls(root_cert: Option<&str>) -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    match root_cert {
+        Some(path) => {
+            for cert in CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("sslrootcert {path}: {e}"))?
+            {
+                let cert = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            }
+            if roots.is_empty() {
+                return Err(format!("sslrootcert {path} holds no certificate"));
+            }
+        }
+        None => {
+            let native = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(native.certs);
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_listing_ends_before_the_next_prefix() {
+        assert_eq!(prefix_end("sys/policy/").as_deref(), Some("sys/policy0"));
+        assert_eq!(prefix_end("a").as_deref(), Some("b"));
+        assert_eq!(prefix_end(""), None);
+        assert_eq!(prefix_end("z\u{10FFFF}").as_deref(), Some("{"));
+        // The surrogate gap is skipped.
+        assert_eq!(prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
+    }
+
+    #[test]
+    fn notifications_stay_under_the_payload_limit() {
+        let keys: Vec<String> = (0..2000).map(|i| format!("token/id/{i:064}")).collect();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let payloads = notification_payloads("w1", &refs);
+        assert!(payloads.len() > 1);
+        let mut seen = Vec::new();
+        for payload in &payloads {
+            assert!(payload.len() < 8000, "{}", payload.len());
+            let notification: Notification = serde_json::from_str(payload).unwrap();
+            assert_eq!(notification.writer, "w1");
+            assert!(!notification.all);
+            seen.extend(notification.keys);
+        }
+        assert_eq!(seen, keys);
+        let long = "k".repeat(5000);
+        let payloads = notification_payloads("w1", &[long.as_str()]);
+        let notification: Notification = serde_json::from_str(&payloads[0]).unwrap();
+        assert!(notification.all);
+    }
+
+    #[test]
+    fn the_url_is_read_with_libpq_ssl_modes_and_never_echoed() {
+        let (config, tls) =
+            parse_url("postgres://podpass:s3cret@db:5432/podpass?sslmode=disable").unwrap();
+        assert!(matches!(tls, Tls::Plain));
+        assert_eq!(config.get_dbname(), Some("podpass"));
+        let (config, tls) = parse_url(
+            "postgres://podpass@db/podpass?sslmode=verify-full&application_name=x",
+        )
+        .unwrap();
+        assert!(matches!(tls, Tls::Rustls(_)));
+        assert_eq!(config.get_ssl_mode(), SslMode::Require);
+        let error = parse_url("postgres://podpass:s3cret@db/podpass?sslmode=sometimes")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("sslmode \"sometimes\""), "{error}");
+        assert!(!error.contains("s3cret"), "{error}");
+        let error = parse_url("postgres://podpass:s3cret@db/podpass?sslrootcert=/nonexistent")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("sslrootcert /nonexistent"), "{error}");
+        let error = parse_url("mysql://podpass:s3cret@db/x").unwrap_err().to_string();
+        assert!(!error.contains("s3cret"), "{error}");
+    }
+}
