@@ -117,7 +117,8 @@ impl App {
     /// Follows a shared store's change feed, so changes other replicas commit reach this
     /// one's memory. Nothing to do for a store this process owns.
     pub fn follow_changes(self: &Arc<App>) {
-        self.store.watch(Arc::new(ChangeFollower(Arc::downgrade(self))));
+        self.store
+            .watch(Arc::new(ChangeFollower(Arc::downgrade(self))));
     }
 
     /// Whether the state in memory can be trusted (see [`App::follow_changes`]): requests are
@@ -254,6 +255,9 @@ impl App {
             .await;
         match created {
             Err(error) if error.is_conflict() => {
+                // Another replica enabled it an instant ago: take its mount now rather than
+                // when the change feed tells.
+                self.apply_change(&format!("{AUTH_MOUNT_PREFIX}{path}"))?;
                 return Err(ApiError::bad_request(format!(
                     "path is already in use at {path}/"
                 )));

@@ -359,9 +359,16 @@ impl KvStore {
                 _ => Map::new(),
             };
             merge_patch(&mut data, patch.clone());
-            self.put_version(path, &stored, &mut metadata, &config, Value::Object(data), now)
-                .await
-                .map(PatchOutcome::Written)
+            self.put_version(
+                path,
+                &stored,
+                &mut metadata,
+                &config,
+                Value::Object(data),
+                now,
+            )
+            .await
+            .map(PatchOutcome::Written)
         })
         .await
     }
@@ -380,7 +387,10 @@ impl KvStore {
                 && !version.is_deleted(now)
             {
                 version.deleted = Some(now);
-                let ops = vec![stored.unchanged(), put_json(&metadata_key(path), &metadata)?];
+                let ops = vec![
+                    stored.unchanged(),
+                    put_json(&metadata_key(path), &metadata)?,
+                ];
                 self.store.write(ops).await?;
             }
             Ok(())
@@ -457,7 +467,10 @@ impl KvStore {
             update.apply(&mut metadata, patch);
             metadata.current_metadata_version += 1;
             metadata.updated = now;
-            let ops = vec![stored.unchanged(), put_json(&metadata_key(path), &metadata)?];
+            let ops = vec![
+                stored.unchanged(),
+                put_json(&metadata_key(path), &metadata)?,
+            ];
             self.store.write(ops).await?;
             Ok(true)
         })
@@ -537,7 +550,10 @@ impl KvStore {
                 destroyed: false,
             },
         );
-        let mut ops = vec![stored.unchanged(), put_json(&version_key(path, version), &data)?];
+        let mut ops = vec![
+            stored.unchanged(),
+            put_json(&version_key(path, version), &data)?,
+        ];
         // Vault's bookkeeping: once the span from the oldest kept version reaches the limit,
         // everything older than the last `keep` versions goes and `oldest_version` moves up
         // (it stays 0 until the first trim).

@@ -605,7 +605,11 @@ async fn holds_sweep_lease(app: &App, holder: &str) -> bool {
         return true;
     }
     let now = app.now();
-    let Ok(stored) = app.store.fetch_versioned::<SweepLease>(SWEEP_LEASE_KEY).await else {
+    let Ok(stored) = app
+        .store
+        .fetch_versioned::<SweepLease>(SWEEP_LEASE_KEY)
+        .await
+    else {
         return false;
     };
     if let Some(lease) = &stored.value

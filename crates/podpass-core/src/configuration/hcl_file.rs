@@ -227,7 +227,10 @@ impl Reader<'_, '_, '_> {
                         return Err(self
                             .error(
                                 block.ident.span(),
-                                format!("storage is defined twice (first at line {})", first.at.line),
+                                format!(
+                                    "storage is defined twice (first at line {})",
+                                    first.at.line
+                                ),
                             )
                             .first_defined_at(first.at));
                     }
@@ -647,10 +650,9 @@ impl Reader<'_, '_, '_> {
                     } else {
                         "a string"
                     };
-                    return Err(self.error(
-                        attr.value.span(),
-                        format!("{kind}: `{name}` takes {what}"),
-                    ));
+                    return Err(
+                        self.error(attr.value.span(), format!("{kind}: `{name}` takes {what}"))
+                    );
                 }
             };
             attributes.push(ServerAttribute {

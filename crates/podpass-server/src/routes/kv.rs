@@ -109,7 +109,11 @@ pub async fn metadata(
             Ok(ApiResponse::data(json!({ "keys": keys })))
         }
         Operation::Read => {
-            let metadata = app.kv.metadata(path).await?.ok_or_else(ApiError::not_found)?;
+            let metadata = app
+                .kv
+                .metadata(path)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
             Ok(ApiResponse::data(metadata.to_json()))
         }
         Operation::Delete => {
@@ -196,7 +200,7 @@ pub async fn subkeys(
     let read = app
         .kv
         .read(path, version, app.now())
-                .await?
+        .await?
         .ok_or_else(ApiError::not_found)?;
     let status = if read.data.is_some() {
         StatusCode::OK

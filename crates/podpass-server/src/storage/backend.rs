@@ -36,9 +36,7 @@ impl WriteOp {
     /// The storage key this change touches.
     pub fn key(&self) -> &str {
         match self {
-            WriteOp::Put { key, .. } | WriteOp::Delete { key } | WriteOp::Expect { key, .. } => {
-                key
-            }
+            WriteOp::Put { key, .. } | WriteOp::Delete { key } | WriteOp::Expect { key, .. } => key,
         }
     }
 }
@@ -168,97 +166,5 @@ pub(super) fn check_expected(
         Err(StorageError::Conflict {
             key: key.to_owned(),
         })
-    }
-}
-
-/// The behaviour every [`Backend`] must have, run against each implementation by its tests.
-#[cfg(test)]
-pub(crate) mod contract {
-    use super::{Backend, WriteOp};
-
-    /// A `Put` op.
-    pub fn put(key: &str, value: &[u8]) -> WriteOp {
-        WriteOp::Put {
-            key: key.to_owned(),
-            value: value.to_vec(),
-        }
-    }
-
-    fn delete(key: &str) -> WriteOp {
-        WriteOp::Delete {
-            key: key.to_owned(),
-        }
-    }
-
-    /// Values round-trip; listing is by prefix, sorted; deletes remove.
-    pub fn round_trips_and_lists_by_prefix_in_order(backend: &dyn Backend) {
-        backend
-            .write(vec![
-                put("sys/policy/b", b"2"),
-                put("sys/policy/a", b"1"),
-                put("sys/policyz", b"3"),
-                put("auth/token/x", b"4"),
-            ])
-            .unwrap();
-        assert_eq!(backend.get("sys/policy/b").unwrap(), Some(b"2".to_vec()));
-        assert_eq!(backend.get("missing").unwrap(), None);
-        assert_eq!(
-            backend.list("sys/policy/").unwrap(),
-            vec!["sys/policy/a".to_owned(), "sys/policy/b".to_owned()]
-        );
-        assert_eq!(
-            backend.list("").unwrap(),
-            vec![
-                "auth/token/x",
-                "sys/policy/a",
-                "sys/policy/b",
-                "sys/policyz"
-            ]
-        );
-        assert!(backend.list("zzz").unwrap().is_empty());
-        backend.write(vec![delete("sys/policy/a")]).unwrap();
-        assert_eq!(backend.get("sys/policy/a").unwrap(), None);
-        assert_eq!(backend.list("sys/policy/").unwrap(), vec!["sys/policy/b"]);
-    }
-
-    /// A write whose expectation fails changes nothing and says which key conflicted.
-    pub fn expectations_guard_writes(backend: &dyn Backend) {
-        let expect = |key: &str, value: Option<&[u8]>| WriteOp::Expect {
-            key: key.to_owned(),
-            value: value.map(<[u8]>::to_vec),
-        };
-        backend
-            .write(vec![expect("lock", None), put("lock", b"one")])
-            .unwrap();
-        let refused = backend
-            .write(vec![expect("lock", None), put("lock", b"two"), put("other", b"x")])
-            .unwrap_err();
-        assert!(
-            matches!(&refused, super::StorageError::Conflict { key } if key == "lock"),
-            "{refused:?}"
-        );
-        assert_eq!(backend.get("lock").unwrap(), Some(b"one".to_vec()));
-        assert_eq!(backend.get("other").unwrap(), None);
-        let stale = backend.write(vec![expect("lock", Some(b"zero")), delete("lock")]);
-        assert!(stale.unwrap_err().is_conflict());
-        backend
-            .write(vec![expect("lock", Some(b"one")), put("lock", b"three")])
-            .unwrap();
-        assert_eq!(backend.get("lock").unwrap(), Some(b"three".to_vec()));
-    }
-
-    /// The ops of one write apply in their order.
-    pub fn applies_ops_in_order(backend: &dyn Backend) {
-        backend
-            .write(vec![
-                put("k", b"first"),
-                delete("k"),
-                put("k", b"second"),
-                put("gone", b"x"),
-                delete("gone"),
-            ])
-            .unwrap();
-        assert_eq!(backend.get("k").unwrap(), Some(b"second".to_vec()));
-        assert_eq!(backend.get("gone").unwrap(), None);
     }
 }

@@ -58,24 +58,3 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::storage::backend::contract;
-
-    #[test]
-    fn round_trips_values_and_lists_by_prefix_in_order() {
-        contract::round_trips_and_lists_by_prefix_in_order(&MemoryBackend::new());
-    }
-
-    #[test]
-    fn applies_ops_in_order() {
-        contract::applies_ops_in_order(&MemoryBackend::new());
-    }
-
-    #[test]
-    fn expectations_guard_writes() {
-        contract::expectations_guard_writes(&MemoryBackend::new());
-    }
-}

@@ -112,7 +112,9 @@ impl PostgresBackend {
             .thread_name("podpass-postgres")
             .enable_all()
             .build()
-            .map_err(|e| StorageError::Backend(format!("cannot start the PostgreSQL client: {e}")))?;
+            .map_err(|e| {
+                StorageError::Backend(format!("cannot start the PostgreSQL client: {e}"))
+            })?;
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
@@ -233,7 +235,9 @@ fn writer_id() -> Result<String, StorageError> {
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-async fn timed<T>(future: impl Future<Output = Result<T, StorageError>>) -> Result<T, StorageError> {
+async fn timed<T>(
+    future: impl Future<Output = Result<T, StorageError>>,
+) -> Result<T, StorageError> {
     tokio::time::timeout(CALL_TIMEOUT, future)
         .await
         .unwrap_or_else(|_| {
@@ -253,6 +257,11 @@ async fn create_schema(pool: Pool) -> Result<(), StorageError> {
     let transaction = client.transaction().await.map_err(db_error)?;
     transaction
         .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .await
+        .map_err(db_error)?;
+    // "relation already exists, skipping" on every start but the first is no news.
+    transaction
+        .batch_execute("SET LOCAL client_min_messages = warning")
         .await
         .map_err(db_error)?;
     transaction
@@ -569,7 +578,10 @@ fn conflict_on(error: tokio_postgres::Error, ops: &[WriteOp]) -> StorageError {
         || code == Some(&SqlState::T_R_DEADLOCK_DETECTED)
     {
         return StorageError::Conflict {
-            key: ops.first().map(|op| op.key().to_owned()).unwrap_or_default(),
+            key: ops
+                .first()
+                .map(|op| op.key().to_owned())
+                .unwrap_or_default(),
         };
     }
     db_error(error)
@@ -715,10 +727,9 @@ mod tests {
             parse_url("postgres://podpass:s3cret@db:5432/podpass?sslmode=disable").unwrap();
         assert!(matches!(tls, Tls::Plain));
         assert_eq!(config.get_dbname(), Some("podpass"));
-        let (config, tls) = parse_url(
-            "postgres://podpass@db/podpass?sslmode=verify-full&application_name=x",
-        )
-        .unwrap();
+        let (config, tls) =
+            parse_url("postgres://podpass@db/podpass?sslmode=verify-full&application_name=x")
+                .unwrap();
         assert!(matches!(tls, Tls::Rustls(_)));
         assert_eq!(config.get_ssl_mode(), SslMode::Require);
         let error = parse_url("postgres://podpass:s3cret@db/podpass?sslmode=sometimes")
@@ -730,7 +741,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("sslrootcert /nonexistent"), "{error}");
-        let error = parse_url("mysql://podpass:s3cret@db/x").unwrap_err().to_string();
+        let error = parse_url("mysql://podpass:s3cret@db/x")
+            .unwrap_err()
+            .to_string();
         assert!(!error.contains("s3cret"), "{error}");
     }
 }

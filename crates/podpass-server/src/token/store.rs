@@ -214,7 +214,10 @@ impl TokenStore {
             let Some(hash) = next.take() else {
                 return Ok(());
             };
-            let cached = read(&self.live).by_hash.get(&hash).map(|e| e.parent.clone());
+            let cached = read(&self.live)
+                .by_hash
+                .get(&hash)
+                .map(|e| e.parent.clone());
             next = match cached {
                 Some(parent) => parent,
                 None => self.read_one(&hash).await?.and_then(|entry| entry.parent),
@@ -429,7 +432,13 @@ impl TokenStore {
                 Rewrite::Store(outcome) => {
                     let value = serde_json::to_vec(&entry)
                         .map_err(|e| StorageError::Encoding(e.to_string()))?;
-                    (outcome, Some(WriteOp::Put { key: key.clone(), value }))
+                    (
+                        outcome,
+                        Some(WriteOp::Put {
+                            key: key.clone(),
+                            value,
+                        }),
+                    )
                 }
                 Rewrite::Delete(outcome) => (outcome, Some(WriteOp::Delete { key: key.clone() })),
             };

@@ -12,5 +12,6 @@ mod kv;
 mod metrics;
 mod parity;
 mod request_limits;
+mod storage;
 mod tls;
 mod tokens;

@@ -2,15 +2,15 @@
 //! the process is killed with SIGKILL mid-loop, and after a restart on the same data directory
 //! every write the server acknowledged (a 2xx answer) must still be there.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
+
+use crate::process::{ServerProcess, call, client};
 
 /// Acknowledged writes (over all kinds) to wait for before pulling the plug.
 const WRITES_BEFORE_KILL: usize = 200;
@@ -33,6 +33,11 @@ fn scratch(name: &str) -> PathBuf {
 /// Writes podpass.hcl (one Kubernetes mount trusting the demo key, one role, one policy) into
 /// `dir` and returns its path.
 fn write_config(dir: &Path) -> PathBuf {
+    write_config_with(dir, "")
+}
+
+/// [`write_config`] with `extra` (a storage block, say) appended.
+pub fn write_config_with(dir: &Path, extra: &str) -> PathBuf {
     std::fs::write(
         dir.join("demo.pub.pem"),
         podpass_core::demo::DEMO_PUBLIC_KEY_PEM,
@@ -60,121 +65,12 @@ policy "{LOGIN_POLICY}" {{
     capabilities = ["read"]
   }}
 }}
+{extra}
 "#
     );
     let path = dir.join("podpass.hcl");
     std::fs::write(&path, config).unwrap();
     path
-}
-
-/// A running `podpass serve`; killed (SIGKILL on Unix) and reaped when dropped, so a failing
-/// assertion never leaves a server behind.
-struct ServerProcess {
-    child: Child,
-    base_url: String,
-    /// The root token, from the file the first start wrote in the data directory.
-    root_token: Option<String>,
-}
-
-impl ServerProcess {
-    /// Starts the server and waits for its "listening" line.
-    fn start(config: &Path, data_dir: &Path) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_podpass"))
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .env_remove("PODPASS_SEAL_KEY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut server = ServerProcess {
-            child,
-            base_url: String::new(),
-            root_token: None,
-        };
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if let Some(url) = line.strip_prefix("podpass listening on ") {
-                server.base_url = url.trim().to_string();
-                break;
-            }
-        }
-        // The first start writes the root token to a file in the data directory; read it and
-        // delete it, as an operator would, so a restart that wrote it again would show.
-        let token_file = data_dir.join("root-token");
-        server.root_token = std::fs::read_to_string(&token_file)
-            .ok()
-            .map(|token| token.trim().to_string());
-        let _ = std::fs::remove_file(&token_file);
-        assert!(
-            !server.base_url.is_empty(),
-            "podpass serve exited before listening (see its stderr above)"
-        );
-        // Keep draining stdout so a later print can never block or fail on a full pipe.
-        thread::spawn(move || lines.for_each(drop));
-        server
-    }
-
-    /// Kills the process without warning (SIGKILL on Unix: no shutdown code runs) and reaps it.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A blocking HTTP client that hands back every status instead of turning 4xx/5xx into errors.
-fn client() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-/// One HTTP exchange: the status and the JSON body (`Null` when empty). `Err` when the server
-/// could not be reached or the answer was cut off, as when the process dies mid-request.
-fn call(
-    agent: &ureq::Agent,
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Result<(u16, Value), ureq::Error> {
-    let mut request = ureq::http::Request::builder().method(method).uri(url);
-    if let Some(token) = token {
-        request = request.header("X-Vault-Token", token);
-    }
-    let response = match body {
-        Some(body) => agent.run(
-            request
-                .header("Content-Type", "application/json")
-                .body(body.to_string())
-                .unwrap(),
-        )?,
-        None => agent.run(request.body(()).unwrap())?,
-    };
-    let status = response.status().as_u16();
-    let text = response.into_body().read_to_string()?;
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{url}: body is not JSON ({e}): {text}"))
-    };
-    Ok((status, value))
 }
 
 /// The four kinds of state the server persists, one writer thread each.

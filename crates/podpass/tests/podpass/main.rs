@@ -7,4 +7,9 @@ mod deploy_manifests;
 mod docs_examples;
 mod durability;
 mod hostile_http;
+// The throwaway PostgreSQL cluster, shared with the server's own tests.
+#[path = "../../../podpass-server/tests/server/support/postgres.rs"]
+mod postgres;
+mod process;
+mod replicas;
 mod serve_operations;

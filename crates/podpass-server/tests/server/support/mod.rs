@@ -4,4 +4,5 @@
 
 pub mod demo;
 pub mod fake_kubernetes;
+pub mod postgres;
 pub mod router;
