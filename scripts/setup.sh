@@ -87,6 +87,18 @@ ensure_chromium() {
   fi
 }
 
+# PostgreSQL's server binaries for the replica tests, which start throwaway clusters of their
+# own (the machine image has postgresql-15; a fresh Debian gets it from apt).
+ensure_postgresql() {
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${PODPASS_PG_BIN:-}" ]; then
+    log "installing postgresql-15 from Debian"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql-15
+  fi
+}
+
 # Vault's Python client for the server's real-client test, in a virtualenv under tests/.
 HVAC_VERSION=2.4.0
 ensure_python_clients() {
@@ -126,6 +138,7 @@ setup_all() {
   ensure_wasm_bindgen_cli
   ensure_npm_packages
   ensure_chromium
+  ensure_postgresql
   ensure_trunk
   ensure_python_clients
   ensure_openbao

@@ -7,7 +7,7 @@
 #
 # `scripts/test.sh --quick` is the fast tier for the edit-compile-test loop: format, clippy
 # (native and wasm32), rustdoc's link check and every Rust test natively; it installs nothing
-# but the wasm32 target.
+# but the wasm32 target and PostgreSQL (the replica tests start throwaway clusters).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -19,7 +19,7 @@ case "${1:-}" in
   *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
 esac
 
-if $quick; then ensure_wasm_target; else setup_all; fi
+if $quick; then ensure_wasm_target; ensure_postgresql; else setup_all; fi
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

@@ -16,13 +16,38 @@ fn deploy_dir() -> PathBuf {
 
 /// Every document of every `deploy/*.yaml`, with the file it came from.
 fn manifests() -> Vec<(String, Value)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(deploy_dir())
+    manifests_in(&deploy_dir(), &[])
+}
+
+/// What `kubectl apply` gets for replicas on PostgreSQL: `deploy/replicas/`, plus the objects
+/// of `deploy/` it shares (namespace, service account and its binding, Service, seal key).
+fn replica_manifests() -> Vec<(String, Value)> {
+    let mut shared = manifests_in(
+        &deploy_dir(),
+        &[
+            "deployment.yaml",
+            "configmap.yaml",
+            "persistentvolumeclaim.yaml",
+        ],
+    );
+    shared.extend(manifests_in(&deploy_dir().join("replicas"), &[]));
+    shared
+}
+
+/// The documents of the `*.yaml` files in `dir`, except those named in `skip`.
+fn manifests_in(dir: &Path, skip: &[&str]) -> Vec<(String, Value)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .filter(|path| {
+            !skip
+                .iter()
+                .any(|name| path.file_name().is_some_and(|file| file == *name))
+        })
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no manifests in deploy/");
+    assert!(!files.is_empty(), "no manifests in {}", dir.display());
     let mut documents = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -238,4 +263,93 @@ fn probes_hit_sys_health_on_the_port_podpass_listens_on() {
         resolve_port(container, &service_port["targetPort"]),
         listen_port
     );
+}
+
+/// The one object of `kind` called `name`.
+fn named(manifests: &[(String, Value)], kind: &str, name: &str) -> Value {
+    manifests
+        .iter()
+        .map(|(_, v)| v)
+        .find(|v| v["kind"].as_str() == Some(kind) && v["metadata"]["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no {kind} called {name}"))
+        .clone()
+}
+
+#[test]
+fn replicas_share_postgresql_and_keep_two_ready_through_disruptions() {
+    let manifests = replica_manifests();
+    let deployment = only(&manifests, "Deployment");
+    let replicas = deployment["spec"]["replicas"].as_u64().unwrap();
+    assert_eq!(replicas, 3);
+    let pod = &deployment["spec"]["template"];
+    let container = &pod["spec"]["containers"][0];
+
+    // The store is the database: no volume claim, and both secrets reach the container.
+    let volumes = pod["spec"]["volumes"].as_sequence().unwrap();
+    assert!(
+        volumes.iter().all(|v| v["persistentVolumeClaim"].is_null()),
+        "a replica must not need a volume of its own: {volumes:?}"
+    );
+    let env = container["env"].as_sequence().unwrap();
+    for (variable, secret) in [
+        ("PODPASS_SEAL_KEY", "podpass-seal-key"),
+        ("PODPASS_STORAGE_URL", "podpass-storage"),
+    ] {
+        let entry = env
+            .iter()
+            .find(|e| e["name"].as_str() == Some(variable))
+            .unwrap_or_else(|| panic!("{variable} is not set"));
+        let reference = &entry["valueFrom"]["secretKeyRef"];
+        assert_eq!(text(reference, &["name"]), secret);
+        let secret = named(&manifests, "Secret", secret);
+        assert!(
+            !secret["stringData"][text(reference, &["key"])].is_null(),
+            "{secret:?} has no {variable}"
+        );
+    }
+
+    // Readiness follows sys/health (503 while the database is away); liveness does not.
+    let listen_port = 8200;
+    let readiness = &container["readinessProbe"]["httpGet"];
+    assert_eq!(text(readiness, &["path"]), "/v1/sys/health");
+    assert_eq!(resolve_port(container, &readiness["port"]), listen_port);
+    assert!(container["livenessProbe"]["httpGet"].is_null());
+    assert_eq!(
+        resolve_port(container, &container["livenessProbe"]["tcpSocket"]["port"]),
+        listen_port
+    );
+
+    // The file selects PostgreSQL, with the URL from the environment.
+    let config_map = only(&manifests, "ConfigMap");
+    let hcl = text(&config_map, &["data", "podpass.hcl"]);
+    let imported = Configuration::import(hcl, "replicas/configmap.yaml", None, &NoFiles)
+        .unwrap_or_else(|e| panic!("the replicas' podpass.hcl is refused: {e}"));
+    let storage = imported.storage.expect("no storage block");
+    let settings = podpass_server::settings::storage_from_block(
+        &storage,
+        Some("postgres://podpass@db/podpass".into()),
+    )
+    .unwrap_or_else(|e| panic!("the server refuses the storage block: {e}"));
+    assert_eq!(settings.connection_url, "postgres://podpass@db/podpass");
+    let server = podpass_server::settings::ServerSettings::from_block(
+        &imported.server.expect("no server block"),
+    )
+    .unwrap();
+    assert_eq!(server.listen.as_deref(), Some("0.0.0.0:8200"));
+
+    // The budget keeps a majority of these pods through voluntary disruptions.
+    let budget = only(&manifests, "PodDisruptionBudget");
+    let min_available = budget["spec"]["minAvailable"].as_u64().unwrap();
+    assert!(min_available >= 2 && min_available < replicas);
+    let labels = &pod["metadata"]["labels"];
+    for (key, value) in budget["spec"]["selector"]["matchLabels"]
+        .as_mapping()
+        .unwrap()
+    {
+        assert_eq!(
+            &labels[key.as_str().unwrap()],
+            value,
+            "budget selector {key:?}"
+        );
+    }
 }
