@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::kv::KvStore;
 use crate::locks::{read, write};
-use crate::storage::{ChangeSink, StorageError, Store, WriteOp};
+use crate::storage::{ChangeSink, ChangedKey, KeyState, StorageError, Store, WriteOp};
 use crate::token::{TokenEntry, TokenStore};
 
 /// Where policies are stored: `sys/policy/<name>` holds the policy text.
@@ -140,10 +140,12 @@ impl App {
     }
 
     /// Brings memory up to date with one stored key another writer changed.
-    fn apply_change(&self, key: &str) -> Result<(), StorageError> {
+    fn apply_change(&self, change: &ChangedKey) -> Result<(), StorageError> {
+        let key = change.key.as_str();
         if let Some(name) = key.strip_prefix(POLICY_PREFIX) {
+            let text = self.store.open_change(change)?;
             let mut configuration = write(&self.configuration);
-            match self.store.get(key)? {
+            match text {
                 Some(text) => {
                     let text = String::from_utf8_lossy(&text);
                     configuration
@@ -156,7 +158,7 @@ impl App {
             }
             self.acl_cache.clear();
         } else if let Some(path) = key.strip_prefix(AUTH_MOUNT_PREFIX) {
-            match self.store.get_json::<AuthMountRecord>(key)? {
+            match self.store.open_change_json::<AuthMountRecord>(change)? {
                 Some(record) => {
                     let mount = read_mount(&self.store, path, &record)?;
                     write(&self.configuration).insert_mount(mount);
@@ -170,31 +172,21 @@ impl App {
         } else if let Some(rest) = key.strip_prefix("auth/") {
             // Role names hold no '/', so the last "/role/" separates the mount path.
             if let Some((path, role)) = rest.rsplit_once("/role/") {
-                self.apply_mount_change(key, path, role)?;
+                let stored = self.store.open_change_json::<Role>(change)?;
+                if let Some(mount) = write(&self.configuration).mount_mut(path) {
+                    match stored {
+                        Some(stored) => mount.put_role(stored),
+                        None => {
+                            mount.remove_role(role);
+                        }
+                    }
+                }
             } else if let Some(path) = rest.strip_suffix("/config") {
-                self.apply_mount_change(key, path, "")?;
-            }
-        }
-        Ok(())
-    }
-
-    /// A role (`role` named) or, with `role` empty, the config of the mount at `path`.
-    fn apply_mount_change(&self, key: &str, path: &str, role: &str) -> Result<(), StorageError> {
-        if role.is_empty() {
-            let config = self.store.get_json::<AuthConfig>(key)?;
-            if let (Some(config), Some(mount)) =
-                (config, write(&self.configuration).mount_mut(path))
-            {
-                mount.set_config(config).map_err(|e| corrupt(key, &e))?;
-            }
-            return Ok(());
-        }
-        let stored = self.store.get_json::<Role>(key)?;
-        if let Some(mount) = write(&self.configuration).mount_mut(path) {
-            match stored {
-                Some(stored) => mount.put_role(stored),
-                None => {
-                    mount.remove_role(role);
+                let config = self.store.open_change_json::<AuthConfig>(change)?;
+                if let (Some(config), Some(mount)) =
+                    (config, write(&self.configuration).mount_mut(path))
+                {
+                    mount.set_config(config).map_err(|e| corrupt(key, &e))?;
                 }
             }
         }
@@ -257,7 +249,10 @@ impl App {
             Err(error) if error.is_conflict() => {
                 // Another replica enabled it an instant ago: take its mount now rather than
                 // when the change feed tells.
-                self.apply_change(&format!("{AUTH_MOUNT_PREFIX}{path}"))?;
+                self.apply_change(&ChangedKey {
+                    key: format!("{AUTH_MOUNT_PREFIX}{path}"),
+                    now: KeyState::Unsent,
+                })?;
                 return Err(ApiError::bad_request(format!(
                     "path is already in use at {path}/"
                 )));
@@ -456,19 +451,20 @@ fn read_mount(
 struct ChangeFollower(Weak<App>);
 
 impl ChangeSink for ChangeFollower {
-    fn changed(&self, keys: &[String], own: bool) {
+    fn changed(&self, changes: &[ChangedKey], own: bool) {
         let Some(app) = self.0.upgrade() else {
             return;
         };
-        for key in keys {
-            let applied = match key.strip_prefix(crate::token::TOKEN_KEY_PREFIX) {
+        for change in changes {
+            let applied = match change.key.strip_prefix(crate::token::TOKEN_KEY_PREFIX) {
                 // This replica's own token writes are in its memory already.
                 Some(_) if own => Ok(()),
-                Some(hash) => app.tokens.apply_change(hash),
-                None => app.apply_change(key),
+                Some(hash) => app.tokens.apply_change(hash, change),
+                None => app.apply_change(change),
             };
             if let Err(error) = applied {
                 // Memory may now differ from storage: reload everything rather than serve it.
+                let key = &change.key;
                 tracing::warn!(%error, key, "cannot apply a change; reloading everything");
                 self.resync();
                 return;

@@ -21,7 +21,9 @@ mod redb_backend;
 mod seal_key;
 mod store;
 
-pub use backend::{Backend, BoxFuture, ChangeSink, SharedBackend, StorageError, WriteOp};
+pub use backend::{
+    Backend, BoxFuture, ChangeSink, ChangedKey, KeyState, SharedBackend, StorageError, WriteOp,
+};
 pub use memory::MemoryBackend;
 pub use postgres_backend::{PostgresBackend, PostgresSettings};
 pub use redb_backend::RedbBackend;

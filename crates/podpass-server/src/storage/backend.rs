@@ -108,13 +108,33 @@ impl StorageError {
 /// A boxed future, for the async half of a backend shared over the network.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// One key a committed write changed, as a change feed tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedKey {
+    /// The storage key.
+    pub key: String,
+    /// What it holds now, when the feed could carry it.
+    pub now: KeyState,
+}
+
+/// What a changed key holds after the write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyState {
+    /// These sealed bytes (open them with [`Store::open_change`](super::Store::open_change)).
+    Sealed(Vec<u8>),
+    /// Nothing: the key was deleted.
+    Deleted,
+    /// The value was too large to carry: read the key.
+    Unsent,
+}
+
 /// Told by a shared backend what other servers (and this one) changed.
 ///
 /// Called from a blocking thread, one call at a time, in commit order: an implementation may
 /// read the backend synchronously.
 pub trait ChangeSink: Send + Sync + 'static {
-    /// `keys` were changed by one committed write; `own` when this server wrote them.
-    fn changed(&self, keys: &[String], own: bool);
+    /// `changes` were made by one committed write; `own` when this server wrote them.
+    fn changed(&self, changes: &[ChangedKey], own: bool);
     /// The change feed is (again) established: every change from now on is told, so reload
     /// everything kept in memory and trust it again.
     fn resync(&self);

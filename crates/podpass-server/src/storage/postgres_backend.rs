@@ -18,8 +18,11 @@ use std::str::FromStr;
 use std::sync::{Arc, OnceLock, mpsc};
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use futures_util::StreamExt as _;
+use futures_util::future::try_join_all;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 use tokio_postgres::config::SslMode;
@@ -29,7 +32,8 @@ use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls, Socket};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::backend::{
-    Backend, BoxFuture, ChangeSink, SharedBackend, StorageError, WriteOp, check_expected,
+    Backend, BoxFuture, ChangeSink, ChangedKey, KeyState, SharedBackend, StorageError, WriteOp,
+    check_expected,
 };
 
 /// The table, created on start when missing; the same text is the documented SQL file.
@@ -47,6 +51,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const HEARTBEAT: Duration = Duration::from_millis(500);
 /// NOTIFY payloads must stay under 8000 bytes.
 const MAX_PAYLOAD: usize = 7800;
+/// Sealed values up to this size (base64) travel in the notification; larger ones are read.
+const MAX_CARRIED_VALUE: usize = 3000;
 /// How often a write without expectations is retried after a serialization failure.
 const BLIND_WRITE_RETRIES: usize = 8;
 /// The longest pause between reconnection attempts of the change feed.
@@ -356,22 +362,10 @@ async fn write_once(pool: &Pool, ops: &[WriteOp], writer_id: &str) -> Result<(),
         .await
         .map_err(db_error)?;
     let conflict = |error| conflict_on(error, ops);
-    for op in ops {
-        if let WriteOp::Expect { key, value } = op {
-            let statement = transaction
-                .prepare_cached("SELECT value FROM podpass_kv WHERE key = $1 FOR UPDATE")
-                .await
-                .map_err(conflict)?;
-            let current = transaction
-                .query_opt(&statement, &[key])
-                .await
-                .map_err(conflict)?
-                .map(|row| row.try_get::<_, Vec<u8>>(0))
-                .transpose()
-                .map_err(db_error)?;
-            check_expected(key, value.as_deref(), current.as_deref())?;
-        }
-    }
+    let lock = transaction
+        .prepare_cached("SELECT value FROM podpass_kv WHERE key = $1 FOR UPDATE")
+        .await
+        .map_err(conflict)?;
     let upsert = transaction
         .prepare_cached(
             "INSERT INTO podpass_kv (key, value) VALUES ($1, $2) \
@@ -383,62 +377,121 @@ async fn write_once(pool: &Pool, ops: &[WriteOp], writer_id: &str) -> Result<(),
         .prepare_cached("DELETE FROM podpass_kv WHERE key = $1")
         .await
         .map_err(conflict)?;
-    let mut changed = Vec::with_capacity(ops.len());
-    for op in ops {
-        match op {
-            WriteOp::Put { key, value } => {
-                transaction
-                    .execute(&upsert, &[key, value])
-                    .await
-                    .map_err(conflict)?;
-                changed.push(key.as_str());
-            }
-            WriteOp::Delete { key } => {
-                transaction
-                    .execute(&delete, &[key])
-                    .await
-                    .map_err(conflict)?;
-                changed.push(key.as_str());
-            }
-            WriteOp::Expect { .. } => {}
-        }
+    // Statements sent together are pipelined on the connection (one round trip, not one per
+    // op) and still run in the order sent.
+    let expectations: Vec<(&String, &Option<Vec<u8>>)> = ops
+        .iter()
+        .filter_map(|op| match op {
+            WriteOp::Expect { key, value } => Some((key, value)),
+            _ => None,
+        })
+        .collect();
+    let current = try_join_all(
+        expectations
+            .iter()
+            .map(|(key, _)| async { transaction.query_opt(&lock, &[*key]).await }),
+    )
+    .await
+    .map_err(conflict)?;
+    for ((key, expected), row) in expectations.iter().zip(current) {
+        let current = row
+            .map(|row| row.try_get::<_, Vec<u8>>(0))
+            .transpose()
+            .map_err(db_error)?;
+        check_expected(key, expected.as_deref(), current.as_deref())?;
     }
-    for payload in notification_payloads(writer_id, &changed) {
-        transaction
-            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
+    let payloads = notification_payloads(writer_id, ops);
+    let (pipelined, upsert, delete) = (&transaction, &upsert, &delete);
+    let changes = ops.iter().filter_map(|op| match op {
+        WriteOp::Put { .. } | WriteOp::Delete { .. } => Some(async move {
+            match op {
+                WriteOp::Put { key, value } => pipelined.execute(upsert, &[key, value]).await,
+                WriteOp::Delete { key } => pipelined.execute(delete, &[key]).await,
+                WriteOp::Expect { .. } => Ok(0),
+            }
+        }),
+        WriteOp::Expect { .. } => None,
+    });
+    try_join_all(changes).await.map_err(conflict)?;
+    try_join_all(payloads.iter().map(|payload| async move {
+        pipelined
+            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, payload])
             .await
-            .map_err(conflict)?;
-    }
+    }))
+    .await
+    .map_err(conflict)?;
     transaction.commit().await.map_err(conflict)
 }
 
-/// One notification: who wrote, and which keys (`all` when a key is too long to send).
+/// One notification: who wrote, and the changed keys with their sealed values where they fit
+/// (`all` when a key is too long to name: the listener reloads everything).
 #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Notification {
     #[serde(rename = "w")]
     writer: String,
-    #[serde(rename = "k", default)]
-    keys: Vec<String>,
+    #[serde(rename = "c", default)]
+    changes: Vec<WireChange>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     all: bool,
 }
 
-/// The changed keys as JSON payloads under PostgreSQL's size limit.
-fn notification_payloads(writer_id: &str, keys: &[&str]) -> Vec<String> {
-    let mut payloads = Vec::new();
-    let mut batch: Vec<String> = Vec::new();
-    let mut size = 0;
-    let encode = |keys: Vec<String>, all: bool| {
+/// One changed key on the wire: `v` the sealed value in base64, `d` deleted, neither: read it.
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct WireChange {
+    #[serde(rename = "k")]
+    key: String,
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    #[serde(rename = "d", default, skip_serializing_if = "std::ops::Not::not")]
+    deleted: bool,
+}
+
+impl WireChange {
+    fn into_change(self) -> ChangedKey {
+        let now = match (self.value, self.deleted) {
+            (_, true) => KeyState::Deleted,
+            (Some(value), false) => STANDARD
+                .decode(value)
+                .map_or(KeyState::Unsent, KeyState::Sealed),
+            (None, false) => KeyState::Unsent,
+        };
+        ChangedKey { key: self.key, now }
+    }
+}
+
+/// The changes of `ops` as JSON payloads under PostgreSQL's size limit. Carrying the sealed
+/// values spares every other replica a read of each key it is told about.
+fn notification_payloads(writer_id: &str, ops: &[WriteOp]) -> Vec<String> {
+    let encode = |changes: Vec<WireChange>, all: bool| {
         serde_json::to_string(&Notification {
             writer: writer_id.to_owned(),
-            keys,
+            changes,
             all,
         })
         .unwrap_or_default()
     };
-    for key in keys {
-        // Escaping can at most sextuple a key's length.
-        let cost = key.len() * 6 + 3;
+    let mut payloads = Vec::new();
+    let mut batch: Vec<WireChange> = Vec::new();
+    let mut size = 0;
+    for op in ops {
+        let change = match op {
+            WriteOp::Put { key, value } => {
+                let encoded = STANDARD.encode(value);
+                WireChange {
+                    key: key.clone(),
+                    value: (encoded.len() <= MAX_CARRIED_VALUE).then_some(encoded),
+                    deleted: false,
+                }
+            }
+            WriteOp::Delete { key } => WireChange {
+                key: key.clone(),
+                value: None,
+                deleted: true,
+            },
+            WriteOp::Expect { .. } => continue,
+        };
+        // Escaping can at most sextuple a key's length; base64 needs none.
+        let cost = change.key.len() * 6 + change.value.as_ref().map_or(0, String::len) + 24;
         if cost + 64 > MAX_PAYLOAD {
             payloads.push(encode(Vec::new(), true));
             continue;
@@ -448,7 +501,7 @@ fn notification_payloads(writer_id: &str, keys: &[&str]) -> Vec<String> {
             size = 0;
         }
         size += cost;
-        batch.push((*key).to_owned());
+        batch.push(change);
     }
     if !batch.is_empty() {
         payloads.push(encode(batch, false));
@@ -527,7 +580,12 @@ impl ChangeFeed {
         let done = if notification.all {
             tokio::task::spawn_blocking(move || sink.resync()).await
         } else {
-            tokio::task::spawn_blocking(move || sink.changed(&notification.keys, own)).await
+            let changes: Vec<ChangedKey> = notification
+                .changes
+                .into_iter()
+                .map(WireChange::into_change)
+                .collect();
+            tokio::task::spawn_blocking(move || sink.changed(&changes, own)).await
         };
         done.map_err(|e| StorageError::Backend(format!("applying a change failed: {e}")))
     }
@@ -701,10 +759,25 @@ mod tests {
     }
 
     #[test]
-    fn notifications_stay_under_the_payload_limit() {
-        let keys: Vec<String> = (0..2000).map(|i| format!("token/id/{i:064}")).collect();
-        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let payloads = notification_payloads("w1", &refs);
+    fn notifications_carry_small_values_and_stay_under_the_payload_limit() {
+        let ops: Vec<WriteOp> = (0..2000)
+            .map(|i| WriteOp::Put {
+                key: format!("token/id/{i:064}"),
+                value: vec![7; 300],
+            })
+            .chain([
+                WriteOp::Delete { key: "gone".into() },
+                WriteOp::Expect {
+                    key: "checked".into(),
+                    value: None,
+                },
+                WriteOp::Put {
+                    key: "large".into(),
+                    value: vec![1; 5000],
+                },
+            ])
+            .collect();
+        let payloads = notification_payloads("w1", &ops);
         assert!(payloads.len() > 1);
         let mut seen = Vec::new();
         for payload in &payloads {
@@ -712,11 +785,33 @@ mod tests {
             let notification: Notification = serde_json::from_str(payload).unwrap();
             assert_eq!(notification.writer, "w1");
             assert!(!notification.all);
-            seen.extend(notification.keys);
+            seen.extend(
+                notification
+                    .changes
+                    .into_iter()
+                    .map(WireChange::into_change),
+            );
         }
-        assert_eq!(seen, keys);
-        let long = "k".repeat(5000);
-        let payloads = notification_payloads("w1", &[long.as_str()]);
+        assert_eq!(seen.len(), 2002, "every put and delete, no expectation");
+        assert_eq!(seen[0].now, KeyState::Sealed(vec![7; 300]));
+        assert_eq!(
+            seen[2000],
+            ChangedKey {
+                key: "gone".into(),
+                now: KeyState::Deleted
+            }
+        );
+        assert_eq!(
+            seen[2001],
+            ChangedKey {
+                key: "large".into(),
+                now: KeyState::Unsent
+            }
+        );
+        let long = WriteOp::Delete {
+            key: "k".repeat(5000),
+        };
+        let payloads = notification_payloads("w1", &[long]);
         let notification: Notification = serde_json::from_str(&payloads[0]).unwrap();
         assert!(notification.all);
     }

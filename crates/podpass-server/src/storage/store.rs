@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::backend::{Backend, ChangeSink, StorageError, WriteOp};
+use super::backend::{Backend, ChangeSink, ChangedKey, KeyState, StorageError, WriteOp};
 use super::group_commit::{CommitCounters, GroupCommitWriter, WriteReply};
 use super::seal_key::SealKey;
 
@@ -183,6 +183,25 @@ impl Store {
                          or sealed under a different seal key"
                     .to_owned(),
             })
+    }
+
+    /// The plaintext a change feed says `change.key` holds now (reading the key when the feed
+    /// could not carry its value); blocking, as [`Store::get`].
+    pub fn open_change(&self, change: &ChangedKey) -> Result<Option<Vec<u8>>, StorageError> {
+        match &change.now {
+            KeyState::Sealed(sealed) => self.open(&change.key, Some(sealed)),
+            KeyState::Deleted => Ok(None),
+            KeyState::Unsent => self.get(&change.key),
+        }
+    }
+
+    /// [`Store::open_change`], parsed from JSON.
+    pub fn open_change_json<T: serde::de::DeserializeOwned>(
+        &self,
+        change: &ChangedKey,
+    ) -> Result<Option<T>, StorageError> {
+        let bytes = self.open_change(change)?;
+        parse_json(&change.key, bytes.as_deref())
     }
 
     /// Whether other servers write to this store too, so what is kept in memory must follow

@@ -21,7 +21,7 @@ use super::{
     random_id,
 };
 use crate::locks::{lock, read, write};
-use crate::storage::{StorageError, Store, WriteOp};
+use crate::storage::{ChangedKey, StorageError, Store, WriteOp};
 
 /// Storage prefix of service tokens, keyed by the token's keyed hash.
 pub(crate) const TOKEN_KEY_PREFIX: &str = "token/id/";
@@ -193,10 +193,10 @@ impl TokenStore {
     }
 
     /// Applies a change another replica made to the token `hash` (blocking, from the change
-    /// feed): reads it as stored now, and keeps or forgets it.
-    pub fn apply_change(&self, hash: &str) -> Result<(), StorageError> {
+    /// feed): keeps the token as it is now, or forgets it.
+    pub fn apply_change(&self, hash: &str, change: &ChangedKey) -> Result<(), StorageError> {
         self.changes[stripe_index(hash)].fetch_add(1, Ordering::AcqRel);
-        match self.store.get_json::<TokenEntry>(&storage_key(hash))? {
+        match self.store.open_change_json::<TokenEntry>(change)? {
             Some(entry) => self.remember(hash.to_string(), entry),
             None => write(&self.live).remove(hash),
         }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use podpass_server::storage::{
-    Backend, ChangeSink, MemoryBackend, PostgresBackend, PostgresSettings, RedbBackend,
-    StorageError, WriteOp,
+    Backend, ChangeSink, ChangedKey, KeyState, MemoryBackend, PostgresBackend, PostgresSettings,
+    RedbBackend, StorageError, WriteOp,
 };
 
 use crate::support::postgres::TestDatabase;
@@ -214,10 +214,17 @@ struct Recorder {
 }
 
 impl ChangeSink for Recorder {
-    fn changed(&self, keys: &[String], own: bool) {
+    fn changed(&self, changes: &[ChangedKey], own: bool) {
         let who = if own { "own" } else { "other" };
         let mut events = self.events.lock().unwrap();
-        events.extend(keys.iter().map(|key| format!("{who} {key}")));
+        events.extend(changes.iter().map(|change| {
+            let now = match &change.now {
+                KeyState::Sealed(value) => format!("= {}", String::from_utf8_lossy(value)),
+                KeyState::Deleted => "deleted".to_owned(),
+                KeyState::Unsent => "unsent".to_owned(),
+            };
+            format!("{who} {} {now}", change.key)
+        }));
     }
 
     fn resync(&self) {
@@ -259,9 +266,10 @@ fn the_change_feed_tells_every_server_and_resyncs_after_an_outage() {
         WriteOp::Delete { key: "gone".into() },
     ])
     .unwrap();
-    heard_b.wait_for("other sys/policy/p");
-    heard_b.wait_for("other gone");
-    heard_a.wait_for("own sys/policy/p");
+    // The feed carries what the keys hold now (bytes as the backend got them: the Store seals).
+    heard_b.wait_for("other sys/policy/p = x");
+    heard_b.wait_for("other gone deleted");
+    heard_a.wait_for("own sys/policy/p = x");
     // A refused write tells nobody.
     assert!(
         a.write(vec![expect("sys/policy/p", None), put("refused", b"1")])
@@ -293,7 +301,7 @@ fn the_change_feed_tells_every_server_and_resyncs_after_an_outage() {
         std::thread::sleep(Duration::from_millis(10));
     }
     b.write(vec![put("after", b"1")]).unwrap();
-    heard_a.wait_for("other after");
+    heard_a.wait_for("other after = 1");
     assert!(
         !heard_b
             .events
