@@ -51,7 +51,7 @@ impl ServerProcess {
         let stderr = BufReader::new(child.stderr.take().unwrap());
         let (lines_tx, lines_rx) = std::sync::mpsc::channel();
         // Pass stderr through (as the tests' own output) and keep it for an early exit.
-        thread::spawn(move || {
+        let passing = thread::spawn(move || {
             for line in stderr.lines().map_while(Result::ok) {
                 eprintln!("{line}");
                 let _ = lines_tx.send(line);
@@ -79,6 +79,8 @@ impl ServerProcess {
         let _ = std::fs::remove_file(&token_file);
         if server.base_url.is_empty() {
             let _ = server.child.wait();
+            // Everything the process wrote has been read once its stderr closes.
+            let _ = passing.join();
             let said: Vec<String> = lines_rx.try_iter().collect();
             return Err(said.join("\n"));
         }
