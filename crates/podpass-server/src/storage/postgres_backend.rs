@@ -47,8 +47,13 @@ const SCHEMA_LOCK: i64 = 0x706f_6470_6173_7301;
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for a connection (new, or from a pool that is exhausted).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often the change feed's connection is checked.
-const HEARTBEAT: Duration = Duration::from_millis(500);
+/// How often the change feed's connection is checked. A closed connection (the database
+/// stopped or restarted) fails at once; the heartbeat finds one that went silent.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How long a heartbeat may take before the connection counts as dead. Generous: a replica
+/// that gives up on its feed refuses every request until it has reloaded, so a busy database
+/// or a starved machine must not look like a dead one.
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
 /// NOTIFY payloads must stay under 8000 bytes.
 const MAX_PAYLOAD: usize = 7800;
 /// Sealed values up to this size (base64) travel in the notification; larger ones are read.
@@ -561,7 +566,7 @@ impl ChangeFeed {
                     self.deliver(&payload).await?;
                 }
                 _ = heartbeat.tick() => {
-                    tokio::time::timeout(HEARTBEAT * 4, client.simple_query("SELECT 1"))
+                    tokio::time::timeout(HEARTBEAT_TIMEOUT, client.simple_query("SELECT 1"))
                         .await
                         .map_err(|_| StorageError::Unavailable("heartbeat timed out".into()))?
                         .map_err(db_error)?;
