@@ -25,6 +25,8 @@ const POLICY_PREFIX: &str = "sys/policy/";
 const AUTH_MOUNT_PREFIX: &str = "sys/auth/";
 /// Compiled ACLs kept at most; the cache is cleared when full (and on every policy change).
 const ACL_CACHE_LIMIT: usize = 4096;
+/// How often a tune is redone after another replica changed the same mount first.
+const MAX_REDOS: usize = 16;
 
 /// What `sys/auth/<path>` stores about an enabled auth method.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,27 +273,50 @@ impl App {
     pub async fn tune_auth(
         &self,
         path: &str,
-        change: impl FnOnce(&mut AuthMountRecord) -> Result<(), ApiError>,
+        mut change: impl FnMut(&mut AuthMountRecord) -> Result<(), ApiError>,
     ) -> Result<(), ApiError> {
-        let Some(before) = read(&self.auth_mounts).get(path).cloned() else {
-            return Err(ApiError::bad_request(format!(
+        let key = format!("{AUTH_MOUNT_PREFIX}{path}");
+        let missing = || {
+            ApiError::bad_request(format!(
                 "tune of path \"auth/{path}/\" failed: no mount entry found"
-            )));
+            ))
         };
-        let mut record = before.clone();
-        change(&mut record)?;
-        if record == before {
+        if !self.has_auth_mount(path) {
+            return Err(missing());
+        }
+        // From the record as stored, written only if no other replica changed it meanwhile.
+        for _ in 0..MAX_REDOS {
+            let stored = self.store.fetch_versioned::<AuthMountRecord>(&key).await?;
+            let Some(before) = stored.value.clone() else {
+                return Err(missing());
+            };
+            let mut record = before.clone();
+            change(&mut record)?;
+            if record == before {
+                return Ok(());
+            }
+            let value = serde_json::to_vec(&record).map_err(|e| ApiError::internal(&e))?;
+            let written = self
+                .store
+                .write(vec![
+                    stored.unchanged(),
+                    WriteOp::Put {
+                        key: key.clone(),
+                        value,
+                    },
+                ])
+                .await;
+            match written {
+                Err(error) if error.is_conflict() => continue,
+                other => other?,
+            }
+            if let Some(mount) = write(&self.configuration).mount_mut(path) {
+                mount.set_ttls(record.tune().effective());
+            }
+            write(&self.auth_mounts).insert(path.to_string(), record);
             return Ok(());
         }
-        let tune = record.tune();
-        self.store
-            .put_json(&format!("{AUTH_MOUNT_PREFIX}{path}"), &record)
-            .await?;
-        if let Some(mount) = write(&self.configuration).mount_mut(path) {
-            mount.set_ttls(tune.effective());
-        }
-        write(&self.auth_mounts).insert(path.to_string(), record);
-        Ok(())
+        Err(StorageError::Conflict { key }.into())
     }
 
     /// Disables the auth method at `path`: its config, roles and tokens go with it.

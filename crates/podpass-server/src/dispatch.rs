@@ -305,6 +305,14 @@ async fn authenticate(app: &App, request: &ApiRequest) -> Result<Caller, ApiErro
     let resolved = app.tokens.resolve(token, app.now()).await?.ok_or_else(|| {
         denied("the token is not valid: unknown, expired, revoked, used up, or its parent is gone")
     })?;
+    // Disabling a mount revokes its service tokens; one issued by another replica while the
+    // disable was under way would escape that sweep, so the mount must still be there.
+    let mount = &resolved.entry.profile.mount;
+    if resolved.hash.is_some() && mount != "token" && !app.has_auth_mount(mount) {
+        return Err(denied(&format!(
+            "the token was issued by auth/{mount}/, which is no longer enabled"
+        )));
+    }
     let cidrs = &resolved.entry.profile.bound_cidrs;
     if !cidrs.is_empty() {
         let allowed = request

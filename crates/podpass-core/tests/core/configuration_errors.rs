@@ -80,11 +80,11 @@ fn podpass_hcl_errors_point_at_the_problem() {
         ),
         (
             "polcy \"p\" {}\n",
-            "podpass.hcl:1:1: unknown block `polcy` (podpass.hcl has `auth`, `policy` and `server` blocks); did you mean `policy`?",
+            "podpass.hcl:1:1: unknown block `polcy` (podpass.hcl has `auth`, `policy`, `server` and `storage` blocks); did you mean `policy`?",
         ),
         (
             "ttl = 3\n",
-            "podpass.hcl:1:1: unexpected attribute `ttl` at the top level (podpass.hcl has `auth`, `policy` and `server` blocks)",
+            "podpass.hcl:1:1: unexpected attribute `ttl` at the top level (podpass.hcl has `auth`, `policy`, `server` and `storage` blocks)",
         ),
         (
             "auth \"a\" \"b\" {}\n",

@@ -443,3 +443,17 @@ async fn one_capabilities_request_asks_about_a_bounded_number_of_paths() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_service_token_from_a_mount_no_longer_enabled_is_refused() {
+    // As when another replica issued it while this one was disabling the mount: the disable's
+    // revocation sweep could not see it, so the mount's absence must refuse it.
+    let h = Harness::demo().await;
+    let mut profile = podpass_server::token::TokenProfile::root();
+    profile.mount = "kubernetes-gone".into();
+    let entry = podpass_server::token::TokenEntry::new(profile, NOW, 3600, 0, None);
+    let (token, _) = h.app.tokens.issue(entry, NOW).await.expect("issued");
+    let (status, body) = h.send(get("auth/token/lookup-self", &token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(first_error(&body), "permission denied");
+}
