@@ -31,9 +31,9 @@ pg_dir=$(mktemp -d); [ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 pg initdb -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 pg pg_ctl -D "$pg_dir/data" -l "$pg_dir/log" -w -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+cleanup() { # every server started (start() runs in a subshell: its pid files are the record)
+  local file
+  for file in "$out"/*/*.pid; do [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true; done
   pg pg_ctl -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$pg_dir"
 }
@@ -75,7 +75,6 @@ start() {
   local binary=$1 name=$2 dir=$3
   PODPASS_SEAL_KEY=$SEAL_KEY RUST_LOG=warn "$binary" serve --config "$dir/podpass.hcl" \
     --data-dir "$dir/$name" --listen 127.0.0.1:0 >"$dir/$name.out" 2>"$dir/$name.log" &
-  pids+=($!)
   echo $! >"$dir/$name.pid"
   for _ in $(seq 1 200); do
     local addr; addr=$(sed -n 's/^podpass listening on //p' "$dir/$name.out")

@@ -226,21 +226,32 @@ impl TokenStore {
         Ok(())
     }
 
-    /// Reads one token from storage into memory, unless a change to it raced the read.
+    /// Reads one token from storage into memory. A change to its stripe applied while the read
+    /// was in flight may be newer than what was read (a revocation the read must not undo), so
+    /// the read is repeated until no change raced it.
     async fn read_one(&self, hash: &str) -> Result<Option<TokenEntry>, StorageError> {
         let counter = &self.changes[stripe_index(hash)];
-        let before = counter.load(Ordering::Acquire);
-        let Some(entry) = self
-            .store
-            .fetch_json::<TokenEntry>(&storage_key(hash))
-            .await?
-        else {
-            return Ok(None);
-        };
-        if counter.load(Ordering::Acquire) == before {
-            self.remember(hash.to_string(), entry.clone());
+        for _ in 0..MAX_REDOS {
+            let before = counter.load(Ordering::Acquire);
+            let Some(mut entry) = self
+                .store
+                .fetch_json::<TokenEntry>(&storage_key(hash))
+                .await?
+            else {
+                return Ok(None);
+            };
+            entry.profile = self.intern(&entry.profile);
+            // Checked under the lock that `apply_change` needs to change memory: a change
+            // counted after this check lands after this insert, so it is never lost.
+            let mut live = write(&self.live);
+            if counter.load(Ordering::Acquire) == before {
+                live.insert(hash.to_string(), entry.clone());
+                return Ok(Some(entry));
+            }
         }
-        Ok(Some(entry))
+        Err(StorageError::Conflict {
+            key: storage_key(hash),
+        })
     }
 
     /// Issues a token for `entry` (its `accessor` is filled in for service tokens). A child
