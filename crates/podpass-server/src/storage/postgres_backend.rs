@@ -24,7 +24,7 @@ use deadpool_postgres::{
     Hook, HookError, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use futures_util::StreamExt as _;
-use futures_util::future::try_join_all;
+use futures_util::future::{join_all, try_join_all};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 use tokio_postgres::config::SslMode;
@@ -52,6 +52,16 @@ const SCHEMA_LOCK: i64 = 0x706f_6470_6173_7301;
 /// minute of logins at a third of their rate). Telling the planner to avoid sequential scans
 /// fixes the plan from the start.
 const SESSION_SETTINGS: &str = "SET enable_seqscan = off";
+/// Every statement podpass prepares: each names a key or a key range of its one table.
+const GET: &str = "SELECT value FROM podpass_kv WHERE key = $1";
+const LIST_RANGE: &str = "SELECT key FROM podpass_kv WHERE key >= $1 AND key < $2 ORDER BY key";
+const LIST_FROM: &str = "SELECT key FROM podpass_kv WHERE key >= $1 ORDER BY key";
+const LOCK: &str = "SELECT value FROM podpass_kv WHERE key = $1 FOR UPDATE";
+const UPSERT: &str = "INSERT INTO podpass_kv (key, value) VALUES ($1, $2) \
+                      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
+const DELETE: &str = "DELETE FROM podpass_kv WHERE key = $1";
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+const STATEMENTS: [&str; 7] = [GET, LIST_RANGE, LIST_FROM, LOCK, UPSERT, DELETE, NOTIFY];
 /// The longest any one database call may take before it counts as unavailable.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for a connection (new, or from a pool that is exhausted).
@@ -170,8 +180,9 @@ impl PostgresBackend {
         };
         let pool = backend.pool.clone();
         backend
-            .wait(create_schema(pool))
+            .wait(create_schema(pool.clone()))
             .map_err(|e| StorageError::Backend(format!("cannot prepare the database: {e}")))?;
+        backend.wait(warm_up(pool, settings.max_connections.max(1)))?;
         Ok(backend)
     }
 
@@ -299,12 +310,27 @@ async fn create_schema(pool: Pool) -> Result<(), StorageError> {
     transaction.commit().await.map_err(db_error)
 }
 
-async fn get(pool: Pool, key: String) -> Result<Option<Vec<u8>>, StorageError> {
-    let client = pool.get().await.map_err(pool_error)?;
-    let statement = client
-        .prepare_cached("SELECT value FROM podpass_kv WHERE key = $1")
+/// Opens the pool's connections and prepares every statement on each. Opened on demand
+/// instead, they open during the first burst of requests, whose requests then wait behind new
+/// database sessions (measured on loopback under load: a second and more at the p99). Best
+/// effort: a connection that cannot be opened now is opened when it is needed.
+async fn warm_up(pool: Pool, connections: usize) -> Result<(), StorageError> {
+    let clients = join_all((0..connections).map(|_| pool.get())).await;
+    for client in clients.iter().flatten() {
+        try_join_all(
+            STATEMENTS
+                .iter()
+                .map(|statement| client.prepare_cached(statement)),
+        )
         .await
         .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+async fn get(pool: Pool, key: String) -> Result<Option<Vec<u8>>, StorageError> {
+    let client = pool.get().await.map_err(pool_error)?;
+    let statement = client.prepare_cached(GET).await.map_err(db_error)?;
     let row = client
         .query_opt(&statement, &[&key])
         .await
@@ -318,19 +344,11 @@ async fn list(pool: Pool, prefix: String) -> Result<Vec<String>, StorageError> {
     // A range on the primary key, not starts_with(): PostgreSQL scans the whole table for that.
     let rows = match prefix_end(&prefix) {
         Some(end) => {
-            let statement = client
-                .prepare_cached(
-                    "SELECT key FROM podpass_kv WHERE key >= $1 AND key < $2 ORDER BY key",
-                )
-                .await
-                .map_err(db_error)?;
+            let statement = client.prepare_cached(LIST_RANGE).await.map_err(db_error)?;
             client.query(&statement, &[&prefix, &end]).await
         }
         None => {
-            let statement = client
-                .prepare_cached("SELECT key FROM podpass_kv WHERE key >= $1 ORDER BY key")
-                .await
-                .map_err(db_error)?;
+            let statement = client.prepare_cached(LIST_FROM).await.map_err(db_error)?;
             client.query(&statement, &[&prefix]).await
         }
     }
@@ -384,21 +402,9 @@ async fn write_once(pool: &Pool, ops: &[WriteOp], writer_id: &str) -> Result<(),
         .await
         .map_err(db_error)?;
     let conflict = |error| conflict_on(error, ops);
-    let lock = transaction
-        .prepare_cached("SELECT value FROM podpass_kv WHERE key = $1 FOR UPDATE")
-        .await
-        .map_err(conflict)?;
-    let upsert = transaction
-        .prepare_cached(
-            "INSERT INTO podpass_kv (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-        )
-        .await
-        .map_err(conflict)?;
-    let delete = transaction
-        .prepare_cached("DELETE FROM podpass_kv WHERE key = $1")
-        .await
-        .map_err(conflict)?;
+    let lock = transaction.prepare_cached(LOCK).await.map_err(conflict)?;
+    let upsert = transaction.prepare_cached(UPSERT).await.map_err(conflict)?;
+    let delete = transaction.prepare_cached(DELETE).await.map_err(conflict)?;
     // Statements sent together are pipelined on the connection (one round trip, not one per
     // op) and still run in the order sent.
     let expectations: Vec<(&String, &Option<Vec<u8>>)> = ops
@@ -434,14 +440,15 @@ async fn write_once(pool: &Pool, ops: &[WriteOp], writer_id: &str) -> Result<(),
         }),
         WriteOp::Expect { .. } => None,
     });
-    try_join_all(changes).await.map_err(conflict)?;
-    try_join_all(payloads.iter().map(|payload| async move {
-        pipelined
-            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, payload])
-            .await
-    }))
-    .await
-    .map_err(conflict)?;
+    let notify = transaction.prepare_cached(NOTIFY).await.map_err(conflict)?;
+    let notify = &notify;
+    let notifications = payloads
+        .iter()
+        .map(|payload| async move { pipelined.execute(notify, &[&CHANNEL, payload]).await });
+    // The changes and their notifications go in one round trip; NOTIFY is delivered at COMMIT.
+    futures_util::future::try_join(try_join_all(changes), try_join_all(notifications))
+        .await
+        .map_err(conflict)?;
     transaction.commit().await.map_err(conflict)
 }
 
