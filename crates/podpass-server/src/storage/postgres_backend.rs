@@ -62,6 +62,8 @@ const UPSERT: &str = "INSERT INTO podpass_kv (key, value) VALUES ($1, $2) \
 const DELETE: &str = "DELETE FROM podpass_kv WHERE key = $1";
 const NOTIFY: &str = "SELECT pg_notify($1, $2)";
 const STATEMENTS: [&str; 7] = [GET, LIST_RANGE, LIST_FROM, LOCK, UPSERT, DELETE, NOTIFY];
+/// The most notifications applied in one hand-over to a blocking thread.
+const MAX_BATCH: usize = 256;
 /// The longest any one database call may take before it counts as unavailable.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for a connection (new, or from a pool that is exhausted).
@@ -587,7 +589,15 @@ impl ChangeFeed {
                     let Some(payload) = payload else {
                         return Err(StorageError::Unavailable("the connection closed".into()));
                     };
-                    self.deliver(&payload).await?;
+                    // Whatever else has arrived goes with it: one hand-over to a blocking
+                    // thread per batch, not per notification, is what keeps up under load.
+                    let mut payloads = vec![payload];
+                    while payloads.len() < MAX_BATCH
+                        && let Ok(payload) = notifications.try_recv()
+                    {
+                        payloads.push(payload);
+                    }
+                    self.deliver(payloads).await?;
                 }
                 _ = heartbeat.tick() => {
                     tokio::time::timeout(HEARTBEAT_TIMEOUT, client.simple_query("SELECT 1"))
@@ -599,24 +609,37 @@ impl ChangeFeed {
         }
     }
 
-    async fn deliver(&self, payload: &str) -> Result<(), StorageError> {
-        let sink = Arc::clone(&self.sink);
-        let Ok(notification) = serde_json::from_str::<Notification>(payload) else {
-            tracing::warn!(payload, "ignoring a notification podpass did not send");
-            return Ok(());
-        };
-        let own = notification.writer == self.writer_id;
-        let done = if notification.all {
-            tokio::task::spawn_blocking(move || sink.resync()).await
-        } else {
+    /// Applies notifications in the order they arrived; one that asks for everything to be
+    /// reloaded covers the whole batch, since the reload reads at least what they told.
+    async fn deliver(&self, payloads: Vec<String>) -> Result<(), StorageError> {
+        let mut batch = Vec::with_capacity(payloads.len());
+        let mut reload = false;
+        for payload in payloads {
+            let Ok(notification) = serde_json::from_str::<Notification>(&payload) else {
+                tracing::warn!(payload, "ignoring a notification podpass did not send");
+                continue;
+            };
+            reload |= notification.all;
+            let own = notification.writer == self.writer_id;
             let changes: Vec<ChangedKey> = notification
                 .changes
                 .into_iter()
                 .map(WireChange::into_change)
                 .collect();
-            tokio::task::spawn_blocking(move || sink.changed(&changes, own)).await
-        };
-        done.map_err(|e| StorageError::Backend(format!("applying a change failed: {e}")))
+            batch.push((changes, own));
+        }
+        let sink = Arc::clone(&self.sink);
+        tokio::task::spawn_blocking(move || {
+            if reload {
+                sink.resync();
+            } else {
+                for (changes, own) in &batch {
+                    sink.changed(changes, *own);
+                }
+            }
+        })
+        .await
+        .map_err(|e| StorageError::Backend(format!("applying a change failed: {e}")))
     }
 }
 
