@@ -29,6 +29,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use thiserror::Error;
 
+use crate::error::error_chain;
 use crate::locks::lock;
 
 /// Where a pod finds its service account's CA bundle.
@@ -335,19 +336,6 @@ fn build_client(ca_pem: Option<&str>) -> Result<HttpClient, ClusterError> {
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(90))
         .build(connector))
-}
-
-/// An error with its sources, since hyper's top-level message ("client error (Connect)")
-/// hides the cause an operator needs (refused, unknown CA, bad name...).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// `kubernetes_host` without a trailing `/`, the prefix of every URL.

@@ -164,3 +164,17 @@ impl IntoResponse for ApiError {
         self.into_response_explained(false)
     }
 }
+
+/// An error with its sources, since a client library's top-level message (hyper's "client
+/// error (Connect)", tokio-postgres's "error connecting to server") hides the cause an operator
+/// needs (refused, unknown CA, bad name...).
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -37,6 +37,7 @@ use super::backend::{
     Backend, BoxFuture, ChangeSink, ChangedKey, KeyState, SharedBackend, StorageError, WriteOp,
     check_expected,
 };
+use crate::error::error_chain;
 
 /// The table, created on start when missing; the same text is the documented SQL file.
 pub const SCHEMA_SQL: &str = include_str!("postgres_schema.sql");
@@ -710,17 +711,6 @@ fn db_error(error: tokio_postgres::Error) -> StorageError {
     } else {
         StorageError::Backend(format!("PostgreSQL: {}", database.message()))
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Splits `sslmode` and `sslrootcert` (which tokio-postgres does not read the way libpq does)

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::process::{ServerProcess, call, client};
+use crate::process::{ServerProcess, call, client, unix_now};
 
 /// Acknowledged writes (over all kinds) to wait for before pulling the plug.
 const WRITES_BEFORE_KILL: usize = 200;
@@ -200,14 +200,6 @@ fn writer(
         counter.fetch_add(1, Ordering::SeqCst);
     }
     report
-}
-
-fn unix_now() -> i64 {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    i64::try_from(seconds).unwrap()
 }
 
 /// Checks one acknowledged write against the restarted server; `Err` says what is missing.

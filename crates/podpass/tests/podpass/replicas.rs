@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::durability::write_config_with;
 use crate::postgres::TestDatabase;
-use crate::process::{ServerProcess, call, client};
+use crate::process::{ServerProcess, call, client, unix_now};
 
 /// The seal key every replica of a store shares (32 bytes of 0x01, base64).
 const SEAL_KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
@@ -75,14 +75,6 @@ impl Cluster {
         let root = tokens[0].clone();
         (a, b, root)
     }
-}
-
-fn unix_now() -> i64 {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    i64::try_from(seconds).unwrap()
 }
 
 fn login(base_url: &str) -> Result<(u16, Value), ureq::Error> {
