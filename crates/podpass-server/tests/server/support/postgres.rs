@@ -114,30 +114,27 @@ impl TestDatabase {
     }
 
     fn pg(&self, program: &str, args: &[&str]) -> Output {
+        run(self.command(program).args(args).current_dir(&self.dir))
+    }
+
+    /// A PostgreSQL program, as the postgres user when root (initdb and the server refuse root).
+    fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
-        let mut command = if as_root() {
+        if as_root() {
             let mut command = Command::new("runuser");
             command.args(["-u", "postgres", "--"]).arg(&path);
             command
         } else {
             Command::new(&path)
-        };
-        run(command.args(args).current_dir(&self.dir))
+        }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let data = self.data();
-        let path = self.bin.join("pg_ctl");
-        let mut command = if as_root() {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(&path);
-            command
-        } else {
-            Command::new(&path)
-        };
-        let _ = command
+        let _ = self
+            .command("pg_ctl")
             .args(["-D", &data, "-m", "immediate", "stop"])
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);
