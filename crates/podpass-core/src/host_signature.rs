@@ -22,10 +22,11 @@ use crate::jwt::{self, SigningAlgorithm};
 use crate::keys::{KeyKind, VerificationKey};
 use crate::login::{self, LoginRequest, LoginResult};
 use crate::mount::KubernetesMount;
+use crate::trace::Explanation;
 
 /// What the host must verify for one login.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SignatureJob {
+#[derive(Debug, Clone)]
+pub struct SignatureJob<'k> {
     /// The token's algorithm (one podpass accepts).
     pub algorithm: SigningAlgorithm,
     /// The bytes that were signed: the token's `header.claims` text.
@@ -33,19 +34,30 @@ pub struct SignatureJob {
     /// The signature, decoded from base64url (for ECDSA: `r || s`, the form WebCrypto expects).
     pub signature: Vec<u8>,
     /// The configured keys that fit the algorithm (and `kid`), in the order the core tries them.
-    pub candidates: Vec<CandidateKey>,
+    pub candidates: Vec<CandidateKey<'k>>,
 }
 
-/// A configured key the signature may verify against.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CandidateKey {
+/// A configured key the signature may verify against. Its JWK and description are made when
+/// asked for: a host that keeps imported keys needs them once, not on every login.
+#[derive(Debug, Clone)]
+pub struct CandidateKey<'k> {
     /// The key's position in the mount's [`crate::keys::KeySet`]: what a verdict names.
     pub index: usize,
+    key: &'k VerificationKey,
+}
+
+impl CandidateKey<'_> {
     /// The key as the trace names it, e.g. `RSA 2048-bit key pem_keys[0]`.
-    pub description: String,
+    pub fn description(&self) -> String {
+        self.key.describe()
+    }
+
     /// The public key as a JWK (`kty`, `n`/`e` or `crv`/`x`/`y`), ready for WebCrypto's
-    /// `importKey("jwk", …)`.
-    pub jwk: Map<String, Value>,
+    /// `importKey("jwk", …)`; `None` for key material the core cannot take apart (the host then
+    /// skips the key: it verifies nothing).
+    pub fn jwk(&self) -> Option<Map<String, Value>> {
+        public_jwk(self.key)
+    }
 }
 
 /// The host's answer to a [`SignatureJob`].
@@ -60,7 +72,10 @@ pub struct HostVerdict {
 /// login without a signature check: no `pem_keys`, an unknown role, a token that cannot be read,
 /// an algorithm podpass does not accept, an empty signature, or no key fitting the algorithm.
 /// In those cases pass [`HostVerdict::default`] (or call [`crate::login::evaluate_login`]).
-pub fn signature_job(mount: &KubernetesMount, request: &LoginRequest) -> Option<SignatureJob> {
+pub fn signature_job<'m>(
+    mount: &'m KubernetesMount,
+    request: &LoginRequest,
+) -> Option<SignatureJob<'m>> {
     if mount.keys().is_empty() || mount.role(&request.role).is_none() {
         return None;
     }
@@ -79,13 +94,7 @@ pub fn signature_job(mount: &KubernetesMount, request: &LoginRequest) -> Option<
         .iter()
         .enumerate()
         .filter(|(_, key)| jwt::key_is_candidate(key, algorithm, key_id.as_deref()))
-        .filter_map(|(index, key)| {
-            Some(CandidateKey {
-                index,
-                description: key.describe(),
-                jwk: public_jwk(key)?,
-            })
-        })
+        .map(|(index, key)| CandidateKey { index, key })
         .collect();
     if candidates.is_empty() {
         return None;
@@ -99,11 +108,12 @@ pub fn signature_job(mount: &KubernetesMount, request: &LoginRequest) -> Option<
 }
 
 /// Evaluates a login offline (TokenReview skipped, as in [`crate::login::evaluate_login`]) with
-/// the signature step taken from `verdict` instead of the core's crypto.
+/// the signature step taken from `verdict` instead of the core's crypto, explained as asked.
 pub fn evaluate_login_with_host_verdict(
     mount: &KubernetesMount,
     request: &LoginRequest,
     verdict: &HostVerdict,
+    explanation: Explanation,
 ) -> LoginResult {
     login::evaluate_login_checking_signature_with(
         mount,
@@ -113,16 +123,19 @@ pub fn evaluate_login_with_host_verdict(
                 verdict.verified_by == Some(index)
             })
         },
+        explanation,
     )
 }
 
 /// [`crate::login::evaluate_login`] (the core's own crypto), also returning the verdict it
 /// reached: the position of the key that verified the signature. Feeding that verdict to
 /// [`evaluate_login_with_host_verdict`] later gives the identical result without redoing the
-/// signature's crypto (a host that explains a login on demand re-evaluates it that way).
+/// signature's crypto (a host that explains a login on demand re-evaluates it that way, after
+/// deciding it with [`Explanation::OutcomeOnly`]).
 pub fn evaluate_login_with_verdict(
     mount: &KubernetesMount,
     request: &LoginRequest,
+    explanation: Explanation,
 ) -> (LoginResult, HostVerdict) {
     let verified_by = std::cell::Cell::new(None);
     let result = login::evaluate_login_checking_signature_with(
@@ -141,6 +154,7 @@ pub fn evaluate_login_with_verdict(
                 verified
             })
         },
+        explanation,
     );
     let verdict = HostVerdict {
         verified_by: verified_by.get(),
@@ -252,7 +266,7 @@ mod tests {
         let signature = URL_SAFE_NO_PAD.encode(&job.signature);
         let verified_by = job.candidates.iter().find_map(|candidate| {
             let jwk: jsonwebtoken::jwk::Jwk =
-                serde_json::from_value(Value::Object(candidate.jwk.clone())).ok()?;
+                serde_json::from_value(Value::Object(candidate.jwk()?)).ok()?;
             let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).ok()?;
             jsonwebtoken::crypto::verify(&signature, job.signing_input.as_bytes(), &key, alg)
                 .ok()
@@ -275,7 +289,7 @@ mod tests {
             assert_eq!(job.algorithm, algorithm);
             assert_eq!(job.candidates.len(), 1, "{algorithm}");
             assert_eq!(job.candidates[0].index, index);
-            assert_eq!(job.candidates[0].jwk["kty"], kty);
+            assert_eq!(job.candidates[0].jwk().expect("a JWK")["kty"], kty);
             assert!(req.jwt.starts_with(&format!("{}.", job.signing_input)));
             assert_eq!(
                 verify_like_a_host(&job).verified_by,
@@ -298,18 +312,33 @@ mod tests {
             let verdict = signature_job(&mount, &req)
                 .map(|job| verify_like_a_host(&job))
                 .unwrap_or_default();
-            let hosted = evaluate_login_with_host_verdict(&mount, &req, &verdict);
+            let hosted =
+                evaluate_login_with_host_verdict(&mount, &req, &verdict, Explanation::Full);
             assert_eq!(
                 hosted,
                 evaluate_login(&mount, &req),
                 "{algorithm} {namespace}"
             );
             // The core's own crypto reaches the host's verdict, and replaying it agrees.
-            let (own, own_verdict) = evaluate_login_with_verdict(&mount, &req);
+            let (own, own_verdict) = evaluate_login_with_verdict(&mount, &req, Explanation::Full);
             assert_eq!(
                 (&own, own_verdict),
                 (&hosted, verdict),
                 "{algorithm} {namespace}"
+            );
+            // Decided without an explanation: the same outcome and verdict, an empty trace.
+            let (quiet, quiet_verdict) =
+                evaluate_login_with_verdict(&mount, &req, Explanation::OutcomeOnly);
+            assert_eq!(
+                (&quiet.outcome, quiet_verdict),
+                (&hosted.outcome, verdict),
+                "{algorithm} {namespace}"
+            );
+            assert!(quiet.trace.checks().is_empty());
+            assert_eq!(
+                evaluate_login_with_host_verdict(&mount, &req, &verdict, Explanation::OutcomeOnly)
+                    .outcome,
+                hosted.outcome
             );
         }
     }
@@ -325,7 +354,8 @@ mod tests {
                 verified_by: Some(0),
             },
         ] {
-            let result = evaluate_login_with_host_verdict(&mount, &req, &verdict);
+            let result =
+                evaluate_login_with_host_verdict(&mount, &req, &verdict, Explanation::Full);
             let check = result.trace.get(CheckId::Signature).expect("signature");
             assert_eq!(check.status, CheckStatus::Failed);
             assert_eq!(
@@ -350,7 +380,12 @@ mod tests {
         for req in [unknown_role, unsigned, request("not-a-jwt".into())] {
             assert!(signature_job(&mount, &req).is_none(), "{}", req.jwt);
             assert_eq!(
-                evaluate_login_with_host_verdict(&mount, &req, &HostVerdict::default()),
+                evaluate_login_with_host_verdict(
+                    &mount,
+                    &req,
+                    &HostVerdict::default(),
+                    Explanation::Full
+                ),
                 evaluate_login(&mount, &req)
             );
         }

@@ -18,7 +18,7 @@ use crate::keys::KeySet;
 use crate::mount::KubernetesMount;
 use crate::role::{AliasNameSource, Role, TokenType};
 use crate::token_review::{self, TokenReviewRequest, TokenReviewResponse};
-use crate::trace::{CheckId, CheckStatus, Reason, TimeReason, Trace, list};
+use crate::trace::{CheckId, CheckStatus, Explanation, Reason, TimeReason, Trace, list};
 use crate::ttl::TtlSettings;
 
 /// Clock skew tolerated on `nbf`, `exp` and `iat` (go-jose's default, which Vault uses).
@@ -199,15 +199,13 @@ impl PendingTokenReview {
             });
         let outcome = match verdict {
             Ok(()) => {
-                self.trace.record(
-                    CheckId::TokenReview,
-                    CheckStatus::Passed,
+                self.trace.passed(CheckId::TokenReview, || {
                     format!(
                         "Kubernetes confirmed {} (uid {})",
                         self.claims.username(),
                         self.claims.uid
-                    ),
-                );
+                    )
+                });
                 LoginOutcome::Allowed(Box::new(self.success))
             }
             Err(why) => {
@@ -247,7 +245,7 @@ const NOT_REACHED: &str = "not reached";
 
 /// Evaluates a login completely offline: TokenReview is reported as skipped.
 pub fn evaluate_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginResult {
-    evaluate_login_checking_signature_with(mount, request, &own_crypto)
+    evaluate_login_checking_signature_with(mount, request, &own_crypto, Explanation::Full)
 }
 
 /// How the signature step checks a token's signature: the core's own crypto, or a verdict the
@@ -274,17 +272,28 @@ fn own_crypto(
     )
 }
 
-/// [`evaluate_login`] with the signature checked by `check_signature`.
+/// [`evaluate_login`] with the signature checked by `check_signature`, explained as asked. No
+/// TokenReview request is built: offline, the step is only reported.
 pub(crate) fn evaluate_login_checking_signature_with(
     mount: &KubernetesMount,
     request: &LoginRequest,
     check_signature: SignatureCheck<'_>,
+    explanation: Explanation,
 ) -> LoginResult {
-    match begin_login_checking_signature_with(mount, request, None, check_signature) {
-        LoginStep::Finished(result) => result,
-        LoginStep::NeedsTokenReview(pending) => pending.skip(
-            "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
-        ),
+    let mut trace = Trace::new(explanation);
+    match checked_locally(mount, request, None, check_signature, &mut trace) {
+        Ok(checked) => {
+            trace.record(
+                CheckId::TokenReview,
+                CheckStatus::Skipped,
+                "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
+            );
+            LoginResult {
+                outcome: LoginOutcome::Allowed(Box::new(checked.success)),
+                trace,
+            }
+        }
+        Err(result) => result,
     }
 }
 
@@ -321,6 +330,40 @@ fn begin_login_checking_signature_with(
     check_signature: SignatureCheck<'_>,
 ) -> LoginStep {
     let mut trace = Trace::with_capacity();
+    let checked = match checked_locally(mount, request, discovered, check_signature, &mut trace) {
+        Ok(checked) => checked,
+        Err(result) => return LoginStep::Finished(result),
+    };
+    let reviewer = mount
+        .config()
+        .map(|c| c.token_reviewer_jwt.as_str())
+        .filter(|j| !j.is_empty());
+    let host = mount
+        .config()
+        .map(|c| c.kubernetes_host.as_str())
+        .unwrap_or_default();
+    LoginStep::NeedsTokenReview(Box::new(PendingTokenReview {
+        request: token_review::build_request(
+            host,
+            &request.jwt,
+            &checked.wanted_audiences,
+            reviewer,
+        ),
+        wanted_audiences: checked.wanted_audiences,
+        claims: checked.claims,
+        success: checked.success,
+        trace,
+    }))
+}
+
+/// Every check before TokenReview, recorded in `trace`; a denial is the finished result.
+fn checked_locally(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    discovered: Option<&KeySet>,
+    check_signature: SignatureCheck<'_>,
+    trace: &mut Trace,
+) -> Result<Checked, LoginResult> {
     let keys = match discovered {
         Some(discovered) => {
             let mut keys = mount.keys().clone();
@@ -329,37 +372,13 @@ fn begin_login_checking_signature_with(
         }
         None => std::borrow::Cow::Borrowed(mount.keys()),
     };
-    match local_checks(mount, &keys, request, check_signature, &mut trace) {
-        Ok(checked) => {
-            let reviewer = mount
-                .config()
-                .map(|c| c.token_reviewer_jwt.as_str())
-                .filter(|j| !j.is_empty());
-            let host = mount
-                .config()
-                .map(|c| c.kubernetes_host.as_str())
-                .unwrap_or_default();
-            LoginStep::NeedsTokenReview(Box::new(PendingTokenReview {
-                request: token_review::build_request(
-                    host,
-                    &request.jwt,
-                    &checked.wanted_audiences,
-                    reviewer,
-                ),
-                wanted_audiences: checked.wanted_audiences,
-                claims: checked.claims,
-                success: checked.success,
-                trace,
-            }))
+    local_checks(mount, &keys, request, check_signature, trace).map_err(|denial| {
+        trace.skip_rest(NOT_REACHED);
+        LoginResult {
+            outcome: LoginOutcome::Denied(denial),
+            trace: std::mem::take(trace),
         }
-        Err(denial) => {
-            trace.skip_rest(NOT_REACHED);
-            LoginStep::Finished(LoginResult {
-                outcome: LoginOutcome::Denied(denial),
-                trace,
-            })
-        }
-    }
+    })
 }
 
 struct Checked {
@@ -458,11 +477,9 @@ fn check_role<'m>(
             ),
         ));
     };
-    trace.record(
-        CheckId::RoleLookup,
-        CheckStatus::Passed,
-        format!("role `{}` exists", role.name),
-    );
+    trace.passed(CheckId::RoleLookup, || {
+        format!("role `{}` exists", role.name)
+    });
     Ok(role)
 }
 
@@ -493,11 +510,7 @@ fn check_bound_cidrs(
     };
     match cidrs.allows(addr) {
         Ok(true) => {
-            trace.record(
-                CheckId::BoundCidrs,
-                CheckStatus::Passed,
-                format!("{addr} is inside {bound}"),
-            );
+            trace.passed(CheckId::BoundCidrs, || format!("{addr} is inside {bound}"));
             Ok(())
         }
         Ok(false) => Err(refused(trace, format!("{addr} is outside {bound}"))),
@@ -547,11 +560,9 @@ fn verified_claims(
         );
     } else {
         match check_signature(&raw, algorithm, key_id.as_deref(), keys) {
-            Ok(verified) => trace.record(
-                C::Signature,
-                CheckStatus::Passed,
-                format!("verified with {}", verified.key),
-            ),
+            Ok(verified) => {
+                trace.passed(C::Signature, || format!("verified with {}", verified.key))
+            }
             Err(e) => {
                 return Err(deny(
                     trace,
@@ -563,11 +574,9 @@ fn verified_claims(
             }
         }
     }
-    trace.record(
-        C::Algorithm,
-        CheckStatus::Passed,
-        format!("{algorithm} is an accepted algorithm"),
-    );
+    trace.passed(C::Algorithm, || {
+        format!("{algorithm} is an accepted algorithm")
+    });
 
     match ServiceAccountClaims::from_json(&claims_json) {
         Ok(claims) => Ok(claims),
@@ -616,11 +625,7 @@ fn check_issuer(
             Ok(())
         }
         Some(expected) if expected == found => {
-            trace.record(
-                CheckId::Issuer,
-                CheckStatus::Passed,
-                format!("iss is `{found}`"),
-            );
+            trace.passed(CheckId::Issuer, || format!("iss is `{found}`"));
             Ok(())
         }
         Some(expected) => Err(deny(
@@ -647,15 +652,13 @@ fn check_audience(
         return Ok(());
     }
     if claims.audiences.contains(&role.audience) {
-        trace.record(
-            CheckId::Audience,
-            CheckStatus::Passed,
+        trace.passed(CheckId::Audience, || {
             format!(
                 "aud {} contains `{}`",
                 list(&claims.audiences),
                 role.audience
-            ),
-        );
+            )
+        });
         return Ok(());
     }
     Err(deny(
@@ -781,15 +784,16 @@ pub fn time_checks(claims: &ServiceAccountClaims, now: i64) -> Trace {
 fn check_name(role: &Role, claims: &ServiceAccountClaims, trace: &mut Trace) -> Result<(), Denial> {
     let names = &role.bound_service_account_names;
     if role.allows_service_account_name(&claims.name) {
-        let reason = if role.admits_any_service_account_name() {
-            format!(
-                "role allows any service account name (*); token's is `{}`",
-                claims.name
-            )
-        } else {
-            format!("service account `{}` is in {}", claims.name, list(names))
-        };
-        trace.record(CheckId::ServiceAccountName, CheckStatus::Passed, reason);
+        trace.passed(CheckId::ServiceAccountName, || {
+            if role.admits_any_service_account_name() {
+                format!(
+                    "role allows any service account name (*); token's is `{}`",
+                    claims.name
+                )
+            } else {
+                format!("service account `{}` is in {}", claims.name, list(names))
+            }
+        });
         return Ok(());
     }
     Err(deny(
@@ -814,12 +818,13 @@ fn check_namespace(
     let namespaces = &role.bound_service_account_namespaces;
     let ns = &claims.namespace;
     if role.namespace_in_list(ns) {
-        let reason = if role.admits_any_namespace_in_list() {
-            format!("role allows every namespace (*); token's is `{ns}`")
-        } else {
-            format!("namespace `{ns}` is in {}", list(namespaces))
-        };
-        trace.record(CheckId::Namespace, CheckStatus::Passed, reason);
+        trace.passed(CheckId::Namespace, || {
+            if role.admits_any_namespace_in_list() {
+                format!("role allows every namespace (*); token's is `{ns}`")
+            } else {
+                format!("namespace `{ns}` is in {}", list(namespaces))
+            }
+        });
         return Ok(());
     }
     let listed = if namespaces.is_empty() {
@@ -850,15 +855,13 @@ fn check_namespace(
     };
     let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if selector.matches(labels) {
-        trace.record(
-            CheckId::Namespace,
-            CheckStatus::Passed,
+        trace.passed(CheckId::Namespace, || {
             format!(
                 "namespace `{ns}` labels {} match the selector {}",
                 list(&shown),
                 selector.describe()
-            ),
-        );
+            )
+        });
         return Ok(());
     }
     Err(deny(

@@ -198,27 +198,67 @@ impl From<TimeReason> for Reason {
     }
 }
 
+/// How much of its explanation a login writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Explanation {
+    /// Every check, with its reason: what [`crate::login::evaluate_login`] gives.
+    Full,
+    /// The outcome alone; the trace stays empty and no reason is written. For a host that
+    /// explains only when asked, by evaluating the same login again with [`Explanation::Full`].
+    OutcomeOnly,
+}
+
 /// The ordered checks of one login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Trace {
     checks: Vec<Check>,
+    #[serde(skip)]
+    #[cfg_attr(feature = "typescript", tsify(skip))]
+    recording: bool,
+}
+
+impl Default for Trace {
+    fn default() -> Trace {
+        Trace::new(Explanation::Full)
+    }
 }
 
 impl Trace {
     pub(crate) fn with_capacity() -> Trace {
-        Trace {
-            checks: Vec::with_capacity(CheckId::ORDER.len()),
+        Trace::new(Explanation::Full)
+    }
+
+    pub(crate) fn new(explanation: Explanation) -> Trace {
+        match explanation {
+            Explanation::Full => Trace {
+                checks: Vec::with_capacity(CheckId::ORDER.len()),
+                recording: true,
+            },
+            Explanation::OutcomeOnly => Trace {
+                checks: Vec::new(),
+                recording: false,
+            },
         }
     }
 
     pub(crate) fn record(&mut self, id: CheckId, status: CheckStatus, reason: impl Into<Reason>) {
-        self.checks.push(Check {
-            id,
-            status,
-            reason: reason.into(),
-        });
+        if self.recording {
+            self.checks.push(Check {
+                id,
+                status,
+                reason: reason.into(),
+            });
+        }
+    }
+
+    /// [`Trace::record`] of a passed check whose reason is written only when it is recorded:
+    /// the checks every allowed login passes format nothing unless explained.
+    pub(crate) fn passed(&mut self, id: CheckId, reason: impl FnOnce() -> String) {
+        if self.recording {
+            self.record(id, CheckStatus::Passed, reason());
+        }
     }
 
     /// Marks every check not yet recorded as skipped, so the trace always lists all of them.

@@ -14,6 +14,7 @@ use podpass_core::host_signature::{
     HostVerdict, SignatureJob, evaluate_login_with_host_verdict, signature_job,
 };
 use podpass_core::jwt::SigningAlgorithm;
+use podpass_core::trace::Explanation;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -91,7 +92,8 @@ pub(crate) async fn login(
         Some(job) => verify(state, mount.path(), &job).await?,
         None => HostVerdict::default(),
     };
-    let result = evaluate_login_with_host_verdict(mount, &read.request, &verdict);
+    let result =
+        evaluate_login_with_host_verdict(mount, &read.request, &verdict, Explanation::OutcomeOnly);
     crate::lazy::login_result(state, &read, &result, verdict)
 }
 
@@ -100,7 +102,7 @@ pub(crate) async fn login(
 async fn verify(
     state: &EngineState,
     mount: &str,
-    job: &SignatureJob,
+    job: &SignatureJob<'_>,
 ) -> Result<HostVerdict, PodpassError> {
     let signature = Uint8Array::from(job.signature.as_slice());
     let data = Uint8Array::from(job.signing_input.as_bytes());
@@ -117,7 +119,8 @@ async fn verify(
         let key = match cached {
             Some(key) => key,
             None => {
-                let jwk = js_object(&serde_json::Value::Object(candidate.jwk.clone()))?;
+                let Some(jwk) = candidate.jwk() else { continue };
+                let jwk = js_object(&serde_json::Value::Object(jwk))?;
                 let usages = Array::of1(&"verify".into());
                 let imported =
                     settle(subtle.import_key("jwk", &jwk, &params.import, false, &usages))
@@ -127,7 +130,7 @@ async fn verify(
                                 ErrorCode::HostCryptoUnavailable,
                                 format!(
                                     "WebCrypto refused {} for {}: {}",
-                                    candidate.description,
+                                    candidate.description(),
                                     job.algorithm,
                                     describe(&e)
                                 ),
@@ -157,7 +160,7 @@ async fn verify(
 fn verify_with_node(
     state: &EngineState,
     mount: &str,
-    job: &SignatureJob,
+    job: &SignatureJob<'_>,
     signature: &Uint8Array,
     data: &Uint8Array,
 ) -> Result<Option<HostVerdict>, PodpassError> {
@@ -176,9 +179,8 @@ fn verify_with_node(
         let key = match cached {
             Some(key) => key,
             None => {
-                let key = node_public_key(&js_object(&serde_json::Value::Object(
-                    candidate.jwk.clone(),
-                ))?);
+                let Some(jwk) = candidate.jwk() else { continue };
+                let key = node_public_key(&js_object(&serde_json::Value::Object(jwk))?);
                 if key.is_undefined() || key.is_null() {
                     return Ok(None);
                 }
