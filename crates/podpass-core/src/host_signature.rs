@@ -22,7 +22,7 @@ use crate::jwt::{self, SigningAlgorithm};
 use crate::keys::{KeyKind, VerificationKey};
 use crate::login::{self, LoginRequest, LoginResult};
 use crate::mount::KubernetesMount;
-use crate::trace::Explanation;
+use crate::trace::TraceMode;
 
 /// What the host must verify for one login.
 #[derive(Debug, Clone)]
@@ -113,7 +113,7 @@ pub fn evaluate_login_with_host_verdict(
     mount: &KubernetesMount,
     request: &LoginRequest,
     verdict: &HostVerdict,
-    explanation: Explanation,
+    mode: TraceMode,
 ) -> LoginResult {
     login::evaluate_login_checking_signature_with(
         mount,
@@ -123,7 +123,7 @@ pub fn evaluate_login_with_host_verdict(
                 verdict.verified_by == Some(index)
             })
         },
-        explanation,
+        mode,
     )
 }
 
@@ -131,11 +131,11 @@ pub fn evaluate_login_with_host_verdict(
 /// reached: the position of the key that verified the signature. Feeding that verdict to
 /// [`evaluate_login_with_host_verdict`] later gives the identical result without redoing the
 /// signature's crypto (a host that explains a login on demand re-evaluates it that way, after
-/// deciding it with [`Explanation::OutcomeOnly`]).
+/// deciding it with [`TraceMode::OutcomeOnly`]).
 pub fn evaluate_login_with_verdict(
     mount: &KubernetesMount,
     request: &LoginRequest,
-    explanation: Explanation,
+    mode: TraceMode,
 ) -> (LoginResult, HostVerdict) {
     let verified_by = std::cell::Cell::new(None);
     let result = login::evaluate_login_checking_signature_with(
@@ -154,7 +154,7 @@ pub fn evaluate_login_with_verdict(
                 verified
             })
         },
-        explanation,
+        mode,
     );
     let verdict = HostVerdict {
         verified_by: verified_by.get(),
@@ -312,15 +312,14 @@ mod tests {
             let verdict = signature_job(&mount, &req)
                 .map(|job| verify_like_a_host(&job))
                 .unwrap_or_default();
-            let hosted =
-                evaluate_login_with_host_verdict(&mount, &req, &verdict, Explanation::Full);
+            let hosted = evaluate_login_with_host_verdict(&mount, &req, &verdict, TraceMode::Full);
             assert_eq!(
                 hosted,
                 evaluate_login(&mount, &req),
                 "{algorithm} {namespace}"
             );
             // The core's own crypto reaches the host's verdict, and replaying it agrees.
-            let (own, own_verdict) = evaluate_login_with_verdict(&mount, &req, Explanation::Full);
+            let (own, own_verdict) = evaluate_login_with_verdict(&mount, &req, TraceMode::Full);
             assert_eq!(
                 (&own, own_verdict),
                 (&hosted, verdict),
@@ -328,7 +327,7 @@ mod tests {
             );
             // Decided without an explanation: the same outcome and verdict, an empty trace.
             let (quiet, quiet_verdict) =
-                evaluate_login_with_verdict(&mount, &req, Explanation::OutcomeOnly);
+                evaluate_login_with_verdict(&mount, &req, TraceMode::OutcomeOnly);
             assert_eq!(
                 (&quiet.outcome, quiet_verdict),
                 (&hosted.outcome, verdict),
@@ -336,7 +335,7 @@ mod tests {
             );
             assert!(quiet.trace.checks().is_empty());
             assert_eq!(
-                evaluate_login_with_host_verdict(&mount, &req, &verdict, Explanation::OutcomeOnly)
+                evaluate_login_with_host_verdict(&mount, &req, &verdict, TraceMode::OutcomeOnly)
                     .outcome,
                 hosted.outcome
             );
@@ -354,8 +353,7 @@ mod tests {
                 verified_by: Some(0),
             },
         ] {
-            let result =
-                evaluate_login_with_host_verdict(&mount, &req, &verdict, Explanation::Full);
+            let result = evaluate_login_with_host_verdict(&mount, &req, &verdict, TraceMode::Full);
             let check = result.trace.get(CheckId::Signature).expect("signature");
             assert_eq!(check.status, CheckStatus::Failed);
             assert_eq!(
@@ -384,7 +382,7 @@ mod tests {
                     &mount,
                     &req,
                     &HostVerdict::default(),
-                    Explanation::Full
+                    TraceMode::Full
                 ),
                 evaluate_login(&mount, &req)
             );

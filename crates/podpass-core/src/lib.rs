@@ -70,4 +70,4 @@ pub use login::{LoginOutcome, LoginRequest, LoginResult, evaluate_login};
 pub use mount::KubernetesMount;
 pub use policy::{Capability, Policy, PolicyError};
 pub use role::Role;
-pub use trace::{Check, CheckId, Explanation, Trace};
+pub use trace::{Check, CheckId, Trace, TraceMode};

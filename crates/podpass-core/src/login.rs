@@ -18,7 +18,7 @@ use crate::keys::KeySet;
 use crate::mount::KubernetesMount;
 use crate::role::{AliasNameSource, Role, TokenType};
 use crate::token_review::{self, TokenReviewRequest, TokenReviewResponse};
-use crate::trace::{CheckId, CheckStatus, Explanation, Reason, TimeReason, Trace, list};
+use crate::trace::{CheckId, CheckStatus, Reason, TimeReason, Trace, TraceMode, list};
 use crate::ttl::TtlSettings;
 
 /// Clock skew tolerated on `nbf`, `exp` and `iat` (go-jose's default, which Vault uses).
@@ -245,7 +245,7 @@ const NOT_REACHED: &str = "not reached";
 
 /// Evaluates a login completely offline: TokenReview is reported as skipped.
 pub fn evaluate_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginResult {
-    evaluate_login_checking_signature_with(mount, request, &own_crypto, Explanation::Full)
+    evaluate_login_checking_signature_with(mount, request, &own_crypto, TraceMode::Full)
 }
 
 /// How the signature step checks a token's signature: the core's own crypto, or a verdict the
@@ -278,9 +278,9 @@ pub(crate) fn evaluate_login_checking_signature_with(
     mount: &KubernetesMount,
     request: &LoginRequest,
     check_signature: SignatureCheck<'_>,
-    explanation: Explanation,
+    mode: TraceMode,
 ) -> LoginResult {
-    let mut trace = Trace::new(explanation);
+    let mut trace = Trace::new(mode);
     match checked_locally(mount, request, None, check_signature, &mut trace) {
         Ok(checked) => {
             trace.record(

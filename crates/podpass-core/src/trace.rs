@@ -198,13 +198,13 @@ impl From<TimeReason> for Reason {
     }
 }
 
-/// How much of its explanation a login writes.
+/// How much of its trace a login writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Explanation {
+pub enum TraceMode {
     /// Every check, with its reason: what [`crate::login::evaluate_login`] gives.
     Full,
     /// The outcome alone; the trace stays empty and no reason is written. For a host that
-    /// explains only when asked, by evaluating the same login again with [`Explanation::Full`].
+    /// explains only when asked, by evaluating the same login again with [`TraceMode::Full`].
     OutcomeOnly,
 }
 
@@ -221,22 +221,22 @@ pub struct Trace {
 
 impl Default for Trace {
     fn default() -> Trace {
-        Trace::new(Explanation::Full)
+        Trace::new(TraceMode::Full)
     }
 }
 
 impl Trace {
     pub(crate) fn with_capacity() -> Trace {
-        Trace::new(Explanation::Full)
+        Trace::new(TraceMode::Full)
     }
 
-    pub(crate) fn new(explanation: Explanation) -> Trace {
-        match explanation {
-            Explanation::Full => Trace {
+    pub(crate) fn new(mode: TraceMode) -> Trace {
+        match mode {
+            TraceMode::Full => Trace {
                 checks: Vec::with_capacity(CheckId::ORDER.len()),
                 recording: true,
             },
-            Explanation::OutcomeOnly => Trace {
+            TraceMode::OutcomeOnly => Trace {
                 checks: Vec::new(),
                 recording: false,
             },

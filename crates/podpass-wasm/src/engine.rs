@@ -8,7 +8,7 @@ use podpass_core::acl::{Acl, AclCache, Request};
 use podpass_core::configuration::{Configuration, ImportNote, NoFiles, SourceFormat};
 use podpass_core::host_signature::evaluate_login_with_verdict;
 use podpass_core::mount::KubernetesMount;
-use podpass_core::trace::Explanation;
+use podpass_core::trace::TraceMode;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{ErrorCode, PodpassError};
@@ -130,7 +130,7 @@ impl Engine {
         let mount = self.state.mount(read.mount.as_deref())?;
         refuse_keys_without_crypto(mount)?;
         let (result, verdict) =
-            evaluate_login_with_verdict(mount, &read.request, Explanation::OutcomeOnly);
+            evaluate_login_with_verdict(mount, &read.request, TraceMode::OutcomeOnly);
         Ok(crate::lazy::login_result(&self.state, &read, &result, verdict)?.unchecked_into())
     }
 

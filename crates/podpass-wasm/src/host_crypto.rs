@@ -14,7 +14,7 @@ use podpass_core::host_signature::{
     HostVerdict, SignatureJob, evaluate_login_with_host_verdict, signature_job,
 };
 use podpass_core::jwt::SigningAlgorithm;
-use podpass_core::trace::Explanation;
+use podpass_core::trace::TraceMode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -93,7 +93,7 @@ pub(crate) async fn login(
         None => HostVerdict::default(),
     };
     let result =
-        evaluate_login_with_host_verdict(mount, &read.request, &verdict, Explanation::OutcomeOnly);
+        evaluate_login_with_host_verdict(mount, &read.request, &verdict, TraceMode::OutcomeOnly);
     crate::lazy::login_result(state, &read, &result, verdict)
 }
 

@@ -6,9 +6,9 @@
 //! which gives the same values and, for bad input, the same errors as always.
 //!
 //! A login's trace is not written unless read: the login is decided with
-//! [`Explanation::OutcomeOnly`] (no check's reason is formatted), the result carries a snapshot
+//! [`TraceMode::OutcomeOnly`] (no check's reason is formatted), the result carries a snapshot
 //! of the login's inputs (the `now` used, the key that verified the signature), and the
-//! engine's [`Explainer`] re-evaluates the login from it with [`Explanation::Full`], the
+//! engine's [`Explainer`] re-evaluates the login from it with [`TraceMode::Full`], the
 //! signature verdict replayed instead of verified again. No memory is kept in wasm per login.
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use podpass_core::acl::Request;
 use podpass_core::host_signature::{HostVerdict, evaluate_login_with_host_verdict};
 use podpass_core::identity::Identity;
 use podpass_core::login::LoginRequest;
-use podpass_core::trace::Explanation;
+use podpass_core::trace::TraceMode;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -336,7 +336,7 @@ impl Explainer {
         let verdict = HostVerdict {
             verified_by: fields.verified_by().map(|i| i as usize),
         };
-        let result = evaluate_login_with_host_verdict(mount, &request, &verdict, Explanation::Full);
+        let result = evaluate_login_with_host_verdict(mount, &request, &verdict, TraceMode::Full);
         Ok(to_js(&result.trace)?)
     }
 }

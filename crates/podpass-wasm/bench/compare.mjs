@@ -1,0 +1,69 @@
+// The engine's own work per call (no signature: the scenario without `pem_keys`) in several
+// builds of the nodejs package, loaded into one Node process and measured in alternating
+// rounds, so a change is compared with its baseline under the same load. This machine's cores
+// are shared: the minimum of the rounds is the steadier figure, the median is printed beside it.
+//
+//   node crates/podpass-wasm/bench/compare.mjs <nodejs package dir> [<dir> ...]
+//
+// e.g. a copy of crates/podpass-wasm/pkg built from the previous commit against the current one.
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+
+import { ISSUER, mintToken, tutorialJsonWithoutKeys } from "../tests/node/fixtures.mjs";
+
+const dirs = process.argv.slice(2);
+if (dirs.length === 0) {
+  console.error("usage: node compare.mjs <nodejs package dir> [<dir> ...]");
+  process.exit(2);
+}
+const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const CALLS = 2000;
+
+const config = JSON.parse(tutorialJsonWithoutKeys);
+config.auth.kubernetes.roles["grade-glob"] = {
+  bound_service_account_names: "grade-*,other-sa",
+  bound_service_account_namespaces: "grade-*",
+  audience: ISSUER,
+  policies: "grade-api",
+  ttl: "1h",
+};
+const tokens = [];
+for (let i = 0; i < 16; i++) {
+  tokens.push(await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: Math.floor(Date.now() / 1000) - 60 - i }));
+}
+const ask = { operation: "read", path: "secret/data/grade-api/db" };
+const subject = { policies: ["default", "grade-api"] };
+
+/** The calls timed for one package. */
+function calls(dir) {
+  const podpass = createRequire(import.meta.url)(resolve(dir, "podpass_wasm.js"));
+  const engine = new podpass.Engine(JSON.stringify(config));
+  return {
+    "login, tutorial role": (jwt) => engine.login({ role: "grade-api", jwt }).outcome,
+    "login, glob role": (jwt) => engine.login({ role: "grade-glob", jwt }).outcome,
+    "login + authorize": (jwt) => engine.login({ role: "grade-api", jwt, authorize: ask }).authorization,
+    decodeJwt: (jwt) => podpass.decodeJwt(jwt),
+    authorize: () => engine.authorize(subject, ask),
+  };
+}
+
+const builds = dirs.map(calls);
+const samples = builds.map(() => ({}));
+for (let round = 0; round < ROUNDS; round++) {
+  builds.forEach((build, b) => {
+    for (const [name, call] of Object.entries(build)) {
+      for (let i = 0; i < CALLS / 2; i++) call(tokens[i % tokens.length]);
+      const t0 = performance.now();
+      for (let i = 0; i < CALLS; i++) call(tokens[i % tokens.length]);
+      (samples[b][name] ??= []).push(((performance.now() - t0) * 1000) / CALLS);
+    }
+  });
+}
+const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+console.log(`µs per call, min (median) of ${ROUNDS} alternating rounds of ${CALLS} calls:\n`);
+console.log(`| call | ${dirs.join(" | ")} |`);
+console.log(`|---|${dirs.map(() => "---:").join("|")}|`);
+for (const name of Object.keys(samples[0])) {
+  const cells = samples.map((s) => `${Math.min(...s[name]).toFixed(1)} (${median(s[name]).toFixed(1)})`);
+  console.log(`| ${name} | ${cells.join(" | ")} |`);
+}
