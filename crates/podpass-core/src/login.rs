@@ -329,7 +329,7 @@ fn begin_login_checking_signature_with(
     discovered: Option<&KeySet>,
     check_signature: SignatureCheck<'_>,
 ) -> LoginStep {
-    let mut trace = Trace::with_capacity();
+    let mut trace = Trace::new(TraceMode::Full);
     let checked = match checked_locally(mount, request, discovered, check_signature, &mut trace) {
         Ok(checked) => checked,
         Err(result) => return LoginStep::Finished(result),
@@ -775,7 +775,7 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
 /// for faces that show whether a token is expired or not yet valid before any role is chosen or
 /// the login reaches them. The checks stop at the first failure, as in a login.
 pub fn time_checks(claims: &ServiceAccountClaims, now: i64) -> Trace {
-    let mut trace = Trace::with_capacity();
+    let mut trace = Trace::new(TraceMode::Full);
     // The failure is recorded in the trace; the denial itself is what a login would answer.
     let _denied = check_times(claims, now, &mut trace);
     trace

@@ -220,16 +220,16 @@ pub struct Trace {
 }
 
 impl Default for Trace {
+    /// An empty trace that records.
     fn default() -> Trace {
-        Trace::new(TraceMode::Full)
+        Trace {
+            checks: Vec::new(),
+            recording: true,
+        }
     }
 }
 
 impl Trace {
-    pub(crate) fn with_capacity() -> Trace {
-        Trace::new(TraceMode::Full)
-    }
-
     pub(crate) fn new(mode: TraceMode) -> Trace {
         match mode {
             TraceMode::Full => Trace {
