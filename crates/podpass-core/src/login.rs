@@ -229,14 +229,20 @@ impl PendingTokenReview {
     /// Finishes the login without TokenReview, granting it on the local checks alone; the
     /// trace records the step as skipped for `reason`.
     pub fn skip(self, reason: impl Into<Reason>) -> LoginResult {
-        let PendingTokenReview {
-            success, mut trace, ..
-        } = self;
-        trace.record(CheckId::TokenReview, CheckStatus::Skipped, reason);
-        LoginResult {
-            outcome: LoginOutcome::Allowed(Box::new(success)),
-            trace,
-        }
+        allowed_without_review(self.success, self.trace, reason)
+    }
+}
+
+/// A login granted on its local checks, TokenReview recorded as skipped for `reason`.
+fn allowed_without_review(
+    success: LoginSuccess,
+    mut trace: Trace,
+    reason: impl Into<Reason>,
+) -> LoginResult {
+    trace.record(CheckId::TokenReview, CheckStatus::Skipped, reason);
+    LoginResult {
+        outcome: LoginOutcome::Allowed(Box::new(success)),
+        trace,
     }
 }
 
@@ -282,17 +288,11 @@ pub(crate) fn evaluate_login_checking_signature_with(
 ) -> LoginResult {
     let mut trace = Trace::new(mode);
     match checked_locally(mount, request, None, check_signature, &mut trace) {
-        Ok(checked) => {
-            trace.record(
-                CheckId::TokenReview,
-                CheckStatus::Skipped,
-                "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
-            );
-            LoginResult {
-                outcome: LoginOutcome::Allowed(Box::new(checked.success)),
-                trace,
-            }
-        }
+        Ok(checked) => allowed_without_review(
+            checked.success,
+            trace,
+            "not performed offline; Vault would now ask the Kubernetes TokenReview API whether the token is still valid",
+        ),
         Err(result) => result,
     }
 }

@@ -9,7 +9,8 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 
-import { ISSUER, mintToken, tutorialJsonWithoutKeys } from "../tests/node/fixtures.mjs";
+import { mintToken } from "../tests/node/fixtures.mjs";
+import { ask, engineWorkJson, subject } from "./scenario.mjs";
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
@@ -19,25 +20,15 @@ if (dirs.length === 0) {
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const CALLS = 2000;
 
-const config = JSON.parse(tutorialJsonWithoutKeys);
-config.auth.kubernetes.roles["grade-glob"] = {
-  bound_service_account_names: "grade-*,other-sa",
-  bound_service_account_namespaces: "grade-*",
-  audience: ISSUER,
-  policies: "grade-api",
-  ttl: "1h",
-};
 const tokens = [];
 for (let i = 0; i < 16; i++) {
   tokens.push(await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: Math.floor(Date.now() / 1000) - 60 - i }));
 }
-const ask = { operation: "read", path: "secret/data/grade-api/db" };
-const subject = { policies: ["default", "grade-api"] };
 
 /** The calls timed for one package. */
 function calls(dir) {
   const podpass = createRequire(import.meta.url)(resolve(dir, "podpass_wasm.js"));
-  const engine = new podpass.Engine(JSON.stringify(config));
+  const engine = new podpass.Engine(engineWorkJson);
   return {
     "login, tutorial role": (jwt) => engine.login({ role: "grade-api", jwt }).outcome,
     "login, glob role": (jwt) => engine.login({ role: "grade-glob", jwt }).outcome,

@@ -4,7 +4,8 @@
 // logins one after another. A second table times the engine's own work in each build (no
 // signature: a copy of the scenario without `pem_keys`), for the tutorial role and a role with
 // globs, with and without `authorize` in the same call, and decodeJwt.
-import { ISSUER, jose, keys, loadNodePackage, mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
+import { jose, keys, loadNodePackage, mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
+import { ask, engineWorkJson, subject } from "./scenario.mjs";
 
 const podpass = loadNodePackage("full");
 const edgePodpass = loadNodePackage("edge");
@@ -117,19 +118,8 @@ function measureSync(label, fn, { seconds = 1 } = {}) {
   return { label, median: samples[Math.floor(samples.length / 2)] };
 }
 
-const unsigned = JSON.parse(tutorialJson);
-delete unsigned.auth.kubernetes.config.pem_keys;
-unsigned.auth.kubernetes.roles["grade-glob"] = {
-  bound_service_account_names: "grade-*,other-sa",
-  bound_service_account_namespaces: "grade-*",
-  audience: ISSUER,
-  policies: "grade-api",
-  ttl: "1h",
-};
-const ask = { operation: "read", path: "secret/data/grade-api/db" };
-const subject = { policies: ["default", "grade-api"] };
 function engineWork(build) {
-  const fast = new build.Engine(JSON.stringify(unsigned));
+  const fast = new build.Engine(engineWorkJson);
   for (const role of ["grade-api", "grade-glob"]) {
     const outcome = fast.login({ role, jwt: tokens[0] }).outcome;
     if (outcome.result !== "allowed") throw new Error(`${role}: ${JSON.stringify(outcome)}`);
