@@ -1,4 +1,5 @@
-// Login results with a lazy trace (imported by the wasm glue; see src/lazy.rs).
+// Login results with a lazy trace, and the readers of the hot paths' inputs (imported by the
+// wasm glue; see src/lazy.rs).
 //
 // `login` decides eagerly and hands back `{ outcome, authorization?, trace }` where `trace` is
 // an enumerable accessor: the first read asks the engine to re-evaluate the login from a
@@ -7,6 +8,17 @@
 //
 // An ES module whose one export statement is the last line: scripts/build-wasm-package.sh
 // turns that line into `module.exports = …` for the CommonJS (nodejs) build.
+
+const ENCODER = new TextEncoder();
+
+/**
+ * `text` as UTF-8 bytes. The host's encoder copies natively, where the glue's own string
+ * passing copies ASCII one character at a time in JavaScript (a service-account JWT is about
+ * 900 of them). A lone surrogate becomes U+FFFD, as it does in the glue.
+ */
+function utf8(text) {
+  return ENCODER.encode(text);
+}
 
 const LOGIN_KEYS = new Set(["role", "jwt", "mount", "remoteAddr", "namespaceLabels", "now", "authorize"]);
 
@@ -121,4 +133,4 @@ function plainSubject(subject) {
   return target;
 }
 
-export { plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };
+export { utf8, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };

@@ -25,7 +25,7 @@ use wasm_bindgen::prelude::*;
 use crate::engine::EngineState;
 use crate::error::{ErrorCode, PodpassError};
 use crate::inputs::{AuthorizeInput, LoginInput, check_now};
-use crate::output::{from_js, has_replacement_character, to_js};
+use crate::output::{from_js, has_replacement_character, long_text_from_js, to_js};
 
 #[wasm_bindgen(module = "/js/lazy.js")]
 extern "C" {
@@ -55,7 +55,7 @@ extern "C" {
     #[wasm_bindgen(method, getter, structural)]
     fn role(this: &LoginFields) -> String;
     #[wasm_bindgen(method, getter, structural)]
-    fn jwt(this: &LoginFields) -> String;
+    fn jwt(this: &LoginFields) -> js_sys::JsString;
     #[wasm_bindgen(method, getter, structural)]
     fn mount(this: &LoginFields) -> Option<String>;
     #[wasm_bindgen(method, getter, structural, js_name = remoteAddr)]
@@ -146,7 +146,7 @@ pub(crate) fn read_login(
 fn read_plain_login(fields: &LoginFields, now: f64) -> Result<Option<LoginRead>, PodpassError> {
     let (Some(role), Some(jwt), Some(mount), Some(remote_addr)) = (
         clean(fields.role()),
-        clean(fields.jwt()),
+        clean(long_text_from_js(&fields.jwt())),
         clean_optional(fields.mount()),
         clean_optional(fields.remote_addr()),
     ) else {
@@ -327,7 +327,7 @@ impl Explainer {
         #[allow(clippy::cast_possible_truncation)]
         let request = LoginRequest {
             role: fields.role(),
-            jwt: fields.jwt(),
+            jwt: long_text_from_js(&fields.jwt()),
             remote_addr: fields.remote_addr(),
             namespace_labels,
             now: fields.now() as i64,

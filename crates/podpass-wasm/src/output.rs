@@ -5,9 +5,27 @@
 //! several times more for a login's trace.
 
 use serde::Serialize;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{ErrorCode, PodpassError};
+
+#[wasm_bindgen(module = "/js/lazy.js")]
+extern "C" {
+    /// `text` encoded by the host's `TextEncoder`.
+    fn utf8(text: &js_sys::JsString) -> Vec<u8>;
+}
+
+/// Length (UTF-16 units) from which text is copied by [`long_text_from_js`]; below it the
+/// encoder's own allocation costs more than the glue's copy.
+const LONG_TEXT: u32 = 64;
+
+/// A JS string as Rust text, copied by the host's native encoder (a lone surrogate becomes
+/// U+FFFD). Worth it for long text such as a JWT; short text is as quick the usual way.
+pub(crate) fn long_text_from_js(text: &js_sys::JsString) -> String {
+    String::from_utf8(utf8(text))
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
+}
 
 /// `value` as a plain JS value, cast to the TypeScript-typed handle `T`.
 pub(crate) fn to_js<T: JsCast>(value: &impl Serialize) -> Result<T, PodpassError> {
@@ -51,7 +69,11 @@ pub(crate) fn text_from_js(value: JsValue, what: &str) -> Result<String, Podpass
     };
     // The conversion turns a lone surrogate into U+FFFD; only text that has one can have been
     // invalid, and only then is the string checked unit by unit (a boundary call each).
-    let converted = String::from(text);
+    let converted = if text.length() > LONG_TEXT {
+        long_text_from_js(text)
+    } else {
+        String::from(text)
+    };
     if has_replacement_character(&converted) && !text.is_valid_utf16() {
         return Err(PodpassError::argument(
             what,
