@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use podpass_core::host_signature::{
-    HostVerdict, SignatureJob, evaluate_login_with_host_verdict, signature_job,
+    CandidateKey, HostVerdict, SignatureJob, evaluate_login_with_host_verdict, signature_job,
 };
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::trace::TraceMode;
@@ -25,6 +25,7 @@ use crate::output::to_js;
 #[wasm_bindgen]
 extern "C" {
     /// WebCrypto's `SubtleCrypto`, only the two methods used.
+    #[derive(Clone)]
     type SubtleCrypto;
 
     #[wasm_bindgen(method, catch, js_name = importKey)]
@@ -48,9 +49,12 @@ extern "C" {
 }
 
 /// `CryptoKey`s imported for an engine, by mount, key position and algorithm (one key imports
-/// differently for PKCS#1 v1.5 and PSS, and per hash).
+/// differently for PKCS#1 v1.5 and PSS, and per hash), with the WebCrypto they were imported
+/// by and its algorithm parameters: found and made once, not on every login.
 pub(crate) struct HostKeys {
     keys: RefCell<HashMap<(String, usize, &'static str), JsValue>>,
+    subtle: RefCell<Option<SubtleCrypto>>,
+    params: RefCell<HashMap<&'static str, Rc<Params>>>,
     /// Whether node:crypto may verify (the engine's `hostCrypto` option).
     node_allowed: bool,
 }
@@ -59,8 +63,30 @@ impl HostKeys {
     pub(crate) fn new(node_allowed: bool) -> HostKeys {
         HostKeys {
             keys: RefCell::default(),
+            subtle: RefCell::default(),
+            params: RefCell::default(),
             node_allowed,
         }
+    }
+
+    /// The host's WebCrypto, looked up on first use.
+    fn subtle(&self) -> Result<SubtleCrypto, PodpassError> {
+        if let Some(subtle) = self.subtle.borrow().as_ref() {
+            return Ok(subtle.clone());
+        }
+        let subtle = subtle_crypto()?;
+        *self.subtle.borrow_mut() = Some(subtle.clone());
+        Ok(subtle)
+    }
+
+    /// WebCrypto's parameters for `algorithm`, made on first use.
+    fn params(&self, algorithm: SigningAlgorithm) -> Rc<Params> {
+        Rc::clone(
+            self.params
+                .borrow_mut()
+                .entry(algorithm.name())
+                .or_insert_with(|| Rc::new(Params::for_algorithm(algorithm))),
+        )
     }
 }
 
@@ -88,71 +114,111 @@ pub(crate) async fn login(
 ) -> Result<JsValue, PodpassError> {
     let read = state.login_request(&request)?;
     let mount = state.mount(read.mount.as_deref())?;
-    let verdict = match signature_job(mount, &read.request) {
-        Some(job) => verify(state, mount.path(), &job).await?,
-        None => HostVerdict::default(),
+    // The whole answer for a verdict: deciding is pure, so an answer prepared for a verdict
+    // before it is known is the answer given once it is.
+    let answer = |verdict: HostVerdict| {
+        let result = evaluate_login_with_host_verdict(
+            mount,
+            &read.request,
+            &verdict,
+            TraceMode::OutcomeOnly,
+        );
+        crate::lazy::login_result(state, &read, &result, verdict)
     };
-    let result =
-        evaluate_login_with_host_verdict(mount, &read.request, &verdict, TraceMode::OutcomeOnly);
-    crate::lazy::login_result(state, &read, &result, verdict)
+    match signature_job(mount, &read.request) {
+        Some(job) => verify_and_answer(state, mount.path(), &job, answer).await,
+        None => answer(HostVerdict::default()),
+    }
 }
 
 /// Tries the job's candidates in order, with node:crypto where the host has it (and the engine
-/// allows it), else with WebCrypto; the first that verifies wins.
-async fn verify(
+/// allows it), else with WebCrypto; the first that verifies wins, and `answer` gives the result
+/// for the verdict.
+///
+/// WebCrypto verifies off the JavaScript thread where it can (Node's thread pool, a browser's
+/// crypto thread), so while the first candidate is being verified the answer for "it verifies"
+/// is prepared; it is used if so, and thrown away otherwise (a forged token then costs one
+/// evaluation more than it would).
+async fn verify_and_answer(
     state: &EngineState,
     mount: &str,
     job: &SignatureJob<'_>,
-) -> Result<HostVerdict, PodpassError> {
+    answer: impl Fn(HostVerdict) -> Result<JsValue, PodpassError>,
+) -> Result<JsValue, PodpassError> {
     let signature = Uint8Array::from(job.signature.as_slice());
     let data = Uint8Array::from(job.signing_input.as_bytes());
     if state.host_keys.node_allowed
         && let Some(verdict) = verify_with_node(state, mount, job, &signature, &data)?
     {
-        return Ok(verdict);
+        return answer(verdict);
     }
-    let subtle = subtle_crypto()?;
-    let params = Params::for_algorithm(job.algorithm);
+    let subtle = state.host_keys.subtle()?;
+    let params = state.host_keys.params(job.algorithm);
+    let mut prepared = None;
     for candidate in &job.candidates {
-        let cache_key = (mount.to_string(), candidate.index, job.algorithm.name());
-        let cached = state.host_keys.keys.borrow().get(&cache_key).cloned();
-        let key = match cached {
-            Some(key) => key,
-            None => {
-                let Some(jwk) = candidate.jwk() else { continue };
-                let jwk = js_object(&serde_json::Value::Object(jwk))?;
-                let usages = Array::of1(&"verify".into());
-                let imported =
-                    settle(subtle.import_key("jwk", &jwk, &params.import, false, &usages))
-                        .await
-                        .map_err(|e| {
-                            PodpassError::new(
-                                ErrorCode::HostCryptoUnavailable,
-                                format!(
-                                    "WebCrypto refused {} for {}: {}",
-                                    candidate.description(),
-                                    job.algorithm,
-                                    describe(&e)
-                                ),
-                            )
-                        })?;
-                state
-                    .host_keys
-                    .keys
-                    .borrow_mut()
-                    .insert(cache_key, imported.clone());
-                imported
-            }
+        let Some(key) = web_crypto_key(state, &subtle, &params, mount, job, candidate).await?
+        else {
+            continue;
         };
+        let verifying = subtle.verify(&params.verify, &key, &signature, &data);
+        let verified_by = HostVerdict {
+            verified_by: Some(candidate.index),
+        };
+        if prepared.is_none() && verifying.is_ok() {
+            prepared = Some((verified_by, answer(verified_by)));
+        }
         // A rejection (a malformed signature) counts as "does not verify", as in the core.
-        let verified = settle(subtle.verify(&params.verify, &key, &signature, &data)).await;
-        if verified.is_ok_and(|v| v.as_bool() == Some(true)) {
-            return Ok(HostVerdict {
-                verified_by: Some(candidate.index),
-            });
+        if settle(verifying)
+            .await
+            .is_ok_and(|v| v.as_bool() == Some(true))
+        {
+            return match prepared {
+                Some((prepared_for, prepared)) if prepared_for == verified_by => prepared,
+                _ => answer(verified_by),
+            };
         }
     }
-    Ok(HostVerdict::default())
+    answer(HostVerdict::default())
+}
+
+/// The WebCrypto key for `candidate`, imported on first use and then cached per engine; `None`
+/// when the candidate has no JWK form.
+async fn web_crypto_key(
+    state: &EngineState,
+    subtle: &SubtleCrypto,
+    params: &Params,
+    mount: &str,
+    job: &SignatureJob<'_>,
+    candidate: &CandidateKey<'_>,
+) -> Result<Option<JsValue>, PodpassError> {
+    let cache_key = (mount.to_string(), candidate.index, job.algorithm.name());
+    if let Some(key) = state.host_keys.keys.borrow().get(&cache_key) {
+        return Ok(Some(key.clone()));
+    }
+    let Some(jwk) = candidate.jwk() else {
+        return Ok(None);
+    };
+    let jwk = js_object(&serde_json::Value::Object(jwk))?;
+    let usages = Array::of1(&"verify".into());
+    let imported = settle(subtle.import_key("jwk", &jwk, &params.import, false, &usages))
+        .await
+        .map_err(|e| {
+            PodpassError::new(
+                ErrorCode::HostCryptoUnavailable,
+                format!(
+                    "WebCrypto refused {} for {}: {}",
+                    candidate.description(),
+                    job.algorithm,
+                    describe(&e)
+                ),
+            )
+        })?;
+    state
+        .host_keys
+        .keys
+        .borrow_mut()
+        .insert(cache_key, imported.clone());
+    Ok(Some(imported))
 }
 
 /// The verdict from node:crypto, or `None` where it is missing or refuses a key (WebCrypto

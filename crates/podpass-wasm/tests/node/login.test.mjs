@@ -16,6 +16,7 @@ import {
   keys,
   loadNodePackage,
   mintToken,
+  read,
   tutorialJson,
   tutorialJsonWithoutKeys,
 } from "./fixtures.mjs";
@@ -113,6 +114,38 @@ test("loginAsync (WebCrypto) answers exactly as login", async () => {
       const hosted = await unkeyed.loginAsync({ role, jwt, now });
       assert.deepEqual(hosted, sync, `${name} as ${role}, without pem_keys`);
       assert.equal(check(sync, "signature")?.status ?? "skipped", "skipped", `${name} as ${role}`);
+    }
+  }
+});
+
+test("loginAsync through WebCrypto decides as through node:crypto, whichever key verifies", async () => {
+  // WebCrypto verifies off the JS thread, and the answer for "the first key verifies" is prepared
+  // meanwhile: it must be used only when that key did verify. node:crypto verifies synchronously,
+  // one key after the other, with nothing prepared.
+  const pem = (path) => read(path);
+  const tutorialKey = pem("tests/fixtures/keys/rsa-2048.pub.pem");
+  const otherKey = pem("tests/fixtures/keys/other-rsa-2048.pub.pem");
+  const withKeys = (pemKeys) => {
+    const config = JSON.parse(tutorialJson);
+    config.auth.kubernetes.config.pem_keys = pemKeys;
+    return JSON.stringify(config);
+  };
+  const configurations = {
+    "the tutorial's key first": [tutorialKey, otherKey],
+    "the other key first": [otherKey, tutorialKey],
+    "the tutorial's key alone": [tutorialKey],
+  };
+  for (const [label, pemKeys] of Object.entries(configurations)) {
+    const viaWebCrypto = new podpass.Engine(withKeys(pemKeys), { hostCrypto: "webcrypto" });
+    const viaNode = new podpass.Engine(withKeys(pemKeys));
+    for (const [name, jwt] of Object.entries(tokens)) {
+      const request = { role: "grade-api", jwt, now, authorize: { operation: "read", path: "secret/data/grade-api/db" } };
+      const expected = await viaNode.loginAsync(request);
+      const actual = await viaWebCrypto.loginAsync(request);
+      assert.deepEqual(actual, expected, `${name}, ${label}`);
+      const signature = check(actual, "signature");
+      const verifies = name !== "forged" || pemKeys.includes(otherKey);
+      assert.equal(signature.status, verifies ? "passed" : "failed", `${name}, ${label}: ${signature.reason}`);
     }
   }
 });
