@@ -1,6 +1,7 @@
-// The engine's own work per call (no signature: the scenario without `pem_keys`) in several
-// builds of the nodejs package, loaded into one Node process and measured in alternating
-// rounds, so a change is compared with its baseline under the same load. This machine's cores
+// The engine's own work per call (no signature: the scenario without `pem_keys`), and the
+// latency of `loginAsync` on the keyed tutorial through WebCrypto, in several builds of the
+// nodejs package, loaded into one Node process and measured in alternating rounds, so a change
+// is compared with its baseline under the same load. This machine's cores
 // are shared: the minimum of the rounds is the steadier figure, the median is printed beside it.
 //
 //   node crates/podpass-wasm/bench/compare.mjs <nodejs package dir> [<dir> ...]
@@ -9,7 +10,7 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 
-import { mintToken } from "../tests/node/fixtures.mjs";
+import { mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
 import { ask, engineWorkJson, subject } from "./scenario.mjs";
 
 const dirs = process.argv.slice(2);
@@ -19,6 +20,8 @@ if (dirs.length === 0) {
 }
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const CALLS = 2000;
+/** The async rows (each call awaited before the next) take fewer calls a round. */
+const ASYNC_CALLS = 200;
 
 const tokens = [];
 for (let i = 0; i < 16; i++) {
@@ -29,29 +32,47 @@ for (let i = 0; i < 16; i++) {
 function calls(dir) {
   const podpass = createRequire(import.meta.url)(resolve(dir, "podpass_wasm.js"));
   const engine = new podpass.Engine(engineWorkJson);
+  // The keyed tutorial, its signatures verified by WebCrypto as in browsers and workerd: the
+  // latency of one login after another, the host's verify included.
+  const keyed = new podpass.Engine(tutorialJson, { hostCrypto: "webcrypto" });
   return {
     "login, tutorial role": (jwt) => engine.login({ role: "grade-api", jwt }).outcome,
     "login, glob role": (jwt) => engine.login({ role: "grade-glob", jwt }).outcome,
     "login + authorize": (jwt) => engine.login({ role: "grade-api", jwt, authorize: ask }).authorization,
     decodeJwt: (jwt) => podpass.decodeJwt(jwt),
     authorize: () => engine.authorize(subject, ask),
+    "loginAsync, WebCrypto (keyed)": async (jwt) => (await keyed.loginAsync({ role: "grade-api", jwt })).outcome,
   };
 }
 
 const builds = dirs.map(calls);
 const samples = builds.map(() => ({}));
 for (let round = 0; round < ROUNDS; round++) {
-  builds.forEach((build, b) => {
+  for (const [b, build] of builds.entries()) {
     for (const [name, call] of Object.entries(build)) {
-      for (let i = 0; i < CALLS / 2; i++) call(tokens[i % tokens.length]);
-      const t0 = performance.now();
-      for (let i = 0; i < CALLS; i++) call(tokens[i % tokens.length]);
-      (samples[b][name] ??= []).push(((performance.now() - t0) * 1000) / CALLS);
+      const sample = call.constructor.name === "AsyncFunction" ? timeAsync : timeSync;
+      (samples[b][name] ??= []).push(await sample(call));
     }
-  });
+  }
 }
+/** µs per call of a synchronous call, after a warm-up. */
+async function timeSync(call) {
+  for (let i = 0; i < CALLS / 2; i++) call(tokens[i % tokens.length]);
+  const t0 = performance.now();
+  for (let i = 0; i < CALLS; i++) call(tokens[i % tokens.length]);
+  return ((performance.now() - t0) * 1000) / CALLS;
+}
+
+/** µs per call of an async call, each awaited before the next. */
+async function timeAsync(call) {
+  for (let i = 0; i < ASYNC_CALLS / 2; i++) await call(tokens[i % tokens.length]);
+  const t0 = performance.now();
+  for (let i = 0; i < ASYNC_CALLS; i++) await call(tokens[i % tokens.length]);
+  return ((performance.now() - t0) * 1000) / ASYNC_CALLS;
+}
+
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
-console.log(`µs per call, min (median) of ${ROUNDS} alternating rounds of ${CALLS} calls:\n`);
+console.log(`µs per call, min (median) of ${ROUNDS} alternating rounds of ${CALLS} calls (${ASYNC_CALLS} awaited one by one for loginAsync):\n`);
 console.log(`| call | ${dirs.join(" | ")} |`);
 console.log(`|---|${dirs.map(() => "---:").join("|")}|`);
 for (const name of Object.keys(samples[0])) {
