@@ -139,12 +139,7 @@ impl Engine {
     /// `PodpassError` where `login` would throw.
     #[wasm_bindgen(js_name = loginAsync, unchecked_return_type = "Promise<LoginResult>")]
     pub fn login_async(&self, request: LoginRequestJs) -> js_sys::Promise {
-        let state = Rc::clone(&self.state);
-        let request: JsValue = request.into();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let result = crate::host_crypto::login(&state, request).await?;
-            Ok(result)
-        })
+        crate::host_crypto::login(&self.state, &request.into())
     }
 
     /// What Vault's `sys/capabilities-self` answers for `path` with the subject's policies:

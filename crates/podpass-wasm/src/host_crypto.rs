@@ -14,12 +14,14 @@ use podpass_core::host_signature::{
     CandidateKey, HostVerdict, SignatureJob, evaluate_login_with_host_verdict, signature_job,
 };
 use podpass_core::jwt::SigningAlgorithm;
+use podpass_core::mount::KubernetesMount;
 use podpass_core::trace::TraceMode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::engine::EngineState;
 use crate::error::{ErrorCode, PodpassError};
+use crate::lazy::LoginRead;
 use crate::output::to_js;
 
 #[wasm_bindgen]
@@ -69,6 +71,21 @@ impl HostKeys {
         }
     }
 
+    /// The key imported before for a mount's key at `index`, for an algorithm (or node:crypto).
+    fn cached(&self, mount: &str, index: usize, algorithm: &'static str) -> Option<JsValue> {
+        self.keys
+            .borrow()
+            .get(&(mount.to_string(), index, algorithm))
+            .cloned()
+    }
+
+    /// Keeps a key imported for a mount's key at `index`.
+    fn remember(&self, mount: &str, index: usize, algorithm: &'static str, key: &JsValue) {
+        self.keys
+            .borrow_mut()
+            .insert((mount.to_string(), index, algorithm), key.clone());
+    }
+
     /// The host's WebCrypto, looked up on first use.
     fn subtle(&self) -> Result<SubtleCrypto, PodpassError> {
         if let Some(subtle) = self.subtle.borrow().as_ref() {
@@ -107,78 +124,150 @@ extern "C" {
     ) -> bool;
 }
 
-/// The login of `Engine.loginAsync`.
-pub(crate) async fn login(
-    state: &Rc<EngineState>,
-    request: JsValue,
-) -> Result<JsValue, PodpassError> {
-    let read = state.login_request(&request)?;
-    let mount = state.mount(read.mount.as_deref())?;
-    // The whole answer for a verdict: deciding is pure, so an answer prepared for a verdict
-    // before it is known is the answer given once it is.
-    let answer = |verdict: HostVerdict| {
-        let result = evaluate_login_with_host_verdict(
-            mount,
-            &read.request,
-            &verdict,
-            TraceMode::OutcomeOnly,
-        );
-        crate::lazy::login_result(state, &read, &result, verdict)
-    };
-    match signature_job(mount, &read.request) {
-        Some(job) => verify_and_answer(state, mount.path(), &job, answer).await,
-        None => answer(HostVerdict::default()),
+/// The login of `Engine.loginAsync`. Everything up to the host's verification runs in the call,
+/// so that WebCrypto starts verifying at once; only the wait for it is asynchronous. A login
+/// decided without waiting (no signature to verify, or node:crypto's synchronous verify) is an
+/// already settled promise.
+pub(crate) fn login(state: &Rc<EngineState>, request: &JsValue) -> Promise {
+    match start(state, request) {
+        Ok(Started::Answered(answer)) => Promise::resolve(&answer),
+        Ok(Started::Verifying(verifying)) => {
+            let state = Rc::clone(state);
+            wasm_bindgen_futures::future_to_promise(
+                async move { Ok(verifying.finish(&state).await?) },
+            )
+        }
+        Err(error) => Promise::reject(&error.into()),
     }
 }
 
-/// Tries the job's candidates in order, with node:crypto where the host has it (and the engine
-/// allows it), else with WebCrypto; the first that verifies wins, and `answer` gives the result
-/// for the verdict.
+/// Where a login stands once the call returns.
+enum Started {
+    /// Decided: nothing to verify, or node:crypto verified.
+    Answered(JsValue),
+    /// Waiting for WebCrypto.
+    Verifying(Verifying),
+}
+
+/// A login waiting for WebCrypto's verdict.
+struct Verifying {
+    read: LoginRead,
+    signature: Uint8Array,
+    data: Uint8Array,
+    /// The first candidate's verification, started in the call when its key was imported
+    /// before.
+    first: Option<FirstCandidate>,
+}
+
+/// The first candidate key's verification, under way.
 ///
 /// WebCrypto verifies off the JavaScript thread where it can (Node's thread pool, a browser's
-/// crypto thread), so while the first candidate is being verified the answer for "it verifies"
-/// is prepared; it is used if so, and thrown away otherwise (a forged token then costs one
-/// evaluation more than it would).
-async fn verify_and_answer(
-    state: &EngineState,
-    mount: &str,
-    job: &SignatureJob<'_>,
-    answer: impl Fn(HostVerdict) -> Result<JsValue, PodpassError>,
+/// crypto thread), so while it does, the answer for "this key verifies" is prepared; it is used
+/// if so, and thrown away otherwise (a forged token then costs one evaluation more).
+struct FirstCandidate {
+    verdict: HostVerdict,
+    /// What WebCrypto's `verify` returned, or what it threw.
+    verifying: Result<JsValue, JsValue>,
+    /// The answer for `verdict`, prepared while WebCrypto verifies (not when `verify` threw).
+    prepared: Option<Result<JsValue, PodpassError>>,
+}
+
+/// The whole answer for a verdict. Deciding is pure, so an answer prepared for a verdict before
+/// it is known is the answer given once it is.
+fn answer(
+    state: &Rc<EngineState>,
+    mount: &KubernetesMount,
+    read: &LoginRead,
+    verdict: HostVerdict,
 ) -> Result<JsValue, PodpassError> {
+    let result =
+        evaluate_login_with_host_verdict(mount, &read.request, &verdict, TraceMode::OutcomeOnly);
+    crate::lazy::login_result(state, read, &result, verdict)
+}
+
+/// Reads the request and answers it, or starts WebCrypto on the first candidate key.
+fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassError> {
+    let read = state.login_request(request)?;
+    let mount = state.mount(read.mount.as_deref())?;
+    let Some(job) = signature_job(mount, &read.request) else {
+        return answer(state, mount, &read, HostVerdict::default()).map(Started::Answered);
+    };
     let signature = Uint8Array::from(job.signature.as_slice());
     let data = Uint8Array::from(job.signing_input.as_bytes());
     if state.host_keys.node_allowed
-        && let Some(verdict) = verify_with_node(state, mount, job, &signature, &data)?
+        && let Some(verdict) = verify_with_node(state, mount.path(), &job, &signature, &data)?
     {
-        return answer(verdict);
+        return answer(state, mount, &read, verdict).map(Started::Answered);
     }
     let subtle = state.host_keys.subtle()?;
-    let params = state.host_keys.params(job.algorithm);
-    let mut prepared = None;
-    for candidate in &job.candidates {
-        let Some(key) = web_crypto_key(state, &subtle, &params, mount, job, candidate).await?
-        else {
-            continue;
-        };
+    let first = job.candidates.first().and_then(|candidate| {
+        let key = state
+            .host_keys
+            .cached(mount.path(), candidate.index, job.algorithm.name())?;
+        let params = state.host_keys.params(job.algorithm);
         let verifying = subtle.verify(&params.verify, &key, &signature, &data);
-        let verified_by = HostVerdict {
+        let verdict = HostVerdict {
             verified_by: Some(candidate.index),
         };
-        if prepared.is_none() && verifying.is_ok() {
-            prepared = Some((verified_by, answer(verified_by)));
+        let prepared = verifying
+            .is_ok()
+            .then(|| answer(state, mount, &read, verdict));
+        Some(FirstCandidate {
+            verdict,
+            verifying,
+            prepared,
+        })
+    });
+    Ok(Started::Verifying(Verifying {
+        read,
+        signature,
+        data,
+        first,
+    }))
+}
+
+impl Verifying {
+    /// Awaits the first candidate's verdict, then tries the others in order (importing their
+    /// keys on first use); the first key that verifies wins.
+    async fn finish(self, state: &Rc<EngineState>) -> Result<JsValue, PodpassError> {
+        let mount = state.mount(self.read.mount.as_deref())?;
+        let mut tried = 0;
+        if let Some(first) = self.first {
+            if verifies(first.verifying).await {
+                return first
+                    .prepared
+                    .unwrap_or_else(|| answer(state, mount, &self.read, first.verdict));
+            }
+            tried = 1;
         }
-        // A rejection (a malformed signature) counts as "does not verify", as in the core.
-        if settle(verifying)
-            .await
-            .is_ok_and(|v| v.as_bool() == Some(true))
-        {
-            return match prepared {
-                Some((prepared_for, prepared)) if prepared_for == verified_by => prepared,
-                _ => answer(verified_by),
+        // The same request gives the same job as in `start`.
+        let Some(job) = signature_job(mount, &self.read.request) else {
+            return answer(state, mount, &self.read, HostVerdict::default());
+        };
+        let subtle = state.host_keys.subtle()?;
+        let params = state.host_keys.params(job.algorithm);
+        for candidate in job.candidates.iter().skip(tried) {
+            let Some(key) =
+                web_crypto_key(state, &subtle, &params, mount.path(), &job, candidate).await?
+            else {
+                continue;
             };
+            let verifying = subtle.verify(&params.verify, &key, &self.signature, &self.data);
+            if verifies(verifying).await {
+                let verdict = HostVerdict {
+                    verified_by: Some(candidate.index),
+                };
+                return answer(state, mount, &self.read, verdict);
+            }
         }
+        answer(state, mount, &self.read, HostVerdict::default())
     }
-    answer(HostVerdict::default())
+}
+
+/// Whether a WebCrypto verification says the signature verifies. A rejection (a malformed
+/// signature) counts as "does not verify", as in the core.
+async fn verifies(call: Result<JsValue, JsValue>) -> bool {
+    settle(call).await.is_ok_and(|v| v.as_bool() == Some(true))
 }
 
 /// The WebCrypto key for `candidate`, imported on first use and then cached per engine; `None`
@@ -191,9 +280,9 @@ async fn web_crypto_key(
     job: &SignatureJob<'_>,
     candidate: &CandidateKey<'_>,
 ) -> Result<Option<JsValue>, PodpassError> {
-    let cache_key = (mount.to_string(), candidate.index, job.algorithm.name());
-    if let Some(key) = state.host_keys.keys.borrow().get(&cache_key) {
-        return Ok(Some(key.clone()));
+    let name = job.algorithm.name();
+    if let Some(key) = state.host_keys.cached(mount, candidate.index, name) {
+        return Ok(Some(key));
     }
     let Some(jwk) = candidate.jwk() else {
         return Ok(None);
@@ -215,11 +304,12 @@ async fn web_crypto_key(
         })?;
     state
         .host_keys
-        .keys
-        .borrow_mut()
-        .insert(cache_key, imported.clone());
+        .remember(mount, candidate.index, name, &imported);
     Ok(Some(imported))
 }
+
+/// The key cache's name for node:crypto's keys (WebCrypto's are under the JWS algorithm).
+const NODE_CRYPTO: &str = "node:crypto";
 
 /// The verdict from node:crypto, or `None` where it is missing or refuses a key (WebCrypto
 /// then decides). Keys are cached per engine like WebCrypto's.
@@ -240,9 +330,7 @@ fn verify_with_node(
         A::PS512 => ("sha512", 64),
     };
     for candidate in &job.candidates {
-        let cache_key = (mount.to_string(), candidate.index, "node:crypto");
-        let cached = state.host_keys.keys.borrow().get(&cache_key).cloned();
-        let key = match cached {
+        let key = match state.host_keys.cached(mount, candidate.index, NODE_CRYPTO) {
             Some(key) => key,
             None => {
                 let Some(jwk) = candidate.jwk() else { continue };
@@ -252,9 +340,7 @@ fn verify_with_node(
                 }
                 state
                     .host_keys
-                    .keys
-                    .borrow_mut()
-                    .insert(cache_key, key.clone());
+                    .remember(mount, candidate.index, NODE_CRYPTO, &key);
                 key
             }
         };

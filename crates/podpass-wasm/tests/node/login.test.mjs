@@ -150,6 +150,23 @@ test("loginAsync through WebCrypto decides as through node:crypto, whichever key
   }
 });
 
+test("loginAsync reads its request when called, not when the promise settles", async () => {
+  for (const hostCrypto of ["auto", "webcrypto"]) {
+    const on = new podpass.Engine(tutorialJson, { hostCrypto });
+    const request = { role: "grade-api", jwt: tokens.granted, now };
+    const pending = on.loginAsync(request);
+    request.role = "nope";
+    request.jwt = tokens.forged;
+    const result = await pending;
+    assert.equal(result.outcome.result, "allowed", hostCrypto);
+    assert.equal(result.outcome.role, "grade-api", hostCrypto);
+  }
+  // A bad request rejects; it does not throw from the call.
+  const rejected = engine.loginAsync({ role: "grade-api" });
+  assert.ok(rejected instanceof Promise);
+  await assert.rejects(rejected, { name: "PodpassError", code: "invalid_argument" });
+});
+
 test("errors are PodpassErrors with a code and, for configuration, a location", async () => {
   const bad = "vault auth enable kubernetes\nvault write auth/kubernetes/role/r token_ttl=forever\n";
   if (edge) {
