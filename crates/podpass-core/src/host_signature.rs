@@ -8,6 +8,10 @@
 //! algorithm, issuer, audience, times, bindings) still runs in the core, in Vault's order, and
 //! the trace reads exactly as for [`crate::login::evaluate_login`].
 //!
+//! [`evaluate_login_asking_host`] does the same in one pass: the host is asked at the signature
+//! step, with the job read from the token the evaluation already parsed, and may answer a
+//! verdict it assumes while its crypto runs (deciding again if it finds otherwise).
+//!
 //! The verdict is trusted: a host that reports a key it did not verify with lets a forged token
 //! through. Only the key positions the job offered count; any other position is a mismatch.
 
@@ -19,7 +23,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::jwt::{self, SigningAlgorithm};
-use crate::keys::{KeyKind, VerificationKey};
+use crate::keys::{KeyKind, KeySet, VerificationKey};
 use crate::login::{self, LoginRequest, LoginResult};
 use crate::mount::KubernetesMount;
 use crate::trace::TraceMode;
@@ -83,17 +87,26 @@ pub fn signature_job<'m>(
     let (algorithm_name, key_id) = raw.algorithm_and_key_id().ok()?;
     let algorithm = SigningAlgorithm::from_name(&algorithm_name)?;
     raw.claims_json().ok()?;
+    job_for(&raw, algorithm, key_id.as_deref(), mount.keys())
+}
+
+/// The job for a token read as far as its algorithm and `kid`: `None` for an empty or
+/// undecodable signature (it verifies against no key) or when no key fits.
+fn job_for<'k>(
+    raw: &jwt::RawJwt<'_>,
+    algorithm: SigningAlgorithm,
+    key_id: Option<&str>,
+    keys: &'k KeySet,
+) -> Option<SignatureJob<'k>> {
     if raw.signature_b64.is_empty() {
         return None;
     }
-    // A signature that is not base64url verifies against no key; the verdict stays empty.
     let signature = URL_SAFE_NO_PAD.decode(raw.signature_b64).ok()?;
-    let candidates: Vec<CandidateKey> = mount
-        .keys()
+    let candidates: Vec<CandidateKey> = keys
         .keys()
         .iter()
         .enumerate()
-        .filter(|(_, key)| jwt::key_is_candidate(key, algorithm, key_id.as_deref()))
+        .filter(|(_, key)| jwt::key_is_candidate(key, algorithm, key_id))
         .map(|(index, key)| CandidateKey { index, key })
         .collect();
     if candidates.is_empty() {
@@ -105,6 +118,36 @@ pub fn signature_job<'m>(
         signature,
         candidates,
     })
+}
+
+/// Evaluates a login offline (TokenReview skipped, as in [`crate::login::evaluate_login`]),
+/// asking `host` for the verdict when the evaluation reaches the signature step — with the
+/// job read from the token the evaluation has already parsed, so the token is read once.
+/// `host` is not called when the login is decided before that step or has no signature to
+/// verify (no `pem_keys`, an empty or undecodable signature, no key that fits).
+///
+/// The verdict may be one the host reached, or one it assumes while its crypto runs: the
+/// result is then the answer for that verdict, and a host that finds otherwise decides again
+/// with [`evaluate_login_with_host_verdict`] and the verdict it found.
+pub fn evaluate_login_asking_host(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    host: &dyn Fn(&SignatureJob<'_>) -> HostVerdict,
+    mode: TraceMode,
+) -> LoginResult {
+    login::evaluate_login_checking_signature_with(
+        mount,
+        request,
+        &|raw, algorithm, key_id, keys| {
+            let verdict = job_for(raw, algorithm, key_id, keys)
+                .map(|job| host(&job))
+                .unwrap_or_default();
+            jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, _| {
+                verdict.verified_by == Some(index)
+            })
+        },
+        mode,
+    )
 }
 
 /// Evaluates a login offline (TokenReview skipped, as in [`crate::login::evaluate_login`]) with
@@ -340,6 +383,67 @@ mod tests {
                 hosted.outcome
             );
         }
+    }
+
+    #[test]
+    fn a_host_asked_at_the_signature_step_gets_the_same_job_and_decides_the_same() {
+        let mount = mount();
+        let good = token(RSA_KEY, SigningAlgorithm::RS256, "grade-api");
+        let requests = [
+            request(good.clone()),
+            request(token(EC_KEY, SigningAlgorithm::ES256, "grade-api")),
+            request(token(RSA_KEY, SigningAlgorithm::PS256, "payment")),
+            request(token(OTHER_RSA_KEY, SigningAlgorithm::RS256, "grade-api")),
+            LoginRequest {
+                role: "nope".into(),
+                ..request(good.clone())
+            },
+            request("not-a-jwt".into()),
+        ];
+        for req in requests {
+            let expected_job = signature_job(&mount, &req);
+            let asked = std::cell::Cell::new(0);
+            let host = |job: &SignatureJob<'_>| {
+                asked.set(asked.get() + 1);
+                let expected = expected_job
+                    .as_ref()
+                    .expect("asked only when there is a job");
+                assert_eq!(job.algorithm, expected.algorithm);
+                assert_eq!(job.signing_input, expected.signing_input);
+                assert_eq!(job.signature, expected.signature);
+                let indices = |j: &SignatureJob<'_>| -> Vec<usize> {
+                    j.candidates.iter().map(|c| c.index).collect()
+                };
+                assert_eq!(indices(job), indices(expected));
+                verify_like_a_host(job)
+            };
+            let result = evaluate_login_asking_host(&mount, &req, &host, TraceMode::Full);
+            assert_eq!(result, evaluate_login(&mount, &req), "{}", req.jwt);
+            assert_eq!(
+                asked.get(),
+                usize::from(expected_job.is_some()),
+                "{}",
+                req.jwt
+            );
+        }
+    }
+
+    #[test]
+    fn an_assumed_verdict_decides_as_that_verdict_would() {
+        let mount = mount();
+        let forged = request(token(OTHER_RSA_KEY, SigningAlgorithm::RS256, "grade-api"));
+        let assume_first = |job: &SignatureJob<'_>| HostVerdict {
+            verified_by: job.candidates.first().map(|c| c.index),
+        };
+        let assumed = evaluate_login_asking_host(&mount, &forged, &assume_first, TraceMode::Full);
+        let verdict = HostVerdict {
+            verified_by: Some(1),
+        };
+        assert_eq!(
+            assumed,
+            evaluate_login_with_host_verdict(&mount, &forged, &verdict, TraceMode::Full)
+        );
+        assert!(assumed.success().is_some(), "the verdict is trusted");
     }
 
     #[test]
