@@ -11,7 +11,8 @@ use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use podpass_core::host_signature::{
-    CandidateKey, HostVerdict, SignatureJob, evaluate_login_with_host_verdict, signature_job,
+    CandidateKey, HostVerdict, SignatureJob, evaluate_login_asking_host,
+    evaluate_login_with_host_verdict, signature_job,
 };
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::mount::KubernetesMount;
@@ -145,15 +146,13 @@ pub(crate) fn login(state: &Rc<EngineState>, request: &JsValue) -> Promise {
 enum Started {
     /// Decided: nothing to verify, or node:crypto verified.
     Answered(JsValue),
-    /// Waiting for WebCrypto.
-    Verifying(Verifying),
+    /// Waiting for WebCrypto (boxed: the request read is large next to an answer).
+    Verifying(Box<Verifying>),
 }
 
 /// A login waiting for WebCrypto's verdict.
 struct Verifying {
     read: LoginRead,
-    signature: Uint8Array,
-    data: Uint8Array,
     /// The first candidate's verification, started in the call when its key was imported
     /// before.
     first: Option<FirstCandidate>,
@@ -162,18 +161,35 @@ struct Verifying {
 /// The first candidate key's verification, under way.
 ///
 /// WebCrypto verifies off the JavaScript thread where it can (Node's thread pool, a browser's
-/// crypto thread), so while it does, the answer for "this key verifies" is prepared; it is used
-/// if so, and thrown away otherwise (a forged token then costs one evaluation more).
+/// crypto thread), so the login is decided meanwhile as if this key verifies, and the answer
+/// prepared; it is used if so, and thrown away otherwise (a forged token then costs one
+/// evaluation more).
 struct FirstCandidate {
-    verdict: HostVerdict,
     /// What WebCrypto's `verify` returned, or what it threw.
     verifying: Result<JsValue, JsValue>,
-    /// The answer for `verdict`, prepared while WebCrypto verifies (not when `verify` threw).
-    prepared: Option<Result<JsValue, PodpassError>>,
+    /// The answer for "this key verifies".
+    prepared: Result<JsValue, PodpassError>,
 }
 
-/// The whole answer for a verdict. Deciding is pure, so an answer prepared for a verdict before
-/// it is known is the answer given once it is.
+/// What the host did when the evaluation reached the signature step.
+enum Asked {
+    /// The login was decided before that step, or there is nothing to verify.
+    Not,
+    /// node:crypto verified, synchronously: the evaluation had the real verdict.
+    Verified(HostVerdict),
+    /// WebCrypto is verifying the first candidate; the evaluation assumed it verifies.
+    Verifying {
+        verdict: HostVerdict,
+        verifying: Result<JsValue, JsValue>,
+    },
+    /// WebCrypto must import the first candidate's key first: the evaluation is redone once
+    /// the verdict is known.
+    Later,
+    /// The host has no crypto to verify with.
+    Failed(PodpassError),
+}
+
+/// The whole answer for a verdict.
 fn answer(
     state: &Rc<EngineState>,
     mount: &KubernetesMount,
@@ -185,65 +201,94 @@ fn answer(
     crate::lazy::login_result(state, read, &result, verdict)
 }
 
-/// Reads the request and answers it, or starts WebCrypto on the first candidate key.
+/// Reads the request and decides it, the host asked at the signature step: node:crypto
+/// verifies there and then; WebCrypto is started on the first candidate key and the login
+/// decided as if it verifies.
 fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassError> {
     let read = state.login_request(request)?;
     let mount = state.mount(read.mount.as_deref())?;
-    let Some(job) = signature_job(mount, &read.request) else {
-        return answer(state, mount, &read, HostVerdict::default()).map(Started::Answered);
+    let asked = RefCell::new(Asked::Not);
+    let host = |job: &SignatureJob<'_>| {
+        let (verdict, what) = ask(state, mount.path(), job);
+        *asked.borrow_mut() = what;
+        verdict
     };
+    let result = evaluate_login_asking_host(mount, &read.request, &host, TraceMode::OutcomeOnly);
+    let answered =
+        |verdict| crate::lazy::login_result(state, &read, &result, verdict).map(Started::Answered);
+    match asked.into_inner() {
+        Asked::Not => answered(HostVerdict::default()),
+        Asked::Verified(verdict) => answered(verdict),
+        Asked::Failed(error) => Err(error),
+        Asked::Verifying { verdict, verifying } => {
+            let prepared = crate::lazy::login_result(state, &read, &result, verdict);
+            Ok(Started::Verifying(Box::new(Verifying {
+                read,
+                first: Some(FirstCandidate {
+                    verifying,
+                    prepared,
+                }),
+            })))
+        }
+        Asked::Later => Ok(Started::Verifying(Box::new(Verifying {
+            read,
+            first: None,
+        }))),
+    }
+}
+
+/// The host's part at the signature step: the verdict the evaluation goes on with, and what
+/// was done to reach it.
+fn ask(state: &EngineState, mount: &str, job: &SignatureJob<'_>) -> (HostVerdict, Asked) {
+    let unverified = HostVerdict::default();
     let signature = Uint8Array::from(job.signature.as_slice());
     let data = Uint8Array::from(job.signing_input.as_bytes());
-    if state.host_keys.node_allowed
-        && let Some(verdict) = verify_with_node(state, mount.path(), &job, &signature, &data)?
-    {
-        return answer(state, mount, &read, verdict).map(Started::Answered);
+    if state.host_keys.node_allowed {
+        match verify_with_node(state, mount, job, &signature, &data) {
+            Ok(Some(verdict)) => return (verdict, Asked::Verified(verdict)),
+            Ok(None) => {}
+            Err(error) => return (unverified, Asked::Failed(error)),
+        }
     }
-    let subtle = state.host_keys.subtle()?;
+    let subtle = match state.host_keys.subtle() {
+        Ok(subtle) => subtle,
+        Err(error) => return (unverified, Asked::Failed(error)),
+    };
     let first = job.candidates.first().and_then(|candidate| {
         let key = state
             .host_keys
-            .cached(mount.path(), candidate.index, job.algorithm.name())?;
-        let params = state.host_keys.params(job.algorithm);
-        let verifying = subtle.verify(&params.verify, &key, &signature, &data);
-        let verdict = HostVerdict {
-            verified_by: Some(candidate.index),
-        };
-        let prepared = verifying
-            .is_ok()
-            .then(|| answer(state, mount, &read, verdict));
-        Some(FirstCandidate {
-            verdict,
-            verifying,
-            prepared,
-        })
+            .cached(mount, candidate.index, job.algorithm.name())?;
+        Some((candidate.index, key))
     });
-    Ok(Started::Verifying(Verifying {
-        read,
-        signature,
-        data,
-        first,
-    }))
+    let Some((index, key)) = first else {
+        return (unverified, Asked::Later);
+    };
+    let params = state.host_keys.params(job.algorithm);
+    let verifying = subtle.verify(&params.verify, &key, &signature, &data);
+    let verdict = HostVerdict {
+        verified_by: Some(index),
+    };
+    (verdict, Asked::Verifying { verdict, verifying })
 }
 
 impl Verifying {
     /// Awaits the first candidate's verdict, then tries the others in order (importing their
     /// keys on first use); the first key that verifies wins.
     async fn finish(self, state: &Rc<EngineState>) -> Result<JsValue, PodpassError> {
-        let mount = state.mount(self.read.mount.as_deref())?;
         let mut tried = 0;
         if let Some(first) = self.first {
             if verifies(first.verifying).await {
-                return first
-                    .prepared
-                    .unwrap_or_else(|| answer(state, mount, &self.read, first.verdict));
+                return first.prepared;
             }
             tried = 1;
         }
-        // The same request gives the same job as in `start`.
+        let mount = state.mount(self.read.mount.as_deref())?;
+        // The job the evaluation was given, read again (this path is the rare one).
         let Some(job) = signature_job(mount, &self.read.request) else {
             return answer(state, mount, &self.read, HostVerdict::default());
         };
+        let signature = Uint8Array::from(job.signature.as_slice());
+        let data = Uint8Array::from(job.signing_input.as_bytes());
         let subtle = state.host_keys.subtle()?;
         let params = state.host_keys.params(job.algorithm);
         for candidate in job.candidates.iter().skip(tried) {
@@ -252,8 +297,7 @@ impl Verifying {
             else {
                 continue;
             };
-            let verifying = subtle.verify(&params.verify, &key, &self.signature, &self.data);
-            if verifies(verifying).await {
+            if verifies(subtle.verify(&params.verify, &key, &signature, &data)).await {
                 let verdict = HostVerdict {
                     verified_by: Some(candidate.index),
                 };
