@@ -142,9 +142,7 @@ pub fn evaluate_login_asking_host(
             let verdict = job_for(raw, algorithm, key_id, keys)
                 .map(|job| host(&job))
                 .unwrap_or_default();
-            jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, _| {
-                verdict.verified_by == Some(index)
-            })
+            signature_step(raw, algorithm, key_id, keys, verdict)
         },
         mode,
     )
@@ -161,13 +159,23 @@ pub fn evaluate_login_with_host_verdict(
     login::evaluate_login_checking_signature_with(
         mount,
         request,
-        &|raw, algorithm, key_id, keys| {
-            jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, _| {
-                verdict.verified_by == Some(index)
-            })
-        },
+        &|raw, algorithm, key_id, keys| signature_step(raw, algorithm, key_id, keys, *verdict),
         mode,
     )
+}
+
+/// The signature step's answer for a host's verdict: the core's rules around the crypto
+/// (an empty signature, the keys that fit), the crypto's answer taken from the verdict.
+fn signature_step(
+    raw: &jwt::RawJwt<'_>,
+    algorithm: SigningAlgorithm,
+    key_id: Option<&str>,
+    keys: &KeySet,
+    verdict: HostVerdict,
+) -> Result<jwt::VerifiedSignature, jwt::SignatureError> {
+    jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, _| {
+        verdict.verified_by == Some(index)
+    })
 }
 
 /// [`crate::login::evaluate_login`] (the core's own crypto), also returning the verdict it
