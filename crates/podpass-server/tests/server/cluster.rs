@@ -83,7 +83,7 @@ impl Harness {
             app,
             fake,
             logs,
-            _log_guard: tracing::subscriber::set_default(subscriber),
+            _log_guard: support::logs::capture(subscriber),
             _pod_dir: pod_dir,
         };
         harness

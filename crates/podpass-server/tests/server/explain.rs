@@ -70,11 +70,7 @@ async fn each_acl_denial_names_its_rule_in_the_log_and_only_dev_servers_tell_the
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests in this binary start servers (and their logging) on other threads at the same
-    // time; re-reading every callsite's interest now keeps an interest cached before this
-    // subscriber existed from hiding its events (the failure was an empty log).
-    tracing::callsite::rebuild_interest_cache();
+    let _guard = support::logs::capture(subscriber);
 
     let cases = [
         (

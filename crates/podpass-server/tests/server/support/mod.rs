@@ -4,5 +4,6 @@
 
 pub mod demo;
 pub mod fake_kubernetes;
+pub mod logs;
 pub mod postgres;
 pub mod router;
