@@ -160,8 +160,8 @@ struct Verifying {
 
 /// The first candidate key's verification, under way.
 ///
-/// WebCrypto verifies off the JavaScript thread where it can (Node's thread pool, a browser's
-/// crypto thread), so the login is decided meanwhile as if this key verifies, and the answer
+/// WebCrypto verifies off the JavaScript thread where the host can (Node's thread pool), so
+/// the login is decided meanwhile as if this key verifies, and the answer
 /// prepared; it is used if so, and thrown away otherwise (a forged token then costs one
 /// evaluation more).
 struct FirstCandidate {
