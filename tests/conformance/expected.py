@@ -42,7 +42,9 @@ PINS = [
     {"case": "policy/read/*", "path": "$.body.data.*",
      "reason": "OpenBao-only policy fields (version, modified, cas_required, identity template options)"},
     {"case": "policy/write-bad-hcl", "path": "$.body.errors*",
-     "reason": "podpass parses HCL2 with its own positions and words (docs/compatibility.md, ACL policies)"},
+     "reason": "podpass reads HCL1 with its own positions (line and column) and hints (docs/compatibility.md, ACL policies)"},
+    {"case": "hcl1/write/*", "path": "$.body.errors*",
+     "reason": "podpass reads HCL1 with its own positions (line and column) and hints (docs/compatibility.md, ACL policies)"},
     # --- tokens
     {"case": "token/lookup*/[rn]o*", "path": "$.body.data.display_name",
      "reason": "bao -dev creates its root token through token create; podpass's dev root token is a root token's"},

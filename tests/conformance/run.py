@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jwt as jwts  # noqa: E402
 from expected import PINS  # noqa: E402
+from hcl1 import POLICIES as HCL1_POLICIES  # noqa: E402
 from kv_engine import REQUESTS as KV_ENGINE  # noqa: E402
 from harness import (ROOT, Expected, Normaliser, StandInKubernetes, differences,  # noqa: E402
                      start_openbao, start_podpass)
@@ -336,6 +337,16 @@ def kv_engine_corpus(run: Run):
         run.step(f"kv-engine/{i:03d} {method} {path}", method, path, body=body, headers=headers)
 
 
+def hcl1_corpus(run: Run):
+    for i, (text, paths) in enumerate(HCL1_POLICIES):
+        name = f"hcl1-{i:02d}"
+        run.step(f"hcl1/write/{i:02d}", "PUT", f"sys/policies/acl/{name}", body={"policy": text})
+        run.step(f"hcl1/token/{i:02d}", "POST", "auth/token/create",
+                 body={"policies": [name], "no_default_policy": True}, save=name)
+        run.step(f"hcl1/capabilities/{i:02d}", "POST", "sys/capabilities",
+                 body=lambda server, name=name, paths=paths: {"paths": paths, "token": server.tokens.get(name)})
+
+
 def capability_policies(rng: random.Random):
     """Policies aimed at the matching rules' boundaries, with every rule kind."""
     return {
@@ -441,6 +452,7 @@ def main():
         token_lookups(run)
         kv_corpus(run)
         kv_engine_corpus(run)
+        hcl1_corpus(run)
         paths = capabilities_corpus(run, args.paths)
     finally:
         for server in servers:

@@ -118,6 +118,20 @@ impl Span {
     }
 }
 
+/// A value and the bytes of the text it was read from.
+#[derive(Debug, Clone)]
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) span: Span,
+}
+
+impl<T> Spanned<T> {
+    /// Where the value starts.
+    pub(crate) fn start(&self) -> usize {
+        self.span.start
+    }
+}
+
 /// Byte offsets to lines and character columns, for one text, without rescanning it for each.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'t> {

@@ -1,6 +1,6 @@
-//! The one HCL reader behind policies, `fmt`, podpass.hcl and test files: the parser entry
-//! (with its nesting limit) and the walk from hcl-edit's expressions to plain values with byte
-//! spans.
+//! The HCL2 reader behind `fmt`, podpass.hcl and test files: the parser entry (with the
+//! nesting limit every HCL reader applies) and the walk from hcl-edit's expressions to plain
+//! values with byte spans. Policies are HCL1, read by [`crate::policy`]'s own reader.
 //!
 //! The walk decides nothing: a variable, a function call or an interpolation comes out as what
 //! it is, and each reader says what that means for it (a policy keeps `${…}` as text, as HCL1
@@ -13,13 +13,8 @@ use hcl::edit::expr::{Expression, ObjectKey, UnaryOperator};
 use hcl::edit::structure::Body;
 use hcl::edit::template::{Element, Template};
 
-use crate::diagnostic::Span;
-
-/// The deepest nesting of `{`, `[` and `(` an HCL text may reach, counted over the raw text.
-/// hcl-edit backtracks through nested templates, objects and indexes in time that doubles with
-/// each level past about 30 (found by fuzzing: 534 bytes nested 47 deep ran for minutes); real
-/// policies, podpass.hcl files and test files nest fewer than ten.
-pub(crate) const MAX_HCL_NESTING: usize = 32;
+use crate::diagnostic::{Span, Spanned};
+use crate::nesting::TooDeep;
 
 /// Why an HCL text could not be read: where (a byte offset; a
 /// [`LineIndex`](crate::diagnostic::LineIndex) of the text places it) and what.
@@ -29,53 +24,19 @@ pub(crate) struct HclError {
     pub(crate) message: String,
 }
 
-/// Every HCL reader's parser (policies, `fmt`, podpass.hcl, test files): text nested deeper
-/// than [`MAX_HCL_NESTING`] is refused before hcl-edit sees it.
+/// Every HCL2 reader's parser (`fmt`, podpass.hcl, test files): text nested deeper than
+/// [`MAX_HCL_NESTING`](crate::nesting::MAX_HCL_NESTING) is refused before hcl-edit sees it.
 pub(crate) fn parse_hcl_body(text: &str) -> Result<Body, HclError> {
-    if let Some(offset) = too_deep(text) {
+    if let Some(too_deep) = TooDeep::find(text) {
         return Err(HclError {
-            offset,
-            message: format!(
-                "brackets nest deeper than {MAX_HCL_NESTING} levels here; no policy or configuration needs that many"
-            ),
+            offset: too_deep.offset,
+            message: too_deep.message(),
         });
     }
     hcl::edit::parser::parse_body(text).map_err(|e| HclError {
         offset: e.location().offset(),
         message: e.message().to_string(),
     })
-}
-
-/// The byte offset of the first bracket that opens one level more than [`MAX_HCL_NESTING`].
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (offset, byte) in text.bytes().enumerate() {
-        match byte {
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_HCL_NESTING {
-                    return Some(offset);
-                }
-            }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// A value and the bytes it was written in.
-#[derive(Debug, Clone)]
-pub(crate) struct Spanned<T> {
-    pub(crate) value: T,
-    pub(crate) span: Span,
-}
-
-impl<T> Spanned<T> {
-    /// Where the value starts.
-    pub(crate) fn start(&self) -> usize {
-        self.span.start
-    }
 }
 
 /// An HCL expression, walked: literals as values, everything else named for the reader to
@@ -87,10 +48,8 @@ pub(crate) enum HclValue {
     Number(serde_json::Number),
     /// A quoted string, or a template or heredoc without interpolation.
     Str(String),
-    /// A template holding `${…}` or `%{…}`: its text with the interpolations as written, and
-    /// where the first one is.
+    /// A template holding `${…}` or `%{…}`: where the first one is.
     Interpolated {
-        text: String,
         first: Span,
     },
     List(Vec<Spanned<HclValue>>),
@@ -110,96 +69,69 @@ pub(crate) enum HclValue {
     },
     /// A bare name.
     Variable(String),
-    /// Any other expression (conditional, traversal, operation, `for`), named as in
-    /// `a conditional`.
-    Other(&'static str),
+    /// Any other expression: a conditional, traversal, operation or `for`.
+    Other,
 }
 
-impl HclValue {
-    /// What kind of value, for messages: `a string`, `a list`, `a variable`, …
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            HclValue::Null => "null",
-            HclValue::Bool(_) => "a boolean",
-            HclValue::Number(_) => "a number",
-            HclValue::Str(_) => "a string",
-            HclValue::Interpolated { .. } => "a template",
-            HclValue::List(_) => "a list",
-            HclValue::Object(_) => "an object",
-            HclValue::Unary { .. } => "an operation",
-            HclValue::Call { .. } => "a function call",
-            HclValue::Variable(_) => "a variable",
-            HclValue::Other(kind) => kind,
-        }
-    }
-}
-
-/// Walks an expression of `text` (the text it was parsed from, for interpolations kept as
-/// written).
-pub(crate) fn value(expr: &Expression, text: &str) -> Spanned<HclValue> {
+/// Walks an expression.
+pub(crate) fn value(expr: &Expression) -> Spanned<HclValue> {
     let span = Span::from_range(expr.span());
     let value = match expr {
         Expression::Null(_) => HclValue::Null,
         Expression::Bool(b) => HclValue::Bool(*b.value()),
         Expression::Number(n) => HclValue::Number(hcl_number(n.value())),
         Expression::String(s) => HclValue::Str(s.value().clone()),
-        Expression::Array(items) => {
-            HclValue::List(items.iter().map(|item| value(item, text)).collect())
-        }
+        Expression::Array(items) => HclValue::List(items.iter().map(value).collect()),
         Expression::Object(object) => HclValue::Object(
             object
                 .iter()
-                .map(|(key, item)| (object_key(key, text), value(item.expr(), text)))
+                .map(|(key, item)| (object_key(key), value(item.expr())))
                 .collect(),
         ),
-        Expression::StringTemplate(t) => template(t, text),
-        Expression::HeredocTemplate(h) => template(&h.template, text),
-        Expression::Parenthesis(p) => return value(p.inner(), text),
+        Expression::StringTemplate(t) => template(t),
+        Expression::HeredocTemplate(h) => template(&h.template),
+        Expression::Parenthesis(p) => return value(p.inner()),
         Expression::UnaryOp(op) => HclValue::Unary {
             negation: *op.operator.value() == UnaryOperator::Neg,
-            operand: Box::new(value(&op.expr, text)),
+            operand: Box::new(value(&op.expr)),
         },
         Expression::FuncCall(call) => HclValue::Call {
             name: call.name.name.as_str().to_string(),
             namespaced: call.name.is_namespaced(),
-            args: call.args.iter().map(|arg| value(arg, text)).collect(),
+            args: call.args.iter().map(value).collect(),
         },
         Expression::Variable(v) => HclValue::Variable(v.as_str().to_string()),
-        Expression::Conditional(_) => HclValue::Other("a conditional"),
-        Expression::Traversal(_) => HclValue::Other("a traversal"),
-        Expression::BinaryOp(_) => HclValue::Other("an operation"),
-        Expression::ForExpr(_) => HclValue::Other("a for expression"),
+        Expression::Conditional(_) => HclValue::Other,
+        Expression::Traversal(_) => HclValue::Other,
+        Expression::BinaryOp(_) => HclValue::Other,
+        Expression::ForExpr(_) => HclValue::Other,
     };
     Spanned { value, span }
 }
 
-fn object_key(key: &ObjectKey, text: &str) -> Spanned<HclValue> {
+fn object_key(key: &ObjectKey) -> Spanned<HclValue> {
     match key {
         ObjectKey::Ident(ident) => Spanned {
             value: HclValue::Str(ident.as_str().to_string()),
             span: Span::from_range(ident.span()),
         },
-        ObjectKey::Expression(expr) => value(expr, text),
+        ObjectKey::Expression(expr) => value(expr),
     }
 }
 
-fn template(template: &Template, text: &str) -> HclValue {
+fn template(template: &Template) -> HclValue {
     let mut out = String::new();
-    let mut first = None;
     for element in template.iter() {
         match element {
             Element::Literal(literal) => out.push_str(literal.value()),
             other => {
-                let span = Span::from_range(other.span());
-                first.get_or_insert(span);
-                out.push_str(text.get(span.start..span.end).unwrap_or(""));
+                return HclValue::Interpolated {
+                    first: Span::from_range(other.span()),
+                };
             }
         }
     }
-    match first {
-        Some(first) => HclValue::Interpolated { text: out, first },
-        None => HclValue::Str(out),
-    }
+    HclValue::Str(out)
 }
 
 /// An HCL number as a JSON number (HCL numbers are always finite).
@@ -244,12 +176,13 @@ pub(crate) fn hcl_quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nesting::MAX_HCL_NESTING;
     use hcl::edit::structure::Structure;
 
     fn attribute(text: &str) -> Spanned<HclValue> {
         let body = parse_hcl_body(text).unwrap_or_else(|e| panic!("{}", e.message));
         match body.iter().next() {
-            Some(Structure::Attribute(attr)) => value(&attr.value, text),
+            Some(Structure::Attribute(attr)) => value(&attr.value),
             _ => panic!("no attribute in {text:?}"),
         }
     }
@@ -262,12 +195,11 @@ mod tests {
     }
 
     #[test]
-    fn interpolations_keep_their_text_and_place() {
+    fn interpolations_are_placed() {
         let walked = attribute("a = \"x-${y}-$${z}\"\n");
-        let HclValue::Interpolated { text, first } = walked.value else {
+        let HclValue::Interpolated { first } = walked.value else {
             panic!("{walked:?}");
         };
-        assert_eq!(text, "x-${y}-${z}");
         assert_eq!((first.start, first.end), (7, 11));
         assert!(matches!(attribute("a = \"$${z}\"").value, HclValue::Str(s) if s == "${z}"));
     }
@@ -283,7 +215,7 @@ mod tests {
             attribute("a = file(\"p\")").value,
             HclValue::Call { name, namespaced: false, args } if name == "file" && args.len() == 1
         ));
-        assert_eq!(attribute("a = x ? 1 : 2").value.kind(), "a conditional");
+        assert!(matches!(attribute("a = x ? 1 : 2").value, HclValue::Other));
         let walked = attribute("a = { k = 1, \"q\" = [true] }");
         let HclValue::Object(entries) = walked.value else {
             panic!("{walked:?}");

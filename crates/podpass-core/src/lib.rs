@@ -47,6 +47,7 @@ pub mod login;
 #[cfg(feature = "mint")]
 pub mod mint;
 pub mod mount;
+mod nesting;
 #[cfg(feature = "playground-link")]
 pub mod playground_link;
 pub mod policy;

@@ -19,6 +19,7 @@ mod capability;
 mod default;
 mod error;
 mod format;
+mod hcl1;
 mod parse;
 mod syntax;
 mod template;

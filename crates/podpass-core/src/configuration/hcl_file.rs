@@ -18,8 +18,9 @@ use super::import::{
     At, Builder, CONFIG_FIELDS, FieldAt, Fields, ImportError, LineIndex, ROLE_FIELDS, TUNE_FIELDS,
     TextAt, suggest,
 };
+use crate::diagnostic::Spanned;
 use crate::diagnostic::{Location, Span};
-use crate::hcl_read::{self, HclValue, Spanned, hcl_quote as quote, parse_hcl_body};
+use crate::hcl_read::{self, HclValue, hcl_quote as quote, parse_hcl_body};
 
 /// A podpass.hcl block for the native server alone — `server {}` or `storage "postgresql" {}`
 /// — as written: attributes whose meaning only the server knows (the engine never reads them).
@@ -442,7 +443,7 @@ impl Reader<'_, '_, '_> {
 
     /// An attribute value as the JSON an API body would carry.
     fn value(&self, expr: &Expression) -> Result<Value, ImportError> {
-        self.json(hcl_read::value(expr, self.text))
+        self.json(hcl_read::value(expr))
     }
 
     /// A walked value as JSON: literals, and `file("path")` as the file's text.
@@ -485,7 +486,7 @@ impl Reader<'_, '_, '_> {
                     format!("`{var}` is not a value; quote it (\"{var}\") if it is a string"),
                 ));
             }
-            HclValue::Unary { .. } | HclValue::Other(_) => {
+            HclValue::Unary { .. } | HclValue::Other => {
                 return Err(self.error(
                     span,
                     "expressions are not supported in podpass.hcl; write a string, number, \
@@ -564,7 +565,7 @@ impl Reader<'_, '_, '_> {
         let value_span = attr.value.span();
         match (attr.key.as_str(), &attr.value) {
             ("file", expr) | ("text", expr @ Expression::FuncCall(_)) => {
-                let path = match hcl_read::value(expr, self.text) {
+                let path = match hcl_read::value(expr) {
                     Spanned {
                         value:
                             HclValue::Call {
@@ -586,7 +587,7 @@ impl Reader<'_, '_, '_> {
                     .put_policy(name, &text, &TextAt::File(path), at)
             }
             (_, expr @ Expression::HeredocTemplate(heredoc)) => {
-                let text = match hcl_read::value(expr, self.text).value {
+                let text = match hcl_read::value(expr).value {
                     HclValue::Str(text) => text,
                     HclValue::Interpolated { first, .. } => return Err(self.interpolation(first)),
                     _ => String::new(),

@@ -50,10 +50,17 @@ pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
     if text.trim_start().starts_with('{') {
         return Ok(None);
     }
-    let body = parse_hcl_body(text).map_err(|e| FormatError {
-        location: LineIndex::new(text).location(e.offset),
-        message: e.message,
-        code: "policy/syntax",
+    let body = parse_hcl_body(text).map_err(|e| {
+        let location = LineIndex::new(text).location(e.offset);
+        let mut message = e.message;
+        if let Some(hint) = hcl1_hint(text, location.line) {
+            message.push_str(&hint);
+        }
+        FormatError {
+            location,
+            message,
+            code: "policy/syntax",
+        }
     })?;
     let mut out = String::new();
     write_body(&body, text, 0, &mut out);
@@ -307,6 +314,45 @@ fn reindent(value: &str, indent: &str) -> String {
     out
 }
 
+/// When the line an HCL2 syntax error is on has an attribute beside a block's `{` or `}` that
+/// is not a complete one-line block, the policy is in HCL1's looser layout, which Vault and the
+/// policy reader accept and the formatter's HCL2 parser does not: say so, and show the HCL2 form.
+fn hcl1_hint(text: &str, line: u32) -> Option<String> {
+    let source = text
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let code = source.split('#').next().unwrap_or(source).trim();
+    let after_open = code.split_once('{').map(|(_, rest)| rest.trim());
+    let before_close = code.rsplit_once('}').map(|(head, _)| head.trim());
+    let attribute_after_open =
+        after_open.is_some_and(|rest| rest.contains('=') && !rest.ends_with('}'));
+    let attribute_before_close =
+        !code.contains('{') && before_close.is_some_and(|head| head.contains('='));
+    if !attribute_after_open && !attribute_before_close {
+        return None;
+    }
+    // The block's path: on this line, or on the nearest line above that opens a path block.
+    let path = text
+        .lines()
+        .take(usize::try_from(line).ok()?)
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("path")
+                .and_then(|rest| rest.trim_start().strip_prefix('"'))
+                .and_then(|rest| rest.split_once('"'))
+                .map(|(path, _)| path.to_string())
+        })
+        .unwrap_or_else(|| "secret/data/app/*".to_string());
+    Some(format!(
+        ". This looks like HCL1 layout (an attribute on the same line as a block's `{{` or \
+         `}}`), which Vault accepts but fmt cannot rewrite: it reads HCL2, where each attribute \
+         has its own line:\npath \"{path}\" {{\n  capabilities = [\"read\"]\n}}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,8 +403,30 @@ mod tests {
         );
     }
 
-    /// Found by the policy fuzz target: a path holding `$${` (a literal `${`) came back as
-    /// `${`, a different path once parsed again.
+    #[test]
+    fn hcl1_layout_is_named_and_the_hcl2_form_shown() {
+        for text in [
+            "path \"secret/data/a/*\" { capabilities = [\"read\"]\n}\n",
+            "path \"secret/data/a/*\" {\n  capabilities = [\"read\"] }\n",
+        ] {
+            assert!(Policy::parse("p", text).is_ok(), "Vault reads {text:?}");
+            let err = format_policy(text).unwrap_err();
+            assert_eq!(err.code, "policy/syntax");
+            assert!(err.message.contains("HCL1 layout"), "{}", err.message);
+            assert!(
+                err.message
+                    .ends_with("path \"secret/data/a/*\" {\n  capabilities = [\"read\"]\n}"),
+                "{}",
+                err.message
+            );
+        }
+        // A complete one-line block is HCL2 too.
+        assert!(format_policy("path \"a\" { capabilities = [\"read\"] }\n").is_ok());
+    }
+
+    /// Found by the policy fuzz target: a path holding `$${` came back as `${`, a different path
+    /// once parsed again. (HCL1 reads `$${` and `%%{` as written; HCL2, which fmt rewrites
+    /// through, reads them as escapes and must write them back the same.)
     #[test]
     fn template_escapes_in_paths_survive() {
         let text = "path \"secret/$$${x}/%%{y}/$$\" {\n  capabilities = [\"read\"]\n}\n";
@@ -366,7 +434,7 @@ mod tests {
         let rules = |text: &str| Policy::parse("p", text).map(|p| p.paths()[0].path.clone());
         assert_eq!(
             rules(&formatted).ok(),
-            Some("secret/$${x}/%{y}/$$".to_string())
+            Some("secret/$$${x}/%%{y}/$$".to_string())
         );
         assert_eq!(rules(&formatted).ok(), rules(text).ok(), "{formatted}");
     }

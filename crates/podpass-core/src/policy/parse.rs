@@ -35,13 +35,9 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
     let parser = Parser {
         lines: LineIndex::new(text),
     };
-    let entries = syntax::parse(text).map_err(|e| {
-        let location = parser.lines.location(e.offset);
-        let mut detail = e.detail;
-        if let Some(hint) = hcl1_hint(text, location.line) {
-            detail.push_str(&hint);
-        }
-        PolicyError::Syntax { location, detail }
+    let entries = syntax::parse(text).map_err(|e| PolicyError::Syntax {
+        location: parser.lines.location(e.offset),
+        detail: e.detail,
     })?;
     // Like Vault, every top-level key is checked before any path block is read.
     if let Some(bad) = entries
@@ -59,45 +55,6 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
         parser.path_entry(entry, &mut rules)?;
     }
     Ok(rules)
-}
-
-/// When the line a syntax error is on has an attribute beside a block's `{` or `}` that is not
-/// a complete one-line block, the policy is in HCL1's looser layout, which Vault accepts and
-/// the HCL2 parser does not: say so, and show the HCL2 form.
-fn hcl1_hint(text: &str, line: u32) -> Option<String> {
-    let source = text
-        .lines()
-        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
-    let code = source.split('#').next().unwrap_or(source).trim();
-    let after_open = code.split_once('{').map(|(_, rest)| rest.trim());
-    let before_close = code.rsplit_once('}').map(|(head, _)| head.trim());
-    let attribute_after_open =
-        after_open.is_some_and(|rest| rest.contains('=') && !rest.ends_with('}'));
-    let attribute_before_close =
-        !code.contains('{') && before_close.is_some_and(|head| head.contains('='));
-    if !attribute_after_open && !attribute_before_close {
-        return None;
-    }
-    // The block's path: on this line, or on the nearest line above that opens a path block.
-    let path = text
-        .lines()
-        .take(usize::try_from(line).ok()?)
-        .collect::<Vec<_>>()
-        .iter()
-        .rev()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("path")
-                .and_then(|rest| rest.trim_start().strip_prefix('"'))
-                .and_then(|rest| rest.split_once('"'))
-                .map(|(path, _)| path.to_string())
-        })
-        .unwrap_or_else(|| "secret/data/app/*".to_string());
-    Some(format!(
-        ". This looks like HCL1 layout (an attribute on the same line as a block's `{{` or \
-         `}}`), which Vault accepts but podpass reads as HCL2, where each attribute has its own \
-         line:\npath \"{path}\" {{\n  capabilities = [\"read\"]\n}}"
-    ))
 }
 
 impl Parser<'_> {
@@ -368,9 +325,9 @@ impl Parser<'_> {
         let (parsed, shown) = match &node.value {
             Node::Null => (Some(Duration::ZERO), String::new()),
             Node::Str(s) => (wrapping_ttl(s), s.clone()),
-            Node::Number(n) => (wrapping_ttl(&n.to_string()), n.to_string()),
+            Node::Number(n) => (number_ttl(n), n.to_string()),
             Node::Bool(b) => (None, b.to_string()),
-            Node::List(_) | Node::Object(_) | Node::Unsupported(_) => (None, String::new()),
+            Node::List(_) | Node::Object(_) => (None, String::new()),
         };
         match parsed {
             Some(d) if d.is_zero() => Ok(None),
@@ -390,7 +347,24 @@ impl Parser<'_> {
 fn wrapping_ttl(text: &str) -> Option<Duration> {
     crate::duration::parse_duration_str(text)
         .ok()
-        .map(|seconds| Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
+        .map(at_least_zero)
+}
+
+/// Seconds as a duration; negative counts as unset (zero).
+fn at_least_zero(seconds: i64) -> Duration {
+    Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
+}
+
+/// A wrapping TTL written as a number of seconds. Vault converts a float to a duration the way
+/// Go does, dropping the fraction (`1.5` is one second, `-1.5e1` minus fifteen, so unset).
+fn number_ttl(n: &serde_json::Number) -> Option<Duration> {
+    let seconds = match n.as_i64() {
+        Some(seconds) => seconds,
+        // `as` saturates, as Go's conversion of an out-of-range float does not; either way such
+        // a TTL is past any bound a mount would allow.
+        None => n.as_f64()?.trunc() as i64,
+    };
+    Some(at_least_zero(seconds))
 }
 
 fn describe(node: &Node) -> &'static str {
@@ -401,7 +375,6 @@ fn describe(node: &Node) -> &'static str {
         Node::Null => "null",
         Node::List(_) => "a list",
         Node::Object(_) => "an object",
-        Node::Unsupported(kind) => kind,
     }
 }
 

@@ -1,12 +1,9 @@
 //! Both policy syntaxes (HCL and JSON) read into one small tree that keeps byte spans, so the
 //! policy rules are checked once, with locations, whatever the text was written in.
 
-use hcl::edit::Span as _;
-use hcl::edit::structure::{Body, Structure};
-
+use super::hcl1;
 use crate::diagnostic::Span;
-pub(crate) use crate::hcl_read::Spanned;
-use crate::hcl_read::{self, HclValue, parse_hcl_body};
+pub(crate) use crate::diagnostic::Spanned;
 
 /// A value in either syntax.
 #[derive(Debug, Clone)]
@@ -18,8 +15,6 @@ pub(crate) enum Node {
     List(Vec<Spanned<Node>>),
     /// An HCL object or block body, or a JSON object: entries in source order.
     Object(Vec<Entry>),
-    /// An HCL expression that is not a literal (a variable, a function call, …), named.
-    Unsupported(&'static str),
 }
 
 /// `key = value`, `key "label" { … }`, or a JSON `"key": value`.
@@ -48,88 +43,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, SyntaxError> {
     if is_json(text) {
         parse_json(text)
     } else {
-        parse_hcl(text)
-    }
-}
-
-fn parse_hcl(text: &str) -> Result<Vec<Entry>, SyntaxError> {
-    let body = parse_hcl_body(text).map_err(|e| SyntaxError {
-        offset: e.offset,
-        detail: e.message,
-    })?;
-    Ok(hcl_body(&body, text))
-}
-
-fn spanned<T>(value: T, range: Option<std::ops::Range<usize>>) -> Spanned<T> {
-    Spanned {
-        value,
-        span: Span::from_range(range),
-    }
-}
-
-fn hcl_body(body: &Body, text: &str) -> Vec<Entry> {
-    body.iter()
-        .map(|structure| match structure {
-            Structure::Attribute(attr) => Entry {
-                key: spanned(attr.key.as_str().to_string(), attr.key.span()),
-                labels: Vec::new(),
-                value: hcl_node(hcl_read::value(&attr.value, text), text),
-                block: false,
-            },
-            Structure::Block(block) => Entry {
-                key: spanned(block.ident.as_str().to_string(), block.ident.span()),
-                labels: block
-                    .labels
-                    .iter()
-                    .map(|label| spanned(label.as_str().to_string(), label.span()))
-                    .collect(),
-                value: spanned(Node::Object(hcl_body(&block.body, text)), block.span()),
-                block: true,
-            },
-        })
-        .collect()
-}
-
-/// A walked HCL value as a policy reads it: HCL1, which Vault uses, has no interpolation, so
-/// `${…}` stays the text it is; anything else that is not a literal is named, for the error.
-fn hcl_node(walked: Spanned<HclValue>, text: &str) -> Spanned<Node> {
-    let value = match walked.value {
-        HclValue::Null => Node::Null,
-        HclValue::Bool(b) => Node::Bool(b),
-        HclValue::Number(n) => Node::Number(n),
-        HclValue::Str(s) | HclValue::Interpolated { text: s, .. } => Node::Str(s),
-        HclValue::List(items) => Node::List(items.into_iter().map(|i| hcl_node(i, text)).collect()),
-        HclValue::Object(entries) => Node::Object(
-            entries
-                .into_iter()
-                .map(|(key, value)| Entry {
-                    key: hcl_object_key(key, text),
-                    labels: Vec::new(),
-                    value: hcl_node(value, text),
-                    block: false,
-                })
-                .collect(),
-        ),
-        other => Node::Unsupported(other.kind()),
-    };
-    Spanned {
-        value,
-        span: walked.span,
-    }
-}
-
-/// An object key: its string, or its text as written when it is not one.
-fn hcl_object_key(key: Spanned<HclValue>, text: &str) -> Spanned<String> {
-    let value = match key.value {
-        HclValue::Str(s) | HclValue::Interpolated { text: s, .. } => s,
-        _ => text
-            .get(key.span.start..key.span.end)
-            .unwrap_or("")
-            .to_string(),
-    };
-    Spanned {
-        value,
-        span: key.span,
+        hcl1::parse(text)
     }
 }
 
@@ -219,7 +133,7 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
         Node::Str(s) => Value::String(s.clone()),
         Node::Number(n) => Value::Number(n.clone()),
         Node::Bool(b) => Value::Bool(*b),
-        Node::Null | Node::Unsupported(_) => Value::Null,
+        Node::Null => Value::Null,
         Node::List(items) => Value::Array(items.iter().map(|i| to_json(&i.value)).collect()),
         Node::Object(entries) => {
             let mut map = serde_json::Map::new();

@@ -18,8 +18,9 @@ use super::{
 use crate::acl::{Operation, Request};
 use crate::configuration::{FileSource, NoFiles};
 use crate::diagnostic::LineIndex;
+use crate::diagnostic::Spanned;
 use crate::duration::parse_duration_str;
-use crate::hcl_read::{self, HclValue, Spanned};
+use crate::hcl_read::{self, HclValue};
 use crate::policy::Capability;
 use crate::trace::CheckId;
 
@@ -174,7 +175,7 @@ impl Reader<'_> {
     }
 
     fn expr(&self, expr: &Expression) -> Result<Node> {
-        self.literal(hcl_read::value(expr, self.lines.text()))
+        self.literal(hcl_read::value(expr))
     }
 
     /// A walked value as a literal; anything else is refused with what to write instead.
@@ -231,7 +232,7 @@ impl Reader<'_> {
                     ),
                 ));
             }
-            HclValue::Call { .. } | HclValue::Other(_) => {
+            HclValue::Call { .. } | HclValue::Other => {
                 return Err(self.error(at, "test files take literal values only"));
             }
         };

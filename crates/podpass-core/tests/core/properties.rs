@@ -542,7 +542,13 @@ impl RuleSpec {
             {
                 let _ = write!(out, "  {}", comment.render(indent));
             }
-            let _ = writeln!(out, "{}", layout.line_end);
+            // Vault refuses a heredoc whose end marker has blanks after it.
+            let line_end = if value.ends_with("EOT") {
+                ""
+            } else {
+                layout.line_end
+            };
+            let _ = writeln!(out, "{line_end}");
         }
         if let Some(comment) = &self.closing {
             let _ = writeln!(out, "{indent}{}", comment.render(indent));
