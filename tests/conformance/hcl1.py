@@ -34,6 +34,12 @@ POLICIES = [
     # Comments of every kind.
     ('# a\n// b\n/* c\n d */ path "a" { # e\n capabilities = ["read"] // f\n }', ["a"]),
     ('# only a comment', ["a"]),
+    # A repeated key: lists joined, any other value the last.
+    ('path "a" { capabilities = ["read"] capabilities = ["list"] }', ["a"]),
+    ('path "a" { capabilities = ["deny"] capabilities = ["read"] }', ["a"]),
+    ('path "a" { policy = "deny" policy = "read" }', ["a"]),
+    ('path "a" { capabilities = ["read"] min_wrapping_ttl = 10 min_wrapping_ttl = 100 max_wrapping_ttl = 50 }', ["a"]),
+    ('path "a" { capabilities = ["read"] } path "a" { capabilities = ["list"] }', ["a"]),
     # Values a list of strings does not take.
     ('path "a" { capabilities = ["read", true] }', ["a"]),
     ('path "a" { capabilities = [["read"]] }', ["a"]),

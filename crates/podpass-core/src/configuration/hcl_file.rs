@@ -853,7 +853,9 @@ impl Configuration {
         }
         for policy in export::policies(self) {
             let _ = write!(out, "\npolicy {} {{\n", quote(&policy.name));
-            if policy.json || policy.text.contains("<<") {
+            // Path blocks go inline only where this file's HCL2 reads them: policies are HCL1,
+            // whose looser layout and escapes HCL2 refuses, so those go in a heredoc.
+            if policy.json || policy.text.contains("<<") || parse_hcl_body(&policy.text).is_err() {
                 let _ = writeln!(out, "  text = {}", heredoc(&policy.text, 4));
             } else {
                 for line in policy.text.lines() {

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::Policy;
+use super::{PathRule, Policy};
 use crate::diagnostic::{Diagnostic, LineIndex, Location};
 use crate::hcl_read::{hcl_quote, parse_hcl_body};
 use hcl::edit::Decorate;
@@ -40,13 +40,11 @@ impl FormatError {
 
 /// The formatted text, or `None` for a JSON policy (not reformatted).
 pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
-    if let Err(e) = Policy::parse("fmt", text) {
-        return Err(FormatError {
-            location: e.location(),
-            message: e.message(),
-            code: e.code(),
-        });
-    }
+    let original = Policy::parse("fmt", text).map_err(|e| FormatError {
+        location: e.location(),
+        message: e.message(),
+        code: e.code(),
+    })?;
     if text.trim_start().starts_with('{') {
         return Ok(None);
     }
@@ -72,11 +70,56 @@ pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
         &mut out,
     );
     let trimmed = out.trim_end();
-    Ok(Some(if trimmed.is_empty() {
+    let formatted = if trimmed.is_empty() {
         String::new()
     } else {
         format!("{trimmed}\n")
-    }))
+    };
+    keeps_the_rules(&original, &formatted)?;
+    Ok(Some(formatted))
+}
+
+/// fmt rewrites through HCL2, and Vault reads the result as HCL1. Where the two read the same
+/// text differently (`017` is octal in HCL1, decimal in HCL2), the rewrite would change the
+/// policy: it is refused instead, naming the first rule it would change.
+fn keeps_the_rules(original: &Policy, formatted: &str) -> Result<(), FormatError> {
+    let after = Policy::parse("fmt", formatted).ok();
+    let after = after.as_ref().map_or(&[][..], Policy::paths);
+    let before = original.paths();
+    let differs = |i: usize| match (before.get(i), after.get(i)) {
+        (Some(a), Some(b)) => {
+            PathRule {
+                line: 0,
+                ..a.clone()
+            } != PathRule {
+                line: 0,
+                ..b.clone()
+            }
+        }
+        (None, None) => false,
+        _ => true,
+    };
+    let Some(first) = (0..before.len().max(after.len())).find(|&i| differs(i)) else {
+        return Ok(());
+    };
+    Err(match before.get(first) {
+        Some(rule) => changes_meaning(
+            Location::new(rule.line, 1),
+            &format!("path {:?}", rule.path),
+        ),
+        None => changes_meaning(Location::START, "the policy"),
+    })
+}
+
+fn changes_meaning(location: Location, what: &str) -> FormatError {
+    FormatError {
+        location,
+        message: format!(
+            "fmt would change {what}: HCL2, which fmt rewrites through, reads it differently from \
+             Vault's HCL1 (a number with a leading zero is octal in HCL1, for instance); left as written"
+        ),
+        code: "policy/fmt_changes_meaning",
+    }
 }
 
 fn decor_text(raw: Option<&hcl::edit::RawString>) -> &str {
@@ -422,6 +465,24 @@ mod tests {
         }
         // A complete one-line block is HCL2 too.
         assert!(format_policy("path \"a\" { capabilities = [\"read\"] }\n").is_ok());
+    }
+
+    #[test]
+    fn a_rewrite_that_would_change_a_rule_is_refused() {
+        // `017` is octal (15) in Vault's HCL1 and 17 in the HCL2 fmt rewrites through.
+        let text = "path \"a\" {\n  capabilities     = [\"read\"]\n  min_wrapping_ttl = 017\n}\n";
+        assert_eq!(
+            Policy::parse("p", text).map(|p| p.paths()[0].min_wrapping_ttl),
+            Ok(Some(std::time::Duration::from_secs(15)))
+        );
+        let err = format_policy(text).unwrap_err();
+        assert_eq!(err.code, "policy/fmt_changes_meaning");
+        assert_eq!(err.location, Location::new(1, 1));
+        assert!(
+            err.message.starts_with("fmt would change path \"a\""),
+            "{}",
+            err.message
+        );
     }
 
     /// Found by the policy fuzz target: a path holding `$${` came back as `${`, a different path

@@ -170,8 +170,9 @@ impl Parser<'_> {
         self.finish(rule, raw, key)
     }
 
-    /// Decodes every setting of a path block first (later repeats win), as Vault's decoder does
-    /// before any semantic check; a key Vault does not know is refused before anything.
+    /// Decodes every setting of a path block first, as Vault's decoder does before any semantic
+    /// check; a key Vault does not know is refused before anything. A repeated key is decoded as
+    /// HCL1 decodes it: lists are joined, parameter maps merged, and any other value is the last.
     fn settings<'n>(&self, items: &'n [Entry], key: &str) -> Result<Raw<'n>, PolicyError> {
         if let Some(bad) = items
             .iter()
@@ -188,16 +189,16 @@ impl Parser<'_> {
             let name = item.key.value.as_str();
             let value = &item.value;
             match name {
-                "capabilities" => raw.capabilities = self.strings(value, key, name)?,
+                "capabilities" => raw.capabilities.extend(self.strings(value, key, name)?),
                 "policy" => match &value.value {
                     Node::Str(s) => raw.policy = Some((s.clone(), value.start())),
                     _ => return Err(self.invalid(value, Some(key), name, "a string")),
                 },
-                "allowed_parameters" => raw.allowed = self.parameters(value, key, name)?,
-                "denied_parameters" => raw.denied = self.parameters(value, key, name)?,
-                "required_parameters" => raw.required = self.strings(value, key, name)?,
-                "mfa_methods" => raw.mfa_methods = self.strings(value, key, name)?,
-                "subscribe_event_types" => raw.subscribe = self.strings(value, key, name)?,
+                "allowed_parameters" => raw.allowed.extend(self.parameters(value, key, name)?),
+                "denied_parameters" => raw.denied.extend(self.parameters(value, key, name)?),
+                "required_parameters" => raw.required.extend(self.strings(value, key, name)?),
+                "mfa_methods" => raw.mfa_methods.extend(self.strings(value, key, name)?),
+                "subscribe_event_types" => raw.subscribe.extend(self.strings(value, key, name)?),
                 "min_wrapping_ttl" => raw.min_ttl = Some(value),
                 "max_wrapping_ttl" => raw.max_ttl = Some(value),
                 "control_group" => raw.control_group = Some(item),

@@ -520,3 +520,22 @@ fn wrapping_ttls_written_as_floats_drop_their_fraction_as_go_does() {
     );
     assert_eq!(policy.paths()[1].min_wrapping_ttl, None);
 }
+
+#[test]
+fn a_repeated_key_is_decoded_as_hcl1_decodes_it() {
+    // Lists are joined and parameter maps merged (OpenBao 2.7.2 grants list and read here, and
+    // allows both parameters); any other value is the last one written.
+    let policy = parse(
+        "path \"a\" {\n  capabilities = [\"read\"]\n  capabilities = [\"list\"]\n  allowed_parameters = { \"x\" = [] }\n  allowed_parameters = { \"y\" = [] }\n  policy = \"deny\"\n  policy = \"read\"\n}\n",
+    );
+    let rule = &policy.paths()[0];
+    assert_eq!(
+        rule.capabilities,
+        caps(&[Capability::Read, Capability::List])
+    );
+    let allowed: Vec<&str> = rule.allowed_parameters.keys().map(String::as_str).collect();
+    assert_eq!(allowed, ["x", "y"]);
+    // A deny in either list makes the block deny-only.
+    let denied = parse("path \"a\" { capabilities = [\"deny\"] capabilities = [\"read\"] }");
+    assert_eq!(denied.paths()[0].capabilities, Capabilities::DENY);
+}

@@ -1578,3 +1578,18 @@ fn a_non_positive_mount_default_is_the_system_default() {
         assert!(outcome.warnings.is_empty());
     }
 }
+
+/// Found by the import fuzz target: a policy in HCL1's looser syntax (here a list opening with
+/// a comma, which Vault's HCL1 accepts) was written inline into podpass.hcl, whose HCL2 refused
+/// it; such a policy goes in a heredoc.
+#[test]
+fn a_policy_only_hcl1_reads_exports_to_podpass_hcl_in_a_heredoc() {
+    for policy in [
+        "path \"a\" {\n  capabilities = [,\"read\"]\n}\n",
+        "path \"a\" { capabilities = [\"read\"]\n}\n",
+        "path \"a\" {\n  capabilities = [\"r\\145ad\"]\n}\n",
+    ] {
+        let document = json!({"auth": {}, "policies": {"p": policy}}).to_string();
+        assert_round_trips(&document, SourceFormat::ApiJson);
+    }
+}
