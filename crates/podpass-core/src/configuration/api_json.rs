@@ -310,7 +310,7 @@ impl Reader<'_, '_, '_> {
             for prop in self.props(object)? {
                 match (prop.name.as_str(), prop.value) {
                     ("path", ast::Value::StringLit(s)) => path = Some((s.value.to_string(), prop.at)),
-                    ("method", ast::Value::StringLit(s)) => method = s.value.to_uppercase(),
+                    ("method", ast::Value::StringLit(s)) => method = s.value.to_ascii_uppercase(),
                     ("data", value) => data = Some(value),
                     ("path" | "method", other) => {
                         return Err(self.error(

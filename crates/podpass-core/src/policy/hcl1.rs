@@ -368,10 +368,7 @@ impl Scanner<'_> {
         let text = &self.text[start..self.at];
         let bad = || error(start, format!("invalid number {text}"));
         let value = if float {
-            text.parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .ok_or_else(bad)?
+            float_number(text).ok_or_else(bad)?
         } else {
             serde_json::Number::from(integer(text).ok_or_else(bad)?)
         };
@@ -397,6 +394,27 @@ fn integer(text: &str) -> Option<i64> {
     };
     let magnitude = i128::from(u64::from_str_radix(digits, radix).ok()?);
     i64::try_from(if negative { -magnitude } else { magnitude }).ok()
+}
+
+/// A float as Go's `strconv.ParseFloat` reads HCL1's float syntax (`01.5`, `1.`, `2.e3`),
+/// through serde_json's number reader, which the engine has anyway, in JSON's stricter syntax.
+fn float_number(text: &str) -> Option<serde_json::Number> {
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(e) => (&unsigned[..e], &unsigned[e..]),
+        None => (unsigned, ""),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let whole = whole.trim_start_matches('0');
+    let json = format!(
+        "{sign}{}.{}{exponent}",
+        if whole.is_empty() { "0" } else { whole },
+        if fraction.is_empty() { "0" } else { fraction },
+    );
+    serde_json::from_str(&json).ok()
 }
 
 fn heredoc_value(lines: &[&str], strip: Option<&str>) -> String {
@@ -737,6 +755,10 @@ mod tests {
         assert_eq!(number("-1.5e1"), "-15.0");
         assert_eq!(number("1e3"), "1000.0");
         assert_eq!(number("2E-1"), "0.2");
+        assert_eq!(number("01.50"), "1.5");
+        assert_eq!(number("1."), "1.0");
+        assert_eq!(number("2.e2"), "200.0");
+        assert_eq!(number("-0.0"), "-0.0");
         assert_eq!(refused("a = 09").1, "invalid number 09");
         assert_eq!(
             refused("a = 99999999999999999999").1,
