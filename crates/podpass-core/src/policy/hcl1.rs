@@ -451,13 +451,8 @@ impl Reader<'_> {
     }
 
     fn peek(&mut self) -> Result<&Token, SyntaxError> {
-        if self.peeked.is_none() {
-            self.peeked = Some(self.scanner.next()?);
-        }
-        Ok(self
-            .peeked
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("peeked just now")))
+        let token = self.next()?;
+        Ok(self.peeked.insert(token))
     }
 
     /// Items up to the end of the text, or (`in_braces`) up to a `}` left for the caller.
@@ -513,16 +508,15 @@ impl Reader<'_> {
                         block: false,
                     });
                 }
-                Kind::LBrace if keys.is_empty() => {
-                    return Err(error(
-                        token.span.start,
-                        "expected: IDENT | STRING got: LBRACE",
-                    ));
-                }
                 Kind::LBrace => {
-                    let body = self.object(token.span.start)?;
                     let mut keys = keys.into_iter();
-                    let key = keys.next().unwrap_or_else(|| unreachable!("checked above"));
+                    let Some(key) = keys.next() else {
+                        return Err(error(
+                            token.span.start,
+                            "expected: IDENT | STRING got: LBRACE",
+                        ));
+                    };
+                    let body = self.object(token.span.start)?;
                     // The block's span runs from its first key, like an HCL2 block's.
                     let value = Spanned {
                         value: body.value,
