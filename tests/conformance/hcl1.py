@@ -17,6 +17,7 @@ POLICIES = [
     ('"path" "a" { capabilities = ["read"] }', ["a"]),
     ('path "a.b-c" { capabilities = ["read"] }', ["a.b-c"]),
     ('name = "x"\npath "a" { capabilities = ["read"] }', ["a"]),
+    ('path = { "a" = { capabilities = ["read"] } }', ["a", "path"]),
     # Strings: Go's escapes; ${…} and $${…} are text.
     ('path "a" { capabilities = ["re\\u0061d", "\\x6cist", "d\\145lete"] }', ["a"]),
     ('path "k/${x}" { capabilities = ["read"] }', ["k/${x}", "k/x"]),

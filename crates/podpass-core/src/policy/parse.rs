@@ -28,12 +28,15 @@ const PATH_KEYS: [&str; 11] = [
 
 struct Parser<'t> {
     lines: LineIndex<'t>,
+    /// Read from JSON, where `"path": {"p": {…}}` names its paths; in HCL a path is a label.
+    json: bool,
 }
 
 /// Parses policy text into its path rules, in source order.
 pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
     let parser = Parser {
         lines: LineIndex::new(text),
+        json: syntax::is_json(text),
     };
     let entries = syntax::parse(text).map_err(|e| PolicyError::Syntax {
         location: parser.lines.location(e.offset),
@@ -59,7 +62,9 @@ pub(crate) fn parse_rules(text: &str) -> Result<Vec<PathRule>, PolicyError> {
 
 impl Parser<'_> {
     fn path_entry(&self, entry: &Entry, rules: &mut Vec<PathRule>) -> Result<(), PolicyError> {
-        if entry.block {
+        // In HCL the path is the block's label. An attribute `path = { … }` has none (HCL1 makes
+        // it a rule for the literal path `path`), refused like a block without a label.
+        if entry.block || !self.json {
             let [label] = entry.labels.as_slice() else {
                 return Err(PolicyError::PathLabel {
                     location: self.lines.location(entry.key.start()),
@@ -69,8 +74,7 @@ impl Parser<'_> {
             rules.push(self.rule(label, &entry.value)?);
             return Ok(());
         }
-        // `path = { "p" = { … } }` in HCL, `"path": { "p": { … } }` (or a list of such objects)
-        // in JSON.
+        // `"path": { "p": { … } }` (or a list of such objects).
         let objects: Vec<&Vec<Entry>> = match &entry.value.value {
             Node::Object(paths) => vec![paths],
             Node::List(items) => items

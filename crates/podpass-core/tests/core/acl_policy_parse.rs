@@ -347,19 +347,21 @@ fn json_policies() {
 }
 
 #[test]
-fn hcl_map_form_of_paths() {
-    let p = parse(
-        r#"path = {
-  "a/*" = { capabilities = ["read"] }
-  "b" = { policy = "deny" }
-}"#,
-    );
-    let paths: Vec<(&str, u32)> = p
-        .paths()
-        .iter()
-        .map(|r| (r.path.as_str(), r.line))
-        .collect();
-    assert_eq!(paths, [("a/*", 2), ("b", 3)]);
+fn hcl_paths_are_block_labels_not_a_map() {
+    // `path = { "a/*" = { … } }` is JSON's shape written in HCL: HCL1 reads it as a rule for
+    // the literal path `path` (and Vault then refuses the key "a/*"); podpass refuses it like a
+    // block without a path, naming the form to write.
+    for text in [
+        "path = {\n  \"a/*\" = { capabilities = [\"read\"] }\n}",
+        "path = { capabilities = [\"read\"] }",
+    ] {
+        let e = err(text);
+        assert!(
+            matches!(e, PolicyError::PathLabel { labels: 0, .. }),
+            "{text}: {e}"
+        );
+        assert_eq!(e.location(), Location::new(1, 1));
+    }
 }
 
 #[test]
