@@ -30,7 +30,8 @@ pub struct KubernetesMount {
     accessor: String,
     config: Option<AuthConfig>,
     keys: KeySet,
-    roles: BTreeMap<String, Role>,
+    /// Boxed for the wasm build's size: see [`crate::configuration::Configuration`].
+    roles: BTreeMap<String, Box<Role>>,
     ttls: MountTtls,
 }
 
@@ -116,21 +117,21 @@ impl KubernetesMount {
 
     /// Looks a role up; names are case-insensitive.
     pub fn role(&self, name: &str) -> Option<&Role> {
-        self.roles.get(&name.to_lowercase())
+        self.roles.get(&name.to_lowercase()).map(|role| &**role)
     }
 
     /// Every role, by lowercased name.
-    pub fn roles(&self) -> &BTreeMap<String, Role> {
+    pub fn roles(&self) -> &BTreeMap<String, Box<Role>> {
         &self.roles
     }
 
     /// Stores a role under its (lowercased) name, replacing any previous one.
     pub fn put_role(&mut self, role: Role) {
-        self.roles.insert(role.name.to_lowercase(), role);
+        self.roles.insert(role.name.to_lowercase(), Box::new(role));
     }
 
     /// Deletes a role; returns it if it existed.
     pub fn remove_role(&mut self, name: &str) -> Option<Role> {
-        self.roles.remove(&name.to_lowercase())
+        self.roles.remove(&name.to_lowercase()).map(|role| *role)
     }
 }

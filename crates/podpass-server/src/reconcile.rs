@@ -136,7 +136,7 @@ fn differences(app: &App, configuration: &Configuration) -> Vec<String> {
                 changed.push(format!("auth/{path}/config"));
             }
             for (name, role) in mount.roles() {
-                if current.role(name).is_some_and(|r| r != role) {
+                if current.role(name).is_some_and(|r| r != &**role) {
                     changed.push(format!("auth/{path}/role/{name}"));
                 }
             }

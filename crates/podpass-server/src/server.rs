@@ -495,7 +495,9 @@ pub async fn apply_configuration(
                 .map_err(problem)?;
         }
         for role in mount.roles().values() {
-            app.put_role(path, role.clone()).await.map_err(problem)?;
+            app.put_role(path, podpass_core::Role::clone(role))
+                .await
+                .map_err(problem)?;
         }
     }
     for (name, entry) in configuration.policies() {

@@ -159,7 +159,7 @@ impl Reader<'_, '_, '_> {
         let mut fields = Fields::new();
         for prop in self.props(object)? {
             let text = self.text_at(prop.value);
-            fields.insert(prop.name.clone(), FieldAt { at: prop.at, text });
+            fields.insert(prop.name.clone(), Box::new(FieldAt { at: prop.at, text }));
             body.insert(prop.name, self.value(prop.value)?);
         }
         Ok((body, fields))

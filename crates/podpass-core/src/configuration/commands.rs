@@ -482,10 +482,10 @@ impl Reader<'_, '_, '_> {
             );
             fields.insert(
                 key.to_string(),
-                FieldAt {
+                Box::new(FieldAt {
                     at: self.at(flag.at),
                     text: TextAt::Opaque(None),
-                },
+                }),
             );
         }
         (body, fields)
@@ -660,10 +660,10 @@ impl Reader<'_, '_, '_> {
                 for (key, value) in merged {
                     fields.insert(
                         key.clone(),
-                        FieldAt {
+                        Box::new(FieldAt {
                             at: json_at,
                             text: TextAt::Opaque(None),
-                        },
+                        }),
                     );
                     body.insert(key, value);
                 }
@@ -696,10 +696,10 @@ impl Reader<'_, '_, '_> {
                 None => Value::String(value),
             };
             body.insert(key.clone(), merged);
-            fields.entry(key).or_insert(FieldAt {
+            fields.entry(key).or_insert(Box::new(FieldAt {
                 at: word_at,
                 text: text_at,
-            });
+            }));
         }
         if let Routed::Skipped(why) = self
             .builder

@@ -292,7 +292,7 @@ impl Reader<'_, '_, '_> {
                         }
                     } else if TUNE_FIELDS.contains(&key) {
                         tune.insert(key.to_string(), self.value(&attr.value)?);
-                        tune_fields.insert(key.to_string(), self.field_at(attr));
+                        tune_fields.insert(key.to_string(), Box::new(self.field_at(attr)));
                     } else {
                         return Err(self.unknown(
                             attr.key.span(),
@@ -436,7 +436,7 @@ impl Reader<'_, '_, '_> {
                 value = Value::String(value.to_string());
             }
             body.insert(key.to_string(), value);
-            fields.insert(key.to_string(), self.field_at(attr));
+            fields.insert(key.to_string(), Box::new(self.field_at(attr)));
         }
         Ok((body, fields))
     }

@@ -275,8 +275,9 @@ pub(super) struct FieldAt {
     pub(super) text: TextAt,
 }
 
-/// Field name to position, for one body.
-pub(super) type Fields = BTreeMap<String, FieldAt>;
+/// Field name to position, for one body (boxed, like [`super::Configuration`]'s maps, so the
+/// B-tree's code is shared).
+pub(super) type Fields = BTreeMap<String, Box<FieldAt>>;
 
 pub(super) use crate::diagnostic::LineIndex;
 

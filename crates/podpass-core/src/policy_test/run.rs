@@ -29,7 +29,7 @@ use crate::mount::KubernetesMount;
 pub struct Tester<'c> {
     config: &'c Configuration,
     key: Option<SigningKey>,
-    trusting: BTreeMap<String, KubernetesMount>,
+    trusting: BTreeMap<String, Box<KubernetesMount>>,
     key_error: Option<String>,
 }
 
@@ -175,7 +175,9 @@ impl<'c> Tester<'c> {
             TokenInput::Jwt { jwt } => (jwt.clone(), original),
             TokenInput::Claims(claims) => (
                 self.mint(mount, &request.role, claims, request.now)?,
-                self.trusting.get(original.path()).unwrap_or(original),
+                self.trusting
+                    .get(original.path())
+                    .map_or(original, |mount| &**mount),
             ),
         };
         let request = LoginRequest {
