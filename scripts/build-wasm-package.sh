@@ -116,9 +116,10 @@ TS
 }
 
 rm -rf "$out"
-# Full: the package's own layer tuned for speed (Cargo.toml, profile wasm-full); edge: size first.
-build_one full "$out" wasm-full
-build_one edge "$out/edge" wasm-release --no-default-features
+# Both builds tune the package's own layer for speed (Cargo.toml, profile wasm-package); the edge
+# build leaves out the features an edge proxy does not need.
+build_one full "$out" wasm-package
+build_one edge "$out/edge" wasm-package --no-default-features
 
 # The package root: one name, the builds as `exports` conditions. Runtimes pick their entry
 # (workerd, Node, Deno, browsers); bundlers that match none get the bundler glue.
