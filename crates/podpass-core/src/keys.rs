@@ -69,6 +69,8 @@ pub struct VerificationKey {
     kid: Option<String>,
     source: KeySource,
     decoding: DecodingKey,
+    /// [`VerificationKey::describe`]'s answer, written once: every verified login names its key.
+    description: String,
 }
 
 impl std::fmt::Debug for VerificationKey {
@@ -82,6 +84,25 @@ impl std::fmt::Debug for VerificationKey {
 }
 
 impl VerificationKey {
+    fn new(
+        kind: KeyKind,
+        kid: Option<String>,
+        source: KeySource,
+        decoding: DecodingKey,
+    ) -> VerificationKey {
+        let description = match &kid {
+            Some(kid) => format!("{kind} key {source} (kid {kid})"),
+            None => format!("{kind} key {source}"),
+        };
+        VerificationKey {
+            kind,
+            kid,
+            source,
+            decoding,
+            description,
+        }
+    }
+
     /// The key's algorithm family and size.
     pub fn kind(&self) -> KeyKind {
         self.kind
@@ -99,10 +120,7 @@ impl VerificationKey {
 
     /// A one-line description such as `RSA 2048-bit key pem_keys[0]`.
     pub fn describe(&self) -> String {
-        match &self.kid {
-            Some(kid) => format!("{} key {} (kid {kid})", self.kind, self.source),
-            None => format!("{} key {}", self.kind, self.source),
-        }
+        self.description.clone()
     }
 
     pub(crate) fn decoding_key(&self) -> &DecodingKey {
@@ -160,12 +178,12 @@ impl KeySet {
         for (index, pem) in pem_keys.iter().enumerate() {
             let (kind, decoding) = decode_pem(pem.as_ref().trim())
                 .map_err(|detail| KeyError::InvalidPemKey { index, detail })?;
-            keys.push(VerificationKey {
+            keys.push(VerificationKey::new(
                 kind,
-                kid: None,
-                source: KeySource::PemKeys { index },
+                None,
+                KeySource::PemKeys { index },
                 decoding,
-            });
+            ));
         }
         Ok(KeySet {
             keys,
@@ -188,12 +206,12 @@ impl KeySet {
         let mut skipped = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
             match decode_jwk(entry) {
-                Ok((kind, kid, decoding)) => keys.push(VerificationKey {
+                Ok((kind, kid, decoding)) => keys.push(VerificationKey::new(
                     kind,
                     kid,
-                    source: KeySource::Jwks { index },
+                    KeySource::Jwks { index },
                     decoding,
-                }),
+                )),
                 Err(why) => skipped.push(format!("keys[{index}]: {why}")),
             }
         }

@@ -12,12 +12,14 @@
 const ENCODER = new TextEncoder();
 
 /**
- * `text` as UTF-8 bytes. The host's encoder copies natively, where the glue's own string
- * passing copies ASCII one character at a time in JavaScript (a service-account JWT is about
- * 900 of them). A lone surrogate becomes U+FFFD, as it does in the glue.
+ * Writes `text` as UTF-8 into `into`, a view of wasm memory, and answers the bytes written, or
+ * `undefined` when not all of it fit. The host's encoder copies natively, where the glue's own
+ * string passing copies ASCII one character at a time in JavaScript (a service-account JWT is
+ * about 900 of them). A lone surrogate becomes U+FFFD, as it does in the glue.
  */
-function utf8(text) {
-  return ENCODER.encode(text);
+function utf8Into(text, into) {
+  const { read, written } = ENCODER.encodeInto(text, into);
+  return read === text.length ? written : undefined;
 }
 
 const LOGIN_KEYS = new Set(["role", "jwt", "mount", "remoteAddr", "namespaceLabels", "now", "authorize"]);
@@ -133,4 +135,4 @@ function plainSubject(subject) {
   return target;
 }
 
-export { utf8, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };
+export { utf8Into, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };

@@ -12,8 +12,10 @@ use crate::error::{ErrorCode, PodpassError};
 
 #[wasm_bindgen(module = "/js/lazy.js")]
 extern "C" {
-    /// `text` encoded by the host's `TextEncoder`.
-    fn utf8(text: &js_sys::JsString) -> Vec<u8>;
+    /// Writes `text` as UTF-8 into `into` with the host's `TextEncoder`: the number of bytes
+    /// written, or `None` when `into` was too small for all of it.
+    #[wasm_bindgen(js_name = utf8Into)]
+    fn utf8_into(text: &js_sys::JsString, into: &mut [u8]) -> Option<u32>;
 }
 
 /// Length (UTF-16 units) from which text is copied by [`long_text_from_js`]; below it the
@@ -23,7 +25,19 @@ const LONG_TEXT: u32 = 64;
 /// A JS string as Rust text, copied by the host's native encoder (a lone surrogate becomes
 /// U+FFFD). Worth it for long text such as a JWT; short text is as quick the usual way.
 pub(crate) fn long_text_from_js(text: &js_sys::JsString) -> String {
-    String::from_utf8(utf8(text))
+    // Encoded straight into wasm memory. Room for one byte per UTF-16 unit fits ASCII (a JWT);
+    // other text is encoded again with room for three, the most one unit can take.
+    let units = text.length() as usize;
+    let mut bytes = vec![0; units];
+    let written = match utf8_into(text, &mut bytes) {
+        Some(written) => written,
+        None => {
+            bytes = vec![0; units.saturating_mul(3)];
+            utf8_into(text, &mut bytes).unwrap_or_default()
+        }
+    };
+    bytes.truncate(written as usize);
+    String::from_utf8(bytes)
         .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 

@@ -73,6 +73,23 @@ test("lone UTF-16 surrogates are refused instead of becoming U+FFFD", () => {
   assert.deepEqual(engine.capabilities(subject, "secret/data/grade-api/\ud83d\ude00"), ["read"]);
 });
 
+test("long text (copied by the host's encoder) keeps every character, and refuses lone surrogates", () => {
+  // Past 64 UTF-16 units text is encoded straight into wasm memory, with room for ASCII first
+  // and again with room for three bytes a unit: non-ASCII text of each width must come through.
+  const wide = "é".repeat(40) + "日本".repeat(30) + "\ud83d\ude00".repeat(20);
+  const path = `secret/data/${wide}/db`;
+  const policy = { path: { [`secret/data/${wide}/*`]: { capabilities: ["read"] } } };
+  const config = JSON.parse(tutorialJsonWithoutKeys);
+  config.policies.wide = JSON.stringify(policy);
+  const wideEngine = new podpass.Engine(JSON.stringify(config));
+  assert.deepEqual(wideEngine.capabilities({ policies: ["wide"] }, path), ["read"]);
+  assert.deepEqual(wideEngine.capabilities({ policies: ["wide"] }, `secret/data/${wide}x/db`), ["deny"]);
+  // A JWT is the long text of every login: a non-ASCII one is refused as not base64url,
+  // naming the part, exactly as short text would be.
+  refuses(() => podpass.decodeJwt(`${"é".repeat(70)}.b.c`), "invalid_jwt", /header/);
+  refuses(() => podpass.decodeJwt(`${"a".repeat(70)}\udc00.b.c`), "invalid_argument", /surrogate/);
+});
+
 test("now must be a finite number of seconds in range, in login and loginAsync", async () => {
   // Without pem_keys, sync login answers on the edge build too.
   const unkeyed = new podpass.Engine(tutorialJsonWithoutKeys);
