@@ -78,6 +78,7 @@ const FLAT_SECRET: &str = "kubernetes.io/serviceaccount/secret.name";
 
 impl ServiceAccountClaims {
     /// Reads the claims from a decoded claims set.
+    #[inline]
     pub fn from_claims(claims: &Map<String, Value>) -> Result<ServiceAccountClaims, ClaimsError> {
         let mut sa = ServiceAccountClaims {
             issuer: optional_string(claims, "iss")?,
@@ -124,6 +125,7 @@ impl ServiceAccountClaims {
     /// Reads the claims straight from the claims JSON. The common case goes through a typed,
     /// borrowing parser (a login's hot path); anything unusual (a wrong type, a duplicate key)
     /// is re-read through [`ServiceAccountClaims::from_claims`] for its precise error.
+    #[inline]
     pub fn from_json(json: &[u8]) -> Result<ServiceAccountClaims, ClaimsJsonError> {
         if let Ok(fast) = serde_json::from_slice::<fast::Claims>(json) {
             return Ok(fast.into_claims());
@@ -134,11 +136,13 @@ impl ServiceAccountClaims {
     }
 
     /// `system:serviceaccount:<namespace>:<name>`, the username TokenReview reports.
+    #[inline]
     pub fn username(&self) -> String {
         format!("system:serviceaccount:{}:{}", self.namespace, self.name)
     }
 }
 
+#[inline]
 fn wrong(claim: &str, expected: &'static str, found: &Value) -> ClaimsError {
     ClaimsError {
         claim: claim.to_string(),
@@ -147,6 +151,7 @@ fn wrong(claim: &str, expected: &'static str, found: &Value) -> ClaimsError {
     }
 }
 
+#[inline]
 fn optional_string(claims: &Map<String, Value>, key: &str) -> Result<Option<String>, ClaimsError> {
     match claims.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -155,6 +160,7 @@ fn optional_string(claims: &Map<String, Value>, key: &str) -> Result<Option<Stri
     }
 }
 
+#[inline]
 fn nested_string(
     object: &Map<String, Value>,
     claim: &str,
@@ -167,6 +173,7 @@ fn nested_string(
     }
 }
 
+#[inline]
 fn object<'a>(
     parent: &'a Map<String, Value>,
     claim: &str,
@@ -179,6 +186,7 @@ fn object<'a>(
     }
 }
 
+#[inline]
 fn audiences(value: Option<&Value>) -> Result<Vec<String>, ClaimsError> {
     match value {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -203,6 +211,7 @@ fn audiences(value: Option<&Value>) -> Result<Vec<String>, ClaimsError> {
 }
 
 /// RFC 7519 NumericDate: seconds, possibly fractional (truncated, as Go's JWT libraries do).
+#[inline]
 fn numeric_date(claims: &Map<String, Value>, key: &str) -> Result<Option<i64>, ClaimsError> {
     match claims.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -290,19 +299,24 @@ mod fast {
     struct Audiences<'a>(Vec<Cow<'a, str>>);
 
     impl<'de: 'a, 'a> Deserialize<'de> for Audiences<'a> {
+        #[inline]
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             struct AudVisitor;
             impl<'de> Visitor<'de> for AudVisitor {
                 type Value = Audiences<'de>;
+                #[inline]
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str("a string or an array of strings")
                 }
+                #[inline]
                 fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
                     Ok(Audiences(vec![Cow::Borrowed(v)]))
                 }
+                #[inline]
                 fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                     Ok(Audiences(vec![Cow::Owned(v.to_string())]))
                 }
+                #[inline]
                 fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                     let mut items = Vec::new();
                     while let Some(item) = seq.next_element::<Cow<'de, str>>()? {
@@ -319,19 +333,24 @@ mod fast {
     struct Numeric(i64);
 
     impl<'de> Deserialize<'de> for Numeric {
+        #[inline]
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             struct NumericVisitor;
             impl Visitor<'_> for NumericVisitor {
                 type Value = Numeric;
+                #[inline]
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str("seconds since the epoch")
                 }
+                #[inline]
                 fn visit_i64<E: de::Error>(self, v: i64) -> Result<Numeric, E> {
                     Ok(Numeric(v))
                 }
+                #[inline]
                 fn visit_u64<E: de::Error>(self, v: u64) -> Result<Numeric, E> {
                     i64::try_from(v).map(Numeric).map_err(E::custom)
                 }
+                #[inline]
                 fn visit_f64<E: de::Error>(self, v: f64) -> Result<Numeric, E> {
                     if v.is_finite() && v.abs() < 1e15 {
                         Ok(Numeric(v.trunc() as i64))
@@ -344,11 +363,13 @@ mod fast {
         }
     }
 
+    #[inline]
     fn owned(text: Text<'_>) -> String {
         text.map(Cow::into_owned).unwrap_or_default()
     }
 
     impl Claims<'_> {
+        #[inline]
         pub(super) fn into_claims(self) -> ServiceAccountClaims {
             let mut sa = ServiceAccountClaims {
                 issuer: self.iss.map(Cow::into_owned),

@@ -6,6 +6,7 @@
 //! pattern matches only the empty string.
 
 /// Whether `value` matches `pattern`, where `*` matches any run of characters (even empty).
+#[inline]
 pub(crate) fn glob_matches(pattern: &str, value: &str) -> bool {
     if pattern.is_empty() {
         return value.is_empty();
@@ -36,6 +37,7 @@ pub(crate) fn glob_matches(pattern: &str, value: &str) -> bool {
 }
 
 /// Whether any pattern in `patterns` matches `value` (Vault's `StrListContainsGlob`).
+#[inline]
 pub(crate) fn list_contains_glob(patterns: &[String], value: &str) -> bool {
     patterns.iter().any(|pattern| glob_matches(pattern, value))
 }

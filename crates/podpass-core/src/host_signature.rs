@@ -52,6 +52,7 @@ pub struct CandidateKey<'k> {
 
 impl CandidateKey<'_> {
     /// The key as the trace names it, e.g. `RSA 2048-bit key pem_keys[0]`.
+    #[inline]
     pub fn description(&self) -> String {
         self.key.describe()
     }
@@ -59,6 +60,7 @@ impl CandidateKey<'_> {
     /// The public key as a JWK (`kty`, `n`/`e` or `crv`/`x`/`y`), ready for WebCrypto's
     /// `importKey("jwk", …)`; `None` for key material the core cannot take apart (the host then
     /// skips the key: it verifies nothing).
+    #[inline]
     pub fn jwk(&self) -> Option<Map<String, Value>> {
         public_jwk(self.key)
     }
@@ -76,6 +78,7 @@ pub struct HostVerdict {
 /// login without a signature check: no `pem_keys`, an unknown role, a token that cannot be read,
 /// an algorithm podpass does not accept, an empty signature, or no key fitting the algorithm.
 /// In those cases pass [`HostVerdict::default`] (or call [`crate::login::evaluate_login`]).
+#[inline]
 pub fn signature_job<'m>(
     mount: &'m KubernetesMount,
     request: &LoginRequest,
@@ -92,6 +95,7 @@ pub fn signature_job<'m>(
 
 /// The job for a token read as far as its algorithm and `kid`: `None` for an empty or
 /// undecodable signature (it verifies against no key) or when no key fits.
+#[inline]
 fn job_for<'k>(
     raw: &jwt::RawJwt<'_>,
     algorithm: SigningAlgorithm,
@@ -129,6 +133,7 @@ fn job_for<'k>(
 /// The verdict may be one the host reached, or one it assumes while its crypto runs: the
 /// result is then the answer for that verdict, and a host that finds otherwise decides again
 /// with [`evaluate_login_with_host_verdict`] and the verdict it found.
+#[inline]
 pub fn evaluate_login_asking_host(
     mount: &KubernetesMount,
     request: &LoginRequest,
@@ -150,6 +155,7 @@ pub fn evaluate_login_asking_host(
 
 /// Evaluates a login offline (TokenReview skipped, as in [`crate::login::evaluate_login`]) with
 /// the signature step taken from `verdict` instead of the core's crypto, explained as asked.
+#[inline]
 pub fn evaluate_login_with_host_verdict(
     mount: &KubernetesMount,
     request: &LoginRequest,
@@ -166,6 +172,7 @@ pub fn evaluate_login_with_host_verdict(
 
 /// The signature step's answer for a host's verdict: the core's rules around the crypto
 /// (an empty signature, the keys that fit), the crypto's answer taken from the verdict.
+#[inline]
 fn signature_step(
     raw: &jwt::RawJwt<'_>,
     algorithm: SigningAlgorithm,
@@ -183,6 +190,7 @@ fn signature_step(
 /// [`evaluate_login_with_host_verdict`] later gives the identical result without redoing the
 /// signature's crypto (a host that explains a login on demand re-evaluates it that way, after
 /// deciding it with [`TraceMode::OutcomeOnly`]).
+#[inline]
 pub fn evaluate_login_with_verdict(
     mount: &KubernetesMount,
     request: &LoginRequest,
@@ -215,6 +223,7 @@ pub fn evaluate_login_with_verdict(
 
 /// The public half of a configured key as a JWK (RFC 7517), or `None` for key material the
 /// core cannot take apart (it decoded every key when the configuration was written).
+#[inline]
 fn public_jwk(key: &VerificationKey) -> Option<Map<String, Value>> {
     match (key.kind(), key.decoding_key().kind()) {
         (KeyKind::Rsa { .. }, DecodingKeyKind::SecretOrDer(der)) => {
@@ -231,6 +240,7 @@ fn public_jwk(key: &VerificationKey) -> Option<Map<String, Value>> {
     }
 }
 
+#[inline]
 fn rsa_jwk(modulus: &[u8], exponent: &[u8]) -> Map<String, Value> {
     let unsigned = |bytes: &[u8]| {
         let start = bytes.iter().take_while(|b| **b == 0).count();
@@ -244,6 +254,7 @@ fn rsa_jwk(modulus: &[u8], exponent: &[u8]) -> Map<String, Value> {
 }
 
 /// An uncompressed SEC1 point (`04 || x || y`) as an EC JWK.
+#[inline]
 fn ec_jwk(curve: &str, point: &[u8], coordinate_len: usize) -> Option<Map<String, Value>> {
     let coordinates = point.strip_prefix(&[4])?;
     if coordinates.len() != 2 * coordinate_len {

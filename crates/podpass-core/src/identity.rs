@@ -32,6 +32,7 @@ pub struct EntityAlias {
 
 impl Identity {
     /// The alias created through the mount with this accessor, if any.
+    #[inline]
     pub(crate) fn alias_for(&self, mount_accessor: &str) -> Option<&EntityAlias> {
         self.aliases
             .iter()

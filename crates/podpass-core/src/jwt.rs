@@ -50,11 +50,13 @@ impl SigningAlgorithm {
     ];
 
     /// The algorithm for a JWS `alg` header value, if accepted.
+    #[inline]
     pub fn from_name(name: &str) -> Option<SigningAlgorithm> {
         SigningAlgorithm::ALL.into_iter().find(|a| a.name() == name)
     }
 
     /// The JWS `alg` name.
+    #[inline]
     pub fn name(self) -> &'static str {
         match self {
             SigningAlgorithm::RS256 => "RS256",
@@ -69,6 +71,7 @@ impl SigningAlgorithm {
     }
 
     /// Whether a key of this kind can verify this algorithm.
+    #[inline]
     pub fn fits(self, kind: KeyKind) -> bool {
         match self {
             SigningAlgorithm::ES256 => kind == KeyKind::EcP256,
@@ -77,6 +80,7 @@ impl SigningAlgorithm {
         }
     }
 
+    #[inline]
     pub(crate) fn to_jsonwebtoken(self) -> jsonwebtoken::Algorithm {
         match self {
             SigningAlgorithm::RS256 => jsonwebtoken::Algorithm::RS256,
@@ -91,6 +95,7 @@ impl SigningAlgorithm {
     }
 
     /// The accepted names joined for messages: `RS256, RS384, …`.
+    #[inline]
     pub fn accepted_list() -> String {
         SigningAlgorithm::ALL
             .iter()
@@ -101,6 +106,7 @@ impl SigningAlgorithm {
 }
 
 impl std::fmt::Display for SigningAlgorithm {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
@@ -119,6 +125,7 @@ pub enum JwtPart {
 }
 
 impl std::fmt::Display for JwtPart {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             JwtPart::Header => "header",
@@ -192,6 +199,7 @@ pub(crate) struct RawJwt<'a> {
 }
 
 /// Splits a token into its parts after the size check, decoding nothing.
+#[inline]
 pub(crate) fn split(token: &str) -> Result<RawJwt<'_>, JwtError> {
     let token = token.trim();
     if token.is_empty() {
@@ -219,6 +227,7 @@ pub(crate) fn split(token: &str) -> Result<RawJwt<'_>, JwtError> {
 impl RawJwt<'_> {
     /// The header's `alg` and `kid`. A header that is an object but has an odd `alg` yields an
     /// empty algorithm (refused later, with the algorithm named), as [`decode`] does.
+    #[inline]
     pub(crate) fn algorithm_and_key_id(&self) -> Result<(String, Option<String>), JwtError> {
         #[derive(serde::Deserialize)]
         struct Fields<'a> {
@@ -253,6 +262,7 @@ impl RawJwt<'_> {
     }
 
     /// The decoded claims JSON (not parsed).
+    #[inline]
     pub(crate) fn claims_json(&self) -> Result<Vec<u8>, JwtError> {
         URL_SAFE_NO_PAD
             .decode(self.claims_b64)
@@ -263,6 +273,7 @@ impl RawJwt<'_> {
 }
 
 /// Decodes a compact JWT for display or checking. Verifies nothing.
+#[inline]
 pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
     let raw = split(token)?;
     let header = decode_object(raw.header_b64, JwtPart::Header)?;
@@ -291,6 +302,7 @@ pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
     })
 }
 
+#[inline]
 fn decode_object(part_b64: &str, part: JwtPart) -> Result<Map<String, Value>, JwtError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part_b64)
@@ -351,6 +363,7 @@ pub struct VerifiedSignature {
 
 impl DecodedJwt {
     /// The accepted algorithm named by the header, or why it is not accepted.
+    #[inline]
     pub(crate) fn signing_algorithm(&self) -> Result<SigningAlgorithm, SignatureError> {
         SigningAlgorithm::from_name(&self.algorithm).ok_or_else(|| {
             SignatureError::AlgorithmNotAccepted {
@@ -362,6 +375,7 @@ impl DecodedJwt {
     /// Verifies the signature against the keys that fit the algorithm. A JWK Set's keys are
     /// narrowed by `kid` when the token names one; `pem_keys` carry no `kid` and are all tried,
     /// as Vault does.
+    #[inline]
     pub fn verify_signature(&self, keys: &KeySet) -> Result<VerifiedSignature, SignatureError> {
         let algorithm = self.signing_algorithm()?;
         verify_parts(
@@ -375,6 +389,7 @@ impl DecodedJwt {
 }
 
 /// Verifies `signature` over `signing_input` with the keys that fit `algorithm` (and `kid`).
+#[inline]
 pub(crate) fn verify_parts(
     signature: &str,
     signing_input: &str,
@@ -392,6 +407,7 @@ pub(crate) fn verify_parts(
 
 /// Whether `signature` over `signing_input` verifies with `key`, by this build's own crypto
 /// (callers have asked [`has_crypto`]).
+#[inline]
 pub(crate) fn verifies_with(
     signature: &str,
     signing_input: &str,
@@ -409,6 +425,7 @@ pub(crate) fn verifies_with(
 
 /// Whether this build links signature crypto of its own: always natively (aws-lc-rs); on wasm32
 /// with the `rust-crypto` feature. Every use of jsonwebtoken's crypto asks this first.
+#[inline]
 pub(crate) fn has_crypto() -> bool {
     // A native workspace build may link RustCrypto as well (a wasm face's feature, unified);
     // jsonwebtoken then picks neither by itself, so aws-lc-rs is chosen here, once.
@@ -429,6 +446,7 @@ pub(crate) fn has_crypto() -> bool {
 /// `algorithm` (and `kid`) are tried in order with `verifies` (given the key's position in
 /// `keys` and the key), the first that verifies wins. Shared by the core's own crypto and by
 /// verdicts a host reached with its crypto ([`crate::host_signature`]), so both report the same.
+#[inline]
 pub(crate) fn verify_parts_with(
     signature: &str,
     algorithm: SigningAlgorithm,
@@ -463,6 +481,7 @@ pub(crate) fn verify_parts_with(
     Err(SignatureError::Mismatch { tried })
 }
 
+#[inline]
 pub(crate) fn key_is_candidate(
     key: &VerificationKey,
     algorithm: SigningAlgorithm,

@@ -24,6 +24,9 @@
 //! Cargo features: `demo` adds the `demo` module: the Vault tutorial's scenario and the throwaway key
 //! its tokens are signed with (for `podpass dev --demo` and the playground); `typescript`
 //! derives TypeScript declarations of the types the wasm package hands to JavaScript.
+//!
+//! The functions of the modules a login runs through are `#[inline]`, so that the wasm package
+//! compiles the login path at its own opt-level (docs/architecture.md).
 
 pub mod acl;
 pub mod auth_config;

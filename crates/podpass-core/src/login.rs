@@ -102,11 +102,13 @@ pub struct LoginSuccess {
 
 impl LoginSuccess {
     /// The alias this login created on its mount.
+    #[inline]
     pub fn alias(&self) -> Option<&EntityAlias> {
         self.identity.aliases.first()
     }
 
     /// Vault's `auth` object for a response, given the token and accessor the server issued.
+    #[inline]
     pub fn to_auth_json(&self, client_token: &str, accessor: &str) -> Value {
         json!({
             "client_token": client_token,
@@ -148,6 +150,7 @@ pub struct LoginResult {
 
 impl LoginResult {
     /// The success, if allowed.
+    #[inline]
     pub fn success(&self) -> Option<&LoginSuccess> {
         match &self.outcome {
             LoginOutcome::Allowed(success) => Some(success),
@@ -156,6 +159,7 @@ impl LoginResult {
     }
 
     /// The denial, if denied.
+    #[inline]
     pub fn denial(&self) -> Option<&Denial> {
         match &self.outcome {
             LoginOutcome::Allowed(_) => None,
@@ -188,6 +192,7 @@ pub struct PendingTokenReview {
 impl PendingTokenReview {
     /// Finishes the login with the TokenReview answer, or with the transport error that
     /// prevented one (a timeout or connection failure denies the login, as in Vault).
+    #[inline]
     pub fn complete(mut self, response: Result<TokenReviewResponse, String>) -> LoginResult {
         let verdict = response
             .map_err(|e| format!("lookup failed: {e}"))
@@ -228,12 +233,14 @@ impl PendingTokenReview {
 impl PendingTokenReview {
     /// Finishes the login without TokenReview, granting it on the local checks alone; the
     /// trace records the step as skipped for `reason`.
+    #[inline]
     pub fn skip(self, reason: impl Into<Reason>) -> LoginResult {
         allowed_without_review(self.success, self.trace, reason)
     }
 }
 
 /// A login granted on its local checks, TokenReview recorded as skipped for `reason`.
+#[inline]
 fn allowed_without_review(
     success: LoginSuccess,
     mut trace: Trace,
@@ -250,6 +257,7 @@ const PERMISSION_DENIED: &str = "permission denied";
 const NOT_REACHED: &str = "not reached";
 
 /// Evaluates a login completely offline: TokenReview is reported as skipped.
+#[inline]
 pub fn evaluate_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginResult {
     evaluate_login_checking_signature_with(mount, request, &own_crypto, TraceMode::Full)
 }
@@ -263,6 +271,7 @@ pub(crate) type SignatureCheck<'c> = &'c dyn Fn(
     &KeySet,
 ) -> Result<VerifiedSignature, SignatureError>;
 
+#[inline]
 fn own_crypto(
     raw: &jwt::RawJwt<'_>,
     algorithm: SigningAlgorithm,
@@ -280,6 +289,7 @@ fn own_crypto(
 
 /// [`evaluate_login`] with the signature checked by `check_signature`, explained as asked. No
 /// TokenReview request is built: offline, the step is only reported.
+#[inline]
 pub(crate) fn evaluate_login_checking_signature_with(
     mount: &KubernetesMount,
     request: &LoginRequest,
@@ -301,12 +311,14 @@ pub(crate) fn evaluate_login_checking_signature_with(
 /// finished when a check fails, or when the mount sets `disable_token_review` (the signature
 /// alone then proves the token); otherwise waiting for TokenReview. A mount with
 /// `jwks_discovery` needs its discovered keys: see [`begin_login_with_discovered_keys`].
+#[inline]
 pub fn begin_login(mount: &KubernetesMount, request: &LoginRequest) -> LoginStep {
     begin_login_with_discovered_keys(mount, request, None)
 }
 
 /// [`begin_login`] with `discovered` keys (fetched from the cluster's OIDC discovery, as the
 /// mount's verification asks) trusted beside the mount's `pem_keys`.
+#[inline]
 pub fn begin_login_with_discovered_keys(
     mount: &KubernetesMount,
     request: &LoginRequest,
@@ -323,6 +335,7 @@ pub fn begin_login_with_discovered_keys(
     }
 }
 
+#[inline]
 fn begin_login_checking_signature_with(
     mount: &KubernetesMount,
     request: &LoginRequest,
@@ -357,6 +370,7 @@ fn begin_login_checking_signature_with(
 }
 
 /// Every check before TokenReview, recorded in `trace`; a denial is the finished result.
+#[inline]
 fn checked_locally(
     mount: &KubernetesMount,
     request: &LoginRequest,
@@ -387,6 +401,7 @@ struct Checked {
     wanted_audiences: Vec<String>,
 }
 
+#[inline]
 fn deny(
     trace: &mut Trace,
     check: CheckId,
@@ -402,6 +417,7 @@ fn deny(
     }
 }
 
+#[inline]
 fn local_checks(
     mount: &KubernetesMount,
     keys: &KeySet,
@@ -439,6 +455,7 @@ fn local_checks(
 }
 
 /// The request's shape (a role and a jwt) and the role it names.
+#[inline]
 fn check_role<'m>(
     mount: &'m KubernetesMount,
     request: &LoginRequest,
@@ -484,6 +501,7 @@ fn check_role<'m>(
 }
 
 /// `token_bound_cidrs`: the caller's address must be inside one of them, when there are any.
+#[inline]
 fn check_bound_cidrs(
     role: &Role,
     remote_addr: Option<&str>,
@@ -521,6 +539,7 @@ fn check_bound_cidrs(
 /// The signature, then the algorithm (cap/jwt's order: an unaccepted `alg` fails at the
 /// signature), then the claims read as a service account's. Without keys the signature is
 /// left to TokenReview, as in Vault.
+#[inline]
 fn verified_claims(
     jwt: &str,
     keys: &KeySet,
@@ -597,6 +616,7 @@ fn verified_claims(
     }
 }
 
+#[inline]
 fn check_for_claim(error: &ClaimsError) -> CheckId {
     match error.claim.as_str() {
         "iss" | "sub" => CheckId::Issuer,
@@ -609,6 +629,7 @@ fn check_for_claim(error: &ClaimsError) -> CheckId {
     }
 }
 
+#[inline]
 fn check_issuer(
     expected: Option<&str>,
     claims: &ServiceAccountClaims,
@@ -638,6 +659,7 @@ fn check_issuer(
     }
 }
 
+#[inline]
 fn check_audience(
     role: &Role,
     claims: &ServiceAccountClaims,
@@ -677,6 +699,7 @@ fn check_audience(
 /// cap/jwt's time rules with missing claims allowed: with none of the three there is no check;
 /// a missing `exp` becomes the later of `iat`/`nbf` plus 150 s, a missing `nbf` becomes `iat`
 /// (or `exp` minus 150 s). A claim of 0 counts as missing.
+#[inline]
 fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Result<(), Denial> {
     let present = |v: Option<i64>| v.filter(|t| *t != 0);
     let (exp, nbf, iat) = (
@@ -774,6 +797,7 @@ fn check_times(claims: &ServiceAccountClaims, now: i64, trace: &mut Trace) -> Re
 /// The three time checks alone (not before, expiry, issued at), as a login at `now` runs them:
 /// for faces that show whether a token is expired or not yet valid before any role is chosen or
 /// the login reaches them. The checks stop at the first failure, as in a login.
+#[inline]
 pub fn time_checks(claims: &ServiceAccountClaims, now: i64) -> Trace {
     let mut trace = Trace::new(TraceMode::Full);
     // The failure is recorded in the trace; the denial itself is what a login would answer.
@@ -781,6 +805,7 @@ pub fn time_checks(claims: &ServiceAccountClaims, now: i64) -> Trace {
     trace
 }
 
+#[inline]
 fn check_name(role: &Role, claims: &ServiceAccountClaims, trace: &mut Trace) -> Result<(), Denial> {
     let names = &role.bound_service_account_names;
     if role.allows_service_account_name(&claims.name) {
@@ -809,6 +834,7 @@ fn check_name(role: &Role, claims: &ServiceAccountClaims, trace: &mut Trace) -> 
     ))
 }
 
+#[inline]
 fn check_namespace(
     role: &Role,
     claims: &ServiceAccountClaims,
@@ -879,6 +905,7 @@ fn check_namespace(
 
 /// Vault's policyutil.SanitizePolicies: trimmed, lowercased, empties dropped, `root` alone wins,
 /// `default` added unless refused, deduplicated and sorted.
+#[inline]
 pub fn sanitize_policies(policies: &[String], add_default: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(policies.len() + 1);
     for policy in policies {
@@ -899,6 +926,7 @@ pub fn sanitize_policies(policies: &[String], add_default: bool) -> Vec<String> 
     out
 }
 
+#[inline]
 fn build_success(
     mount: &KubernetesMount,
     role: &Role,

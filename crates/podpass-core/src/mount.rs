@@ -38,6 +38,7 @@ pub struct KubernetesMount {
 impl KubernetesMount {
     /// An unconfigured mount at `auth/<path>/` (e.g. `kubernetes`) with Vault's default TTLs.
     /// The accessor identifies the mount in templated policies (`auth_kubernetes_1a2b3c4d`).
+    #[inline]
     pub fn new(path: &str, accessor: &str) -> KubernetesMount {
         KubernetesMount {
             path: path.trim_matches('/').to_string(),
@@ -50,32 +51,38 @@ impl KubernetesMount {
     }
 
     /// The mount path without `auth/` and slashes, e.g. `kubernetes`.
+    #[inline]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The mount accessor.
+    #[inline]
     pub fn accessor(&self) -> &str {
         &self.accessor
     }
 
     /// The mount's default and maximum lease TTLs.
+    #[inline]
     pub fn ttls(&self) -> &MountTtls {
         &self.ttls
     }
 
     /// Tunes the mount's TTLs (`sys/mounts/auth/<path>/tune`).
+    #[inline]
     pub fn set_ttls(&mut self, ttls: MountTtls) {
         self.ttls = ttls;
     }
 
     /// The config, once written.
+    #[inline]
     pub fn config(&self) -> Option<&AuthConfig> {
         self.config.as_ref()
     }
 
     /// How logins on this mount are verified. A mount without a config has no keys and would
     /// ask TokenReview (its logins fail before, for want of a config).
+    #[inline]
     pub fn verification(&self) -> Verification {
         Verification {
             discovery_keys: self.config.as_ref().is_some_and(|c| c.jwks_discovery),
@@ -84,11 +91,13 @@ impl KubernetesMount {
     }
 
     /// The decoded `pem_keys` (plus any JWKS keys added).
+    #[inline]
     pub fn keys(&self) -> &KeySet {
         &self.keys
     }
 
     /// Writes `auth/<path>/config` from an API body; returns Vault's warnings.
+    #[inline]
     pub fn write_config(
         &mut self,
         body: &serde_json::Map<String, serde_json::Value>,
@@ -104,6 +113,7 @@ impl KubernetesMount {
     }
 
     /// Installs an already-validated config (e.g. loaded from storage).
+    #[inline]
     pub fn set_config(&mut self, config: AuthConfig) -> Result<(), KeyError> {
         self.keys = config.keys()?;
         self.config = Some(config);
@@ -111,26 +121,31 @@ impl KubernetesMount {
     }
 
     /// Adds keys from a JWK Set beside `pem_keys` (podpass's JWKS mode).
+    #[inline]
     pub fn add_jwks(&mut self, jwks: KeySet) {
         self.keys.extend(jwks);
     }
 
     /// Looks a role up; names are case-insensitive.
+    #[inline]
     pub fn role(&self, name: &str) -> Option<&Role> {
         self.roles.get(&name.to_lowercase()).map(|role| &**role)
     }
 
     /// Every role, by lowercased name.
+    #[inline]
     pub fn roles(&self) -> &BTreeMap<String, Box<Role>> {
         &self.roles
     }
 
     /// Stores a role under its (lowercased) name, replacing any previous one.
+    #[inline]
     pub fn put_role(&mut self, role: Role) {
         self.roles.insert(role.name.to_lowercase(), Box::new(role));
     }
 
     /// Deletes a role; returns it if it existed.
+    #[inline]
     pub fn remove_role(&mut self, name: &str) -> Option<Role> {
         self.roles.remove(&name.to_lowercase()).map(|role| *role)
     }

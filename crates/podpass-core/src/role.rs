@@ -34,6 +34,7 @@ pub const MAX_TTL_WARNING: &str = "max_ttl is greater than the system or backend
 
 /// The warning Vault adds to every role written without an audience (`name` as given in the
 /// request path, not lowercased).
+#[inline]
 pub fn audience_warning(name: &str) -> String {
     format!(
         "Role {name} does not have an audience configured. While audiences are not required, \
@@ -56,6 +57,7 @@ pub enum AliasNameSource {
 
 impl AliasNameSource {
     /// The API spelling: `serviceaccount_uid` or `serviceaccount_name`.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ServiceAccountUid => "serviceaccount_uid",
@@ -64,6 +66,7 @@ impl AliasNameSource {
     }
 
     /// Reads the API spelling (exact, case-sensitive, as Vault does).
+    #[inline]
     pub fn from_api(text: &str) -> Option<Self> {
         match text {
             "serviceaccount_uid" => Some(Self::ServiceAccountUid),
@@ -89,6 +92,7 @@ pub enum TokenType {
 
 impl TokenType {
     /// The role's setting as Vault reads it back: `default`, `service` or `batch`.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Default => "default",
@@ -98,6 +102,7 @@ impl TokenType {
     }
 
     /// The type of the tokens actually issued: `service` or `batch`.
+    #[inline]
     pub fn issued_name(self) -> &'static str {
         match self {
             Self::Default | Self::Service => "service",
@@ -269,6 +274,7 @@ pub enum RoleError {
 
 impl RoleError {
     /// The HTTP status Vault answers with: 404 for an invalid name, 400 for everything else.
+    #[inline]
     pub fn status_code(&self) -> u16 {
         match self {
             Self::UnsupportedPath => 404,
@@ -309,9 +315,11 @@ struct RoleInput {
 }
 
 impl RoleInput {
+    #[inline]
     fn parse(body: &Map<String, Value>) -> Result<RoleInput, FieldError> {
         // A null duration counts as "not sent" in Vault; every other null converts to the
         // type's zero value and counts as sent.
+        #[inline]
         fn duration(key: &str, value: &Value) -> Result<Option<i64>, FieldError> {
             if value.is_null() {
                 return Ok(None);
@@ -362,6 +370,7 @@ impl RoleInput {
 /// Vault's `tokenutil.UpgradeValue` for one legacy/new pair: the new field wins and, when the
 /// legacy name was not sent alongside it, the legacy value is cleared (so reads stop showing
 /// it); a legacy value sent alone is copied to the new field.
+#[inline]
 fn upgrade<T: Clone + Default>(new_sent: bool, old_sent: Option<T>, legacy: &mut T, token: &mut T) {
     if new_sent {
         *legacy = if old_sent.is_some() {
@@ -377,6 +386,7 @@ fn upgrade<T: Clone + Default>(new_sent: bool, old_sent: Option<T>, legacy: &mut
 
 /// Vault's `policyutil.ParsePolicies` on the legacy `policies` field: trimmed, lowercased,
 /// empties dropped, deduplicated, sorted; `root` anywhere means only `root`.
+#[inline]
 fn sanitize_legacy_policies(items: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
@@ -394,10 +404,12 @@ fn sanitize_legacy_policies(items: &[String]) -> Vec<String> {
     out
 }
 
+#[inline]
 fn mixes_wildcard(items: &[String]) -> bool {
     items.len() > 1 && items.iter().any(|item| item == "*")
 }
 
+#[inline]
 fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
@@ -405,6 +417,7 @@ fn is_word_byte(byte: u8) -> bool {
 impl Role {
     /// Whether `name` is a valid role name: Vault's `\w(([\w-.]+)?\w)?` (ASCII word
     /// characters, with `-` and `.` allowed inside).
+    #[inline]
     pub(crate) fn is_valid_name(name: &str) -> bool {
         let bytes = name.as_bytes();
         match (bytes.first(), bytes.last()) {
@@ -421,6 +434,7 @@ impl Role {
 
     /// Vault's role create/update: `existing` is the stored role (update) or `None` (create).
     /// Equivalent to [`Role::write_with`] with default [`WriteOptions`].
+    #[inline]
     pub fn write(
         name: &str,
         body: &Map<String, Value>,
@@ -441,6 +455,7 @@ impl Role {
     ///   drops it when the write produced no other warning (its response is then empty).
     /// - When several fields fail conversion, the first in alphabetical order is reported
     ///   (Vault's choice is random).
+    #[inline]
     pub fn write_with(
         name: &str,
         body: &Map<String, Value>,
@@ -550,6 +565,7 @@ impl Role {
     }
 
     /// Vault's tokenutil `ParseTokenFields`, in its order, on top of the stored values.
+    #[inline]
     fn apply_token_fields(&mut self, input: &RoleInput) -> Result<(), RoleError> {
         let token = &mut self.token;
         if let Some(items) = &input.token_bound_cidrs {
@@ -617,6 +633,7 @@ impl Role {
     }
 
     /// The legacy names, mapped after the tokenutil checks exactly as Vault orders it.
+    #[inline]
     fn apply_legacy_fields(&mut self, input: &RoleInput) -> Result<(), RoleError> {
         let legacy = &mut self.legacy;
         let token = &mut self.token;
@@ -666,6 +683,7 @@ impl Role {
     }
 
     /// Vault's role read (`data` of `GET auth/<mount>/role/<name>`).
+    #[inline]
     pub fn to_read_json(&self) -> Value {
         let token = &self.token;
         let mut data = Map::new();
@@ -727,6 +745,7 @@ impl Role {
     }
 
     /// Whether `bound_service_account_names` is Vault's lone `*`, which admits every name.
+    #[inline]
     pub fn admits_any_service_account_name(&self) -> bool {
         let names = &self.bound_service_account_names;
         names.len() == 1 && names[0] == "*"
@@ -735,6 +754,7 @@ impl Role {
     /// Whether `bound_service_account_namespaces` starts with `*`: Vault honours a `*` only in
     /// first position (mixing it with values is refused at write), and then admits every
     /// namespace without looking at the selector.
+    #[inline]
     pub fn admits_any_namespace_in_list(&self) -> bool {
         self.bound_service_account_namespaces
             .first()
@@ -743,6 +763,7 @@ impl Role {
 
     /// Vault's login check of the service account name: a lone `*` admits every name,
     /// otherwise some entry must glob-match.
+    #[inline]
     pub fn allows_service_account_name(&self, name: &str) -> bool {
         self.admits_any_service_account_name()
             || list_contains_glob(&self.bound_service_account_names, name)
@@ -750,6 +771,7 @@ impl Role {
 
     /// Vault's login check of the namespace against the namespace list (a first entry `*`
     /// admits all). When this is false Vault falls back to the selector, if one is set.
+    #[inline]
     pub fn namespace_in_list(&self, namespace: &str) -> bool {
         self.admits_any_namespace_in_list()
             || list_contains_glob(&self.bound_service_account_namespaces, namespace)

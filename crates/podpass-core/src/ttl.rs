@@ -23,6 +23,7 @@ pub struct MountTtls {
 }
 
 impl Default for MountTtls {
+    #[inline]
     fn default() -> Self {
         Self {
             default_lease_ttl: SYSTEM_DEFAULT_LEASE_TTL,
@@ -73,6 +74,7 @@ pub struct TtlSettings {
 
 impl TtlSettings {
     /// Vault's TTL for this token at `now`, asking for `increment` seconds (0: the default).
+    #[inline]
     pub fn calculate(
         &self,
         increment: i64,
@@ -133,6 +135,7 @@ pub enum TtlError {
 ///   when the mount's is not positive); capped so the token never outlives `start + effective
 ///   max` (warning `TTL of "X" exceeded the effective max_ttl of "Y"; TTL value is capped
 ///   accordingly`, where Y is the time left).
+#[inline]
 pub fn calculate_ttl(req: &TtlRequest, mount: &MountTtls) -> Result<TtlOutcome, TtlError> {
     let start = if req.start_time == 0 {
         req.now
@@ -247,6 +250,7 @@ pub enum TuneError {
 
 impl MountTune {
     /// The TTLs a login or renewal uses: each unset (0) value is the system default.
+    #[inline]
     pub fn effective(&self) -> MountTtls {
         let or_system = |v: i64| if v == 0 { SYSTEM_DEFAULT_LEASE_TTL } else { v };
         MountTtls {
@@ -257,6 +261,7 @@ impl MountTune {
 
     /// The mount-table form of effective TTLs: a value equal to the system default counts as
     /// unset, since that is what it behaves as.
+    #[inline]
     pub fn from_ttls(ttls: &MountTtls) -> MountTune {
         let raw = |v: i64| if v == SYSTEM_DEFAULT_LEASE_TTL { 0 } else { v };
         MountTune {
@@ -267,6 +272,7 @@ impl MountTune {
 
     /// The `config` object of an enable request (`POST sys/auth/<path>`), checked as Vault's
     /// `handleEnableAuth` checks it. Keys other than the two TTLs are ignored.
+    #[inline]
     pub fn enable(config: &Map<String, Value>) -> Result<MountTune, TuneError> {
         let parse = |field: &'static str, label: &str| -> Result<i64, TuneError> {
             match setting(config.get(field)) {
@@ -296,6 +302,7 @@ impl MountTune {
     /// A tune request (`POST sys/auth/<path>/tune`) applied to these settings, as Vault's
     /// tune handler does: a missing or empty value keeps the current one, `"system"` resets it,
     /// and a max below the default is refused only when both are set. Other keys are ignored.
+    #[inline]
     pub fn tune(&self, body: &Map<String, Value>) -> Result<MountTune, TuneError> {
         let parse = |field: &'static str, current: i64| -> Result<i64, TuneError> {
             match setting(body.get(field)) {
@@ -332,6 +339,7 @@ enum Setting<'a> {
     Value(&'a Value),
 }
 
+#[inline]
 fn setting(value: Option<&Value>) -> Setting<'_> {
     match value {
         None | Some(Value::Null) => Setting::Keep,
@@ -341,6 +349,7 @@ fn setting(value: Option<&Value>) -> Setting<'_> {
     }
 }
 
+#[inline]
 fn seconds(field: &'static str, value: &Value) -> Result<i64, TuneError> {
     match parse_duration(value) {
         Ok(s) if s < 0 => Err(TuneError::Negative(field)),
@@ -350,6 +359,7 @@ fn seconds(field: &'static str, value: &Value) -> Result<i64, TuneError> {
 }
 
 /// A value as Vault's string-typed config field would print it.
+#[inline]
 fn plain(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
