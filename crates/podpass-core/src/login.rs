@@ -944,7 +944,7 @@ fn build_success(
             if claims.namespace.is_empty() || claims.name.is_empty() {
                 return Err(internal("service account namespace and name must be set"));
             }
-            format!("{}/{}", claims.namespace, claims.name)
+            [claims.namespace.as_str(), "/", &claims.name].concat()
         }
     };
     if claims.uid.is_empty() {
@@ -982,13 +982,19 @@ fn build_success(
         .calculate(0, request.now, request.now)
         .map_err(|e| internal(&e.to_string()))?;
 
+    // Joined and encoded without `format!`: every login runs this, and the formatting
+    // machinery is several times slower in wasm.
     let entity_id = uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
-        format!("podpass:entity:{}:{alias_name}", mount.accessor()).as_bytes(),
+        ["podpass:entity:", mount.accessor(), ":", &alias_name]
+            .concat()
+            .as_bytes(),
     )
+    .hyphenated()
+    .encode_lower(&mut uuid::Uuid::encode_buffer())
     .to_string();
     let identity = Identity {
-        entity_name: format!("entity_{}", &entity_id[..8]),
+        entity_name: ["entity_", &entity_id[..8]].concat(),
         entity_id,
         aliases: vec![EntityAlias {
             mount_accessor: mount.accessor().to_string(),
@@ -1002,12 +1008,14 @@ fn build_success(
         token_policies: policies.clone(),
         policies,
         metadata,
-        display_name: format!(
-            "{}-{}-{}",
-            mount.path().replace('/', "-"),
-            claims.namespace,
-            claims.name
-        ),
+        display_name: [
+            &mount.path().replace('/', "-"),
+            "-",
+            &claims.namespace,
+            "-",
+            &claims.name,
+        ]
+        .concat(),
         lease_duration: ttl.ttl,
         max_ttl: ttl.effective_max_ttl,
         explicit_max_ttl: role.token.explicit_max_ttl,

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::{ErrorCode, PodpassError};
 use crate::host_crypto::HostKeys;
 use crate::inputs::{EngineOptions, check_now, source_format};
-use crate::lazy::{Explainer, LoginRead, read_authorize, read_login, read_subject};
+use crate::lazy::{Explainer, LoginFields, LoginRead, read_authorize, read_login, read_subject};
 use crate::output::{optional_text_from_js, options_from_js, text_from_js, to_js, type_name};
 use crate::typescript::{
     AuthorizeRequestJs, DecisionJs, EngineOptionsJs, ImportNotesJs, LoginRequestJs, LoginResultJs,
@@ -225,7 +225,9 @@ fn given_now(request: &JsValue) -> Result<Option<f64>, PodpassError> {
     if !request.is_object() {
         return Ok(None);
     }
-    let now = js_sys::Reflect::get(request, &"now".into())
+    let fields: &LoginFields = request.unchecked_ref();
+    let now = fields
+        .now_as_given()
         .map_err(|_| PodpassError::argument("login request", "`now` could not be read"))?;
     if now.is_undefined() || now.is_null() {
         return Ok(None);

@@ -51,7 +51,7 @@ extern "C" {
 #[wasm_bindgen]
 extern "C" {
     /// A login request (or a result's snapshot of one), read field by field.
-    type LoginFields;
+    pub(crate) type LoginFields;
     #[wasm_bindgen(method, getter, structural)]
     fn role(this: &LoginFields) -> String;
     #[wasm_bindgen(method, getter, structural)]
@@ -66,6 +66,9 @@ extern "C" {
     fn authorize(this: &LoginFields) -> JsValue;
     #[wasm_bindgen(method, getter, structural)]
     fn now(this: &LoginFields) -> f64;
+    /// `now` as given, whatever it is (a getter may throw).
+    #[wasm_bindgen(method, getter, structural, catch, js_name = now)]
+    pub(crate) fn now_as_given(this: &LoginFields) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, structural, js_name = verifiedBy)]
     fn verified_by(this: &LoginFields) -> Option<u32>;
 
@@ -262,19 +265,23 @@ pub(crate) fn login_result(
     result: &podpass_core::login::LoginResult,
     verdict: HostVerdict,
 ) -> Result<JsValue, PodpassError> {
-    let mut json = String::with_capacity(1024);
-    json.push_str("{\"outcome\":");
-    json.push_str(&to_json(&result.outcome)?);
+    // One buffer for the whole answer: the outcome alone is about 1 KB, which serializing into
+    // a fresh string would grow four times and then copy.
+    let mut json = Vec::with_capacity(1536);
+    json.extend_from_slice(b"{\"outcome\":");
+    write_json(&mut json, &result.outcome)?;
     if let (Some(request), Some(success)) = (&read.authorize, result.success()) {
         let acl = state.acls.get_or_compile(
             &state.configuration,
             &success.policies,
             Some(&success.identity),
         )?;
-        json.push_str(",\"authorization\":");
-        json.push_str(&to_json(&acl.authorize(request))?);
+        json.extend_from_slice(b",\"authorization\":");
+        write_json(&mut json, &acl.authorize(request))?;
     }
-    json.push('}');
+    json.push(b'}');
+    let json = String::from_utf8(json)
+        .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))?;
     let verified_by = verdict.verified_by.and_then(|i| u32::try_from(i).ok());
     #[allow(clippy::cast_precision_loss)]
     let now = read.request.now as f64;
@@ -287,8 +294,8 @@ pub(crate) fn login_result(
     ))
 }
 
-fn to_json(value: &impl Serialize) -> Result<String, PodpassError> {
-    serde_json::to_string(value)
+fn write_json(json: &mut Vec<u8>, value: &impl Serialize) -> Result<(), PodpassError> {
+    serde_json::to_writer(json, value)
         .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))
 }
 
