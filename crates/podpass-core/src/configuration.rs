@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::acl::{Acl, AclError};
+use crate::diagnostic::Location;
 use crate::login::{LoginRequest, LoginResult, LoginSuccess, evaluate_login};
 use crate::mount::KubernetesMount;
 use crate::policy::{DEFAULT_POLICY_NAME, Policy, PolicyError, normalize_name};
@@ -86,9 +87,60 @@ pub struct PolicyEntry {
 #[derive(Debug, Clone, Default)]
 pub struct Configuration {
     mounts: BTreeMap<String, Box<KubernetesMount>>,
-    role_origins: BTreeMap<(String, String), Box<Origin>>,
+    role_origins: ByMountAndRole<Box<Origin>>,
     config_origins: BTreeMap<String, Box<Origin>>,
     policies: BTreeMap<String, Box<PolicyEntry>>,
+}
+
+/// Values by mount path, then by role name: maps keyed by `String` alone, boxed like the
+/// [`Configuration`]'s, where a `(mount, role)` key would bring B-tree code of its own.
+#[derive(Debug, Clone)]
+pub(crate) struct ByMountAndRole<V>(BTreeMap<String, Box<BTreeMap<String, V>>>);
+
+impl<V> Default for ByMountAndRole<V> {
+    fn default() -> Self {
+        ByMountAndRole(BTreeMap::new())
+    }
+}
+
+impl<V> ByMountAndRole<V> {
+    /// Sets the value for `role` on `mount`, answering the one it replaces.
+    pub(crate) fn insert(&mut self, mount: &str, role: String, value: V) -> Option<V> {
+        self.0
+            .entry(mount.to_string())
+            .or_default()
+            .insert(role, value)
+    }
+
+    pub(crate) fn get(&self, mount: &str, role: &str) -> Option<&V> {
+        self.0.get(mount)?.get(role)
+    }
+
+    pub(crate) fn remove(&mut self, mount: &str, role: &str) -> Option<V> {
+        let roles = self.0.get_mut(mount)?;
+        let removed = roles.remove(role);
+        if roles.is_empty() {
+            self.0.remove(mount);
+        }
+        removed
+    }
+
+    /// Forgets every role of `mount`.
+    pub(crate) fn remove_mount(&mut self, mount: &str) {
+        self.0.remove(mount);
+    }
+}
+
+/// Where each name was first defined in a text, so that a second definition is refused with
+/// both places. Boxed like the [`Configuration`]'s maps, for the same reason.
+#[derive(Default)]
+pub(crate) struct FirstDefinitions(BTreeMap<String, Box<Location>>);
+
+impl FirstDefinitions {
+    /// Records `name` as defined at `at`; answers where it was defined before, if it was.
+    pub(crate) fn define(&mut self, name: String, at: Location) -> Option<Location> {
+        self.0.insert(name, Box::new(at)).map(|first| *first)
+    }
 }
 
 /// The accessor podpass gives a mount offline: `auth_kubernetes_` and 8 hex digits derived from
@@ -126,7 +178,7 @@ impl Configuration {
     /// returns it if it existed.
     pub fn remove_mount(&mut self, path: &str) -> Option<KubernetesMount> {
         let path = path.trim_matches('/');
-        self.role_origins.retain(|(mount, _), _| mount != path);
+        self.role_origins.remove_mount(path);
         self.config_origins.remove(path);
         self.mounts.remove(path).map(|mount| *mount)
     }
@@ -167,7 +219,8 @@ impl Configuration {
     /// Records where a role was defined.
     pub fn set_role_origin(&mut self, mount: &str, role: &str, origin: Origin) {
         self.role_origins.insert(
-            (mount.trim_matches('/').to_string(), role.to_lowercase()),
+            mount.trim_matches('/'),
+            role.to_lowercase(),
             Box::new(origin),
         );
     }
@@ -175,7 +228,7 @@ impl Configuration {
     /// Where a role was defined, if known.
     pub fn role_origin(&self, mount: &str, role: &str) -> Option<&Origin> {
         self.role_origins
-            .get(&(mount.trim_matches('/').to_string(), role.to_lowercase()))
+            .get(mount.trim_matches('/'), &role.to_lowercase())
             .map(|origin| &**origin)
     }
 

@@ -6,16 +6,13 @@
 //! The text is parsed with spans (jsonc-parser, in strict JSON mode) so every item and field
 //! keeps its line, and duplicate keys, which serde_json would silently collapse, are refused.
 
-use std::collections::BTreeMap;
-
 use jsonc_parser::ast::{self, ObjectPropName};
 use jsonc_parser::{CollectOptions, parse_to_ast};
 use serde_json::{Map, Value};
 
-use super::Configuration;
 use super::export::{self, body_json};
 use super::import::{At, Builder, FieldAt, Fields, ImportError, LineIndex, Routed, TextAt};
-use crate::diagnostic::Location;
+use super::{Configuration, FirstDefinitions};
 
 struct Reader<'a, 'b, 'f> {
     lines: LineIndex<'a>,
@@ -81,7 +78,7 @@ impl Reader<'_, '_, '_> {
 
     /// An object's properties, refusing duplicate names.
     fn props<'p, 'a>(&self, object: &'p ast::Object<'a>) -> Result<Vec<Prop<'p, 'a>>, ImportError> {
-        let mut seen: BTreeMap<String, Location> = BTreeMap::new();
+        let mut seen = FirstDefinitions::default();
         let mut out = Vec::with_capacity(object.properties.len());
         for prop in &object.properties {
             let (name, offset) = match &prop.name {
@@ -89,7 +86,7 @@ impl Reader<'_, '_, '_> {
                 ObjectPropName::Word(w) => (w.value.to_string(), w.range.start),
             };
             let at = self.lines.location(offset);
-            if let Some(first) = seen.insert(name.clone(), at) {
+            if let Some(first) = seen.define(name.clone(), at) {
                 return Err(self
                     .error(
                         offset,
@@ -253,10 +250,10 @@ impl Reader<'_, '_, '_> {
         }
         if let Some(prop) = roles {
             let object = self.object(prop.value, &format!("auth \"{path}\" roles"))?;
-            let mut seen: BTreeMap<String, Location> = BTreeMap::new();
+            let mut seen = FirstDefinitions::default();
             for role in self.props(object)? {
                 // Role names are case-insensitive: two spellings are one role defined twice.
-                if let Some(first) = seen.insert(role.name.to_lowercase(), role.at) {
+                if let Some(first) = seen.define(role.name.to_lowercase(), role.at) {
                     return Err(self
                         .builder
                         .error(

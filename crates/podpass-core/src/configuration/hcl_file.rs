@@ -2,7 +2,6 @@
 //! (docs/podpass-hcl.md). Attribute values become the JSON a Vault API body would carry and go
 //! through Vault's write handlers; anything the format does not define is an error that names it.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -12,12 +11,12 @@ use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::Configuration;
 use super::export::{self, Field, Val};
 use super::import::{
     At, Builder, CONFIG_FIELDS, FieldAt, Fields, ImportError, LineIndex, ROLE_FIELDS, TUNE_FIELDS,
     TextAt, suggest,
 };
+use super::{Configuration, FirstDefinitions};
 use crate::diagnostic::Spanned;
 use crate::diagnostic::{Location, Span};
 use crate::hcl_read::{self, HclValue, hcl_quote as quote, parse_hcl_body};
@@ -143,8 +142,8 @@ impl Reader<'_, '_, '_> {
     fn file(&mut self, body: &Body) -> Result<NativeBlocks, ImportError> {
         let mut server: Option<(ServerBlock, Location)> = None;
         let mut storage: Option<ServerBlock> = None;
-        let mut mounts: BTreeMap<String, Location> = BTreeMap::new();
-        let mut policies: BTreeMap<String, Location> = BTreeMap::new();
+        let mut mounts = FirstDefinitions::default();
+        let mut policies = FirstDefinitions::default();
         for structure in body.iter() {
             let block = match structure {
                 Structure::Attribute(attr) => {
@@ -168,7 +167,7 @@ impl Reader<'_, '_, '_> {
                         "the mount path, as in auth \"kubernetes\" { … }",
                     )?;
                     let key = mount.trim_matches('/').to_string();
-                    if let Some(first) = mounts.insert(key.clone(), at) {
+                    if let Some(first) = mounts.define(key.clone(), at) {
                         return Err(self
                             .error(
                                 block.ident.span(),
@@ -188,7 +187,7 @@ impl Reader<'_, '_, '_> {
                         "the policy name, as in policy \"grade-api\" { … }",
                     )?;
                     let key = crate::policy::normalize_name(&name);
-                    if let Some(first) = policies.insert(key.clone(), at) {
+                    if let Some(first) = policies.define(key.clone(), at) {
                         return Err(self
                             .error(
                                 block.ident.span(),
@@ -275,7 +274,7 @@ impl Reader<'_, '_, '_> {
         let mut tune_fields = Fields::new();
         let mut config: Option<&Block> = None;
         let mut roles: Vec<(&Block, String)> = Vec::new();
-        let mut role_lines: BTreeMap<String, Location> = BTreeMap::new();
+        let mut role_lines = FirstDefinitions::default();
         for structure in block.body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
@@ -332,7 +331,7 @@ impl Reader<'_, '_, '_> {
                             "the role name, as in role \"grade-api\" { … }",
                         )?;
                         let at = self.at(inner.ident.span());
-                        if let Some(first) = role_lines.insert(name.to_lowercase(), at) {
+                        if let Some(first) = role_lines.define(name.to_lowercase(), at) {
                             return Err(self
                                 .error(
                                     inner.ident.span(),
@@ -874,6 +873,8 @@ impl Configuration {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::hcl_file::{NativeBlocks, ServerBlock};
-use super::{Configuration, Origin, api_json};
+use super::{ByMountAndRole, Configuration, Origin, api_json};
 use crate::auth_config::ConfigError;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::duration::parse_duration;
@@ -360,7 +360,7 @@ struct Written {
     enabled: BTreeMap<String, u32>,
     other_mounts: BTreeMap<String, String>,
     configs: BTreeMap<String, u32>,
-    roles: BTreeMap<(String, String), u32>,
+    roles: ByMountAndRole<u32>,
     policies: BTreeMap<String, u32>,
 }
 
@@ -659,8 +659,8 @@ impl<'f> Builder<'f> {
         for warning in written.warnings.iter().filter(|w| **w != quiet) {
             self.note(at.line, format!("{path}: Vault warns: {warning}"));
         }
-        let key = (mount.to_string(), written.role.name.clone());
-        if let Some(line) = self.written.roles.insert(key, at.line) {
+        let role = written.role.name.clone();
+        if let Some(line) = self.written.roles.insert(mount, role, at.line) {
             self.note(
                 at.line,
                 format!(
@@ -764,10 +764,8 @@ impl<'f> Builder<'f> {
             .and_then(|m| m.remove_role(name))
             .is_some();
         let lower = name.to_lowercase();
-        self.configuration
-            .role_origins
-            .remove(&(mount.to_string(), lower.clone()));
-        self.written.roles.remove(&(mount.to_string(), lower));
+        self.configuration.role_origins.remove(mount, &lower);
+        self.written.roles.remove(mount, &lower);
         if !removed {
             self.note(
                 at.line,
@@ -800,12 +798,10 @@ impl<'f> Builder<'f> {
             return;
         }
         self.configuration.config_origins.remove(&mount);
-        self.configuration
-            .role_origins
-            .retain(|(m, _), _| *m != mount);
+        self.configuration.role_origins.remove_mount(&mount);
         self.written.enabled.remove(&mount);
         self.written.configs.remove(&mount);
-        self.written.roles.retain(|(m, _), _| *m != mount);
+        self.written.roles.remove_mount(&mount);
         self.note(
             at.line,
             format!("disabled auth/{mount}/ (its config and roles are gone)"),
