@@ -95,6 +95,7 @@ pub struct Configuration {
 /// Values by mount path, then by role name: maps keyed by `String` alone, boxed like the
 /// [`Configuration`]'s, where a `(mount, role)` key would bring B-tree code of its own.
 #[derive(Debug, Clone)]
+#[allow(clippy::box_collection)] // boxed on purpose: see above
 pub(crate) struct ByMountAndRole<V>(BTreeMap<String, Box<BTreeMap<String, V>>>);
 
 impl<V> Default for ByMountAndRole<V> {
