@@ -43,8 +43,6 @@ fn decoded_json(token: &str) -> Option<String> {
     else {
         return None;
     };
-    let header = URL_SAFE_NO_PAD.decode(header_b64).ok()?;
-    let claims = URL_SAFE_NO_PAD.decode(claims_b64).ok()?;
     // Decoded into the stack, only to check it: a signature too long for the buffer takes the
     // core's way, as any token this function does not accept does.
     let mut signature = [0u8; 1024];
@@ -57,23 +55,28 @@ fn decoded_json(token: &str) -> Option<String> {
     {
         return None;
     }
-    let fields: JsonObject = serde_json::from_slice(&header).ok()?;
-    serde_json::from_slice::<JsonObject>(&claims).ok()?;
-    let header = String::from_utf8(header).ok()?;
-    let claims = String::from_utf8(claims).ok()?;
-    let mut json = String::with_capacity(header.len() + claims.len() + signature_b64.len() + 96);
-    json.push_str("{\"header\":");
-    json.push_str(&header);
-    json.push_str(",\"claims\":");
-    json.push_str(&claims);
-    json.push_str(",\"algorithm\":");
-    json.push_str(&serde_json::to_string(fields.alg.as_deref().unwrap_or_default()).ok()?);
-    json.push_str(",\"key_id\":");
-    json.push_str(&serde_json::to_string(&fields.kid).ok()?);
-    json.push_str(",\"signature\":\"");
-    json.push_str(signature_b64);
-    json.push_str("\"}");
-    Some(json)
+    // One buffer: the header and the claims are decoded straight into the answer.
+    let mut json = Vec::with_capacity(token.len() + 96);
+    json.extend_from_slice(b"{\"header\":");
+    let fields = append_object(&mut json, header_b64)?;
+    json.extend_from_slice(b",\"claims\":");
+    append_object(&mut json, claims_b64)?;
+    json.extend_from_slice(b",\"algorithm\":");
+    serde_json::to_writer(&mut json, fields.alg.as_deref().unwrap_or_default()).ok()?;
+    json.extend_from_slice(b",\"key_id\":");
+    serde_json::to_writer(&mut json, &fields.kid).ok()?;
+    json.extend_from_slice(b",\"signature\":\"");
+    json.extend_from_slice(signature_b64.as_bytes());
+    json.extend_from_slice(b"\"}");
+    String::from_utf8(json).ok()
+}
+
+/// Decodes one base64url part of a token onto the end of `json` and reads it as the core reads
+/// a part: a JSON object.
+fn append_object(json: &mut Vec<u8>, part_b64: &str) -> Option<JsonObject> {
+    let start = json.len();
+    URL_SAFE_NO_PAD.decode_vec(part_b64, json).ok()?;
+    serde_json::from_slice(json.get(start..)?).ok()
 }
 
 /// A JSON object, checked as the core's `serde_json::Map` parse checks it (every value parsed
