@@ -43,15 +43,10 @@ fn decoded_json(token: &str) -> Option<String> {
     else {
         return None;
     };
-    // Decoded into the stack, only to check it: a signature too long for the buffer takes the
-    // core's way, as any token this function does not accept does.
-    let mut signature = [0u8; 1024];
     if !signature_b64
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        || URL_SAFE_NO_PAD
-            .decode_slice(signature_b64, &mut signature)
-            .is_err()
+        || URL_SAFE_NO_PAD.decode(signature_b64).is_err()
     {
         return None;
     }
