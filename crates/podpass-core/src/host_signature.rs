@@ -227,7 +227,7 @@ pub fn evaluate_login_with_verdict(
 fn public_jwk(key: &VerificationKey) -> Option<Map<String, Value>> {
     match (key.kind(), key.decoding_key().kind()) {
         (KeyKind::Rsa { .. }, DecodingKeyKind::SecretOrDer(der)) => {
-            let public = pkcs1::RsaPublicKey::from_der(der).ok()?;
+            let public = pkcs1::RsaPublicKeyRef::from_der(der).ok()?;
             Some(rsa_jwk(
                 public.modulus.as_bytes(),
                 public.public_exponent.as_bytes(),

@@ -259,11 +259,9 @@ fn decode_pem(text: &str) -> Result<(KeyKind, DecodingKey), String> {
     };
     match key {
         pem::PublicKey::Rsa(der) => {
-            let public = pkcs1::RsaPublicKey::from_der(der)
+            let public = pkcs1::RsaPublicKeyRef::from_der(der)
                 .map_err(|e| format!("malformed RSA public key: {e}"))?;
-            let modulus = public.modulus.as_bytes();
-            let bits =
-                modulus.len() * 8 - modulus.first().map_or(0, |b| b.leading_zeros() as usize);
+            let bits = modulus_bits(public.modulus.as_bytes());
             if bits < 1024 {
                 return Err(format!("RSA key of {bits} bits is too small"));
             }
@@ -289,6 +287,51 @@ fn decode_pem(text: &str) -> Result<(KeyKind, DecodingKey), String> {
             Ok((kind, DecodingKey::from_ec_der(point)))
         }
     }
+}
+
+/// A private key read from PEM, in the DER form jsonwebtoken's signer takes.
+#[cfg(feature = "mint")]
+#[derive(Debug)]
+pub(crate) struct PrivateKeyDer {
+    /// What the key is, to match it against the signing algorithm.
+    pub(crate) kind: KeyKind,
+    /// PKCS#1 DER for RSA (`EncodingKey::from_rsa_der`), PKCS#8 DER for ECDSA (`from_ec_der`).
+    pub(crate) der: Vec<u8>,
+}
+
+/// Reads the first PEM block of a private key (see [`pem::first_block`] for the framing).
+#[cfg(feature = "mint")]
+pub(crate) fn decode_private_pem(text: &str) -> Result<PrivateKeyDer, String> {
+    let block = pem::first_block(text)
+        .ok_or("not a PEM-encoded private key (PRIVATE KEY or RSA PRIVATE KEY)")?;
+    match pem::private_key(&block)? {
+        pem::PrivateKey::Rsa(der) => {
+            let private = pkcs1::RsaPrivateKeyRef::from_der(der)
+                .map_err(|e| format!("malformed RSA private key: {e}"))?;
+            let bits = modulus_bits(private.modulus.as_bytes());
+            Ok(PrivateKeyDer {
+                kind: KeyKind::Rsa { bits },
+                der: der.to_vec(),
+            })
+        }
+        pem::PrivateKey::Ec { curve, pkcs8 } => {
+            let kind = match curve {
+                Some(pem::P256) => KeyKind::EcP256,
+                Some(pem::P384) => KeyKind::EcP384,
+                Some(pem::P521) => return Err("P-521 keys (ES512) are not supported".to_string()),
+                _ => return Err("only P-256 and P-384 curves are accepted".to_string()),
+            };
+            Ok(PrivateKeyDer {
+                kind,
+                der: pkcs8.to_vec(),
+            })
+        }
+    }
+}
+
+/// The size of an RSA modulus in bits, leading zero bits not counted.
+fn modulus_bits(modulus: &[u8]) -> usize {
+    modulus.len() * 8 - modulus.first().map_or(0, |b| b.leading_zeros() as usize)
 }
 
 /// Uncompressed SEC1 points have a known length per curve; that is how the curve is told apart.

@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use crate::claims::ClaimShape;
 use crate::jwt::SigningAlgorithm;
+use crate::keys::KeyKind;
 
 /// The default issuer of projected tokens in most clusters.
 pub const DEFAULT_PROJECTED_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
@@ -151,22 +152,25 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    /// Reads a PKCS#8 (or PKCS#1 RSA) PEM private key for `algorithm`.
+    /// Reads a PKCS#8 (or PKCS#1 RSA) PEM private key for `algorithm`: an RSA key for RS* and
+    /// PS*, a P-256 key for ES256, a P-384 key for ES384.
     pub fn from_pem(
         pem: &str,
         algorithm: SigningAlgorithm,
         key_id: Option<String>,
     ) -> Result<SigningKey, MintError> {
-        let key = match algorithm {
-            SigningAlgorithm::ES256 | SigningAlgorithm::ES384 => {
-                EncodingKey::from_ec_pem(pem.as_bytes())
-            }
-            _ => EncodingKey::from_rsa_pem(pem.as_bytes()),
-        }
-        .map_err(|e| MintError::BadKey {
+        let bad_key = |reason: String| MintError::BadKey {
             alg: algorithm,
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        let private = crate::keys::decode_private_pem(pem).map_err(bad_key)?;
+        if !algorithm.fits(private.kind) {
+            return Err(bad_key(format!("it is an {} key", private.kind)));
+        }
+        let key = match private.kind {
+            KeyKind::Rsa { .. } => EncodingKey::from_rsa_der(&private.der),
+            KeyKind::EcP256 | KeyKind::EcP384 => EncodingKey::from_ec_der(&private.der),
+        };
         Ok(SigningKey {
             key,
             algorithm,
@@ -254,5 +258,63 @@ mod tests {
             Err(MintError::BadKey { .. })
         ));
         assert!(SigningKey::from_pem("nope", SigningAlgorithm::RS256, None).is_err());
+    }
+
+    fn refusal(pem: &str, algorithm: SigningAlgorithm) -> String {
+        match SigningKey::from_pem(pem, algorithm, None) {
+            Err(MintError::BadKey { reason, .. }) => reason,
+            other => panic!("expected a bad key, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pkcs1_and_pkcs8_rsa_keys_sign_the_same_token() {
+        use base64::Engine;
+        use pkcs1::der::Decode;
+        let body: String = RSA_KEY
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .expect("fixture");
+        let info = pkcs8::PrivateKeyInfoRef::from_der(&der).expect("pkcs8");
+        let pkcs1 = crate::keys::der_to_pem("RSA PRIVATE KEY", info.private_key.as_bytes());
+        let spec = TokenSpec::projected("grade-api", "grade-api-sa", 1_700_000_000);
+        let sign = |pem: &str| {
+            let key = SigningKey::from_pem(pem, SigningAlgorithm::RS256, None).expect("key");
+            mint(&spec, &key).expect("signed")
+        };
+        // RSASSA-PKCS1-v1_5 is deterministic: the same key signs the same bytes.
+        assert_eq!(sign(&pkcs1), sign(RSA_KEY));
+    }
+
+    #[test]
+    fn keys_that_cannot_sign_are_refused_naming_why() {
+        let cases = [
+            (EC_KEY, SigningAlgorithm::ES256, "ECDSA P-384"),
+            (RSA_KEY, SigningAlgorithm::ES384, "RSA 2048-bit"),
+            (EC_KEY, SigningAlgorithm::RS256, "ECDSA P-384"),
+            (
+                RSA_PUB,
+                SigningAlgorithm::RS256,
+                "`PUBLIC KEY` block, not a private key",
+            ),
+            (
+                "text",
+                SigningAlgorithm::RS256,
+                "not a PEM-encoded private key",
+            ),
+        ];
+        for (pem, algorithm, expected) in cases {
+            let reason = refusal(pem, algorithm);
+            assert!(reason.contains(expected), "{algorithm}: {reason}");
+        }
+        let sec1 = EC_KEY.replace("PRIVATE KEY", "EC PRIVATE KEY");
+        assert!(refusal(&sec1, SigningAlgorithm::ES384).contains("convert it to PKCS#8"));
+        let truncated = crate::keys::der_to_pem("PRIVATE KEY", &[0x30, 0x03, 0x02, 0x01]);
+        assert!(refusal(&truncated, SigningAlgorithm::RS256).contains("malformed PKCS#8"));
+        let not_rsa = crate::keys::der_to_pem("RSA PRIVATE KEY", &[0x30, 0x00]);
+        assert!(refusal(&not_rsa, SigningAlgorithm::RS256).contains("malformed RSA private key"));
     }
 }

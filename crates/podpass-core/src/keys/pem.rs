@@ -148,6 +148,57 @@ pub(super) fn spki_or_certificate_key(der: &[u8]) -> Option<PublicKey<'_>> {
     }
 }
 
+/// A private key found in a PEM block, before the signer's own checks (size, curve).
+#[cfg(feature = "mint")]
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum PrivateKey<'a> {
+    /// PKCS#1 `RSAPrivateKey` DER (from an `RSA PRIVATE KEY` block, or unwrapped from PKCS#8).
+    Rsa(&'a [u8]),
+    /// A PKCS#8 EC key: its named curve, and the whole `PrivateKeyInfo`, which is what ECDSA
+    /// signers take.
+    Ec {
+        /// `namedCurve` of the `ECParameters`.
+        curve: Option<ObjectIdentifier>,
+        /// The PKCS#8 DER as read.
+        pkcs8: &'a [u8],
+    },
+}
+
+/// The RSA or EC key of a private-key block: PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8
+/// (`PRIVATE KEY`), the two forms jsonwebtoken's PEM reader took.
+#[cfg(feature = "mint")]
+pub(super) fn private_key<'a>(block: &'a Block<'_>) -> Result<PrivateKey<'a>, String> {
+    match block.label {
+        "RSA PRIVATE KEY" => Ok(PrivateKey::Rsa(&block.der)),
+        "PRIVATE KEY" => {
+            let info = pkcs8::PrivateKeyInfoRef::from_der(&block.der)
+                .map_err(|e| format!("malformed PKCS#8 private key: {e}"))?;
+            match info.algorithm.oid {
+                RSA_ENCRYPTION => Ok(PrivateKey::Rsa(info.private_key.as_bytes())),
+                EC_PUBLIC_KEY => Ok(PrivateKey::Ec {
+                    curve: info
+                        .algorithm
+                        .parameters
+                        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok()),
+                    pkcs8: &block.der,
+                }),
+                other => Err(format!(
+                    "a PKCS#8 private key of algorithm {other}; only RSA and ECDSA keys sign"
+                )),
+            }
+        }
+        "EC PRIVATE KEY" => Err("an SEC1 `EC PRIVATE KEY`; convert it to PKCS#8 first \
+             (openssl pkcs8 -topk8 -nocrypt)"
+            .to_string()),
+        "ENCRYPTED PRIVATE KEY" => {
+            Err("an encrypted private key; decrypt it to plain PKCS#8 first".to_string())
+        }
+        label => Err(format!(
+            "a `{label}` block, not a private key (PRIVATE KEY or RSA PRIVATE KEY)"
+        )),
+    }
+}
+
 /// The SubjectPublicKeyInfo of a DER X.509 certificate (RFC 5280 §4.1).
 ///
 /// Only the structure up to the key is checked: the key is all `pem_keys` uses, and Vault does not
@@ -162,16 +213,16 @@ fn certificate_spki(der: &[u8]) -> pkcs1::der::Result<SubjectPublicKeyInfoRef<'_
     let signature_algorithm: AnyRef<'_> = fields.decode()?;
     signature_algorithm.tag().assert_eq(Tag::Sequence)?;
     let _signature: BitStringRef<'_> = fields.decode()?;
-    fields.finish(())?;
+    fields.finish()?;
 
     // TBSCertificate ::= SEQUENCE { version [0] EXPLICIT OPTIONAL, serialNumber, signature,
     //     issuer, validity, subject, subjectPublicKeyInfo, ... }
     let mut tbs_fields = SliceReader::new(tbs.value())?;
     let version = Tag::ContextSpecific {
         constructed: true,
-        number: TagNumber::N0,
+        number: TagNumber(0),
     };
-    if tbs_fields.peek_tag()? == version {
+    if Tag::peek(&tbs_fields)? == version {
         let _version: AnyRef<'_> = tbs_fields.decode()?;
     }
     for expected in [
