@@ -46,7 +46,7 @@ if $quick; then
 fi
 
 step "tests (podpass-core in wasm32, under Node)"
-cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm --locked
+cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm --features rust-crypto --locked
 
 step "build podpass-core for wasm32 (wasm-release profile)"
 cargo build -p podpass-core --target wasm32-unknown-unknown --profile wasm-release --locked

@@ -424,7 +424,7 @@ pub(crate) fn verifies_with(
 }
 
 /// Whether this build links signature crypto of its own: always natively (aws-lc-rs); on wasm32
-/// with the `rust-crypto` feature. Every use of jsonwebtoken's crypto asks this first.
+/// with the `rust-crypto` feature (RustCrypto, `wasm_crypto`). Every use of jsonwebtoken's crypto asks this first.
 #[inline]
 pub(crate) fn has_crypto() -> bool {
     // A native workspace build may link RustCrypto as well (a wasm face's feature, unified);
@@ -438,6 +438,12 @@ pub(crate) fn has_crypto() -> bool {
                 &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
             );
         });
+    }
+    // On wasm32, jsonwebtoken has no backend of its own: the `rust-crypto` feature brings ours.
+    #[cfg(all(target_arch = "wasm32", feature = "rust-crypto"))]
+    {
+        let _ =
+            jsonwebtoken::crypto::CryptoProvider::install_default(&crate::wasm_crypto::PROVIDER);
     }
     jsonwebtoken::crypto::CryptoProvider::try_get_default().is_some()
 }

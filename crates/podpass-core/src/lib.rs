@@ -62,6 +62,8 @@ pub mod timestamp;
 pub mod token_review;
 pub mod trace;
 pub mod ttl;
+#[cfg(all(target_arch = "wasm32", feature = "rust-crypto"))]
+mod wasm_crypto;
 
 pub use acl::{Acl, AclCache, Decision, Operation};
 pub use auth_config::AuthConfig;

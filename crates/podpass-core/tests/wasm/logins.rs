@@ -2,7 +2,8 @@
 //! tutorial's logins, signing and verification through the RustCrypto backend.
 #![cfg(target_arch = "wasm32")]
 
-use podpass_core::jwt::SigningAlgorithm;
+use podpass_core::jwt::{self, SigningAlgorithm};
+use podpass_core::keys::KeySet;
 use podpass_core::login::{LoginRequest, evaluate_login};
 use podpass_core::mint::{self, SigningKey, TokenSpec};
 use podpass_core::mount::KubernetesMount;
@@ -17,6 +18,8 @@ const RSA_PUB: &str = include_str!("../../../../tests/fixtures/keys/rsa-2048.pub
 const RSA_KEY: &str = include_str!("../../../../tests/fixtures/keys/rsa-2048.key.pem");
 const EC_PUB: &str = include_str!("../../../../tests/fixtures/keys/ec-p256.pub.pem");
 const EC_KEY: &str = include_str!("../../../../tests/fixtures/keys/ec-p256.key.pem");
+const EC384_PUB: &str = include_str!("../../../../tests/fixtures/keys/ec-p384.pub.pem");
+const EC384_KEY: &str = include_str!("../../../../tests/fixtures/keys/ec-p384.key.pem");
 const ROLES: [(&str, &str); 2] = [
     (
         "grade-api",
@@ -112,4 +115,38 @@ fn forged_token_is_refused_in_wasm() {
         result.denial().expect("denied").message,
         "permission denied"
     );
+}
+
+#[wasm_bindgen_test]
+fn every_accepted_algorithm_signs_and_verifies_in_wasm() {
+    let keys = KeySet::from_pem_keys(&[RSA_PUB, EC_PUB, EC384_PUB]).expect("keys");
+    let spec = TokenSpec::projected("grade-api", "grade-api-sa", NOW - 60);
+    for algorithm in SigningAlgorithm::ALL {
+        let private = match algorithm {
+            SigningAlgorithm::ES256 => EC_KEY,
+            SigningAlgorithm::ES384 => EC384_KEY,
+            _ => RSA_KEY,
+        };
+        let key = SigningKey::from_pem(private, algorithm, None).expect("key");
+        let token = mint::mint(&spec, &key).expect("mint");
+        let verified = jwt::decode(&token)
+            .expect("decodes")
+            .verify_signature(&keys)
+            .expect("verifies");
+        assert_eq!(verified.algorithm, algorithm);
+
+        // The same token with its signature from another key of the family is refused.
+        let (signed, _) = token.rsplit_once('.').expect("three parts");
+        let other =
+            mint::mint(&TokenSpec::projected("other", "other-sa", NOW - 60), &key).expect("mint");
+        let (_, other_signature) = other.rsplit_once('.').expect("three parts");
+        let spliced = format!("{signed}.{other_signature}");
+        assert!(
+            jwt::decode(&spliced)
+                .expect("decodes")
+                .verify_signature(&keys)
+                .is_err(),
+            "{algorithm}: a signature over other claims must not verify"
+        );
+    }
 }
