@@ -748,6 +748,29 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "mint")]
+    #[test]
+    fn private_keys_truncated_or_garbled_are_refused_without_panicking() {
+        const EC256_PRIVATE: &str = include_str!("../../../tests/fixtures/keys/ec-p256.key.pem");
+        for source in [RSA_PRIVATE, EC256_PRIVATE] {
+            let der = der_of(source);
+            let read = |bytes: &[u8]| decode_private_pem(&der_to_pem("PRIVATE KEY", bytes));
+            assert!(read(&der).is_ok());
+            for end in 0..der.len() {
+                assert!(read(&der[..end]).is_err(), "truncated at {end}");
+            }
+            for at in 0..der.len() {
+                for garble in [0x00, 0x80, 0xFF] {
+                    let mut bad = der.clone();
+                    bad[at] = garble;
+                    // A garbled byte inside a key's numbers still reads; the structure must not
+                    // make the reader panic.
+                    let _ = read(&bad);
+                }
+            }
+        }
+    }
+
     #[test]
     fn reads_a_jwks_and_skips_what_it_cannot_use() {
         let jwks = r#"{"keys":[
