@@ -21,8 +21,15 @@ use signature::{SignatureEncoding, Signer, Verifier};
 pub(crate) static PROVIDER: CryptoProvider = CryptoProvider {
     signer_factory: new_signer,
     verifier_factory: new_verifier,
-    // Nothing in podpass exports keys or computes thumbprints through jsonwebtoken.
-    key_utils: KeyUtils::new_unimplemented(),
+    // Nothing in podpass exports keys or computes thumbprints through jsonwebtoken; should
+    // anything ask, it gets an error rather than jsonwebtoken's unimplemented panic.
+    key_utils: KeyUtils {
+        rsa_pub_components_from_private_key: |_| Err(ErrorKind::InvalidAlgorithm.into()),
+        rsa_pub_components_from_public_key: |_| Err(ErrorKind::InvalidAlgorithm.into()),
+        ec_pub_components_from_private_key: |_, _| Err(ErrorKind::InvalidAlgorithm.into()),
+        ed_pub_components_from_private_key: |_, _| Err(ErrorKind::InvalidAlgorithm.into()),
+        compute_digest: |_, _| Err(ErrorKind::InvalidAlgorithm.into()),
+    },
 };
 
 /// How a token is signed or verified: the scheme and its hash.

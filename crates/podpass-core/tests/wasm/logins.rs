@@ -150,3 +150,15 @@ fn every_accepted_algorithm_signs_and_verifies_in_wasm() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+fn key_export_through_jsonwebtoken_is_an_error_not_a_panic() {
+    // Signing once installs the engine's crypto provider.
+    let key = SigningKey::from_pem(EC_KEY, SigningAlgorithm::ES256, None).expect("key");
+    mint::mint(&TokenSpec::legacy("a", "b"), &key).expect("mint");
+    let encoding = jsonwebtoken::EncodingKey::from_ec_der(b"not a key");
+    assert!(
+        jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::ES256)
+            .is_err()
+    );
+}
