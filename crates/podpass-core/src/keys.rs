@@ -243,6 +243,11 @@ impl KeySet {
     }
 }
 
+/// Why an EC key on P-521 is refused (Vault's Kubernetes auth accepts no ES512 either).
+const P521_UNSUPPORTED: &str = "P-521 keys (ES512) are not supported";
+/// Why an EC key on a curve other than P-256, P-384 or P-521 is refused.
+const OTHER_CURVE: &str = "only P-256 and P-384 curves are accepted";
+
 /// Why an entry is not even a key podpass reads; also what jsonwebtoken's reader ended in.
 const NOT_A_PEM_KEY: &str =
     "not a PEM-encoded RSA or ECDSA public key (PUBLIC KEY, RSA PUBLIC KEY) or certificate";
@@ -278,11 +283,11 @@ fn decode_pem(text: &str) -> Result<(KeyKind, DecodingKey), String> {
             };
             match curve {
                 Some(curve) if curve == named => {}
-                Some(pem::P521) => return Err("P-521 keys (ES512) are not supported".to_string()),
+                Some(pem::P521) => return Err(P521_UNSUPPORTED.to_string()),
                 Some(pem::P256 | pem::P384) => {
                     return Err("unsupported or compressed elliptic-curve point".to_string());
                 }
-                _ => return Err("only P-256 and P-384 curves are accepted".to_string()),
+                _ => return Err(OTHER_CURVE.to_string()),
             }
             Ok((kind, DecodingKey::from_ec_der(point)))
         }
@@ -318,8 +323,8 @@ pub(crate) fn decode_private_pem(text: &str) -> Result<PrivateKeyDer, String> {
             let kind = match curve {
                 Some(pem::P256) => KeyKind::EcP256,
                 Some(pem::P384) => KeyKind::EcP384,
-                Some(pem::P521) => return Err("P-521 keys (ES512) are not supported".to_string()),
-                _ => return Err("only P-256 and P-384 curves are accepted".to_string()),
+                Some(pem::P521) => return Err(P521_UNSUPPORTED.to_string()),
+                _ => return Err(OTHER_CURVE.to_string()),
             };
             Ok(PrivateKeyDer {
                 kind,
@@ -339,7 +344,7 @@ fn ec_kind_from_point(point: &[u8]) -> Result<KeyKind, String> {
     match (point.first(), point.len()) {
         (Some(4), 65) => Ok(KeyKind::EcP256),
         (Some(4), 97) => Ok(KeyKind::EcP384),
-        (Some(4), 133) => Err("P-521 keys (ES512) are not supported".to_string()),
+        (Some(4), 133) => Err(P521_UNSUPPORTED.to_string()),
         _ => Err("unsupported or compressed elliptic-curve point".to_string()),
     }
 }
@@ -357,8 +362,8 @@ fn decode_jwk(entry: &serde_json::Value) -> Result<(KeyKind, Option<String>, Dec
         AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
             EllipticCurve::P256 => KeyKind::EcP256,
             EllipticCurve::P384 => KeyKind::EcP384,
-            EllipticCurve::P521 => return Err("P-521 keys (ES512) are not supported".to_string()),
-            _ => return Err("only P-256 and P-384 curves are accepted".to_string()),
+            EllipticCurve::P521 => return Err(P521_UNSUPPORTED.to_string()),
+            _ => return Err(OTHER_CURVE.to_string()),
         },
         AlgorithmParameters::OctetKey(_) => {
             return Err("symmetric keys are never accepted".to_string());

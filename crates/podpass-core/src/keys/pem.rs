@@ -138,14 +138,17 @@ pub(super) fn spki_or_certificate_key(der: &[u8]) -> Option<PublicKey<'_>> {
     match spki.algorithm.oid {
         RSA_ENCRYPTION => Some(PublicKey::Rsa(key)),
         EC_PUBLIC_KEY => Some(PublicKey::Ec {
-            curve: spki
-                .algorithm
-                .parameters
-                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok()),
+            curve: named_curve(spki.algorithm.parameters),
             point: key,
         }),
         _ => None,
     }
+}
+
+/// The `namedCurve` of an EC key's algorithm parameters; `None` for implicit or explicit curve
+/// parameters.
+fn named_curve(parameters: Option<AnyRef<'_>>) -> Option<ObjectIdentifier> {
+    parameters.and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
 }
 
 /// A private key found in a PEM block, before the signer's own checks (size, curve).
@@ -176,10 +179,7 @@ pub(super) fn private_key<'a>(block: &'a Block<'_>) -> Result<PrivateKey<'a>, St
             match info.algorithm.oid {
                 RSA_ENCRYPTION => Ok(PrivateKey::Rsa(info.private_key.as_bytes())),
                 EC_PUBLIC_KEY => Ok(PrivateKey::Ec {
-                    curve: info
-                        .algorithm
-                        .parameters
-                        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok()),
+                    curve: named_curve(info.algorithm.parameters),
                     pkcs8: &block.der,
                 }),
                 other => Err(format!(
