@@ -424,7 +424,8 @@ pub(crate) fn verifies_with(
 }
 
 /// Whether this build links signature crypto of its own: always natively (aws-lc-rs); on wasm32
-/// with the `rust-crypto` feature (RustCrypto, `wasm_crypto`). Every use of jsonwebtoken's crypto asks this first.
+/// with the `rust-crypto` feature (RustCrypto, `wasm_crypto`). Every use of jsonwebtoken's crypto
+/// asks this first.
 #[inline]
 pub(crate) fn has_crypto() -> bool {
     // A native workspace build may link RustCrypto as well (a wasm face's feature, unified);
@@ -439,7 +440,8 @@ pub(crate) fn has_crypto() -> bool {
             );
         });
     }
-    // On wasm32, jsonwebtoken has no backend of its own: the `rust-crypto` feature brings ours.
+    // On wasm32, jsonwebtoken has no backend of its own: the `rust-crypto` feature brings ours
+    // (installing again once it is installed only reads the cell).
     #[cfg(all(target_arch = "wasm32", feature = "rust-crypto"))]
     {
         let _ =
