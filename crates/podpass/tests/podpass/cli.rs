@@ -876,6 +876,50 @@ fn import_and_export_round_trip() {
 // --- token mint
 
 #[test]
+fn token_mint_names_why_a_key_cannot_sign() {
+    let dir = scratch("mint-bad-keys");
+    let sec1 = dir.join("sec1.pem");
+    let pkcs8 = std::fs::read_to_string(key("ec-p256.key.pem")).unwrap();
+    std::fs::write(&sec1, pkcs8.replace("PRIVATE KEY", "EC PRIVATE KEY")).unwrap();
+    let public = key("ec-p256.pub.pem");
+    let cases = [
+        (key("ec-p256.key.pem"), "ES384", "it is an ECDSA P-256 key"),
+        (
+            key("rsa-2048.key.pem"),
+            "ES256",
+            "it is an RSA 2048-bit key",
+        ),
+        (sec1.display().to_string(), "ES256", "convert it to PKCS#8"),
+        (public, "ES256", "not a private key"),
+    ];
+    for (file, alg, expected) in cases {
+        let run = podpass(&[
+            "token",
+            "mint",
+            "--namespace",
+            "apps",
+            "--name",
+            "app",
+            "--key",
+            &file,
+            "--alg",
+            alg,
+        ]);
+        assert_ne!(run.code, 0, "{file} {alg}");
+        assert!(
+            run.stdout.is_empty(),
+            "no token on a refusal: {}",
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains(expected),
+            "{file} {alg}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn token_mint_generates_a_key_pair_a_configuration_can_trust() {
     let dir = scratch("mint");
     for alg in ["RS256", "ES256"] {
