@@ -13,6 +13,7 @@ import random
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -119,6 +120,12 @@ def setup(run: Run, kube: StandInKubernetes):
     for name, text in policies.items():
         run.step(f"policy/write/{name}", "PUT", f"sys/policies/acl/{name}", body={"policy": text})
         run.step(f"policy/read/{name}", "GET", f"sys/policies/acl/{name}")
+    # Vault lowercases policy names character by character (Go's strings.ToLower): no Greek
+    # final sigma, and a dotted capital I becomes a plain i.
+    for name in ["AΣ", "İx"]:
+        quoted = urllib.parse.quote(name)
+        run.step(f"policy/write/{name}", "PUT", f"sys/policies/acl/{quoted}", body={"policy": policies["payment-api"]})
+        run.step(f"policy/read/{name}", "GET", f"sys/policies/acl/{quoted}")
     run.step("policy/write-bad-hcl", "PUT", "sys/policies/acl/bad", body={"policy": 'path "a" {'})
     run.step("policy/list", "LIST", "sys/policies/acl")
     roles = {
@@ -139,6 +146,8 @@ def setup(run: Run, kube: StandInKubernetes):
                  "token_num_uses": 2, "token_policies": "grade-api", "token_explicit_max_ttl": "1h"},
         "selector": {"bound_service_account_names": "grade-api-sa,app-*",
                      "bound_service_account_namespace_selector": '{"matchLabels": {"team": "grades"}}'},
+        "folded-policies": {"bound_service_account_names": "a", "bound_service_account_namespaces": "a",
+                            "token_policies": "AΣ,İx", "policies": ["ΣΑΣ"]},
         "selector-or-list": {"bound_service_account_names": "*", "bound_service_account_namespaces": "team-*",
                              "bound_service_account_namespace_selector": "matchLabels:\n  team: payments\n"},
     }

@@ -26,6 +26,7 @@ use crate::acl::{Acl, AclError};
 use crate::diagnostic::Location;
 use crate::login::{LoginRequest, LoginResult, LoginSuccess, evaluate_login};
 use crate::mount::KubernetesMount;
+use crate::names;
 use crate::policy::{DEFAULT_POLICY_NAME, Policy, PolicyError, normalize_name};
 
 pub use hcl_file::{ServerAttribute, ServerBlock};
@@ -221,7 +222,7 @@ impl Configuration {
     pub fn set_role_origin(&mut self, mount: &str, role: &str, origin: Origin) {
         self.role_origins.insert(
             mount.trim_matches('/'),
-            role.to_lowercase(),
+            names::lowercase(role),
             Box::new(origin),
         );
     }
@@ -229,7 +230,7 @@ impl Configuration {
     /// Where a role was defined, if known.
     pub fn role_origin(&self, mount: &str, role: &str) -> Option<&Origin> {
         self.role_origins
-            .get(mount.trim_matches('/'), &role.to_lowercase())
+            .get(mount.trim_matches('/'), &names::lowercase(role))
             .map(|origin| &**origin)
     }
 

@@ -50,6 +50,7 @@ pub mod login;
 #[cfg(feature = "mint")]
 pub mod mint;
 pub mod mount;
+pub mod names;
 mod nesting;
 #[cfg(feature = "playground-link")]
 pub mod playground_link;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::auth_config::{AuthConfig, ConfigError, ConfigWrite};
 use crate::keys::{KeyError, KeySet};
+use crate::names;
 use crate::role::Role;
 use crate::ttl::MountTtls;
 
@@ -129,7 +130,7 @@ impl KubernetesMount {
     /// Looks a role up; names are case-insensitive.
     #[inline]
     pub fn role(&self, name: &str) -> Option<&Role> {
-        self.roles.get(&name.to_lowercase()).map(|role| &**role)
+        self.roles.get(&names::lowercase(name)).map(|role| &**role)
     }
 
     /// Every role, by lowercased name.
@@ -141,12 +142,13 @@ impl KubernetesMount {
     /// Stores a role under its (lowercased) name, replacing any previous one.
     #[inline]
     pub fn put_role(&mut self, role: Role) {
-        self.roles.insert(role.name.to_lowercase(), Box::new(role));
+        self.roles
+            .insert(names::lowercase(&role.name), Box::new(role));
     }
 
     /// Deletes a role; returns it if it existed.
     #[inline]
     pub fn remove_role(&mut self, name: &str) -> Option<Role> {
-        self.roles.remove(&name.to_lowercase()).map(|role| *role)
+        self.roles.remove(&names::lowercase(name)).map(|role| *role)
     }
 }

@@ -98,7 +98,7 @@ pub(crate) fn serialize_seconds<S: Serializer>(
 
 /// Vault's policy names are trimmed and lowercased.
 pub fn normalize_name(name: &str) -> String {
-    name.trim().to_lowercase()
+    crate::names::lowercase(name.trim())
 }
 
 impl Policy {

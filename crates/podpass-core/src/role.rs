@@ -25,6 +25,7 @@ use crate::cidr::{BoundCidrs, CidrError};
 use crate::duration::go_duration_string;
 use crate::fields::{self, FieldError, go_quote};
 use crate::glob::list_contains_glob;
+use crate::names;
 use crate::selector::{NamespaceSelector, SelectorError};
 use crate::ttl::MountTtls;
 
@@ -390,7 +391,7 @@ fn upgrade<T: Clone + Default>(new_sent: bool, old_sent: Option<T>, legacy: &mut
 fn sanitize_legacy_policies(items: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
-        let policy = item.trim().to_lowercase();
+        let policy = names::lowercase(item.trim());
         if policy.is_empty() {
             continue;
         }
@@ -469,7 +470,7 @@ impl Role {
         let input = RoleInput::parse(body)?;
         let creating = existing.is_none();
         let mut role = existing.cloned().unwrap_or_default();
-        role.name = name.to_lowercase();
+        role.name = names::lowercase(name);
 
         role.apply_token_fields(&input)?;
         role.apply_legacy_fields(&input)?;

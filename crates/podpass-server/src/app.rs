@@ -368,7 +368,7 @@ impl App {
 
     /// Deletes a role.
     pub async fn delete_role(&self, path: &str, name: &str) -> Result<(), ApiError> {
-        let name = name.to_lowercase();
+        let name = podpass_core::names::lowercase(name);
         self.store.delete(&role_key(path, &name)).await?;
         if let Some(mount) = write(&self.configuration).mount_mut(path) {
             mount.remove_role(&name);

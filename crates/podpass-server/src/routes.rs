@@ -398,7 +398,7 @@ fn kubernetes_route(rest: &[&str], app: &App, full_path: &str) -> Result<Route, 
     let route = match &rest[n..] {
         ["config"] => Route::KubernetesConfig(mount),
         ["role"] => Route::KubernetesRoles(mount),
-        ["role", name] => Route::KubernetesRole(mount, name.to_lowercase()),
+        ["role", name] => Route::KubernetesRole(mount, podpass_core::names::lowercase(name)),
         ["login"] => Route::KubernetesLogin(mount),
         _ => return Err(ApiError::unsupported_path()),
     };

@@ -1,10 +1,11 @@
 //! `required_parameters`, `denied_parameters` and `allowed_parameters`, checked the way Vault
 //! checks a request body.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
+
+use crate::names::lowercase_cow;
 
 /// The first reason a request body fails the parameter constraints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub(crate) fn check(
     let data = data.unwrap_or(&empty);
     // Vault lowercases the policy's name but looks it up in the body as sent.
     for name in c.required {
-        if !data.contains_key(&*lowercase(name)) {
+        if !data.contains_key(&*lowercase_cow(name)) {
             return Err(ParamFailure::RequiredMissing(name.clone()));
         }
     }
@@ -43,7 +44,7 @@ pub(crate) fn check(
             return Err(ParamFailure::AllDenied);
         }
         for (name, value) in data {
-            if let Some(list) = c.denied.get(&*lowercase(name))
+            if let Some(list) = c.denied.get(&*lowercase_cow(name))
                 && value_in_denied_list(value, list)
             {
                 return Err(ParamFailure::Denied(name.clone()));
@@ -58,7 +59,7 @@ pub(crate) fn check(
         return Ok(());
     }
     for (name, value) in data {
-        match c.allowed.get(&*lowercase(name)) {
+        match c.allowed.get(&*lowercase_cow(name)) {
             None if !allowed_all => return Err(ParamFailure::NotAllowed(name.clone())),
             Some(list) if !value_in_allowed_list(value, list) => {
                 return Err(ParamFailure::ValueNotAllowed(name.clone()));
@@ -67,14 +68,6 @@ pub(crate) fn check(
         }
     }
     Ok(())
-}
-
-fn lowercase(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_uppercase) {
-        Cow::Owned(s.to_lowercase())
-    } else {
-        Cow::Borrowed(s)
-    }
 }
 
 /// An empty list allows any value; so does a list matching the value itself, every element of an

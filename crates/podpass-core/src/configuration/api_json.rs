@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::export::{self, body_json};
 use super::import::{At, Builder, FieldAt, Fields, ImportError, LineIndex, Routed, TextAt};
 use super::{Configuration, FirstDefinitions};
+use crate::names;
 
 struct Reader<'a, 'b, 'f> {
     lines: LineIndex<'a>,
@@ -253,7 +254,7 @@ impl Reader<'_, '_, '_> {
             let mut seen = FirstDefinitions::default();
             for role in self.props(object)? {
                 // Role names are case-insensitive: two spellings are one role defined twice.
-                if let Some(first) = seen.define(role.name.to_lowercase(), role.at) {
+                if let Some(first) = seen.define(names::lowercase(&role.name), role.at) {
                     return Err(self
                         .builder
                         .error(

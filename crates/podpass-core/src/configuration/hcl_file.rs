@@ -20,6 +20,7 @@ use super::{Configuration, FirstDefinitions};
 use crate::diagnostic::Spanned;
 use crate::diagnostic::{Location, Span};
 use crate::hcl_read::{self, HclValue, hcl_quote as quote, parse_hcl_body};
+use crate::names;
 
 /// A podpass.hcl block for the native server alone — `server {}` or `storage "postgresql" {}`
 /// — as written: attributes whose meaning only the server knows (the engine never reads them).
@@ -331,7 +332,7 @@ impl Reader<'_, '_, '_> {
                             "the role name, as in role \"grade-api\" { … }",
                         )?;
                         let at = self.at(inner.ident.span());
-                        if let Some(first) = role_lines.define(name.to_lowercase(), at) {
+                        if let Some(first) = role_lines.define(names::lowercase(&name), at) {
                             return Err(self
                                 .error(
                                     inner.ident.span(),

@@ -13,6 +13,7 @@ use super::{ByMountAndRole, Configuration, Origin, api_json};
 use crate::auth_config::ConfigError;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::duration::parse_duration;
+use crate::names;
 use crate::policy::{PolicyError, normalize_name};
 use crate::role::{Role, RoleError, audience_warning};
 use crate::ttl::{MountTune, TuneError};
@@ -763,7 +764,7 @@ impl<'f> Builder<'f> {
             .mount_mut(mount)
             .and_then(|m| m.remove_role(name))
             .is_some();
-        let lower = name.to_lowercase();
+        let lower = names::lowercase(name);
         self.configuration.role_origins.remove(mount, &lower);
         self.written.roles.remove(mount, &lower);
         if !removed {

@@ -10,6 +10,7 @@ use super::error::PolicyError;
 use super::syntax::{self, Entry, Node, Spanned};
 use super::template;
 use crate::diagnostic::LineIndex;
+use crate::names;
 
 /// Keys a path block may contain.
 const PATH_KEYS: [&str; 11] = [
@@ -313,7 +314,7 @@ impl Parser<'_> {
                 ));
             };
             map.insert(
-                entry.key.value.to_lowercase(),
+                names::lowercase(&entry.key.value),
                 values.iter().map(|v| syntax::to_json(&v.value)).collect(),
             );
         }

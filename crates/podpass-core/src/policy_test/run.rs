@@ -22,6 +22,7 @@ use crate::mint::{
     sign_claims,
 };
 use crate::mount::KubernetesMount;
+use crate::names;
 
 /// Logs in with described or literal tokens against a configuration, without changing it:
 /// mounts that verify signatures get a copy with the test key's public half added.
@@ -465,7 +466,10 @@ fn check_success(expect: &LoginExpectation, success: &LoginSuccess, found: &mut 
         );
     }
     if let Some(policies) = &expect.policies {
-        let mut want: Vec<String> = policies.iter().map(|p| p.trim().to_lowercase()).collect();
+        let mut want: Vec<String> = policies
+            .iter()
+            .map(|p| names::lowercase(p.trim()))
+            .collect();
         want.sort_unstable();
         want.dedup();
         let mut got = success.policies.clone();
