@@ -22,6 +22,16 @@ function utf8Into(text, into) {
   return read === text.length ? written : undefined;
 }
 
+const DECODER = new TextDecoder();
+
+/**
+ * The value of JSON text given as UTF-8 bytes (a view of wasm memory), for answers whose bytes
+ * are valid UTF-8 by construction, so that wasm need not check them again.
+ */
+function parseUtf8Json(bytes) {
+  return JSON.parse(DECODER.decode(bytes));
+}
+
 const LOGIN_KEYS = new Set(["role", "jwt", "mount", "remoteAddr", "namespaceLabels", "now", "authorize"]);
 
 const optionalString = (value) => value === undefined || value === null || typeof value === "string";
@@ -135,4 +145,4 @@ function plainSubject(subject) {
   return target;
 }
 
-export { utf8Into, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };
+export { utf8Into, parseUtf8Json, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{ErrorCode, PodpassError};
 use crate::inputs::HttpOptions;
-use crate::output::{options_from_js, text_from_js, to_js};
+use crate::output::{options_from_js, parse_utf8_json, text_from_js, to_js};
 use crate::typescript::{DecodedJwtJs, HttpOptionsJs, TextJs};
 
 /// Decodes a JWT for display: header, claims, algorithm, `kid`, signature. Verifies nothing.
@@ -18,7 +18,7 @@ use crate::typescript::{DecodedJwtJs, HttpOptionsJs, TextJs};
 pub fn decode_jwt(token: TextJs) -> Result<DecodedJwtJs, JsValue> {
     let token = text_from_js(token.into(), "token")?;
     if let Some(json) = decoded_json(&token) {
-        return Ok(js_sys::JSON::parse(&json)
+        return Ok(parse_utf8_json(&json)
             .map(JsCast::unchecked_into)
             .map_err(|_| {
                 PodpassError::new(ErrorCode::Internal, "the host could not parse a result")
@@ -31,8 +31,9 @@ pub fn decode_jwt(token: TextJs) -> Result<DecodedJwtJs, JsValue> {
 
 /// The answer of `decodeJwt` as JSON (the core's `DecodedJwt` shape), built from the token's
 /// own header and claims text once each is checked to be a JSON object as the core reads it;
-/// `None` for any token the core would refuse (it then gives the error).
-fn decoded_json(token: &str) -> Option<String> {
+/// `None` for any token the core would refuse (it then gives the error). The JSON is UTF-8: the
+/// parts' strings are checked as they are read, and everything else in it is ASCII.
+fn decoded_json(token: &str) -> Option<Vec<u8>> {
     let token = token.trim();
     if token.is_empty() || token.len() > jwt::MAX_JWT_BYTES {
         return None;
@@ -43,11 +44,7 @@ fn decoded_json(token: &str) -> Option<String> {
     else {
         return None;
     };
-    if !signature_b64
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        || URL_SAFE_NO_PAD.decode(signature_b64).is_err()
-    {
+    if !is_base64url(signature_b64) {
         return None;
     }
     // One buffer: the header and the claims are decoded straight into the answer.
@@ -63,7 +60,26 @@ fn decoded_json(token: &str) -> Option<String> {
     json.extend_from_slice(b",\"signature\":\"");
     json.extend_from_slice(signature_b64.as_bytes());
     json.extend_from_slice(b"\"}");
-    String::from_utf8(json).ok()
+    Some(json)
+}
+
+/// Whether `part` decodes as unpadded base64url, as the core's decoding requires of the
+/// signature, without decoding it: every character is in the alphabet, and the last (possibly
+/// partial) group of four decodes, which is where a bad length or stray trailing bits show.
+fn is_base64url(part: &str) -> bool {
+    if !part
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return false;
+    }
+    let last_group = match part.len() % 4 {
+        0 => part.len().saturating_sub(4),
+        partial => part.len() - partial,
+    };
+    // The alphabet is ASCII, so any offset is a character boundary.
+    part.get(last_group..)
+        .is_some_and(|group| URL_SAFE_NO_PAD.decode(group).is_ok())
 }
 
 /// Decodes one base64url part of a token onto the end of `json` and reads it as the core reads
@@ -234,7 +250,7 @@ mod tests {
             .ok()
             .map(|decoded| serde_json::to_value(decoded).ok());
         match decoded_json(token) {
-            Some(json) => core == Some(serde_json::from_str(&json).ok()),
+            Some(json) => core == Some(serde_json::from_slice(&json).ok()),
             None => true,
         }
     }
@@ -282,7 +298,34 @@ mod tests {
         }
         // The quick way answers the ordinary tokens itself.
         assert!(decoded_json(&tokens[0]).is_some());
+        assert!(decoded_json(&tokens[10]).is_some());
+        assert!(decoded_json(&tokens[9]).is_none());
         assert!(decoded_json(&tokens[1]).is_some());
         assert!(decoded_json(&tokens[2]).is_some());
+    }
+
+    /// Checking the signature's last group of four says what decoding all of it says, for
+    /// every string of up to six characters over letters whose low bits differ, the two URL-safe
+    /// symbols and the ones base64url does not have.
+    #[test]
+    fn the_signature_check_agrees_with_decoding_it() {
+        let symbols = [b'A', b'B', b'Q', b'g', b'_', b'-', b'=', b'+', b'.'];
+        let mut checked = 0;
+        for length in 0..=6u32 {
+            for mut index in 0..symbols.len().pow(length) {
+                let mut text = String::new();
+                for _ in 0..length {
+                    text.push(char::from(symbols[index % symbols.len()]));
+                    index /= symbols.len();
+                }
+                assert_eq!(
+                    is_base64url(&text),
+                    URL_SAFE_NO_PAD.decode(&text).is_ok(),
+                    "{text:?}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, (0..=6u32).map(|n| 9usize.pow(n)).sum::<usize>());
     }
 }
