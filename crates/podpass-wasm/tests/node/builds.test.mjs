@@ -75,6 +75,16 @@ test("the vectors cover both outcomes and every kind of check that fails", () =>
   }
 });
 
+test("policy names fold as Vault folds them, in every build", async () => {
+  const folded = vectors.find((v) => v.role === "folded");
+  for (const engine of [engines.full, engines.edge]) {
+    const { outcome } = await engine.loginAsync(request(folded));
+    // Go's strings.ToLower: no final sigma (`ς`) at the end of `ΣAΣ`.
+    assert.deepEqual(outcome.policies, ["default", "grade-api", "σaσ"]);
+    assert.equal(engine.authorize({ policies: outcome.policies }, { operation: "read", path: "secret/data/payment/db" }).allowed, true);
+  }
+});
+
 test("the edge build refuses what it leaves out, by name", async () => {
   assert.equal(edge.lint, undefined);
   assert.equal(edge.importScript, undefined);

@@ -31,7 +31,14 @@ Object.assign(scenario.auth.kubernetes.roles, {
     bound_service_account_namespace_selector: '{"matchLabels":{"team":"grades"}}',
     policies: "grade-api",
   },
+  // Names fold as Vault folds them (Go's strings.ToLower): `ΣAΣ` is the policy `σaσ`.
+  folded: {
+    bound_service_account_names: "grade-api-sa",
+    bound_service_account_namespaces: "grade-api",
+    token_policies: "Grade-API,ΣAΣ",
+  },
 });
+scenario.policies["ΣAΣ"] = 'path "secret/data/payment/*" {\n  capabilities = ["read"]\n}\n';
 export const configuration = JSON.stringify(scenario, null, 2);
 
 /** The time every vector is decided at. */
@@ -65,6 +72,7 @@ export const vectors = [
   { role: "office-only", jwt: "granted", remoteAddr: "192.0.2.1" },
   { role: "labelled", jwt: "granted", labels: { team: "grades" } },
   { role: "labelled", jwt: "granted", labels: { team: "payments" } },
+  { role: "folded", jwt: "granted" },
   { role: "missing", jwt: "granted" },
 ];
 
