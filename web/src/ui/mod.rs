@@ -24,6 +24,11 @@ const SETTLE_MS: u32 = 150;
 
 /// Mounts the playground on the page's body.
 pub fn start() {
+    // The first load's phases, as User Timing marks (read by scripts/bench-web.sh):
+    // `podpass-start` (the module is running), `podpass-state` (the starting state is ready: a
+    // first visit mints the tutorial's token), `podpass-evaluated` (the first evaluation is done)
+    // and `podpass-interactive` (it is on screen).
+    browser::mark("podpass-start");
     yew::Renderer::<App>::new().render();
 }
 
@@ -363,6 +368,7 @@ impl Component for App {
 
     fn create(_ctx: &Context<Self>) -> Self {
         let (state, restore_notice) = initial_state();
+        browser::mark("podpass-state");
         let dark = match browser::load(THEME_KEY).as_deref() {
             Some("dark") => true,
             Some("light") => false,
@@ -392,6 +398,7 @@ impl Component for App {
             saved_session,
         };
         app.evaluate_within_budget();
+        browser::mark("podpass-evaluated");
         app
     }
 
