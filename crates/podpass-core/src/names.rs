@@ -19,7 +19,7 @@ pub fn lowercase(name: &str) -> String {
 
 /// Like [`lowercase`], borrowing `name` when folding would not change it.
 #[inline]
-pub fn lowercase_cow(name: &str) -> Cow<'_, str> {
+pub(crate) fn lowercase_cow(name: &str) -> Cow<'_, str> {
     let unchanged = if name.is_ascii() {
         !name.bytes().any(|b| b.is_ascii_uppercase())
     } else {
