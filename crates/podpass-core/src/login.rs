@@ -16,7 +16,6 @@ use crate::identity::{EntityAlias, Identity};
 use crate::jwt::{self, SignatureError, SigningAlgorithm, VerifiedSignature};
 use crate::keys::KeySet;
 use crate::mount::KubernetesMount;
-use crate::names;
 use crate::role::{AliasNameSource, Role, TokenType};
 use crate::token_review::{self, TokenReviewRequest, TokenReviewResponse};
 use crate::trace::{CheckId, CheckStatus, Reason, TimeReason, Trace, TraceMode, list};
@@ -910,7 +909,7 @@ fn check_namespace(
 pub fn sanitize_policies(policies: &[String], add_default: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(policies.len() + 1);
     for policy in policies {
-        let policy = names::lowercase(policy.trim());
+        let policy = crate::policy::normalize_name(policy);
         if policy.is_empty() {
             continue;
         }

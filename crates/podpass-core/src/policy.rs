@@ -97,6 +97,7 @@ pub(crate) fn serialize_seconds<S: Serializer>(
 }
 
 /// Vault's policy names are trimmed and lowercased.
+#[inline]
 pub fn normalize_name(name: &str) -> String {
     crate::names::lowercase(name.trim())
 }

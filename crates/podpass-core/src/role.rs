@@ -391,7 +391,7 @@ fn upgrade<T: Clone + Default>(new_sent: bool, old_sent: Option<T>, legacy: &mut
 fn sanitize_legacy_policies(items: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
-        let policy = names::lowercase(item.trim());
+        let policy = crate::policy::normalize_name(item);
         if policy.is_empty() {
             continue;
         }

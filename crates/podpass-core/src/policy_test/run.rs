@@ -22,7 +22,6 @@ use crate::mint::{
     sign_claims,
 };
 use crate::mount::KubernetesMount;
-use crate::names;
 
 /// Logs in with described or literal tokens against a configuration, without changing it:
 /// mounts that verify signatures get a copy with the test key's public half added.
@@ -468,7 +467,7 @@ fn check_success(expect: &LoginExpectation, success: &LoginSuccess, found: &mut 
     if let Some(policies) = &expect.policies {
         let mut want: Vec<String> = policies
             .iter()
-            .map(|p| names::lowercase(p.trim()))
+            .map(|p| crate::policy::normalize_name(p))
             .collect();
         want.sort_unstable();
         want.dedup();
