@@ -25,11 +25,14 @@ function utf8Into(text, into) {
 const DECODER = new TextDecoder();
 
 /**
- * The value of JSON text given as UTF-8 bytes (a view of wasm memory), for answers whose bytes
- * are valid UTF-8 by construction, so that wasm need not check them again.
+ * The answer of `decodeJwt`: `json`, UTF-8 bytes (a view of wasm memory) valid by construction,
+ * so that wasm need not check them again, parsed, and the signature as a substring of the token
+ * itself (UTF-16 units `start` to `end`), so that its longest part is never copied as text.
  */
-function parseUtf8Json(bytes) {
-  return JSON.parse(DECODER.decode(bytes));
+function decodedJwt(json, token, start, end) {
+  const decoded = JSON.parse(DECODER.decode(json));
+  decoded.signature = token.slice(start, end);
+  return decoded;
 }
 
 const LOGIN_KEYS = new Set(["role", "jwt", "mount", "remoteAddr", "namespaceLabels", "now", "authorize"]);
@@ -145,4 +148,4 @@ function plainSubject(subject) {
   return target;
 }
 
-export { utf8Into, parseUtf8Json, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };
+export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };

@@ -10,15 +10,17 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{ErrorCode, PodpassError};
 use crate::inputs::HttpOptions;
-use crate::output::{options_from_js, parse_utf8_json, text_from_js, to_js};
+use crate::output::{options_from_js, text_from_js, to_js};
 use crate::typescript::{DecodedJwtJs, HttpOptionsJs, TextJs};
 
 /// Decodes a JWT for display: header, claims, algorithm, `kid`, signature. Verifies nothing.
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: TextJs) -> Result<DecodedJwtJs, JsValue> {
-    let token = text_from_js(token.into(), "token")?;
-    if let Some(json) = decoded_json(&token) {
-        return Ok(parse_utf8_json(&json)
+    let token_js: JsValue = token.into();
+    let token = text_from_js(token_js.clone(), "token")?;
+    if let Some(quick) = QuickDecoded::of(&token) {
+        let (start, end) = quick.signature_utf16;
+        return Ok(decoded_jwt(&quick.json, &token_js, start, end)
             .map(JsCast::unchecked_into)
             .map_err(|_| {
                 PodpassError::new(ErrorCode::Internal, "the host could not parse a result")
@@ -29,38 +31,73 @@ pub fn decode_jwt(token: TextJs) -> Result<DecodedJwtJs, JsValue> {
     Ok(to_js(&decoded)?)
 }
 
-/// The answer of `decodeJwt` as JSON (the core's `DecodedJwt` shape), built from the token's
-/// own header and claims text once each is checked to be a JSON object as the core reads it;
-/// `None` for any token the core would refuse (it then gives the error). The JSON is UTF-8: the
-/// parts' strings are checked as they are read, and everything else in it is ASCII.
-fn decoded_json(token: &str) -> Option<Vec<u8>> {
-    let token = token.trim();
-    if token.is_empty() || token.len() > jwt::MAX_JWT_BYTES {
-        return None;
+#[wasm_bindgen(module = "/js/lazy.js")]
+extern "C" {
+    /// `JSON.parse` of `json` (UTF-8 bytes) with `signature` set to the UTF-16 units
+    /// `start..end` of `token`: the longest part of a token is answered as the host's own
+    /// substring, neither copied into the answer's text nor parsed again.
+    #[wasm_bindgen(js_name = decodedJwt, catch)]
+    fn decoded_jwt(json: &[u8], token: &JsValue, start: u32, end: u32) -> Result<JsValue, JsValue>;
+}
+
+/// The answer of `decodeJwt` for a token the core would decode, worked out without building
+/// the core's `DecodedJwt`.
+struct QuickDecoded {
+    /// The core's `DecodedJwt` shape as JSON, all but its `signature`, built from the token's
+    /// own header and claims text once each is checked to be a JSON object as the core reads
+    /// it. It is UTF-8: the parts' strings are checked as they are read, and everything else
+    /// in it is ASCII.
+    json: Vec<u8>,
+    /// Where the signature is in the token, in UTF-16 units (the host's string indices).
+    signature_utf16: (u32, u32),
+}
+
+impl QuickDecoded {
+    /// `None` for any token the core would refuse (it then gives the error).
+    fn of(token: &str) -> Option<QuickDecoded> {
+        let trimmed = token.trim();
+        if trimmed.is_empty() || trimmed.len() > jwt::MAX_JWT_BYTES {
+            return None;
+        }
+        let mut parts = trimmed.split('.');
+        let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        if !is_base64url(signature_b64) {
+            return None;
+        }
+        // One buffer: the header and the claims are decoded straight into the answer.
+        let mut json = Vec::with_capacity(header_b64.len() + claims_b64.len() + 64);
+        json.extend_from_slice(b"{\"header\":");
+        let fields = append_object(&mut json, header_b64)?;
+        json.extend_from_slice(b",\"claims\":");
+        append_object(&mut json, claims_b64)?;
+        json.extend_from_slice(b",\"algorithm\":");
+        serde_json::to_writer(&mut json, fields.alg.as_deref().unwrap_or_default()).ok()?;
+        json.extend_from_slice(b",\"key_id\":");
+        serde_json::to_writer(&mut json, &fields.kid).ok()?;
+        json.push(b'}');
+        // The parts are ASCII, so only whitespace trimmed from the front can count differently
+        // in UTF-16 than in bytes.
+        let leading = token.len() - token.trim_start().len();
+        let start = utf16_len(token.get(..leading)?) + header_b64.len() + claims_b64.len() + 2;
+        let end = start + signature_b64.len();
+        Some(QuickDecoded {
+            json,
+            signature_utf16: (u32::try_from(start).ok()?, u32::try_from(end).ok()?),
+        })
     }
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    if !is_base64url(signature_b64) {
-        return None;
+}
+
+/// The length of `text` in UTF-16 units.
+fn utf16_len(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.encode_utf16().count()
     }
-    // One buffer: the header and the claims are decoded straight into the answer.
-    let mut json = Vec::with_capacity(token.len() + 96);
-    json.extend_from_slice(b"{\"header\":");
-    let fields = append_object(&mut json, header_b64)?;
-    json.extend_from_slice(b",\"claims\":");
-    append_object(&mut json, claims_b64)?;
-    json.extend_from_slice(b",\"algorithm\":");
-    serde_json::to_writer(&mut json, fields.alg.as_deref().unwrap_or_default()).ok()?;
-    json.extend_from_slice(b",\"key_id\":");
-    serde_json::to_writer(&mut json, &fields.kid).ok()?;
-    json.extend_from_slice(b",\"signature\":\"");
-    json.extend_from_slice(signature_b64.as_bytes());
-    json.extend_from_slice(b"\"}");
-    Some(json)
 }
 
 /// Whether `part` decodes as unpadded base64url, as the core's decoding requires of the
@@ -243,14 +280,26 @@ mod tests {
         format!("{}.{}.{signature}", part(header), part(claims))
     }
 
+    /// The quick answer as the host makes it: the JSON parsed, the signature cut from the token.
+    fn quick_value(token: &str, quick: &QuickDecoded) -> Option<serde_json::Value> {
+        let mut value: serde_json::Value = serde_json::from_slice(&quick.json).ok()?;
+        let units: Vec<u16> = token.encode_utf16().collect();
+        let (start, end) = quick.signature_utf16;
+        let signature = String::from_utf16(units.get(start as usize..end as usize)?).ok()?;
+        value
+            .as_object_mut()?
+            .insert("signature".into(), signature.into());
+        Some(value)
+    }
+
     /// The quick answer, where there is one, says what the core's decoding says; where there is
     /// none, the core is asked, so every token the core refuses must be left to it.
     fn agrees_with_core(token: &str) -> bool {
         let core = jwt::decode(token)
             .ok()
             .map(|decoded| serde_json::to_value(decoded).ok());
-        match decoded_json(token) {
-            Some(json) => core == Some(serde_json::from_slice(&json).ok()),
+        match QuickDecoded::of(token) {
+            Some(quick) => core == Some(quick_value(token, &quick)),
             None => true,
         }
     }
@@ -296,12 +345,19 @@ mod tests {
         for token in &tokens {
             assert!(agrees_with_core(token), "{token}");
         }
+        // Whitespace around a token, some of it wider than one byte or one UTF-16 unit apart.
+        for padding in [" ", "\u{3000}\t", "\u{2028}\u{85} ", "\u{feff}"] {
+            let padded = format!("{padding}{}{padding}", tokens[0]);
+            assert!(agrees_with_core(&padded), "{padded:?}");
+        }
+        let padded = format!("\u{3000} {}\n", tokens[0]);
+        assert!(QuickDecoded::of(&padded).is_some());
         // The quick way answers the ordinary tokens itself.
-        assert!(decoded_json(&tokens[0]).is_some());
-        assert!(decoded_json(&tokens[10]).is_some());
-        assert!(decoded_json(&tokens[9]).is_none());
-        assert!(decoded_json(&tokens[1]).is_some());
-        assert!(decoded_json(&tokens[2]).is_some());
+        assert!(QuickDecoded::of(&tokens[0]).is_some());
+        assert!(QuickDecoded::of(&tokens[10]).is_some());
+        assert!(QuickDecoded::of(&tokens[9]).is_none());
+        assert!(QuickDecoded::of(&tokens[1]).is_some());
+        assert!(QuickDecoded::of(&tokens[2]).is_some());
     }
 
     /// Checking the signature's last group of four says what decoding all of it says, for

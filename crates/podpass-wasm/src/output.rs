@@ -16,10 +16,6 @@ extern "C" {
     /// written, or `None` when `into` was too small for all of it.
     #[wasm_bindgen(js_name = utf8Into)]
     fn utf8_into(text: &js_sys::JsString, into: &mut [u8]) -> Option<u32>;
-
-    /// `JSON.parse` of UTF-8 bytes; throws as it does on text that is not JSON.
-    #[wasm_bindgen(js_name = parseUtf8Json, catch)]
-    pub(crate) fn parse_utf8_json(bytes: &[u8]) -> Result<JsValue, JsValue>;
 }
 
 /// Length (UTF-16 units) from which text is copied by [`long_text_from_js`]; below it the

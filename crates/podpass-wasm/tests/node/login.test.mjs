@@ -219,6 +219,10 @@ test("errors are PodpassErrors with a code and, for configuration, a location", 
 test("decodeJwt, lint and importScript work from the package (the edge build has no lint or importScript)", () => {
   const decoded = podpass.decodeJwt(tokens.granted);
   assert.equal(decoded.claims.sub, "system:serviceaccount:grade-api:grade-api-sa");
+  assert.deepEqual(Object.keys(decoded), ["header", "claims", "algorithm", "key_id", "signature"]);
+  assert.equal(decoded.signature, tokens.granted.split(".")[2]);
+  // Whitespace around the token, some of it three bytes in UTF-8 and one unit in UTF-16.
+  assert.deepEqual(podpass.decodeJwt(`\u3000 ${tokens.granted}\u2028\n`), decoded);
   if (edge) {
     assert.equal(podpass.lint, undefined);
     assert.equal(podpass.importScript, undefined);
