@@ -82,11 +82,15 @@ const rows = await measureAlternating([
   ["edge build: engine.loginAsync", (jwt) => edgeEngine.loginAsync({ role: "grade-api", jwt })],
   [
     "edge build: engine.loginAsync with authorize in the same call",
-    (jwt) => edgeEngine.loginAsync({ role: "grade-api", jwt, authorize: { operation: "read", path: "secret/data/grade-api/db" } }),
+    (jwt) => edgeEngine.loginAsync({ role: "grade-api", jwt, authorize: ask }),
   ],
   [
     "edge build: engine.loginAsync with hostCrypto: \"webcrypto\"",
     (jwt) => edgeWebcryptoEngine.loginAsync({ role: "grade-api", jwt }),
+  ],
+  [
+    "edge build: engine.loginAsync with hostCrypto: \"webcrypto\" and authorize in the same call",
+    (jwt) => edgeWebcryptoEngine.loginAsync({ role: "grade-api", jwt, authorize: ask }),
   ],
 ]);
 const jose_ = rows[0];
