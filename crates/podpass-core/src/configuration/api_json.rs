@@ -88,12 +88,11 @@ impl Reader<'_, '_, '_> {
             };
             let at = self.lines.location(offset);
             if let Some(first) = seen.define(name.clone(), at) {
-                return Err(self
-                    .error(
-                        offset,
-                        format!("duplicate key \"{name}\" (first at line {})", first.line),
-                    )
-                    .first_defined_at(first));
+                return Err(self.builder.again(
+                    at,
+                    format_args!("duplicate key \"{name}\""),
+                    first,
+                ));
             }
             out.push(Prop {
                 name,
@@ -255,16 +254,11 @@ impl Reader<'_, '_, '_> {
             for role in self.props(object)? {
                 // Role names are case-insensitive: two spellings are one role defined twice.
                 if let Some(first) = seen.define(names::lowercase(&role.name), role.at) {
-                    return Err(self
-                        .builder
-                        .error(
-                            role.at,
-                            format!(
-                                "role \"{}\" is defined twice in auth \"{path}\" (first at line {})",
-                                role.name, first.line
-                            ),
-                        )
-                        .first_defined_at(first));
+                    return Err(self.builder.again(
+                        role.at,
+                        format_args!("role \"{}\" is defined twice in auth \"{path}\"", role.name),
+                        first,
+                    ));
                 }
                 let (body, fields) = self.body(role.value, &format!("role \"{}\"", role.name))?;
                 self.builder

@@ -140,6 +140,15 @@ impl Reader<'_, '_, '_> {
         self.builder.error(self.at(span), message)
     }
 
+    fn again(
+        &self,
+        span: Option<Range<usize>>,
+        message: impl std::fmt::Display,
+        first: Location,
+    ) -> ImportError {
+        self.builder.again(self.at(span), message, first)
+    }
+
     fn file(&mut self, body: &Body) -> Result<NativeBlocks, ImportError> {
         let mut server: Option<(ServerBlock, Location)> = None;
         let mut storage: Option<ServerBlock> = None;
@@ -169,15 +178,11 @@ impl Reader<'_, '_, '_> {
                     )?;
                     let key = mount.trim_matches('/').to_string();
                     if let Some(first) = mounts.define(key.clone(), at) {
-                        return Err(self
-                            .error(
-                                block.ident.span(),
-                                format!(
-                                    "auth \"{key}\" is defined twice (first at line {})",
-                                    first.line
-                                ),
-                            )
-                            .first_defined_at(first));
+                        return Err(self.again(
+                            block.ident.span(),
+                            format_args!("auth \"{key}\" is defined twice"),
+                            first,
+                        ));
                     }
                     self.auth(block, &key)?;
                 }
@@ -189,15 +194,11 @@ impl Reader<'_, '_, '_> {
                     )?;
                     let key = crate::policy::normalize_name(&name);
                     if let Some(first) = policies.define(key.clone(), at) {
-                        return Err(self
-                            .error(
-                                block.ident.span(),
-                                format!(
-                                    "policy \"{key}\" is defined twice (first at line {})",
-                                    first.line
-                                ),
-                            )
-                            .first_defined_at(first));
+                        return Err(self.again(
+                            block.ident.span(),
+                            format_args!("policy \"{key}\" is defined twice"),
+                            first,
+                        ));
                     }
                     self.policy(block, &name)?;
                 }
@@ -209,12 +210,11 @@ impl Reader<'_, '_, '_> {
                         ));
                     }
                     if let Some((_, first)) = &server {
-                        return Err(self
-                            .error(
-                                block.ident.span(),
-                                format!("server is defined twice (first at line {})", first.line),
-                            )
-                            .first_defined_at(*first));
+                        return Err(self.again(
+                            block.ident.span(),
+                            "server is defined twice",
+                            *first,
+                        ));
                     }
                     server = Some((self.native_block(block, "server", None)?, at));
                 }
@@ -225,15 +225,11 @@ impl Reader<'_, '_, '_> {
                         "the storage type, as in storage \"postgresql\" { … }",
                     )?;
                     if let Some(first) = &storage {
-                        return Err(self
-                            .error(
-                                block.ident.span(),
-                                format!(
-                                    "storage is defined twice (first at line {})",
-                                    first.at.line
-                                ),
-                            )
-                            .first_defined_at(first.at));
+                        return Err(self.again(
+                            block.ident.span(),
+                            "storage is defined twice",
+                            first.at,
+                        ));
                     }
                     storage = Some(self.native_block(block, "storage", Some(kind))?);
                 }
@@ -313,15 +309,11 @@ impl Reader<'_, '_, '_> {
                         }
                         if let Some(first) = config {
                             let first = self.at(first.ident.span());
-                            return Err(self
-                                .error(
-                                    inner.ident.span(),
-                                    format!(
-                                        "auth \"{mount}\" has two config blocks (first at line {})",
-                                        first.line
-                                    ),
-                                )
-                                .first_defined_at(first));
+                            return Err(self.again(
+                                inner.ident.span(),
+                                format_args!("auth \"{mount}\" has two config blocks"),
+                                first,
+                            ));
                         }
                         config = Some(inner);
                     }
@@ -333,15 +325,13 @@ impl Reader<'_, '_, '_> {
                         )?;
                         let at = self.at(inner.ident.span());
                         if let Some(first) = role_lines.define(names::lowercase(&name), at) {
-                            return Err(self
-                                .error(
-                                    inner.ident.span(),
-                                    format!(
-                                        "role \"{name}\" is defined twice in auth \"{mount}\" (first at line {})",
-                                        first.line
-                                    ),
-                                )
-                                .first_defined_at(first));
+                            return Err(self.again(
+                                inner.ident.span(),
+                                format_args!(
+                                    "role \"{name}\" is defined twice in auth \"{mount}\""
+                                ),
+                                first,
+                            ));
                         }
                         roles.push((inner, name));
                     }

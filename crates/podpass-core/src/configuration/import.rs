@@ -403,6 +403,12 @@ impl<'f> Builder<'f> {
         }
     }
 
+    /// The refusal of something given a second time: `message`, then where it first was.
+    pub(super) fn again(&self, at: At, message: impl fmt::Display, first: At) -> ImportError {
+        self.error(at, format!("{message} (first at line {})", first.line))
+            .first_defined_at(first)
+    }
+
     pub(super) fn note(&mut self, line: u32, message: impl Into<String>) {
         self.notes.push(ImportNote {
             line,

@@ -106,12 +106,7 @@ fn bindings(role: &RoleRef<'_>, out: &mut Vec<Finding>) {
             "list the namespaces (bound_service_account_namespaces=grade-api,analytics) or use a namespace selector with labels".to_string(),
         ));
     } else {
-        let globs: Vec<&str> = r
-            .bound_service_account_namespaces
-            .iter()
-            .filter(|n| n.contains('*'))
-            .map(String::as_str)
-            .collect();
+        let globs = globs(&r.bound_service_account_namespaces);
         if !globs.is_empty() {
             out.push(finding(
                 role,
@@ -141,12 +136,7 @@ fn bindings(role: &RoleRef<'_>, out: &mut Vec<Finding>) {
             "list the service accounts that need the role (bound_service_account_names=grade-api-sa)".to_string(),
         ));
     } else {
-        let globs: Vec<&str> = r
-            .bound_service_account_names
-            .iter()
-            .filter(|n| n.contains('*'))
-            .map(String::as_str)
-            .collect();
+        let globs = globs(&r.bound_service_account_names);
         if !globs.is_empty() {
             out.push(finding(
                 role,
@@ -334,6 +324,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
+}
+
+/// The bound values that are globs (a `*` somewhere in them).
+fn globs(bound: &[String]) -> Vec<&str> {
+    bound
+        .iter()
+        .filter(|n| n.contains('*'))
+        .map(String::as_str)
+        .collect()
 }
 
 #[cfg(test)]
