@@ -22,11 +22,17 @@ ensure_wasm_target
 ensure_wasm_bindgen_cli
 ensure_npm_packages
 
-# Inlining a function that has one caller only where it is tiny (binaryen inlines every such
-# function by default) and ordering functions by name, which puts a crate's and a type's
-# functions side by side: each makes the module a few KB larger raw and gzip finds more repeats,
-# 16 KB less gzip for the edge build and 49 KB for the full one, at the same speed.
-WASM_OPT_LAYOUT=(--one-caller-inline-max-function-size=20 --reorder-functions-by-name)
+# The module's layout for gzip, the same as the playground's: the options are written once, in
+# web/index.html's data-wasm-opt-params (Trunk reads them only there). They inline a function
+# that has one caller only where it is tiny (binaryen inlines every such function by default)
+# and order functions by name, which puts a crate's and a type's functions side by side: the
+# module is a few KB larger raw and gzip finds more repeats, 16 KB less gzip for the edge build
+# and 49 KB for the full one, at the same speed.
+read -r -a WASM_OPT_LAYOUT < <(sed -n 's/.*data-wasm-opt-params="\([^"]*\)".*/\1/p' web/index.html) || true
+if [ "${#WASM_OPT_LAYOUT[@]}" -eq 0 ]; then
+  echo "build-wasm-package: no data-wasm-opt-params in web/index.html" >&2
+  exit 1
+fi
 
 say() { printf '\033[1m[wasm-package]\033[0m %s\n' "$*" >&2; }
 
@@ -68,8 +74,7 @@ build_one() {
   cp "$wasm" "target/podpass_wasm-$name-unstripped.wasm"
   say "$name: wasm-opt -Oz"
   # Names and producer sections are for debugging; the features section only informs tools.
-  # WASM_OPT_LAYOUT (also the playground's, web/index.html) is about gzip, not raw bytes
-  # (docs/benchmarks.md, "the module's layout").
+  # WASM_OPT_LAYOUT is about gzip, not raw bytes (docs/benchmarks.md, "the module's layout").
   shrink() {
     wasm-opt -Oz "${WASM_OPT_LAYOUT[@]}" --strip-debug --strip-producers --strip-target-features "$1" -o "$1"
   }
