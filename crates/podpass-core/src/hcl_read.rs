@@ -1,17 +1,17 @@
-//! The HCL2 reader behind `fmt`, podpass.hcl and test files: the parser entry (with the
-//! nesting limit every HCL reader applies) and the walk from hcl-edit's expressions to plain
-//! values with byte spans. Policies are HCL1, read by [`crate::policy`]'s own reader.
+//! The HCL2 reader behind podpass.hcl and test files: a body of attributes and blocks with
+//! their places, each expression walked to a plain value as it is read. Policies are HCL1, read
+//! by [`crate::policy`]'s own reader; `fmt` rewrites policies with hcl-edit
+//! ([`crate::policy::format_policy`]).
 //!
 //! The walk decides nothing: a variable, a function call or an interpolation comes out as what
-//! it is, and each reader says what that means for it (a policy keeps `${…}` as text, as HCL1
-//! does; podpass.hcl has `file("…")`; test files take literals only).
+//! it is, and each reader says what that means for it (podpass.hcl has `file("…")`; test files
+//! take literals only).
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod differential;
+mod parser;
 
 use std::fmt::Write as _;
-
-use hcl::edit::Span as _;
-use hcl::edit::expr::{Expression, ObjectKey, UnaryOperator};
-use hcl::edit::structure::Body;
-use hcl::edit::template::{Element, Template};
 
 use crate::diagnostic::{Span, Spanned};
 use crate::nesting::TooDeep;
@@ -24,19 +24,103 @@ pub(crate) struct HclError {
     pub(crate) message: String,
 }
 
-/// Every HCL2 reader's parser (`fmt`, podpass.hcl, test files): text nested deeper than
-/// [`MAX_HCL_NESTING`](crate::nesting::MAX_HCL_NESTING) is refused before hcl-edit sees it.
+/// Reads an HCL2 text: text nested deeper than
+/// [`MAX_HCL_NESTING`](crate::nesting::MAX_HCL_NESTING) is refused before the parser sees it.
 pub(crate) fn parse_hcl_body(text: &str) -> Result<Body, HclError> {
-    if let Some(too_deep) = TooDeep::find(text) {
-        return Err(HclError {
+    check_nesting(text)?;
+    parser::parse(text)
+}
+
+/// Refuses text nested deeper than [`MAX_HCL_NESTING`](crate::nesting::MAX_HCL_NESTING), which
+/// every HCL2 reader checks before parsing.
+pub(crate) fn check_nesting(text: &str) -> Result<(), HclError> {
+    match TooDeep::find(text) {
+        Some(too_deep) => Err(HclError {
             offset: too_deep.offset,
             message: too_deep.message(),
-        });
+        }),
+        None => Ok(()),
     }
-    hcl::edit::parser::parse_body(text).map_err(|e| HclError {
-        offset: e.location().offset(),
-        message: e.message().to_string(),
-    })
+}
+
+/// The attributes and blocks of a file or a block, in source order.
+#[derive(Debug, Clone)]
+pub(crate) struct Body {
+    pub(crate) structures: Vec<Structure>,
+    /// A block's body runs from the newline after its `{` to its `}` (for a one-line block,
+    /// its attribute); a file's from its start to the end of its last structure's line.
+    pub(crate) span: Span,
+}
+
+impl Body {
+    /// The structures in source order.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Structure> {
+        self.structures.iter()
+    }
+
+    /// The attribute named `key`, if the body has one.
+    pub(crate) fn attribute(&self, key: &str) -> Option<&Attribute> {
+        self.iter().find_map(|structure| match structure {
+            Structure::Attribute(attr) if attr.key.as_str() == key => Some(attr),
+            _ => None,
+        })
+    }
+}
+
+/// One item of a body.
+#[derive(Debug, Clone)]
+pub(crate) enum Structure {
+    Attribute(Attribute),
+    Block(Block),
+}
+
+impl Structure {
+    /// From its name to the end of its value or closing brace.
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Structure::Attribute(attr) => attr.span,
+            Structure::Block(block) => block.span,
+        }
+    }
+}
+
+/// An identifier or a block label, and where it is written.
+#[derive(Debug, Clone)]
+pub(crate) struct Name {
+    pub(crate) text: String,
+    pub(crate) span: Span,
+}
+
+impl Name {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// `key = value`.
+#[derive(Debug, Clone)]
+pub(crate) struct Attribute {
+    pub(crate) key: Name,
+    pub(crate) value: Spanned<HclValue>,
+    /// When the value is a heredoc, how it was written.
+    pub(crate) heredoc: Option<Heredoc>,
+    pub(crate) span: Span,
+}
+
+/// How a heredoc value was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Heredoc {
+    /// For `<<-`, the whitespace (in characters) taken from the start of each line.
+    pub(crate) indent: Option<usize>,
+}
+
+/// `ident label… { body }`.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub(crate) ident: Name,
+    pub(crate) labels: Vec<Name>,
+    pub(crate) body: Body,
+    pub(crate) span: Span,
 }
 
 /// An HCL expression, walked: literals as values, everything else named for the reader to
@@ -48,9 +132,9 @@ pub(crate) enum HclValue {
     Number(serde_json::Number),
     /// A quoted string, or a template or heredoc without interpolation.
     Str(String),
-    /// A template holding `${…}` or `%{…}`: where the first one is.
+    /// A template holding `${…}` or `%{…}`: the byte offset of the first one.
     Interpolated {
-        first: Span,
+        first: usize,
     },
     List(Vec<Spanned<HclValue>>),
     /// Entries in source order; an identifier key (`a = 1`) comes out as a string.
@@ -71,80 +155,6 @@ pub(crate) enum HclValue {
     Variable(String),
     /// Any other expression: a conditional, traversal, operation or `for`.
     Other,
-}
-
-/// Walks an expression.
-pub(crate) fn value(expr: &Expression) -> Spanned<HclValue> {
-    let span = Span::from_range(expr.span());
-    let value = match expr {
-        Expression::Null(_) => HclValue::Null,
-        Expression::Bool(b) => HclValue::Bool(*b.value()),
-        Expression::Number(n) => HclValue::Number(hcl_number(n.value())),
-        Expression::String(s) => HclValue::Str(s.value().clone()),
-        Expression::Array(items) => HclValue::List(items.iter().map(value).collect()),
-        Expression::Object(object) => HclValue::Object(
-            object
-                .iter()
-                .map(|(key, item)| (object_key(key), value(item.expr())))
-                .collect(),
-        ),
-        Expression::StringTemplate(t) => template(t),
-        Expression::HeredocTemplate(h) => template(&h.template),
-        Expression::Parenthesis(p) => return value(p.inner()),
-        Expression::UnaryOp(op) => HclValue::Unary {
-            negation: *op.operator.value() == UnaryOperator::Neg,
-            operand: Box::new(value(&op.expr)),
-        },
-        Expression::FuncCall(call) => HclValue::Call {
-            name: call.name.name.as_str().to_string(),
-            namespaced: call.name.is_namespaced(),
-            args: call.args.iter().map(value).collect(),
-        },
-        Expression::Variable(v) => HclValue::Variable(v.as_str().to_string()),
-        Expression::Conditional(_) => HclValue::Other,
-        Expression::Traversal(_) => HclValue::Other,
-        Expression::BinaryOp(_) => HclValue::Other,
-        Expression::ForExpr(_) => HclValue::Other,
-    };
-    Spanned { value, span }
-}
-
-fn object_key(key: &ObjectKey) -> Spanned<HclValue> {
-    match key {
-        ObjectKey::Ident(ident) => Spanned {
-            value: HclValue::Str(ident.as_str().to_string()),
-            span: Span::from_range(ident.span()),
-        },
-        ObjectKey::Expression(expr) => value(expr),
-    }
-}
-
-fn template(template: &Template) -> HclValue {
-    let mut out = String::new();
-    for element in template.iter() {
-        match element {
-            Element::Literal(literal) => out.push_str(literal.value()),
-            other => {
-                return HclValue::Interpolated {
-                    first: Span::from_range(other.span()),
-                };
-            }
-        }
-    }
-    HclValue::Str(out)
-}
-
-/// An HCL number as a JSON number (HCL numbers are always finite).
-pub(crate) fn hcl_number(n: &hcl::Number) -> serde_json::Number {
-    if let Some(i) = n.as_i64() {
-        serde_json::Number::from(i)
-    } else if let Some(u) = n.as_u64() {
-        serde_json::Number::from(u)
-    } else {
-        n.as_f64()
-            .and_then(serde_json::Number::from_f64)
-            .unwrap_or_else(|| serde_json::Number::from(0))
-    }
 }
 
 /// An HCL quoted string: escapes, and `$${`/`%%{` so nothing is read as a template.
@@ -177,12 +187,11 @@ pub(crate) fn hcl_quote(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::nesting::MAX_HCL_NESTING;
-    use hcl::edit::structure::Structure;
 
     fn attribute(text: &str) -> Spanned<HclValue> {
         let body = parse_hcl_body(text).unwrap_or_else(|e| panic!("{}", e.message));
         match body.iter().next() {
-            Some(Structure::Attribute(attr)) => value(&attr.value),
+            Some(Structure::Attribute(attr)) => attr.value.clone(),
             _ => panic!("no attribute in {text:?}"),
         }
     }
@@ -200,7 +209,7 @@ mod tests {
         let HclValue::Interpolated { first } = walked.value else {
             panic!("{walked:?}");
         };
-        assert_eq!((first.start, first.end), (7, 11));
+        assert_eq!(first, 7);
         assert!(matches!(attribute("a = \"$${z}\"").value, HclValue::Str(s) if s == "${z}"));
     }
 

@@ -3,11 +3,7 @@
 //! through Vault's write handlers; anything the format does not define is an error that names it.
 
 use std::fmt::Write as _;
-use std::ops::Range;
 
-use hcl::edit::Span as _;
-use hcl::edit::expr::Expression;
-use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -19,7 +15,9 @@ use super::import::{
 use super::{Configuration, FirstDefinitions};
 use crate::diagnostic::Spanned;
 use crate::diagnostic::{Location, Span};
-use crate::hcl_read::{self, HclValue, hcl_quote as quote, parse_hcl_body};
+use crate::hcl_read::{
+    Attribute, Block, Body, HclValue, Structure, hcl_quote as quote, parse_hcl_body,
+};
 use crate::names;
 
 /// A podpass.hcl block for the native server alone — `server {}` or `storage "postgresql" {}`
@@ -132,20 +130,15 @@ pub(super) fn read(text: &str, builder: &mut Builder<'_>) -> Result<NativeBlocks
 }
 
 impl Reader<'_, '_, '_> {
-    fn at(&self, span: Option<Range<usize>>) -> At {
-        self.lines.location(span.map_or(0, |s| s.start))
+    fn at(&self, span: Span) -> At {
+        self.lines.location(span.start)
     }
 
-    fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ImportError {
+    fn error(&self, span: Span, message: impl Into<String>) -> ImportError {
         self.builder.error(self.at(span), message)
     }
 
-    fn again(
-        &self,
-        span: Option<Range<usize>>,
-        message: impl std::fmt::Display,
-        first: Location,
-    ) -> ImportError {
+    fn again(&self, span: Span, message: impl std::fmt::Display, first: Location) -> ImportError {
         self.builder.again(self.at(span), message, first)
     }
 
@@ -158,7 +151,7 @@ impl Reader<'_, '_, '_> {
             let block = match structure {
                 Structure::Attribute(attr) => {
                     return Err(self.error(
-                        attr.key.span(),
+                        attr.key.span,
                         format!(
                             "unexpected attribute `{}` at the top level (podpass.hcl has `auth`, \
                              `policy`, `server` and `storage` blocks)",
@@ -168,7 +161,7 @@ impl Reader<'_, '_, '_> {
                 }
                 Structure::Block(block) => block,
             };
-            let at = self.at(block.ident.span());
+            let at = self.at(block.ident.span);
             match block.ident.as_str() {
                 "auth" => {
                     let mount = self.one_label(
@@ -179,7 +172,7 @@ impl Reader<'_, '_, '_> {
                     let key = mount.trim_matches('/').to_string();
                     if let Some(first) = mounts.define(key.clone(), at) {
                         return Err(self.again(
-                            block.ident.span(),
+                            block.ident.span,
                             format_args!("auth \"{key}\" is defined twice"),
                             first,
                         ));
@@ -195,7 +188,7 @@ impl Reader<'_, '_, '_> {
                     let key = crate::policy::normalize_name(&name);
                     if let Some(first) = policies.define(key.clone(), at) {
                         return Err(self.again(
-                            block.ident.span(),
+                            block.ident.span,
                             format_args!("policy \"{key}\" is defined twice"),
                             first,
                         ));
@@ -205,13 +198,16 @@ impl Reader<'_, '_, '_> {
                 "server" => {
                     if !block.labels.is_empty() {
                         return Err(self.error(
-                            block.labels.first().and_then(hcl::edit::Span::span),
+                            block
+                                .labels
+                                .first()
+                                .map_or(block.ident.span, |label| label.span),
                             "the server block takes no label: server { … }",
                         ));
                     }
                     if let Some((_, first)) = &server {
                         return Err(self.again(
-                            block.ident.span(),
+                            block.ident.span,
                             "server is defined twice",
                             *first,
                         ));
@@ -226,7 +222,7 @@ impl Reader<'_, '_, '_> {
                     )?;
                     if let Some(first) = &storage {
                         return Err(self.again(
-                            block.ident.span(),
+                            block.ident.span,
                             "storage is defined twice",
                             first.at,
                         ));
@@ -236,7 +232,7 @@ impl Reader<'_, '_, '_> {
                 other => {
                     let hint = did_you_mean(other, &["auth", "policy", "server", "storage"]);
                     return Err(self.error(
-                        block.ident.span(),
+                        block.ident.span,
                         format!(
                             "unknown block `{other}` (podpass.hcl has `auth`, `policy`, `server` \
                              and `storage` blocks){hint}"
@@ -255,18 +251,18 @@ impl Reader<'_, '_, '_> {
         match block.labels.as_slice() {
             [label] => Ok(label.as_str().to_string()),
             [] => Err(self.error(
-                block.ident.span(),
+                block.ident.span,
                 format!("a `{kind}` block needs one label: {what}"),
             )),
             [_, extra, ..] => Err(self.error(
-                extra.span(),
+                extra.span,
                 format!("a `{kind}` block takes one label: {what}"),
             )),
         }
     }
 
     fn auth(&mut self, block: &Block, mount: &str) -> Result<(), ImportError> {
-        let at = self.at(block.ident.span());
+        let at = self.at(block.ident.span);
         let mut tune = Map::new();
         let mut tune_fields = Fields::new();
         let mut config: Option<&Block> = None;
@@ -280,7 +276,7 @@ impl Reader<'_, '_, '_> {
                         let value = self.value(&attr.value)?;
                         if value.as_str() != Some("kubernetes") {
                             return Err(self.error(
-                                attr.value.span(),
+                                attr.value.span,
                                 format!(
                                     "auth \"{mount}\": podpass models Kubernetes auth only (type = \"kubernetes\"), not {value}"
                                 ),
@@ -291,7 +287,7 @@ impl Reader<'_, '_, '_> {
                         tune_fields.insert(key.to_string(), Box::new(self.field_at(attr)));
                     } else {
                         return Err(self.unknown(
-                            attr.key.span(),
+                            attr.key.span,
                             key,
                             &format!("auth \"{mount}\""),
                             &["type", "default_lease_ttl", "max_lease_ttl"],
@@ -303,14 +299,17 @@ impl Reader<'_, '_, '_> {
                     "config" => {
                         if !inner.labels.is_empty() {
                             return Err(self.error(
-                                inner.labels.first().and_then(hcl::edit::Span::span),
+                                inner
+                                    .labels
+                                    .first()
+                                    .map_or(inner.ident.span, |label| label.span),
                                 "a config block takes no label: config { … }",
                             ));
                         }
                         if let Some(first) = config {
-                            let first = self.at(first.ident.span());
+                            let first = self.at(first.ident.span);
                             return Err(self.again(
-                                inner.ident.span(),
+                                inner.ident.span,
                                 format_args!("auth \"{mount}\" has two config blocks"),
                                 first,
                             ));
@@ -323,10 +322,10 @@ impl Reader<'_, '_, '_> {
                             "role",
                             "the role name, as in role \"grade-api\" { … }",
                         )?;
-                        let at = self.at(inner.ident.span());
+                        let at = self.at(inner.ident.span);
                         if let Some(first) = role_lines.define(names::lowercase(&name), at) {
                             return Err(self.again(
-                                inner.ident.span(),
+                                inner.ident.span,
                                 format_args!(
                                     "role \"{name}\" is defined twice in auth \"{mount}\""
                                 ),
@@ -337,7 +336,7 @@ impl Reader<'_, '_, '_> {
                     }
                     other => {
                         return Err(self.unknown(
-                            inner.ident.span(),
+                            inner.ident.span,
                             other,
                             &format!("auth \"{mount}\""),
                             &["config", "role"],
@@ -354,12 +353,12 @@ impl Reader<'_, '_, '_> {
         }
         if let Some(config) = config {
             let (body, fields) = self.body(config, &CONFIG_FIELDS, "config")?;
-            let at = self.at(config.ident.span());
+            let at = self.at(config.ident.span);
             self.builder.write_config(mount, &body, at, &fields, &[])?;
         }
         for (role, name) in roles {
             let (body, fields) = self.body(role, &ROLE_FIELDS, &format!("role \"{name}\""))?;
-            let at = self.at(role.ident.span());
+            let at = self.at(role.ident.span);
             self.builder
                 .write_role(mount, &name, &body, at, &fields, &[])?;
         }
@@ -368,14 +367,14 @@ impl Reader<'_, '_, '_> {
 
     fn field_at(&self, attr: &Attribute) -> FieldAt {
         FieldAt {
-            at: self.at(attr.key.span()),
+            at: self.at(attr.key.span),
             text: TextAt::Opaque(None),
         }
     }
 
     fn unknown(
         &self,
-        span: Option<Range<usize>>,
+        span: Span,
         name: &str,
         within: &str,
         known: &[&str],
@@ -399,7 +398,7 @@ impl Reader<'_, '_, '_> {
                 Structure::Attribute(attr) => attr,
                 Structure::Block(inner) => {
                     return Err(self.error(
-                        inner.ident.span(),
+                        inner.ident.span,
                         format!(
                             "unexpected block `{}` in {within} (write `{} = …`)",
                             inner.ident.as_str(),
@@ -412,7 +411,7 @@ impl Reader<'_, '_, '_> {
             // `name` is in Vault's role schema but the label is the name here.
             if !known.contains(&key) || key == "name" {
                 let known: Vec<&str> = known.iter().copied().filter(|k| *k != "name").collect();
-                let mut error = self.unknown(attr.key.span(), key, within, &known, "attribute");
+                let mut error = self.unknown(attr.key.span, key, within, &known, "attribute");
                 if key == "name" {
                     error.message = format!(
                         "unknown attribute `name` in {within}; the block's label is the role name"
@@ -432,13 +431,13 @@ impl Reader<'_, '_, '_> {
     }
 
     /// An attribute value as the JSON an API body would carry.
-    fn value(&self, expr: &Expression) -> Result<Value, ImportError> {
-        self.json(hcl_read::value(expr))
+    fn value(&self, walked: &Spanned<HclValue>) -> Result<Value, ImportError> {
+        self.json(walked.clone())
     }
 
     /// A walked value as JSON: literals, and `file("path")` as the file's text.
     fn json(&self, walked: Spanned<HclValue>) -> Result<Value, ImportError> {
-        let span = Some(walked.span.start..walked.span.end);
+        let span = walked.span;
         Ok(match walked.value {
             HclValue::Null => Value::Null,
             HclValue::Bool(b) => Value::Bool(b),
@@ -467,7 +466,7 @@ impl Reader<'_, '_, '_> {
                 namespaced,
                 args,
             } => {
-                let path = self.file_path(&name, namespaced, args, span.clone())?;
+                let path = self.file_path(&name, namespaced, args, span)?;
                 Value::String(self.builder.read_file(&path, self.at(span))?)
             }
             HclValue::Variable(var) => {
@@ -492,7 +491,7 @@ impl Reader<'_, '_, '_> {
         name: &str,
         namespaced: bool,
         args: Vec<Spanned<HclValue>>,
-        span: Option<Range<usize>>,
+        span: Span,
     ) -> Result<String, ImportError> {
         if name != "file" || namespaced {
             return Err(self.error(
@@ -503,7 +502,7 @@ impl Reader<'_, '_, '_> {
         let mut args = args.into_iter();
         match (args.next(), args.next()) {
             (Some(arg), None) => {
-                let arg_span = Some(arg.span.start..arg.span.end);
+                let arg_span = arg.span;
                 match self.json(arg)? {
                     Value::String(path) => Ok(path),
                     _ => Err(self.error(arg_span, "file() takes a path string")),
@@ -513,16 +512,16 @@ impl Reader<'_, '_, '_> {
         }
     }
 
-    fn interpolation(&self, at: Span) -> ImportError {
+    fn interpolation(&self, at: usize) -> ImportError {
         self.error(
-            Some(at.start..at.end),
+            Span::at(at),
             "interpolation (`${…}`, `%{…}`) is not supported in podpass.hcl; write \
              `$${` or `%%{` for the literal characters",
         )
     }
 
     fn policy(&mut self, block: &Block, name: &str) -> Result<(), ImportError> {
-        let at = self.at(block.ident.span());
+        let at = self.at(block.ident.span);
         let source_attr = block.body.iter().find_map(|s| match s {
             Structure::Attribute(attr) if matches!(attr.key.as_str(), "file" | "text") => {
                 Some(attr)
@@ -532,8 +531,8 @@ impl Reader<'_, '_, '_> {
         let Some(attr) = source_attr else {
             // Inline path blocks: the policy text is the block's body as written, so Vault's
             // parser reports positions that map straight back into this file.
-            let span = block.body.span().unwrap_or(0..0);
-            let body_text = self.text.get(span.clone()).unwrap_or("");
+            let span = block.body.span;
+            let body_text = self.text.get(span.start..span.end).unwrap_or("");
             let start = self.lines.location(span.start);
             return self
                 .builder
@@ -552,61 +551,59 @@ impl Reader<'_, '_, '_> {
                 ),
             ));
         }
-        let value_span = attr.value.span();
-        match (attr.key.as_str(), &attr.value) {
-            ("file", expr) | ("text", expr @ Expression::FuncCall(_)) => {
-                let path = match hcl_read::value(expr) {
-                    Spanned {
-                        value:
-                            HclValue::Call {
-                                name,
-                                namespaced,
-                                args,
-                            },
-                        ..
-                    } => self.file_path(&name, namespaced, args, value_span.clone())?,
-                    other => match self.json(other)? {
-                        Value::String(path) => path,
-                        _ => {
-                            return Err(self.error(value_span, "`file` takes a path string"));
-                        }
-                    },
-                };
-                let text = self.builder.read_file(&path, self.at(value_span))?;
-                self.builder
-                    .put_policy(name, &text, &TextAt::File(path), at)
-            }
-            (_, expr @ Expression::HeredocTemplate(heredoc)) => {
-                let text = match hcl_read::value(expr).value {
-                    HclValue::Str(text) => text,
-                    HclValue::Interpolated { first, .. } => return Err(self.interpolation(first)),
-                    _ => String::new(),
-                };
-                // `<<-` removed the common indentation; put it back so columns match the file
-                // (unless the policy has a heredoc of its own, whose content that would change).
-                let text = match heredoc.indent() {
-                    Some(indent) if !text.contains("<<") => reindent(&text, indent),
-                    _ => text,
-                };
+        let value_span = attr.value.span;
+        if attr.key.as_str() == "file" || matches!(attr.value.value, HclValue::Call { .. }) {
+            let path = match attr.value.clone() {
+                Spanned {
+                    value:
+                        HclValue::Call {
+                            name,
+                            namespaced,
+                            args,
+                        },
+                    ..
+                } => self.file_path(&name, namespaced, args, value_span)?,
+                other => match self.json(other)? {
+                    Value::String(path) => path,
+                    _ => return Err(self.error(value_span, "`file` takes a path string")),
+                },
+            };
+            let text = self.builder.read_file(&path, self.at(value_span))?;
+            return self
+                .builder
+                .put_policy(name, &text, &TextAt::File(path), at);
+        }
+        if let Some(heredoc) = attr.heredoc {
+            let text = match &attr.value.value {
+                HclValue::Str(text) => text.clone(),
+                HclValue::Interpolated { first } => return Err(self.interpolation(*first)),
+                _ => String::new(),
+            };
+            // `<<-` removed the common indentation; put it back so columns match the file
+            // (unless the policy has a heredoc of its own, whose content that would change).
+            let text = match heredoc.indent {
+                Some(indent) if !text.contains("<<") => reindent(&text, indent),
+                _ => text,
+            };
+            let value_at = self.at(value_span);
+            let start = At::new(value_at.line + 1, 1);
+            return self
+                .builder
+                .put_policy(name, &text, &TextAt::Input(start), at);
+        }
+        match self.value(&attr.value)? {
+            Value::String(text) => {
+                // Without escapes the text is the source after the opening quote.
+                let raw_len = value_span.end - value_span.start;
                 let value_at = self.at(value_span);
-                let start = At::new(value_at.line + 1, 1);
-                self.builder
-                    .put_policy(name, &text, &TextAt::Input(start), at)
+                let text_at = if raw_len == text.len() + 2 {
+                    TextAt::Input(At::new(value_at.line, value_at.column + 1))
+                } else {
+                    TextAt::Opaque(Some(value_at))
+                };
+                self.builder.put_policy(name, &text, &text_at, at)
             }
-            (_, expr) => match self.value(expr)? {
-                Value::String(text) => {
-                    // Without escapes the text is the source after the opening quote.
-                    let raw_len = value_span.as_ref().map_or(0, |s| s.len());
-                    let value_at = self.at(value_span);
-                    let text_at = if raw_len == text.len() + 2 {
-                        TextAt::Input(At::new(value_at.line, value_at.column + 1))
-                    } else {
-                        TextAt::Opaque(Some(value_at))
-                    };
-                    self.builder.put_policy(name, &text, &text_at, at)
-                }
-                _ => Err(self.error(value_span, "`text` takes the policy as a string")),
-            },
+            _ => Err(self.error(value_span, "`text` takes the policy as a string")),
         }
     }
 
@@ -622,7 +619,7 @@ impl Reader<'_, '_, '_> {
                 Structure::Attribute(attr) => attr,
                 Structure::Block(inner) => {
                     return Err(self.error(
-                        inner.ident.span(),
+                        inner.ident.span,
                         format!(
                             "unexpected block `{}` in {kind} ({kind} settings are attributes: \
                              name = \"value\")",
@@ -642,22 +639,22 @@ impl Reader<'_, '_, '_> {
                         "a string"
                     };
                     return Err(
-                        self.error(attr.value.span(), format!("{kind}: `{name}` takes {what}"))
+                        self.error(attr.value.span, format!("{kind}: `{name}` takes {what}"))
                     );
                 }
             };
             attributes.push(ServerAttribute {
                 name: name.to_string(),
                 value,
-                name_at: self.at(attr.key.span()),
-                value_at: self.at(attr.value.span()),
+                name_at: self.at(attr.key.span),
+                value_at: self.at(attr.value.span),
             });
         }
         Ok(ServerBlock {
             source: self.builder.source.clone(),
             kind: kind.to_owned(),
             label,
-            at: self.at(block.ident.span()),
+            at: self.at(block.ident.span),
             attributes,
         })
     }
@@ -899,8 +896,7 @@ mod tests {
         for value in cases {
             let trimmed = matches!(value, Val::List(_));
             let text = format!("x = {}\n", hcl_value(&value, 0, trimmed));
-            let body =
-                hcl::edit::parser::parse_body(&text).unwrap_or_else(|e| panic!("{text}\n{e}"));
+            let body = parse_hcl_body(&text).unwrap_or_else(|e| panic!("{text}\n{}", e.message));
             let Some(Structure::Attribute(attr)) = body.iter().next() else {
                 panic!("{text}")
             };

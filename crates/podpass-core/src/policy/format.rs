@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use super::{PathRule, Policy};
 use crate::diagnostic::{Diagnostic, LineIndex, Location};
-use crate::hcl_read::{hcl_quote, parse_hcl_body};
+use crate::hcl_read::{HclError, check_nesting, hcl_quote};
 use hcl::edit::Decorate;
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
@@ -48,7 +48,7 @@ pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
     if text.trim_start().starts_with('{') {
         return Ok(None);
     }
-    let body = parse_hcl_body(text).map_err(|e| {
+    let body = parse_with_hcl_edit(text).map_err(|e| {
         let location = LineIndex::new(text).location(e.offset);
         let mut message = e.message;
         if let Some(hint) = hcl1_hint(text, location.line) {
@@ -77,6 +77,16 @@ pub fn format_policy(text: &str) -> Result<Option<String>, FormatError> {
     };
     keeps_the_rules(&original, &formatted)?;
     Ok(Some(formatted))
+}
+
+/// hcl-edit's syntax tree of a policy (it keeps comments and layout for the rewrite), the
+/// nesting limit applied first as every HCL reader applies it.
+fn parse_with_hcl_edit(text: &str) -> Result<Body, HclError> {
+    check_nesting(text)?;
+    hcl::edit::parser::parse_body(text).map_err(|e| HclError {
+        offset: e.location().offset(),
+        message: e.message().to_string(),
+    })
 }
 
 /// fmt rewrites through HCL2, and Vault reads the result as HCL1. Where the two read the same

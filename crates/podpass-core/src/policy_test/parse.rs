@@ -1,13 +1,9 @@
-//! Reading a test file: HCL (parsed with hcl-edit, which keeps spans, so every error names its
+//! Reading a test file: HCL (read by `hcl_read`, which keeps spans, so every error names its
 //! line and column), literal values only, unknown keys refused so a typo never silently
 //! weakens a test.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
-use hcl::edit::Span;
-use hcl::edit::expr::Expression;
-use hcl::edit::structure::{Block, Body, Structure};
 use serde_json::{Map, Number, Value};
 
 use super::time::parse_rfc3339;
@@ -20,7 +16,7 @@ use crate::configuration::{FileSource, NoFiles};
 use crate::diagnostic::LineIndex;
 use crate::diagnostic::Spanned;
 use crate::duration::parse_duration_str;
-use crate::hcl_read::{self, HclValue};
+use crate::hcl_read::{Block, Body, HclValue, Structure};
 use crate::policy::Capability;
 use crate::trace::CheckId;
 
@@ -101,10 +97,6 @@ impl Item<'_> {
     }
 }
 
-fn start(span: Option<Range<usize>>) -> usize {
-    span.map_or(0, |s| s.start)
-}
-
 /// A case's login inputs, gathered before the case's subject is decided.
 #[derive(Default)]
 struct LoginParts {
@@ -140,27 +132,19 @@ impl Reader<'_> {
         self.lines.location(at).line
     }
 
-    /// The items of a body, refusing repeated attributes.
+    /// The items of a body (the parser has refused repeated attributes).
     fn items<'b>(&self, body: &'b Body) -> Result<Vec<Item<'b>>> {
         let mut items = Vec::new();
-        let mut seen: BTreeMap<String, ()> = BTreeMap::new();
         for structure in body.iter() {
             let item = match structure {
-                Structure::Attribute(attr) => {
-                    let key = attr.key.as_str().to_string();
-                    let at = start(attr.key.span());
-                    if seen.insert(key.clone(), ()).is_some() {
-                        return Err(self.error(at, format!("`{key}` is set twice")));
-                    }
-                    Item::Attribute {
-                        key,
-                        at,
-                        value: self.expr(&attr.value)?,
-                    }
-                }
+                Structure::Attribute(attr) => Item::Attribute {
+                    key: attr.key.as_str().to_string(),
+                    at: attr.key.span.start,
+                    value: self.literal(attr.value.clone())?,
+                },
                 Structure::Block(block) => Item::Block {
                     ident: block.ident.as_str().to_string(),
-                    at: start(block.ident.span()),
+                    at: block.ident.span.start,
                     labels: block
                         .labels
                         .iter()
@@ -172,10 +156,6 @@ impl Reader<'_> {
             items.push(item);
         }
         Ok(items)
-    }
-
-    fn expr(&self, expr: &Expression) -> Result<Node> {
-        self.literal(hcl_read::value(expr))
     }
 
     /// A walked value as a literal; anything else is refused with what to write instead.

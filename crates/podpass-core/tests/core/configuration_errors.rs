@@ -50,7 +50,7 @@ fn podpass_hcl_errors_point_at_the_problem() {
     let cases = [
         (
             "auth \"kubernetes\" {\n  role \"x\" {\n    token_ttl =\n  }\n}\n",
-            "podpass.hcl:3:16: invalid HCL: invalid expression; expected `\"`, `[`, `{`, `-`, `!`, `(`, `_`, `<`, letter or digit",
+            "podpass.hcl:3:16: invalid HCL: expected a value: a string, a number, `true`, `false`, `null`, a list `[…]`, an object `{…}` or a heredoc `<<EOF`",
         ),
         (
             &format!(
@@ -68,7 +68,7 @@ fn podpass_hcl_errors_point_at_the_problem() {
         ),
         (
             &format!("{ROLE_HEAD}    bound_service_account_names = [\"*\", \"b\"]\n  }}\n}}\n"),
-            "podpass.hcl:5:5: invalid HCL: invalid attribute; expected unique attribute key; found redefined attribute",
+            "podpass.hcl:5:5: invalid HCL: the attribute `bound_service_account_names` is set twice",
         ),
         (
             "auth \"kubernetes\" {\n  role \"r\" {\n    bound_service_account_names      = [\"*\", \"b\"]\n    bound_service_account_namespaces = [\"n\"]\n  }\n}\n",
