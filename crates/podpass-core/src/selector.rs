@@ -20,9 +20,15 @@
 //! any parser sees it: YAML readers take quadratic time on deeply nested flow collections, and
 //! no valid selector nests deeper than four (`matchExpressions: [{values: [...]}]`).
 //!
+//! YAML is read by podpass's own reader (`selector/yaml.rs`), which leaves out what a selector
+//! has no use for (anchors, tags, block scalars, multi-line scalars) and refuses it by name.
+//!
 //! Known difference: podpass reads YAML 1.2 while Vault's YAML library is YAML 1.1, so plain
 //! `yes`/`no`/`on`/`off`, `017` (octal) and `1_000` stay strings here where Vault would turn them
 //! into `"true"`, `"false"`, `"15"` and `"1000"`. Quote such label values to be unambiguous.
+
+#[cfg(feature = "yaml-selectors")]
+mod yaml;
 
 use std::collections::BTreeMap;
 
@@ -307,6 +313,7 @@ impl RawSelector {
 }
 
 /// A JSON or YAML value reduced to what the selector decoder needs.
+#[derive(Debug)]
 enum Node {
     Null,
     Bool(bool),
@@ -350,34 +357,6 @@ impl Node {
         }
     }
 
-    #[cfg(feature = "yaml-selectors")]
-    fn from_yaml(value: serde_yaml_ng::Value) -> Result<Node, SelectorError> {
-        use serde_yaml_ng::Value as Y;
-        Ok(match value {
-            Y::Null => Node::Null,
-            Y::Bool(flag) => Node::Bool(flag),
-            Y::Number(number) => match number.as_f64() {
-                Some(float) if number.is_f64() => Node::Float(float),
-                _ => Node::Int(number.to_string()),
-            },
-            Y::String(text) => Node::Str(text),
-            Y::Sequence(items) => Node::Seq(
-                items
-                    .into_iter()
-                    .map(Node::from_yaml)
-                    .collect::<Result<_, _>>()?,
-            ),
-            Y::Mapping(map) => {
-                let mut entries = Vec::with_capacity(map.len());
-                for (key, item) in map {
-                    entries.push((yaml_key(key)?, Node::from_yaml(item)?));
-                }
-                Node::Map(entries)
-            }
-            Y::Tagged(tagged) => Node::from_yaml(tagged.value)?,
-        })
-    }
-
     /// The node as a string, for a target declared as a string. YAML scalars are converted the
     /// way Vault's YAML-to-JSON step does; JSON accepts only strings (and `null`, meaning `""`).
     fn into_string(self, yaml: bool) -> Result<String, &'static str> {
@@ -394,22 +373,17 @@ impl Node {
 
 /// YAML mapping keys become JSON object keys the way Vault's YAML library converts them.
 #[cfg(feature = "yaml-selectors")]
-fn yaml_key(key: serde_yaml_ng::Value) -> Result<String, SelectorError> {
-    use serde_yaml_ng::Value as Y;
+fn yaml_key(key: Node) -> Result<String, SelectorError> {
     match key {
-        Y::String(text) => Ok(text),
-        Y::Bool(flag) => Ok(flag.to_string()),
-        Y::Number(number) => Ok(match number.as_f64() {
-            Some(float) if number.is_f64() => match go_float32_g(float).as_str() {
-                "+Inf" => ".inf".to_string(),
-                "-Inf" => "-.inf".to_string(),
-                "NaN" => ".nan".to_string(),
-                other => other.to_string(),
-            },
-            _ => number.to_string(),
+        Node::Str(text) | Node::Int(text) => Ok(text),
+        Node::Bool(flag) => Ok(flag.to_string()),
+        Node::Float(float) => Ok(match go_float32_g(float).as_str() {
+            "+Inf" => ".inf".to_string(),
+            "-Inf" => "-.inf".to_string(),
+            "NaN" => ".nan".to_string(),
+            other => other.to_string(),
         }),
-        Y::Tagged(tagged) => yaml_key(tagged.value),
-        Y::Null | Y::Sequence(_) | Y::Mapping(_) => Err(SelectorError::Syntax(
+        Node::Null | Node::Seq(_) | Node::Map(_) => Err(SelectorError::Syntax(
             "unsupported mapping key type".to_string(),
         )),
     }
@@ -539,9 +513,7 @@ fn first_yaml_document(text: &str) -> Result<Node, SelectorError> {
 
 #[cfg(feature = "yaml-selectors")]
 fn yaml_node(document: &str) -> Result<Node, SelectorError> {
-    let value: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(document).map_err(|err| SelectorError::Syntax(err.to_string()))?;
-    Node::from_yaml(value)
+    yaml::read(document).map_err(|err| SelectorError::Syntax(err.message()))
 }
 
 /// Without a YAML reader, a selector that is not JSON is refused by name.

@@ -867,21 +867,23 @@ impl Parser<'_> {
             return Err(self.error(self.at, "expected a newline after the heredoc's opening"));
         }
         let content_start = self.at;
-        let content_end = self.heredoc_end(&delimiter).ok_or_else(|| {
-            self.error(
-                content_start,
-                format!("unterminated heredoc: no line holding `{delimiter}`"),
-            )
-        })?;
-        let content = self
-            .text
-            .get(content_start..content_end)
-            .unwrap_or_default();
         let mut text = String::new();
         let mut first: Option<usize> = None;
-        while self.at < content_end {
+        // Template sequences are read as they come (one may span lines); the closing line is
+        // looked for at the start of each line of literal text.
+        let mut line_start = true;
+        while !(line_start && self.closes_heredoc(&delimiter)) {
+            if self.peek().is_none() {
+                return Err(self.error(
+                    content_start,
+                    format!("unterminated heredoc: no line holding `{delimiter}`"),
+                ));
+            }
+            let length = text.len();
             self.template_part(&mut text, &mut first)?;
+            line_start = text.len() > length && text.ends_with('\n');
         }
+        let content = self.text.get(content_start..self.at).unwrap_or_default();
         // Past the closing line's spaces and delimiter.
         let closing = self.rest();
         let spaces = closing.len() - closing.trim_start_matches([' ', '\t']).len();
@@ -902,21 +904,11 @@ impl Parser<'_> {
         Ok(HclValue::Str(text))
     }
 
-    /// Where the heredoc's content ends: the end of the last line before the closing one
-    /// (its newline included), which is a line of spaces and `delimiter` followed by no
-    /// identifier character.
-    fn heredoc_end(&self, delimiter: &str) -> Option<usize> {
-        let mut line_start = self.at;
-        loop {
-            let line = self.text.get(line_start..)?;
-            let trimmed = line.trim_start_matches([' ', '\t']);
-            if let Some(after) = trimmed.strip_prefix(delimiter)
-                && !after.chars().next().is_some_and(is_id_continue)
-            {
-                return Some(line_start);
-            }
-            line_start += line.find('\n')? + 1;
-        }
+    /// Whether this line closes a heredoc: spaces, `delimiter`, and no identifier character.
+    fn closes_heredoc(&self, delimiter: &str) -> bool {
+        let line = self.rest().trim_start_matches([' ', '\t']);
+        line.strip_prefix(delimiter)
+            .is_some_and(|after| !after.chars().next().is_some_and(is_id_continue))
     }
 }
 

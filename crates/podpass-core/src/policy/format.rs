@@ -1,4 +1,4 @@
-//! Canonical policy formatting, like `vault policy fmt` (used by `podpass fmt` and the playground).
+//! Canonical policy formatting, like `vault policy fmt` (used by `podpass fmt`).
 //!
 //! The policy is checked first (a policy Vault would refuse is not rewritten). Then the HCL is
 //! rebuilt from hcl-edit's syntax tree, which keeps comments: two-space indentation, one
