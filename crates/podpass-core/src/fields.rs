@@ -197,7 +197,7 @@ pub(crate) fn go_value(value: &Value) -> String {
                 .iter()
                 .map(|(key, item)| format!("{key}:{}", go_value(item)))
                 .collect();
-            parts.sort();
+            parts.sort_unstable();
             format!("map[{}]", parts.join(" "))
         }
     }
@@ -458,7 +458,7 @@ fn weak_string_list(value: &Value) -> Result<Vec<String>, String> {
     if errors.is_empty() {
         Ok(out)
     } else {
-        errors.sort();
+        errors.sort_unstable();
         Err(format!(
             "{} error(s) decoding:\n\n{}",
             errors.len(),

@@ -921,7 +921,7 @@ pub fn sanitize_policies(policies: &[String], add_default: bool) -> Vec<String> 
     if add_default && !out.iter().any(|p| p == "default") {
         out.push("default".to_string());
     }
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
 }

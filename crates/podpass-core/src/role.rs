@@ -363,7 +363,7 @@ impl RoleInput {
                 _ => input.ignored.push(key.clone()),
             }
         }
-        input.ignored.sort();
+        input.ignored.sort_unstable();
         Ok(input)
     }
 }
@@ -400,7 +400,7 @@ fn sanitize_legacy_policies(items: &[String]) -> Vec<String> {
         }
         out.push(policy);
     }
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
 }

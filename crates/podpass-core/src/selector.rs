@@ -163,7 +163,7 @@ impl LabelRequirement {
 
     fn describe(&self) -> String {
         let mut values = self.values.clone();
-        values.sort();
+        values.sort_unstable();
         match self.operator {
             SelectorOperator::In => format!("{} in ({})", self.key, values.join(", ")),
             SelectorOperator::NotIn => format!("{} notin ({})", self.key, values.join(", ")),
