@@ -241,6 +241,20 @@ mod tests {
     }
 
     #[test]
+    fn a_for_without_in_is_refused_where_in_belongs() {
+        let error = |text: &str| parse_hcl_body(text).err().map(|e| (e.offset, e.message));
+        assert_eq!(
+            error("a = [for x y : x]"),
+            Some((11, "expected `in` in the `for` expression".to_string()))
+        );
+        assert_eq!(
+            error("a = \"%{ for k, v m }x%{ endfor }\""),
+            Some((17, "expected `in` in the `for` directive".to_string()))
+        );
+        assert!(parse_hcl_body("a = \"%{ for k, v in m }x%{ endfor }\"").is_ok());
+    }
+
+    #[test]
     fn deep_nesting_is_refused_where_it_starts() {
         let text = format!("a = {}", "[".repeat(MAX_HCL_NESTING + 1));
         let error = parse_hcl_body(&text).err();

@@ -646,6 +646,24 @@ impl Parser<'_> {
         })
     }
 
+    /// What follows `for` in an expression or a template directive: one or two names, `in` and
+    /// the collection (`what` names the form in the error).
+    fn for_head(&mut self, what: &str) -> Result<()> {
+        self.name()?;
+        self.skip_ws()?;
+        if self.eat(",") {
+            self.skip_ws()?;
+            self.name()?;
+            self.skip_ws()?;
+        }
+        if !self.eat("in") {
+            return Err(self.error(self.at, format!("expected `in` in the `for` {what}")));
+        }
+        self.skip_ws()?;
+        self.expression(true)?;
+        Ok(())
+    }
+
     /// `for a, b in collection : value [=> value] [...] [if condition]` up to `close`, if the
     /// bracket just opened holds one.
     fn for_expression(&mut self, close: char) -> Result<bool> {
@@ -657,18 +675,7 @@ impl Parser<'_> {
             return Ok(false);
         }
         self.skip_ws()?;
-        self.name()?;
-        self.skip_ws()?;
-        if self.eat(",") {
-            self.skip_ws()?;
-            self.name()?;
-            self.skip_ws()?;
-        }
-        if !self.eat("in") {
-            return Err(self.error(self.at, "expected `in` in the `for` expression"));
-        }
-        self.skip_ws()?;
-        self.expression(true)?;
+        self.for_head("expression")?;
         self.skip_ws()?;
         self.expect(':', "expected `:` in the `for` expression")?;
         self.skip_ws()?;
@@ -790,20 +797,7 @@ impl Parser<'_> {
                 "if" => {
                     self.expression(true)?;
                 }
-                "for" => {
-                    self.name()?;
-                    self.skip_ws()?;
-                    if self.eat(",") {
-                        self.skip_ws()?;
-                        self.name()?;
-                        self.skip_ws()?;
-                    }
-                    if !self.eat("in") {
-                        return Err(self.error(self.at, "expected `in` in the `for` directive"));
-                    }
-                    self.skip_ws()?;
-                    self.expression(true)?;
-                }
+                "for" => self.for_head("directive")?,
                 "else" | "endif" | "endfor" => {}
                 other => {
                     return Err(self.error(
