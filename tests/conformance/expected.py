@@ -33,7 +33,7 @@ PINS = [
                "OpenBao refuses them"},
     {"case": "login/*/aud-string", "path": "$.*",
      "reason": "a string aud is valid (RFC 7519 4.1.3); Vault and OpenBao fail with a 500 decode error"},
-    {"case": "role/read/selector", "path": "$.body.data.bound_service_account_namespaces",
+    {"case": "role/read/selector*", "path": "$.body.data.bound_service_account_namespaces",
      "reason": "a list never set reads as [] rather than null (docs/compatibility.md, roles and field input)"},
     {"case": "login/selector*", "path": "$.body.errors*",
      "reason": "when a namespace's labels cannot be read, podpass logs the API's answer and says only "

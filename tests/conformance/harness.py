@@ -43,7 +43,14 @@ class StandInKubernetes:
         self.revoked = set()
         # Namespace name -> labels, for roles with a namespace selector.
         self.namespaces = {"grade-api": {"team": "grades", "kubernetes.io/metadata.name": "grade-api"},
-                           "payment": {"team": "payments", "kubernetes.io/metadata.name": "payment"}}
+                           "payment": {"team": "payments", "kubernetes.io/metadata.name": "payment"},
+                           # The YAML 1.1 selector's labels (run.py, role selector-yaml11).
+                           "yaml11": {"flag": "true", "mode": "false", "tier": "15", "eight": "8",
+                                      "size": "1000", "bits": "5", "true": "false", "loud": "true",
+                                      "never": "false", "octal": "15", "hex": "31", "plus": "5",
+                                      "float": "10.5", "exp": "1000", "half": "0.5", "lead": "9.5",
+                                      "empty": "", "word": "yess",
+                                      "kubernetes.io/metadata.name": "yaml11"}}
         self.reviews = 0
         outer = self
 

@@ -150,6 +150,16 @@ def setup(run: Run, kube: StandInKubernetes):
                             "token_policies": "AΣ,İx", "policies": ["ΣΑΣ"]},
         "selector-or-list": {"bound_service_account_names": "*", "bound_service_account_namespaces": "team-*",
                              "bound_service_account_namespace_selector": "matchLabels:\n  team: payments\n"},
+        # YAML 1.1's scalars, as Vault's YAML step reads them: `yes` and `off` are booleans, `017`
+        # is octal, `08` a float, underscores are dropped from numbers.
+        "selector-yaml11": {"bound_service_account_names": "*",
+                            "bound_service_account_namespace_selector":
+                                "matchLabels:\n  flag: yes\n  mode: off\n  tier: 017\n  eight: 08\n"
+                                "  size: 1_000\n  bits: 0b101\n  y: n\n  loud: ON\n  never: No\n"
+                                "  octal: 0o17\n  hex: 0x1F\n  plus: +5\n  float: 1_0.5\n  exp: 1e3\n"
+                                "  half: .5\n  lead: 09.5\n  empty: ~\n  word: yess\n"},
+        "selector-dupe": {"bound_service_account_names": "*",
+                          "bound_service_account_namespace_selector": "matchLabels:\n  team: x\n  team: grades\n"},
     }
     for name, body in roles.items():
         run.step(f"role/write/{name}", "POST", f"auth/kubernetes/role/{name}", body=body)
@@ -211,6 +221,7 @@ def login_matrix(run: Run, kube: StandInKubernetes):
         "glob-miss": jwts.token(jwts.projected("team-blue", "web-app", now), key=key),
         "revoked": jwts.token(grade(jti="deleted-pod"), key=key),
         "ghost-namespace": jwts.token(jwts.projected("ghost", "grade-api-sa", now), key=key),
+        "yaml11": jwts.token(jwts.projected("yaml11", "app-web", now), key=key),
     }
     kube.revoked.add(tokens["revoked"])
     run.jwt_ok = tokens["ok"]
@@ -233,6 +244,8 @@ def login_matrix(run: Run, kube: StandInKubernetes):
         ("uses", ["ok"]),
         ("selector", ["ok", "wrong-namespace", "ghost-namespace", "glob-ok"]),
         ("selector-or-list", ["ok", "wrong-namespace", "glob-ok", "ghost-namespace"]),
+        ("selector-yaml11", ["yaml11", "ok"]),
+        ("selector-dupe", ["ok"]),
         ("unknown-role", ["ok"]),
     ]
     for role, names in matrix:

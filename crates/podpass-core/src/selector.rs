@@ -21,11 +21,9 @@
 //! no valid selector nests deeper than four (`matchExpressions: [{values: [...]}]`).
 //!
 //! YAML is read by podpass's own reader (`selector/yaml.rs`), which leaves out what a selector
-//! has no use for (anchors, tags, block scalars, multi-line scalars) and refuses it by name.
-//!
-//! Known difference: podpass reads YAML 1.2 while Vault's YAML library is YAML 1.1, so plain
-//! `yes`/`no`/`on`/`off`, `017` (octal) and `1_000` stay strings here where Vault would turn them
-//! into `"true"`, `"false"`, `"15"` and `"1000"`. Quote such label values to be unambiguous.
+//! has no use for (anchors, merge keys, tags, block scalars, multi-line scalars) and refuses it
+//! by name. Its plain scalars have YAML 1.1's types, as Vault's: `team: yes` selects the label
+//! value `"true"`, `tier: 017` the value `"15"`.
 
 #[cfg(feature = "yaml-selectors")]
 mod yaml;
@@ -849,14 +847,14 @@ mod tests {
     fn json_is_strict_about_types_but_yaml_converts_scalars() {
         assert!(NamespaceSelector::parse("{\"matchLabels\": {\"a\": [\"b\"]}}").is_err());
         let yaml = NamespaceSelector::parse(
-            "matchLabels:\n  replicas: 3\n  enabled: true\n  ratio: 1.5\n  n: null\n",
+            "matchLabels:\n  replicas: 3\n  enabled: true\n  ratio: 1.5\n  none: null\n",
         )
         .unwrap();
         assert_eq!(
             yaml.match_labels,
             labels(&[
                 ("enabled", "true"),
-                ("n", ""),
+                ("none", ""),
                 ("ratio", "1.5"),
                 ("replicas", "3")
             ])
@@ -983,6 +981,48 @@ mod tests {
                 .validate_for_login()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn yaml_scalars_have_yaml_1_1_types_as_in_vault() {
+        let selector = NamespaceSelector::parse_vault(
+            "matchLabels:\n  flag: yes\n  mode: off\n  tier: 017\n  eight: 08\n  size: 1_000\n  \
+             bits: 0b101\n  y: n\n  quoted: 'yes'\n",
+        )
+        .unwrap();
+        assert_eq!(
+            selector.match_labels,
+            labels(&[
+                ("bits", "5"),
+                ("eight", "8"),
+                ("flag", "true"),
+                ("mode", "false"),
+                ("quoted", "yes"),
+                ("size", "1000"),
+                ("tier", "15"),
+                ("true", "false"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_repeated_yaml_key_keeps_its_last_value_and_merge_keys_are_refused() {
+        let selector =
+            NamespaceSelector::parse_vault("matchLabels:\n  team: x\n  team: grades\n").unwrap();
+        assert_eq!(selector.match_labels, labels(&[("team", "grades")]));
+        let folded = NamespaceSelector::parse_vault("matchLabels: {1: a, \"1\": b}\n").unwrap();
+        assert_eq!(folded.match_labels, labels(&[("1", "b")]));
+        for text in [
+            "matchLabels:\n  <<: {team: x}\n",
+            "matchLabels: {<<: {team: x}}\n",
+        ] {
+            let error = NamespaceSelector::parse_vault(text)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("merge keys"), "{text:?}: {error}");
+        }
+        let quoted = NamespaceSelector::parse_vault("matchLabels:\n  '<<': x\n").unwrap();
+        assert_eq!(quoted.match_labels, labels(&[("<<", "x")]));
     }
 
     #[test]

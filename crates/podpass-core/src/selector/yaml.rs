@@ -1,16 +1,18 @@
 //! The YAML a namespace selector is written in, read without a YAML library: block and flow
-//! mappings and sequences, plain and quoted one-line scalars, comments. Scalars resolve as
-//! serde_yaml_ng resolves them (YAML 1.2's core schema, with its number forms), and a
-//! differential test holds the reader to serde_yaml_ng's reading.
+//! mappings and sequences, plain and quoted one-line scalars, comments. Plain scalars resolve as
+//! Vault's YAML step resolves them (YAML 1.1's types, `scalar.rs`), and a mapping's repeated key
+//! keeps its last value, as there. A differential test holds the reader's structure to
+//! serde_yaml_ng's reading.
 //!
-//! YAML has much more (anchors and aliases, tags, block scalars, scalars folded over several
-//! lines, complex keys, tabs for separation). A selector needs none of it, so the reader refuses
-//! those by name, with JSON as the way to write the selector instead.
+//! YAML has much more (anchors and aliases, merge keys, tags, block scalars, scalars folded over
+//! several lines, complex keys, tabs for separation). A selector needs none of it, so the reader
+//! refuses those by name, with JSON as the way to write the selector instead.
 
 use super::Node;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod differential;
+mod scalar;
 
 /// Why a YAML document was not read.
 #[derive(Debug)]
@@ -41,13 +43,22 @@ const MAX_DEPTH: usize = 128;
 /// libyaml's longest simple key.
 const MAX_KEY_LENGTH: usize = 1024;
 
+/// How a plain scalar gets its type. Selectors are read with YAML 1.1's types, as Vault reads
+/// them; the differential test reads with serde_yaml_ng's YAML 1.2 types to compare the rest.
+type Resolve = fn(String) -> Result<Node>;
+
 /// Reads one YAML document (the text between `---` lines).
 pub(super) fn read(document: &str) -> Result<Node> {
+    read_with(document, |text| Ok(scalar::resolve(text)))
+}
+
+fn read_with(document: &str, resolve: Resolve) -> Result<Node> {
     check_characters(document)?;
     let mut reader = Reader {
         text: document,
         at: 0,
         depth: 0,
+        resolve,
     };
     reader.skip_blank_lines();
     if reader.at_end() {
@@ -102,47 +113,30 @@ fn check_characters(document: &str) -> Result<()> {
     Ok(())
 }
 
-/// A key's identity, as serde_yaml_ng compares mapping keys.
-#[derive(PartialEq)]
-enum KeyIdentity {
-    Null,
-    Bool(bool),
-    Int(String),
-    Float(u64),
-    Str(String),
-}
-
-fn identity(key: &Node) -> KeyIdentity {
-    match key {
-        Node::Null => KeyIdentity::Null,
-        Node::Bool(flag) => KeyIdentity::Bool(*flag),
-        Node::Int(text) => KeyIdentity::Int(text.clone()),
-        Node::Float(float) => KeyIdentity::Float(float.to_bits()),
-        Node::Str(text) => KeyIdentity::Str(text.clone()),
-        Node::Seq(_) | Node::Map(_) => KeyIdentity::Null,
-    }
-}
-
-/// A mapping being read: its entries, keys converted as Vault's YAML step converts them, and
-/// the keys as written, for the duplicate check.
+/// A mapping being read: its entries, keys converted as Vault's YAML step converts them. A key
+/// written again replaces the earlier value, as go-yaml's map does (Vault keeps one of two keys
+/// that only become equal as strings, at random; podpass keeps the later).
 #[derive(Default)]
 struct MappingBuilder {
     entries: Vec<(String, Node)>,
-    identities: Vec<KeyIdentity>,
 }
 
 impl MappingBuilder {
     fn insert(&mut self, key: Node, value: Node) -> Result<()> {
-        let identity = identity(&key);
-        if self.identities.contains(&identity) {
-            return Err(YamlError::Syntax(
-                "duplicate entry in a mapping".to_string(),
-            ));
-        }
-        self.identities.push(identity);
         let key = super::yaml_key(key).map_err(|e| YamlError::Syntax(e.to_string()))?;
-        self.entries.push((key, value));
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key, value)),
+        }
         Ok(())
+    }
+}
+
+/// A plain `<<` key merges another mapping into this one in YAML 1.1.
+fn refuse_merge_key(key: Node) -> Result<Node> {
+    match key {
+        Node::Str(text) if text == "<<" => Err(YamlError::Unsupported("merge keys (`<<`)")),
+        key => Ok(key),
     }
 }
 
@@ -150,6 +144,7 @@ struct Reader<'t> {
     text: &'t str,
     at: usize,
     depth: usize,
+    resolve: Resolve,
 }
 
 impl<'t> Reader<'t> {
@@ -342,7 +337,7 @@ impl<'t> Reader<'t> {
         let start = self.at;
         let key = match self.peek() {
             Some('"' | '\'') => Node::Str(self.quoted()?),
-            _ => resolve(self.plain(false)?)?,
+            _ => refuse_merge_key((self.resolve)(self.plain(false)?)?)?,
         };
         if self.at - start > MAX_KEY_LENGTH {
             return Err(YamlError::Unsupported("keys longer than 1024 bytes"));
@@ -429,7 +424,7 @@ impl<'t> Reader<'t> {
                     return Err(self.misplaced("mapping values are not allowed in this context"));
                 }
                 self.at = end;
-                resolve(text)
+                (self.resolve)(text)
             }
             Some('?' | ':' | '-') => Err(YamlError::Unsupported("complex keys")),
             _ => Err(self.syntax("found character that cannot start any token")),
@@ -597,7 +592,9 @@ impl<'t> Reader<'t> {
             let start = self.at;
             let key = match self.peek() {
                 Some('"' | '\'') => Node::Str(self.quoted()?),
-                Some(c) if starts_plain(c, self.peek_second(), true) => self.flow_plain()?,
+                Some(c) if starts_plain(c, self.peek_second(), true) => {
+                    refuse_merge_key(self.flow_plain()?)?
+                }
                 _ => return Err(YamlError::Unsupported("this flow mapping key")),
             };
             if self.at - start > MAX_KEY_LENGTH {
@@ -645,7 +642,7 @@ impl<'t> Reader<'t> {
                 return Err(YamlError::Unsupported("scalars over several lines"));
             }
         }
-        resolve(text)
+        (self.resolve)(text)
     }
 }
 
@@ -658,98 +655,4 @@ fn starts_plain(c: char, next: Option<char>, flow: bool) -> bool {
         '-' | '?' | ':' => !matches!(next, None | Some(' ' | '\n' | '\r')) && (c == '-' || !flow),
         _ => true,
     }
-}
-
-/// A plain scalar as serde_yaml_ng resolves it: null, a boolean, an integer, a float, or a
-/// string; integers past 64 bits, which it has no value for, are refused.
-fn resolve(text: String) -> Result<Node> {
-    if text.is_empty() || matches!(text.as_str(), "~" | "null" | "Null" | "NULL") {
-        return Ok(Node::Null);
-    }
-    match text.as_str() {
-        "true" | "True" | "TRUE" => return Ok(Node::Bool(true)),
-        "false" | "False" | "FALSE" => return Ok(Node::Bool(false)),
-        _ => {}
-    }
-    if let Some(int) = unsigned_int(&text, u64::from_str_radix) {
-        return Ok(Node::Int(int.to_string()));
-    }
-    if let Some(int) = negative_int(&text, i64::from_str_radix) {
-        return Ok(Node::Int(int.to_string()));
-    }
-    if unsigned_int(&text, u128::from_str_radix).is_some()
-        || negative_int(&text, i128::from_str_radix).is_some()
-    {
-        return Err(YamlError::Syntax(format!(
-            "the integer {text} does not fit in 64 bits"
-        )));
-    }
-    if !digits_but_not_number(&text)
-        && let Some(float) = float(&text)
-    {
-        return Ok(Node::Float(float));
-    }
-    Ok(Node::Str(text))
-}
-
-type FromStrRadix<T> = fn(&str, u32) -> std::result::Result<T, std::num::ParseIntError>;
-
-/// An unsigned integer in decimal, `0x`, `0o` or `0b` form, an optional `+` first.
-fn unsigned_int<T>(text: &str, from_str_radix: FromStrRadix<T>) -> Option<T> {
-    let unsigned = text.strip_prefix('+').unwrap_or(text);
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Some(digits) = unsigned.strip_prefix(prefix) {
-            if digits.starts_with(['+', '-']) {
-                return None;
-            }
-            if let Ok(int) = from_str_radix(digits, radix) {
-                return Some(int);
-            }
-        }
-    }
-    if unsigned.starts_with(['+', '-']) || digits_but_not_number(text) {
-        return None;
-    }
-    from_str_radix(unsigned, 10).ok()
-}
-
-/// A negative integer in decimal, `-0x`, `-0o` or `-0b` form.
-fn negative_int<T>(text: &str, from_str_radix: FromStrRadix<T>) -> Option<T> {
-    for (prefix, radix) in [("-0x", 16), ("-0o", 8), ("-0b", 2)] {
-        if let Some(digits) = text.strip_prefix(prefix)
-            && let Ok(int) = from_str_radix(&format!("-{digits}"), radix)
-        {
-            return Some(int);
-        }
-    }
-    if digits_but_not_number(text) {
-        return None;
-    }
-    from_str_radix(text, 10).ok()
-}
-
-/// A leading zero before more digits makes a string in YAML 1.2, not a number.
-fn digits_but_not_number(text: &str) -> bool {
-    let text = text.strip_prefix(['-', '+']).unwrap_or(text);
-    text.len() > 1 && text.starts_with('0') && text.bytes().skip(1).all(|b| b.is_ascii_digit())
-}
-
-/// A float as serde_yaml_ng reads one: Rust's float syntax (finite values) and YAML's
-/// `.inf`/`.nan` spellings.
-fn float(text: &str) -> Option<f64> {
-    let unsigned = match text.strip_prefix('+') {
-        Some(rest) if rest.starts_with(['+', '-']) => return None,
-        Some(rest) => rest,
-        None => text,
-    };
-    if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
-        return Some(f64::INFINITY);
-    }
-    if matches!(text, "-.inf" | "-.Inf" | "-.INF") {
-        return Some(f64::NEG_INFINITY);
-    }
-    if matches!(text, ".nan" | ".NaN" | ".NAN") {
-        return Some(f64::NAN);
-    }
-    unsigned.parse::<f64>().ok().filter(|f| f.is_finite())
 }

@@ -2,11 +2,17 @@
 //! reads a document, serde_yaml_ng reads the same; where it calls a document not YAML,
 //! serde_yaml_ng refuses it too. Forms the reader leaves out are refused by name and not
 //! compared.
+//!
+//! serde_yaml_ng has YAML 1.2's types and refuses a repeated key, where Vault's YAML (and so the
+//! reader) has YAML 1.1's and keeps the last value. The comparison is of everything else: the
+//! reader is run with YAML 1.2's types ([`yaml_1_2`]), and documents serde_yaml_ng refuses only
+//! for a repeated key are not compared. `scalar.rs`'s tests and the conformance run against
+//! OpenBao check the YAML 1.1 side.
 
 use serde_yaml_ng::Value;
 
 use super::super::{Node, SelectorError, yaml_key};
-use super::{YamlError, read};
+use super::{YamlError, read_with};
 
 /// serde_yaml_ng's reading of a document, as the selector decoder used to reduce it.
 fn theirs(document: &str) -> Result<Node, String> {
@@ -40,7 +46,13 @@ fn from_yaml(value: Value) -> Result<Node, SelectorError> {
 /// What the two readings say about a document, if they disagree.
 fn disagreement(document: &str) -> Option<String> {
     let theirs = theirs(document);
-    match read(document) {
+    if theirs
+        .as_ref()
+        .is_err_and(|e| e.contains("duplicate entry"))
+    {
+        return None;
+    }
+    match read_with(document, yaml_1_2::resolve) {
         Ok(ours) => match theirs {
             Ok(theirs) if format!("{ours:?}") == format!("{theirs:?}") => None,
             other => Some(format!("ours {ours:?}, theirs {other:?}")),
@@ -85,7 +97,7 @@ const READ_ALIKE: &[&str] = &[
 #[test]
 fn selector_documents_read_as_serde_yaml_ng_reads_them() {
     for document in READ_ALIKE {
-        let ours = read(document);
+        let ours = read_with(document, yaml_1_2::resolve);
         assert!(
             !matches!(ours, Err(YamlError::Unsupported(_))),
             "{document:?}: {ours:?}"
@@ -175,5 +187,105 @@ proptest::proptest! {
         }
         let disagreement = disagreement(&document);
         proptest::prop_assert!(disagreement.is_none(), "{:?}: {:?}", document, disagreement);
+    }
+}
+
+/// Plain scalars as serde_yaml_ng resolves them (YAML 1.2's core schema, with its number forms).
+mod yaml_1_2 {
+    use super::super::{Result, YamlError};
+    use crate::selector::Node;
+
+    /// A plain scalar as serde_yaml_ng resolves it: null, a boolean, an integer, a float, or a
+    /// string; integers past 64 bits, which it has no value for, are refused.
+    pub(super) fn resolve(text: String) -> Result<Node> {
+        if text.is_empty() || matches!(text.as_str(), "~" | "null" | "Null" | "NULL") {
+            return Ok(Node::Null);
+        }
+        match text.as_str() {
+            "true" | "True" | "TRUE" => return Ok(Node::Bool(true)),
+            "false" | "False" | "FALSE" => return Ok(Node::Bool(false)),
+            _ => {}
+        }
+        if let Some(int) = unsigned_int(&text, u64::from_str_radix) {
+            return Ok(Node::Int(int.to_string()));
+        }
+        if let Some(int) = negative_int(&text, i64::from_str_radix) {
+            return Ok(Node::Int(int.to_string()));
+        }
+        if unsigned_int(&text, u128::from_str_radix).is_some()
+            || negative_int(&text, i128::from_str_radix).is_some()
+        {
+            return Err(YamlError::Syntax(format!(
+                "the integer {text} does not fit in 64 bits"
+            )));
+        }
+        if !digits_but_not_number(&text)
+            && let Some(float) = float(&text)
+        {
+            return Ok(Node::Float(float));
+        }
+        Ok(Node::Str(text))
+    }
+
+    type FromStrRadix<T> = fn(&str, u32) -> std::result::Result<T, std::num::ParseIntError>;
+
+    /// An unsigned integer in decimal, `0x`, `0o` or `0b` form, an optional `+` first.
+    fn unsigned_int<T>(text: &str, from_str_radix: FromStrRadix<T>) -> Option<T> {
+        let unsigned = text.strip_prefix('+').unwrap_or(text);
+        for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+            if let Some(digits) = unsigned.strip_prefix(prefix) {
+                if digits.starts_with(['+', '-']) {
+                    return None;
+                }
+                if let Ok(int) = from_str_radix(digits, radix) {
+                    return Some(int);
+                }
+            }
+        }
+        if unsigned.starts_with(['+', '-']) || digits_but_not_number(text) {
+            return None;
+        }
+        from_str_radix(unsigned, 10).ok()
+    }
+
+    /// A negative integer in decimal, `-0x`, `-0o` or `-0b` form.
+    fn negative_int<T>(text: &str, from_str_radix: FromStrRadix<T>) -> Option<T> {
+        for (prefix, radix) in [("-0x", 16), ("-0o", 8), ("-0b", 2)] {
+            if let Some(digits) = text.strip_prefix(prefix)
+                && let Ok(int) = from_str_radix(&format!("-{digits}"), radix)
+            {
+                return Some(int);
+            }
+        }
+        if digits_but_not_number(text) {
+            return None;
+        }
+        from_str_radix(text, 10).ok()
+    }
+
+    /// A leading zero before more digits makes a string in YAML 1.2, not a number.
+    fn digits_but_not_number(text: &str) -> bool {
+        let text = text.strip_prefix(['-', '+']).unwrap_or(text);
+        text.len() > 1 && text.starts_with('0') && text.bytes().skip(1).all(|b| b.is_ascii_digit())
+    }
+
+    /// A float as serde_yaml_ng reads one: Rust's float syntax (finite values) and YAML's
+    /// `.inf`/`.nan` spellings.
+    fn float(text: &str) -> Option<f64> {
+        let unsigned = match text.strip_prefix('+') {
+            Some(rest) if rest.starts_with(['+', '-']) => return None,
+            Some(rest) => rest,
+            None => text,
+        };
+        if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
+            return Some(f64::INFINITY);
+        }
+        if matches!(text, "-.inf" | "-.Inf" | "-.INF") {
+            return Some(f64::NEG_INFINITY);
+        }
+        if matches!(text, ".nan" | ".NaN" | ".NAN") {
+            return Some(f64::NAN);
+        }
+        unsigned.parse::<f64>().ok().filter(|f| f.is_finite())
     }
 }
