@@ -127,6 +127,11 @@ pub const RULES: &[RuleInfo] = &[
         summary: "a role sets no audience, so a token minted for any other service is accepted too",
     },
     RuleInfo {
+        id: "yaml-selector-value",
+        severity: Severity::Warning,
+        summary: "a YAML namespace selector has a plain value Vault reads as another string (`yes` as `true`, `017` as `15`), so it selects other labels than written",
+    },
+    RuleInfo {
         id: "root-policy",
         severity: Severity::Error,
         summary: "a role lists the root policy: Vault refuses such logins (auth methods cannot create root tokens)",

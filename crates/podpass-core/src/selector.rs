@@ -184,7 +184,27 @@ pub struct NamespaceSelector {
     pub match_expressions: Option<Vec<LabelRequirement>>,
 }
 
+/// A plain scalar of a YAML selector that Vault reads as another string than the one written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetypedScalar {
+    /// The scalar as written, e.g. `yes` or `017`.
+    pub written: String,
+    /// The string Vault reads it as, e.g. `true` or `15`.
+    pub read_as: String,
+}
+
 impl NamespaceSelector {
+    /// The plain scalars of a YAML selector that Vault reads as other strings than the ones
+    /// written (YAML 1.1's types: `team: yes` selects the label value `true`), in the order
+    /// written. Empty for a JSON selector and for text that is not a selector.
+    pub fn retyped_scalars(text: &str) -> Vec<RetypedScalar> {
+        let json = text.trim_start().starts_with('{') && read_as_json(text).is_ok();
+        if json || decode(text).is_err() {
+            return Vec::new();
+        }
+        yaml_retyped(text)
+    }
+
     /// Parses JSON or YAML text, accepting `matchExpressions` (a podpass extension).
     pub fn parse(text: &str) -> Result<NamespaceSelector, SelectorError> {
         decode(text)?.into_selector()
@@ -361,10 +381,19 @@ impl Node {
         match self {
             Node::Null => Ok(String::new()),
             Node::Str(text) => Ok(text),
-            Node::Bool(flag) if yaml => Ok(flag.to_string()),
-            Node::Int(text) if yaml => Ok(text),
-            Node::Float(float) if yaml => Ok(go_float32_g(float)),
+            scalar if yaml => scalar.yaml_label().ok_or(scalar.kind()),
             other => Err(other.kind()),
+        }
+    }
+
+    /// A YAML scalar as the string Vault's YAML step makes of it where a string is wanted.
+    fn yaml_label(&self) -> Option<String> {
+        match self {
+            Node::Null => Some(String::new()),
+            Node::Str(text) | Node::Int(text) => Some(text.clone()),
+            Node::Bool(flag) => Some(flag.to_string()),
+            Node::Float(float) => Some(go_float32_g(*float)),
+            Node::Seq(_) | Node::Map(_) => None,
         }
     }
 }
@@ -440,11 +469,8 @@ fn decode(text: &str) -> Result<RawSelector, SelectorError> {
     }
     check_nesting(text)?;
     if text.trim_start().starts_with('{') {
-        let json_error = match first_json_value(text) {
-            Ok(node) => match from_node(node, false) {
-                Ok(raw) => return Ok(raw),
-                Err(err) => err,
-            },
+        let json_error = match read_as_json(text) {
+            Ok(raw) => return Ok(raw),
             Err(err) => err,
         };
         // Kubernetes' decoder retries a failed JSON read as YAML and, when both fail, reports
@@ -476,6 +502,10 @@ fn check_nesting(text: &str) -> Result<(), SelectorError> {
     Ok(())
 }
 
+fn read_as_json(text: &str) -> Result<RawSelector, SelectorError> {
+    first_json_value(text).and_then(|node| from_node(node, false))
+}
+
 fn first_json_value(text: &str) -> Result<Node, SelectorError> {
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
     match stream.next() {
@@ -485,8 +515,12 @@ fn first_json_value(text: &str) -> Result<Node, SelectorError> {
     }
 }
 
-/// The first YAML document, split on `---` lines the way Kubernetes' YAML reader does.
 fn first_yaml_document(text: &str) -> Result<Node, SelectorError> {
+    yaml_node(&first_yaml_text(text)?)
+}
+
+/// The first YAML document, split on `---` lines the way Kubernetes' YAML reader does.
+fn first_yaml_text(text: &str) -> Result<String, SelectorError> {
     let mut document = String::new();
     for line in text.split_inclusive('\n') {
         if let Some(after) = line.strip_prefix("---") {
@@ -506,12 +540,30 @@ fn first_yaml_document(text: &str) -> Result<Node, SelectorError> {
     if document.is_empty() {
         return Err(SelectorError::Syntax("no YAML document".to_string()));
     }
-    yaml_node(&document)
+    Ok(document)
 }
 
 #[cfg(feature = "yaml-selectors")]
 fn yaml_node(document: &str) -> Result<Node, SelectorError> {
     yaml::read(document).map_err(|err| SelectorError::Syntax(err.message()))
+}
+
+#[cfg(feature = "yaml-selectors")]
+fn yaml_retyped(text: &str) -> Vec<RetypedScalar> {
+    let retyped = first_yaml_text(text)
+        .ok()
+        .and_then(|document| yaml::read_retyped(&document).ok());
+    retyped
+        .map(|(_, retyped)| retyped)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(written, read_as)| RetypedScalar { written, read_as })
+        .collect()
+}
+
+#[cfg(not(feature = "yaml-selectors"))]
+fn yaml_retyped(_text: &str) -> Vec<RetypedScalar> {
+    Vec::new()
 }
 
 /// Without a YAML reader, a selector that is not JSON is refused by name.

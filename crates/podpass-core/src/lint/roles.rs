@@ -3,6 +3,7 @@
 use super::{Context, Finding, LintOptions, RoleRef, Severity};
 use crate::duration::format_duration;
 use crate::policy::ROOT_POLICY_NAME;
+use crate::selector::NamespaceSelector;
 use crate::ttl::{SYSTEM_DEFAULT_LEASE_TTL, TtlRequest, calculate_ttl};
 
 pub(super) fn check(context: &Context<'_>, options: &LintOptions, out: &mut Vec<Finding>) {
@@ -40,6 +41,7 @@ pub(super) fn check(context: &Context<'_>, options: &LintOptions, out: &mut Vec<
         audience(role, out);
         policies(context, role, out);
         cidrs(role, out);
+        selector_values(role, out);
     }
 }
 
@@ -300,6 +302,32 @@ fn cidrs(role: &RoleRef<'_>, out: &mut Vec<Finding>) {
             "write a valid CIDR such as 10.0.0.0/8".to_string(),
         ));
     }
+}
+
+/// Plain YAML values of the namespace selector that Vault reads as other strings (YAML 1.1's
+/// types): `team: yes` selects namespaces labelled `team=true`, and nothing says so.
+fn selector_values(role: &RoleRef<'_>, out: &mut Vec<Finding>) {
+    let retyped =
+        NamespaceSelector::retyped_scalars(&role.role.bound_service_account_namespace_selector);
+    if retyped.is_empty() {
+        return;
+    }
+    let described: Vec<String> = retyped
+        .iter()
+        .map(|r| format!("`{}` is read as {:?}", r.written, r.read_as))
+        .collect();
+    let first = &retyped[0].written;
+    out.push(finding(
+        role,
+        "yaml-selector-value",
+        Severity::Warning,
+        format!(
+            "role {}'s namespace selector is YAML, whose plain values Vault reads with YAML 1.1's types: {}",
+            role.role.name,
+            described.join(", ")
+        ),
+        format!("quote the values meant as written (`\"{first}\"`), or write the selector as JSON"),
+    ));
 }
 
 /// The known name closest to a misspelt one (at most two edits away).

@@ -47,22 +47,32 @@ const MAX_KEY_LENGTH: usize = 1024;
 /// them; the differential test reads with serde_yaml_ng's YAML 1.2 types to compare the rest.
 type Resolve = fn(String) -> Result<Node>;
 
+/// A plain scalar written as one string that a label reads as another (`yes` as `true`).
+pub(super) type Retyped = (String, String);
+
 /// Reads one YAML document (the text between `---` lines).
 pub(super) fn read(document: &str) -> Result<Node> {
+    read_with(document, |text| Ok(scalar::resolve(text))).map(|(node, _)| node)
+}
+
+/// Reads one YAML document, with its plain scalars that Vault reads as other strings than the
+/// ones written, in the order they are written.
+pub(super) fn read_retyped(document: &str) -> Result<(Node, Vec<Retyped>)> {
     read_with(document, |text| Ok(scalar::resolve(text)))
 }
 
-fn read_with(document: &str, resolve: Resolve) -> Result<Node> {
+fn read_with(document: &str, resolve: Resolve) -> Result<(Node, Vec<Retyped>)> {
     check_characters(document)?;
     let mut reader = Reader {
         text: document,
         at: 0,
         depth: 0,
         resolve,
+        retyped: Vec::new(),
     };
     reader.skip_blank_lines();
     if reader.at_end() {
-        return Ok(Node::Null);
+        return Ok((Node::Null, Vec::new()));
     }
     if reader.peek() == Some('%') {
         return Err(YamlError::Unsupported("directives"));
@@ -72,7 +82,7 @@ fn read_with(document: &str, resolve: Resolve) -> Result<Node> {
     if !reader.at_end() {
         return Err(reader.misplaced("did not find expected <document end>"));
     }
-    Ok(node)
+    Ok((node, reader.retyped))
 }
 
 /// Characters the reader leaves to JSON: tabs (YAML allows them as separation in some places
@@ -145,6 +155,7 @@ struct Reader<'t> {
     at: usize,
     depth: usize,
     resolve: Resolve,
+    retyped: Vec<Retyped>,
 }
 
 impl<'t> Reader<'t> {
@@ -337,7 +348,10 @@ impl<'t> Reader<'t> {
         let start = self.at;
         let key = match self.peek() {
             Some('"' | '\'') => Node::Str(self.quoted()?),
-            _ => refuse_merge_key((self.resolve)(self.plain(false)?)?)?,
+            _ => {
+                let text = self.plain(false)?;
+                refuse_merge_key(self.typed(text)?)?
+            }
         };
         if self.at - start > MAX_KEY_LENGTH {
             return Err(YamlError::Unsupported("keys longer than 1024 bytes"));
@@ -424,7 +438,7 @@ impl<'t> Reader<'t> {
                     return Err(self.misplaced("mapping values are not allowed in this context"));
                 }
                 self.at = end;
-                (self.resolve)(text)
+                self.typed(text)
             }
             Some('?' | ':' | '-') => Err(YamlError::Unsupported("complex keys")),
             _ => Err(self.syntax("found character that cannot start any token")),
@@ -547,6 +561,18 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// A plain scalar's typed node, noting it when a label would read it as another string.
+    fn typed(&mut self, text: String) -> Result<Node> {
+        let node = (self.resolve)(text.clone())?;
+        if !matches!(node, Node::Str(_))
+            && let Some(label) = node.yaml_label()
+            && label != text
+        {
+            self.retyped.push((text, label));
+        }
+        Ok(node)
+    }
+
     fn flow_collection(&mut self) -> Result<Node> {
         self.enter()?;
         let node = if self.peek() == Some('[') {
@@ -642,7 +668,7 @@ impl<'t> Reader<'t> {
                 return Err(YamlError::Unsupported("scalars over several lines"));
             }
         }
-        (self.resolve)(text)
+        self.typed(text)
     }
 }
 

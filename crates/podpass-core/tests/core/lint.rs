@@ -368,6 +368,48 @@ fn audience_and_cidrs() {
 }
 
 #[test]
+fn yaml_selector_values_vault_reads_as_other_strings() {
+    let selector = |text: &str| {
+        json!({
+            "bound_service_account_names": "app-sa",
+            "bound_service_account_namespace_selector": text,
+            "audience": "vault",
+            "token_policies": "p",
+        })
+    };
+    let config = config_with(
+        &[
+            (
+                "retyped",
+                selector("matchLabels:\n  team: yes\n  tier: \"017\"\n  size: 1_000\n  n: 5\n"),
+            ),
+            (
+                "quoted",
+                selector("matchLabels:\n  team: 'yes'\n  tier: 15\n"),
+            ),
+            ("json", selector("{\"matchLabels\": {\"team\": \"yes\"}}")),
+        ],
+        &[(
+            "p",
+            "path \"secret/data/p/*\" {\n  capabilities = [\"read\"]\n}\n",
+        )],
+    );
+    let findings = lint(&config);
+    let retyped = of(&findings, "yaml-selector-value");
+    assert_eq!(retyped.len(), 1, "{retyped:#?}");
+    assert_eq!(retyped[0].subject, "auth/kubernetes/role/retyped");
+    assert_eq!(retyped[0].severity, Severity::Warning);
+    assert!(
+        retyped[0].message.ends_with(
+            "`yes` is read as \"true\", `1_000` is read as \"1000\", `n` is read as \"false\""
+        ),
+        "{}",
+        retyped[0].message
+    );
+    assert!(retyped[0].hint.contains("`\"yes\"`"), "{}", retyped[0].hint);
+}
+
+#[test]
 fn missing_and_root_policies_and_unused_ones() {
     let config = config_with(
         &[("r", tidy("a", "grade-apii")), ("s", tidy("s", "root"))],
@@ -530,7 +572,7 @@ fn every_documented_rule_is_exercised() {
     // Each rule id in RULES appears in at least one of the configurations above: keep the
     // list and the checks in step.
     let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-    assert_eq!(ids.len(), 17);
+    assert_eq!(ids.len(), 18);
     let docs =
         std::fs::read_to_string(support::fixtures().join("../../docs/cli.md")).unwrap_or_default();
     for id in ids {
