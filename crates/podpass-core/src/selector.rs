@@ -1078,6 +1078,21 @@ mod tests {
     }
 
     #[test]
+    fn a_selector_of_many_keys_is_read_whole() {
+        // A repeated key is found through an index: a scan per key made this quadratic
+        // (40,000 keys took 1.3 s).
+        let mut text = String::from("matchLabels:\n");
+        for i in 0..50_000 {
+            text.push_str(&format!("  k{i}: v{i}\n"));
+        }
+        text.push_str("  k7: again\n");
+        let selector = NamespaceSelector::parse(&text).unwrap();
+        assert_eq!(selector.match_labels.len(), 50_000);
+        assert_eq!(selector.match_labels["k7"], "again");
+        assert_eq!(selector.match_labels["k49999"], "v49999");
+    }
+
+    #[test]
     fn yaml_keys_and_floats_convert_like_go() {
         let selector = NamespaceSelector::parse(
             "matchLabels:\n  1: one\n  true: yes-value\n  v: 1e6\n  w: 0.0001\n  x: 123456.0\n",

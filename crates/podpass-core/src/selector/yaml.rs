@@ -8,6 +8,8 @@
 //! several lines, complex keys, tabs for separation). A selector needs none of it, so the reader
 //! refuses those by name, with JSON as the way to write the selector instead.
 
+use std::collections::BTreeMap;
+
 use super::Node;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -126,17 +128,23 @@ fn check_characters(document: &str) -> Result<()> {
 /// A mapping being read: its entries, keys converted as Vault's YAML step converts them. A key
 /// written again replaces the earlier value, as go-yaml's map does (Vault keeps one of two keys
 /// that only become equal as strings, at random; podpass keeps the later).
+/// The index finds a repeated key in logarithmic time: a selector may be as large as a request
+/// body (32 MB), and a scan per key would take hours over one that size.
 #[derive(Default)]
 struct MappingBuilder {
     entries: Vec<(String, Node)>,
+    index: BTreeMap<String, usize>,
 }
 
 impl MappingBuilder {
     fn insert(&mut self, key: Node, value: Node) -> Result<()> {
         let key = super::yaml_key(key).map_err(|e| YamlError::Syntax(e.to_string()))?;
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some(entry) => entry.1 = value,
-            None => self.entries.push((key, value)),
+        match self.index.get(&key) {
+            Some(&at) => self.entries[at].1 = value,
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, value));
+            }
         }
         Ok(())
     }
