@@ -57,14 +57,6 @@ impl Body {
     pub(crate) fn iter(&self) -> std::slice::Iter<'_, Structure> {
         self.structures.iter()
     }
-
-    /// The attribute named `key`, if the body has one.
-    pub(crate) fn attribute(&self, key: &str) -> Option<&Attribute> {
-        self.iter().find_map(|structure| match structure {
-            Structure::Attribute(attr) if attr.key.as_str() == key => Some(attr),
-            _ => None,
-        })
-    }
 }
 
 /// One item of a body.
@@ -252,6 +244,29 @@ mod tests {
             Some((17, "expected `in` in the `for` directive".to_string()))
         );
         assert!(parse_hcl_body("a = \"%{ for k, v in m }x%{ endfor }\"").is_ok());
+    }
+
+    #[test]
+    fn many_attributes_and_object_keys_are_checked_for_repeats() {
+        // Checked through sets: a scan per item made 100,000 attributes take 8 s.
+        let attributes: String = (0..50_000).map(|i| format!("a{i} = {i}\n")).collect();
+        assert_eq!(
+            parse_hcl_body(&attributes).map(|b| b.iter().count()).ok(),
+            Some(50_000)
+        );
+        let repeated = format!("{attributes}a7 = 1\n");
+        let error = parse_hcl_body(&repeated).err().map(|e| e.message);
+        assert_eq!(error.as_deref(), Some("the attribute `a7` is set twice"));
+        let keys: String = (0..50_000).map(|i| format!("k{i} = 1, ")).collect();
+        let walked = attribute(&format!("o = {{{keys}}}\n"));
+        assert!(matches!(walked.value, HclValue::Object(entries) if entries.len() == 50_000));
+        let error = parse_hcl_body(&format!("o = {{{keys}k3 = 2}}\n"))
+            .err()
+            .map(|e| e.message);
+        assert_eq!(
+            error.as_deref(),
+            Some("the key `k3` is set twice in this object")
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! traversals, `for`, templates) for the reader to accept or refuse. It refuses an attribute or
 //! object key given twice, as hcl-edit does, and nesting that brackets alone do not bound.
 
+use std::collections::BTreeSet;
+
 use super::{Attribute, Block, Body, HclError, HclValue, Heredoc, Name, Structure};
 use crate::diagnostic::{Span, Spanned};
 
@@ -168,6 +170,9 @@ impl Parser<'_> {
             structures: Vec::new(),
             span: Span::at(start),
         };
+        // Looked up per attribute: a set, so a body of many attributes is not read in
+        // quadratic time.
+        let mut attribute_names = BTreeSet::new();
         loop {
             let before = self.at;
             self.skip_ws()?;
@@ -175,7 +180,7 @@ impl Parser<'_> {
                 self.at = before;
                 return Ok(body);
             }
-            let structure = self.structure(&body)?;
+            let structure = self.structure(&mut attribute_names)?;
             self.skip_sp()?;
             self.line_comment();
             if !self.line_ending() && self.peek().is_some() {
@@ -190,13 +195,13 @@ impl Parser<'_> {
         }
     }
 
-    fn structure(&mut self, body: &Body) -> Result<Structure> {
+    fn structure(&mut self, attribute_names: &mut BTreeSet<String>) -> Result<Structure> {
         let start = self.at;
         let ident = self.name()?;
         self.skip_sp()?;
         match self.peek() {
             Some('=') => {
-                if body.attribute(ident.as_str()).is_some() {
+                if !attribute_names.insert(ident.as_str().to_string()) {
                     return Err(self.error(
                         start,
                         format!("the attribute `{}` is set twice", ident.as_str()),
@@ -595,6 +600,7 @@ impl Parser<'_> {
             return Ok(HclValue::Other);
         }
         let mut entries: Vec<(Spanned<HclValue>, Spanned<HclValue>)> = Vec::new();
+        let mut keys = BTreeSet::new();
         loop {
             self.skip_ws()?;
             if self.eat("}") {
@@ -602,9 +608,7 @@ impl Parser<'_> {
             }
             let key = self.object_key()?;
             if let HclValue::Str(text) = &key.value
-                && entries
-                    .iter()
-                    .any(|(k, _)| matches!(&k.value, HclValue::Str(t) if t == text))
+                && !keys.insert(text.clone())
             {
                 return Err(self.error(
                     key.span.start,
