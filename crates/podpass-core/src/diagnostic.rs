@@ -137,6 +137,18 @@ impl<T> Spanned<T> {
 pub struct LineIndex<'t> {
     text: Cow<'t, str>,
     line_starts: Vec<usize>,
+    /// The characters before every [`CHECKPOINT_BYTES`]th byte. A column is counted from the
+    /// checkpoints, so a location on a long line (minified JSON) costs no more than one on a
+    /// short line, and a reader that places every key of a one-line document stays linear.
+    chars_before: Vec<usize>,
+}
+
+/// Bytes between two checkpoints of [`LineIndex`]'s character count.
+const CHECKPOINT_BYTES: usize = 256;
+
+/// The characters that start in `bytes` (UTF-8: every byte but the continuation bytes).
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl<'t> LineIndex<'t> {
@@ -159,7 +171,29 @@ impl<'t> LineIndex<'t> {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { text, line_starts }
+        let mut chars_before = vec![0];
+        for chunk in text.as_bytes().chunks(CHECKPOINT_BYTES) {
+            let before = chars_before.last().copied().unwrap_or(0);
+            chars_before.push(before + char_starts(chunk));
+        }
+        LineIndex {
+            text,
+            line_starts,
+            chars_before,
+        }
+    }
+
+    /// The characters of the text before byte `offset` (an offset inside a character counts
+    /// that character).
+    fn chars_before(&self, offset: usize) -> usize {
+        let checkpoint = offset / CHECKPOINT_BYTES;
+        let counted = self.chars_before.get(checkpoint).copied().unwrap_or(0);
+        let rest = self
+            .text
+            .as_bytes()
+            .get(checkpoint * CHECKPOINT_BYTES..offset)
+            .unwrap_or_default();
+        counted + char_starts(rest)
     }
 
     /// The text indexed.
@@ -172,12 +206,7 @@ impl<'t> LineIndex<'t> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        // Offsets come from the parsers and sit on char boundaries; `get` keeps a bad one harmless.
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset.saturating_sub(start), |s| s.chars().count())
-            + 1;
+        let column = self.chars_before(offset) - self.chars_before(start) + 1;
         Location::new(to_u32(line), to_u32(column))
     }
 
@@ -431,6 +460,24 @@ mod tests {
         assert_eq!(idx.location(5), Location { line: 2, column: 2 });
         assert_eq!(idx.location(8), Location { line: 4, column: 1 });
         assert_eq!(idx.location(999), Location { line: 4, column: 2 });
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_characters_across_checkpoints() {
+        // Characters of one to four bytes, straddling the checkpoints, on long lines.
+        let line: String = "aé€😀".repeat(300);
+        let text = format!("{line}\n{line}x\n");
+        let idx = LineIndex::new(&text);
+        for (offset, _) in text.char_indices() {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let line = 1 + text[..offset].matches('\n').count();
+            let column = text[start..offset].chars().count() + 1;
+            assert_eq!(
+                idx.location(offset),
+                Location::new(line as u32, column as u32),
+                "{offset}"
+            );
+        }
     }
 
     #[test]
