@@ -5,7 +5,10 @@
 //! - lint on one policy path of 80k / 160k / 320k bytes, shared by two namespaces;
 //! - lint on 500 / 1,000 / 2,000 roles whose policy sets share one policy of as many rules;
 //! - a namespace selector of 10k / 20k / 40k nested YAML flow mappings (refused by the nesting
-//!   bound before any parser runs), beside an ordinary selector.
+//!   bound before any parser runs), beside an ordinary selector;
+//! - a YAML selector of 10k / 20k / 40k labels;
+//! - podpass.hcl of 25k / 50k / 100k top-level attributes (read whole, then refused);
+//! - Vault API JSON of 5k / 10k / 20k roles on one line (every key placed by line and column).
 //!
 //! `cargo bench -p podpass-core --bench hostile`; results in docs/benchmarks.md.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
@@ -16,9 +19,14 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use podpass_core::configuration::{Configuration, Imported, NoFiles};
 use podpass_core::lint::lint;
 use podpass_core::selector::NamespaceSelector;
 use support::hostile;
+
+fn import(text: &str, source: &str) -> Option<Imported> {
+    Configuration::import(text, source, None, &NoFiles).ok()
+}
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("hostile");
@@ -45,6 +53,30 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::new("selector_nested_yaml", depth),
             &text,
             |b, text| b.iter(|| NamespaceSelector::parse(black_box(text))),
+        );
+    }
+    for keys in [10_000, 20_000, 40_000] {
+        let text = hostile::selector_many_keys(keys);
+        group.bench_with_input(
+            BenchmarkId::new("selector_many_keys", keys),
+            &text,
+            |b, text| b.iter(|| NamespaceSelector::parse(black_box(text))),
+        );
+    }
+    for attributes in [25_000, 50_000, 100_000] {
+        let text = hostile::hcl_attributes(attributes);
+        group.bench_with_input(
+            BenchmarkId::new("podpass_hcl_attributes", attributes),
+            &text,
+            |b, text| b.iter(|| import(black_box(text), "podpass.hcl")),
+        );
+    }
+    for roles in [5_000, 10_000, 20_000] {
+        let text = hostile::api_json_one_line(roles);
+        group.bench_with_input(
+            BenchmarkId::new("api_json_one_line", roles),
+            &text,
+            |b, text| b.iter(|| import(black_box(text), "config.json")),
         );
     }
     let ordinary = "matchLabels:\n  team: payments\n  env: prod\n";

@@ -443,3 +443,30 @@ fn an_empty_configuration_exports_headers_only_and_imports_back() {
         assert!(back.mounts().is_empty() && back.policies().is_empty());
     }
 }
+
+#[test]
+fn large_inputs_are_read_whole_and_placed() {
+    // The hostile benchmark's shapes, at sizes a quadratic reader would take seconds over.
+    let json = support::hostile::api_json_one_line(5_000);
+    let imported = Configuration::import(&json, "config.json", None, &NoFiles).expect("imports");
+    let mount = imported.configuration.mount("kubernetes").expect("mount");
+    assert_eq!(mount.roles().len(), 5_000);
+    let origin = imported
+        .configuration
+        .role_origin("kubernetes", "r4999")
+        .expect("origin");
+    assert_eq!(origin.to_string(), "config.json:1");
+
+    let hcl = support::hostile::hcl_attributes(50_000);
+    let error = Configuration::import(&hcl, "podpass.hcl", None, &NoFiles)
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("a0")),
+        "{error:?}"
+    );
+
+    let selector = support::hostile::selector_many_keys(40_000);
+    let parsed = podpass_core::selector::NamespaceSelector::parse(&selector).expect("parses");
+    assert_eq!(parsed.match_labels.len(), 40_000);
+}

@@ -77,3 +77,40 @@ pub fn shared_policy(roles: usize) -> Configuration {
 pub fn nested_selector(depth: usize) -> String {
     format!("a: {}", "{".repeat(depth))
 }
+
+/// A YAML namespace selector of `keys` labels, one per line (`  k0: v0`).
+pub fn selector_many_keys(keys: usize) -> String {
+    let mut text = String::from("matchLabels:\n");
+    for i in 0..keys {
+        let _ = writeln!(text, "  k{i}: v{i}");
+    }
+    text
+}
+
+/// podpass.hcl text of `attributes` top-level attributes (`a0 = 0`), which the importer refuses
+/// by name once the whole text has been read.
+pub fn hcl_attributes(attributes: usize) -> String {
+    let mut text = String::new();
+    for i in 0..attributes {
+        let _ = writeln!(text, "a{i} = {i}");
+    }
+    text
+}
+
+/// A Vault API JSON configuration of `roles` roles on one line, as a minifier writes it.
+pub fn api_json_one_line(roles: usize) -> String {
+    let mut text = String::from(
+        r#"{"auth":{"kubernetes":{"config":{"kubernetes_host":"https://k8s:443"},"roles":{"#,
+    );
+    for i in 0..roles {
+        if i > 0 {
+            text.push(',');
+        }
+        let _ = write!(
+            text,
+            r#""r{i}":{{"bound_service_account_names":"app","bound_service_account_namespaces":"team-{i}"}}"#
+        );
+    }
+    text.push_str("}}}}");
+    text
+}
