@@ -386,6 +386,22 @@ impl Node {
         }
     }
 
+    /// A YAML mapping key as the string Vault's YAML step makes of it: as a value, but with
+    /// YAML's spellings of the non-finite floats; `None` for a key it refuses.
+    #[cfg(feature = "yaml-selectors")]
+    fn yaml_key_text(&self) -> Option<String> {
+        match self {
+            Node::Float(float) => Some(match go_float32_g(*float).as_str() {
+                "+Inf" => ".inf".to_string(),
+                "-Inf" => "-.inf".to_string(),
+                "NaN" => ".nan".to_string(),
+                other => other.to_string(),
+            }),
+            Node::Null => None,
+            scalar => scalar.yaml_label(),
+        }
+    }
+
     /// A YAML scalar as the string Vault's YAML step makes of it where a string is wanted.
     fn yaml_label(&self) -> Option<String> {
         match self {
@@ -401,19 +417,8 @@ impl Node {
 /// YAML mapping keys become JSON object keys the way Vault's YAML library converts them.
 #[cfg(feature = "yaml-selectors")]
 fn yaml_key(key: Node) -> Result<String, SelectorError> {
-    match key {
-        Node::Str(text) | Node::Int(text) => Ok(text),
-        Node::Bool(flag) => Ok(flag.to_string()),
-        Node::Float(float) => Ok(match go_float32_g(float).as_str() {
-            "+Inf" => ".inf".to_string(),
-            "-Inf" => "-.inf".to_string(),
-            "NaN" => ".nan".to_string(),
-            other => other.to_string(),
-        }),
-        Node::Null | Node::Seq(_) | Node::Map(_) => Err(SelectorError::Syntax(
-            "unsupported mapping key type".to_string(),
-        )),
-    }
+    key.yaml_key_text()
+        .ok_or_else(|| SelectorError::Syntax("unsupported mapping key type".to_string()))
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)`, which Vault's YAML step uses for floats.
@@ -1054,6 +1059,30 @@ mod tests {
                 ("tier", "15"),
                 ("true", "false"),
             ])
+        );
+    }
+
+    #[test]
+    fn retyped_scalars_say_what_vault_reads_keys_and_values_as() {
+        let retyped: Vec<(String, String)> = NamespaceSelector::retyped_scalars(
+            "matchLabels:\n  .Inf: a\n  b: .inf\n  y: 017\n  d: \"yes\"\n",
+        )
+        .into_iter()
+        .map(|r| (r.written, r.read_as))
+        .collect();
+        let expected = [
+            (".Inf", ".inf"),
+            (".inf", "+Inf"),
+            ("y", "true"),
+            ("017", "15"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(w, r)| (w.to_string(), r.to_string()))
+            .collect();
+        assert_eq!(retyped, expected);
+        assert!(
+            NamespaceSelector::retyped_scalars("{\"matchLabels\": {\"a\": \"yes\"}}").is_empty()
         );
     }
 

@@ -358,7 +358,7 @@ impl<'t> Reader<'t> {
             Some('"' | '\'') => Node::Str(self.quoted()?),
             _ => {
                 let text = self.plain(false)?;
-                refuse_merge_key(self.typed(text)?)?
+                refuse_merge_key(self.typed(text, true)?)?
             }
         };
         if self.at - start > MAX_KEY_LENGTH {
@@ -446,7 +446,7 @@ impl<'t> Reader<'t> {
                     return Err(self.misplaced("mapping values are not allowed in this context"));
                 }
                 self.at = end;
-                self.typed(text)
+                self.typed(text, false)
             }
             Some('?' | ':' | '-') => Err(YamlError::Unsupported("complex keys")),
             _ => Err(self.syntax("found character that cannot start any token")),
@@ -569,11 +569,17 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// A plain scalar's typed node, noting it when a label would read it as another string.
-    fn typed(&mut self, text: String) -> Result<Node> {
+    /// A plain scalar's typed node (a mapping key's when `key`), noting it when Vault would
+    /// read it as another string.
+    fn typed(&mut self, text: String, key: bool) -> Result<Node> {
         let node = (self.resolve)(text.clone())?;
+        let label = if key {
+            node.yaml_key_text()
+        } else {
+            node.yaml_label()
+        };
         if !matches!(node, Node::Str(_))
-            && let Some(label) = node.yaml_label()
+            && let Some(label) = label
             && label != text
         {
             self.retyped.push((text, label));
@@ -627,7 +633,7 @@ impl<'t> Reader<'t> {
             let key = match self.peek() {
                 Some('"' | '\'') => Node::Str(self.quoted()?),
                 Some(c) if starts_plain(c, self.peek_second(), true) => {
-                    refuse_merge_key(self.flow_plain()?)?
+                    refuse_merge_key(self.flow_plain(true)?)?
                 }
                 _ => return Err(YamlError::Unsupported("this flow mapping key")),
             };
@@ -660,14 +666,14 @@ impl<'t> Reader<'t> {
             Some('[' | '{') => self.flow_collection(),
             Some('"' | '\'') => Ok(Node::Str(self.quoted()?)),
             Some('&' | '*' | '!') => Err(YamlError::Unsupported("anchors, aliases and tags")),
-            Some(c) if starts_plain(c, self.peek_second(), true) => self.flow_plain(),
+            Some(c) if starts_plain(c, self.peek_second(), true) => self.flow_plain(false),
             Some(',') => Err(self.syntax("did not find expected node content")),
             _ => Err(YamlError::Unsupported("this flow collection entry")),
         }
     }
 
     /// A plain scalar inside a flow collection, on one line.
-    fn flow_plain(&mut self) -> Result<Node> {
+    fn flow_plain(&mut self, key: bool) -> Result<Node> {
         let text = self.plain(true)?;
         let rest = self.rest().trim_start_matches(' ');
         if rest.starts_with(['\n', '\r']) {
@@ -676,7 +682,7 @@ impl<'t> Reader<'t> {
                 return Err(YamlError::Unsupported("scalars over several lines"));
             }
         }
-        self.typed(text)
+        self.typed(text, key)
     }
 }
 
