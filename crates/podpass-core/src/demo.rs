@@ -7,7 +7,7 @@
 
 use crate::configuration::{Configuration, ImportError, NoFiles};
 use crate::jwt::SigningAlgorithm;
-use crate::mint::{MintError, SigningKey, TokenSpec, mint};
+use crate::mint::{MintError, SigningKey, TokenSpec, UnsignedToken, mint};
 use crate::policy_test::{TEST_KEY_ID, TEST_KEY_PEM, TEST_PUBLIC_KEY_PEM};
 
 /// The scenario as the `vault` commands a tutorial reader would paste (self-contained: keys and
@@ -33,6 +33,23 @@ pub fn signing_key() -> Result<SigningKey, MintError> {
         SigningAlgorithm::ES256,
         Some(TEST_KEY_ID.into()),
     )
+}
+
+/// The demo signing key as PKCS#8 DER, for a host that signs with its own crypto (WebCrypto's
+/// `importKey("pkcs8", …)` as ECDSA P-256), together with [`crate::mint::UnsignedToken`].
+pub fn signing_key_pkcs8() -> Result<Vec<u8>, MintError> {
+    crate::keys::decode_private_pem(TEST_KEY_PEM)
+        .map(|key| key.der)
+        .map_err(|reason| MintError::BadKey {
+            alg: SigningAlgorithm::ES256,
+            reason,
+        })
+}
+
+/// The token `spec` describes with the demo key's header (ES256, `kid` [`TEST_KEY_ID`]), to be
+/// signed by the host with [`signing_key_pkcs8`].
+pub fn unsigned_token(spec: &TokenSpec) -> UnsignedToken {
+    UnsignedToken::new(spec, SigningAlgorithm::ES256, Some(TEST_KEY_ID))
 }
 
 /// A projected service-account token for `namespace`/`service_account`, issued at `issued_at`
@@ -93,5 +110,16 @@ mod tests {
         let refused = login("grade-api", "payment", "payment-sa");
         let denial = refused.denial().expect("payment's token is refused");
         assert_eq!(denial.status, 403);
+    }
+
+    #[test]
+    fn a_host_signs_the_same_demo_token_with_the_pkcs8_key() {
+        let spec = TokenSpec::projected("grade-api", "grade-api-sa", NOW);
+        let minted = mint(&spec, &signing_key().expect("demo key")).expect("signed");
+        let (input, _) = minted.rsplit_once('.').expect("three parts");
+        assert_eq!(unsigned_token(&spec).signing_input(), input);
+        let der = signing_key_pkcs8().expect("demo key");
+        let pem = crate::keys::der_to_pem("PRIVATE KEY", &der);
+        assert_eq!(pem.trim(), TEST_KEY_PEM.trim());
     }
 }

@@ -22,7 +22,7 @@ use pkcs1::der::Decode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::jwt::{self, SigningAlgorithm};
+use crate::jwt::{self, DecodedJwt, SigningAlgorithm};
 use crate::keys::{KeyKind, KeySet, VerificationKey};
 use crate::login::{self, LoginRequest, LoginResult};
 use crate::mount::KubernetesMount;
@@ -90,22 +90,124 @@ pub fn signature_job<'m>(
     let (algorithm_name, key_id) = raw.algorithm_and_key_id().ok()?;
     let algorithm = SigningAlgorithm::from_name(&algorithm_name)?;
     raw.claims_json().ok()?;
-    job_for(&raw, algorithm, key_id.as_deref(), mount.keys())
+    job_for(
+        raw.signature_b64,
+        raw.signing_input,
+        algorithm,
+        key_id.as_deref(),
+        mount.keys(),
+    )
+}
+
+/// What the host has to verify for a token read on its own, against `keys`: no role, so none of
+/// a login's checks come first (the playground shows a token's signature even when its login
+/// stops earlier). `None` as for [`signature_job`], and for an algorithm podpass does not
+/// accept.
+pub fn token_signature_job<'k>(token: &DecodedJwt, keys: &'k KeySet) -> Option<SignatureJob<'k>> {
+    let algorithm = token.signing_algorithm().ok()?;
+    job_for(
+        &token.signature,
+        token.signing_input(),
+        algorithm,
+        token.key_id.as_deref(),
+        keys,
+    )
+}
+
+/// The signature check of a token read on its own, the crypto's answer taken from `verdict`:
+/// what [`DecodedJwt::verify_signature`] answers with the core's own crypto.
+pub fn verify_token_with_host_verdict(
+    token: &DecodedJwt,
+    keys: &KeySet,
+    verdict: &HostVerdict,
+) -> Result<jwt::VerifiedSignature, jwt::SignatureError> {
+    let algorithm = token.signing_algorithm()?;
+    jwt::verify_parts_with(
+        &token.signature,
+        algorithm,
+        token.key_id.as_deref(),
+        keys,
+        |index, _| verdict.verified_by == Some(index),
+    )
+}
+
+impl SignatureJob<'_> {
+    /// The verdict this build's own crypto reaches: the first candidate that verifies. What a
+    /// host answers when it verifies in the engine after all (natively, or a wasm build with
+    /// the `rust-crypto` feature); [`jwt::SignatureError::NotBuiltIn`] in a build without
+    /// crypto.
+    pub fn verdict_by_engine(&self) -> Result<HostVerdict, jwt::SignatureError> {
+        if !jwt::has_crypto() {
+            return Err(jwt::SignatureError::NotBuiltIn);
+        }
+        let signature = URL_SAFE_NO_PAD.encode(&self.signature);
+        let verified_by = self
+            .candidates
+            .iter()
+            .find(|candidate| {
+                jwt::verifies_with(
+                    &signature,
+                    &self.signing_input,
+                    self.algorithm,
+                    candidate.key,
+                )
+            })
+            .map(|candidate| candidate.index);
+        Ok(HostVerdict { verified_by })
+    }
+}
+
+/// How WebCrypto names an algorithm podpass accepts: what a host passes to `importKey` and to
+/// `verify` or `sign`. Plain names, so that every host (the wasm package, the playground)
+/// builds its parameter objects from one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebCryptoAlgorithm {
+    /// `RSASSA-PKCS1-v1_5`, `RSA-PSS` or `ECDSA`.
+    pub name: &'static str,
+    /// `SHA-256`, `SHA-384` or `SHA-512`: the key's hash for RSA, the signature's for ECDSA.
+    pub hash: &'static str,
+    /// The curve, for ECDSA keys (`P-256`, `P-384`).
+    pub named_curve: Option<&'static str>,
+    /// PSS's salt length in bytes, which JWS fixes to the hash's output (RFC 7518 §3.5).
+    pub salt_length: Option<u32>,
+}
+
+/// WebCrypto's names for `algorithm`.
+pub fn web_crypto_algorithm(algorithm: SigningAlgorithm) -> WebCryptoAlgorithm {
+    use SigningAlgorithm as A;
+    let (hash, hash_bytes) = match algorithm {
+        A::RS256 | A::PS256 | A::ES256 => ("SHA-256", 32),
+        A::RS384 | A::PS384 | A::ES384 => ("SHA-384", 48),
+        A::RS512 | A::PS512 => ("SHA-512", 64),
+    };
+    let (name, named_curve, salt_length) = match algorithm {
+        A::RS256 | A::RS384 | A::RS512 => ("RSASSA-PKCS1-v1_5", None, None),
+        A::PS256 | A::PS384 | A::PS512 => ("RSA-PSS", None, Some(hash_bytes)),
+        A::ES256 => ("ECDSA", Some("P-256"), None),
+        A::ES384 => ("ECDSA", Some("P-384"), None),
+    };
+    WebCryptoAlgorithm {
+        name,
+        hash,
+        named_curve,
+        salt_length,
+    }
 }
 
 /// The job for a token read as far as its algorithm and `kid`: `None` for an empty or
 /// undecodable signature (it verifies against no key) or when no key fits.
 #[inline]
 fn job_for<'k>(
-    raw: &jwt::RawJwt<'_>,
+    signature_b64: &str,
+    signing_input: &str,
     algorithm: SigningAlgorithm,
     key_id: Option<&str>,
     keys: &'k KeySet,
 ) -> Option<SignatureJob<'k>> {
-    if raw.signature_b64.is_empty() {
+    if signature_b64.is_empty() {
         return None;
     }
-    let signature = URL_SAFE_NO_PAD.decode(raw.signature_b64).ok()?;
+    let signature = URL_SAFE_NO_PAD.decode(signature_b64).ok()?;
     let candidates: Vec<CandidateKey> = keys
         .keys()
         .iter()
@@ -118,7 +220,7 @@ fn job_for<'k>(
     }
     Some(SignatureJob {
         algorithm,
-        signing_input: raw.signing_input.to_string(),
+        signing_input: signing_input.to_string(),
         signature,
         candidates,
     })
@@ -144,9 +246,15 @@ pub fn evaluate_login_asking_host(
         mount,
         request,
         &|raw, algorithm, key_id, keys| {
-            let verdict = job_for(raw, algorithm, key_id, keys)
-                .map(|job| host(&job))
-                .unwrap_or_default();
+            let verdict = job_for(
+                raw.signature_b64,
+                raw.signing_input,
+                algorithm,
+                key_id,
+                keys,
+            )
+            .map(|job| host(&job))
+            .unwrap_or_default();
             signature_step(raw, algorithm, key_id, keys, verdict)
         },
         mode,
@@ -484,6 +592,60 @@ mod tests {
                 SignatureError::Mismatch { tried: 1 }.to_string()
             );
         }
+    }
+
+    #[test]
+    fn a_token_read_on_its_own_is_checked_as_the_cores_crypto_checks_it() {
+        let mount = mount();
+        let forged = {
+            let genuine = token(RSA_KEY, SigningAlgorithm::RS256, "grade-api");
+            let other = token(OTHER_RSA_KEY, SigningAlgorithm::RS256, "grade-api");
+            let (input, _) = genuine.rsplit_once('.').expect("three parts");
+            let (_, signature) = other.rsplit_once('.').expect("three parts");
+            format!("{input}.{signature}")
+        };
+        for jwt in [
+            token(RSA_KEY, SigningAlgorithm::RS256, "grade-api"),
+            token(EC_KEY, SigningAlgorithm::ES256, "payment"),
+            forged,
+        ] {
+            let decoded = jwt::decode(&jwt).expect("decodes");
+            let job = token_signature_job(&decoded, mount.keys()).expect("a job");
+            let verdict = verify_like_a_host(&job);
+            assert_eq!(job.verdict_by_engine(), Ok(verdict));
+            assert_eq!(
+                verify_token_with_host_verdict(&decoded, mount.keys(), &verdict),
+                decoded.verify_signature(mount.keys())
+            );
+        }
+        let unsigned = jwt::decode(&format!(
+            "{}.",
+            token(RSA_KEY, SigningAlgorithm::RS256, "x")
+                .rsplit_once('.')
+                .expect("three parts")
+                .0
+        ))
+        .expect("decodes");
+        assert!(token_signature_job(&unsigned, mount.keys()).is_none());
+    }
+
+    #[test]
+    fn web_crypto_names_follow_jws() {
+        let ps384 = web_crypto_algorithm(SigningAlgorithm::PS384);
+        assert_eq!(
+            (ps384.name, ps384.hash, ps384.salt_length),
+            ("RSA-PSS", "SHA-384", Some(48))
+        );
+        let es256 = web_crypto_algorithm(SigningAlgorithm::ES256);
+        assert_eq!(
+            (es256.name, es256.hash, es256.named_curve),
+            ("ECDSA", "SHA-256", Some("P-256"))
+        );
+        let rs512 = web_crypto_algorithm(SigningAlgorithm::RS512);
+        assert_eq!(
+            (rs512.name, rs512.hash, rs512.named_curve, rs512.salt_length),
+            ("RSASSA-PKCS1-v1_5", "SHA-512", None, None)
+        );
     }
 
     #[test]

@@ -362,6 +362,12 @@ pub struct VerifiedSignature {
 }
 
 impl DecodedJwt {
+    /// The bytes the signature covers: the token's `header.claims` text.
+    #[inline]
+    pub(crate) fn signing_input(&self) -> &str {
+        &self.signing_input
+    }
+
     /// The accepted algorithm named by the header, or why it is not accepted.
     #[inline]
     pub(crate) fn signing_algorithm(&self) -> Result<SigningAlgorithm, SignatureError> {

@@ -3,7 +3,7 @@
 //! These are the tokens a cluster would mount in a pod, signed with a key the caller owns
 //! (a throwaway key, never a cluster's). Time is passed in, like everywhere in the core.
 
-use jsonwebtoken::{EncodingKey, Header};
+use jsonwebtoken::EncodingKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use thiserror::Error;
@@ -186,17 +186,11 @@ impl SigningKey {
 
 /// Signs any claims set (tests use this for deliberately odd claims).
 pub fn sign_claims(claims: &Value, key: &SigningKey) -> Result<String, MintError> {
-    if !crate::jwt::has_crypto() {
-        return Err(MintError::Signing(
-            "this build of podpass has no signature crypto (on wasm32 it needs the `rust-crypto` \
-             feature)"
-                .to_string(),
-        ));
-    }
-    let mut header = Header::new(key.algorithm.to_jsonwebtoken());
-    header.kid = key.key_id.clone();
-    header.typ = None;
-    jsonwebtoken::encode(&header, claims, &key.key).map_err(|e| MintError::Signing(e.to_string()))
+    key.sign(UnsignedToken::from_claims(
+        claims,
+        key.algorithm,
+        key.key_id.as_deref(),
+    ))
 }
 
 /// Signs the token a spec describes.
@@ -204,16 +198,121 @@ pub fn mint(spec: &TokenSpec, key: &SigningKey) -> Result<String, MintError> {
     sign_claims(&spec.claims(), key)
 }
 
+impl SigningKey {
+    /// Signs `token` with this build's own crypto. The token's header should name this key's
+    /// algorithm ([`UnsignedToken::new`] with [`SigningKey::algorithm`]).
+    pub fn sign(&self, token: UnsignedToken) -> Result<String, MintError> {
+        if !crate::jwt::has_crypto() {
+            return Err(MintError::Signing(
+                "this build of podpass has no signature crypto (on wasm32 it needs the \
+                 `rust-crypto` feature); sign the token's signing input with the host's crypto"
+                    .to_string(),
+            ));
+        }
+        let signature = jsonwebtoken::crypto::sign(
+            token.signing_input.as_bytes(),
+            &self.key,
+            self.algorithm.to_jsonwebtoken(),
+        )
+        .map_err(|e| MintError::Signing(e.to_string()))?;
+        let mut token = token.signing_input;
+        token.push('.');
+        token.push_str(&signature);
+        Ok(token)
+    }
+}
+
+/// A token whose header and claims are written, waiting for its signature: [`SigningKey::sign`]
+/// signs it in the engine, a host without crypto in the engine (the playground in a browser)
+/// signs [`UnsignedToken::signing_input`] with its own and calls [`UnsignedToken::signed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsignedToken {
+    signing_input: String,
+}
+
+impl UnsignedToken {
+    /// The token `spec` describes, for a key of `algorithm` named `key_id` (the header's `kid`).
+    pub fn new(spec: &TokenSpec, algorithm: SigningAlgorithm, key_id: Option<&str>) -> Self {
+        UnsignedToken::from_claims(&spec.claims(), algorithm, key_id)
+    }
+
+    /// A token of any claims set, its header `{"alg":…,"kid":…}` (no `typ`, as Kubernetes
+    /// writes service-account tokens).
+    pub fn from_claims(claims: &Value, algorithm: SigningAlgorithm, key_id: Option<&str>) -> Self {
+        use base64::Engine;
+        let encode = |json: &Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+        };
+        let mut header = serde_json::Map::new();
+        header.insert("alg".into(), algorithm.name().into());
+        if let Some(key_id) = key_id {
+            header.insert("kid".into(), key_id.into());
+        }
+        UnsignedToken {
+            signing_input: format!("{}.{}", encode(&Value::Object(header)), encode(claims)),
+        }
+    }
+
+    /// The bytes to sign: `header.claims`, base64url-encoded.
+    pub fn signing_input(&self) -> &str {
+        &self.signing_input
+    }
+
+    /// The compact token with `signature`: for ECDSA, `r || s` (what WebCrypto's `sign`
+    /// returns), not DER.
+    pub fn signed(self, signature: &[u8]) -> String {
+        use base64::Engine;
+        let mut token = self.signing_input;
+        token.push('.');
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        token
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::claims::ServiceAccountClaims;
     use crate::keys::KeySet;
+    use jsonwebtoken::Header;
 
     const RSA_KEY: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.key.pem");
     const RSA_PUB: &str = include_str!("../../../tests/fixtures/keys/rsa-2048.pub.pem");
     const EC_KEY: &str = include_str!("../../../tests/fixtures/keys/ec-p384.key.pem");
     const EC_PUB: &str = include_str!("../../../tests/fixtures/keys/ec-p384.pub.pem");
+
+    #[test]
+    fn unsigned_tokens_carry_what_mint_signs() {
+        let spec = TokenSpec::projected("grade-api", "grade-api-sa", 1_700_000_000);
+        for (pem, algorithm, key_id) in [
+            (RSA_KEY, SigningAlgorithm::RS256, None),
+            (EC_KEY, SigningAlgorithm::ES384, Some("k")),
+        ] {
+            let key = SigningKey::from_pem(pem, algorithm, key_id.map(str::to_string))
+                .expect("fixture key");
+            let mut header = Header::new(algorithm.to_jsonwebtoken());
+            header.kid = key_id.map(str::to_string);
+            header.typ = None;
+            let encoding_key = match algorithm {
+                SigningAlgorithm::RS256 => EncodingKey::from_rsa_pem(pem.as_bytes()),
+                _ => EncodingKey::from_ec_pem(pem.as_bytes()),
+            }
+            .expect("fixture key");
+            let encoded =
+                jsonwebtoken::encode(&header, &spec.claims(), &encoding_key).expect("encodes");
+            let minted = mint(&spec, &key).expect("signed");
+            let (input, _) = encoded.rsplit_once('.').expect("three parts");
+            let (_, signature) = minted.rsplit_once('.').expect("three parts");
+            let unsigned = UnsignedToken::new(&spec, algorithm, key_id);
+            assert_eq!(unsigned.signing_input(), input, "{algorithm}");
+            let signature = base64::Engine::decode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                signature,
+            )
+            .expect("base64url");
+            assert_eq!(unsigned.signed(&signature), minted, "{algorithm}");
+        }
+    }
 
     #[test]
     fn minted_projected_token_verifies_and_reads_back() {

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use podpass_core::host_signature::{
     CandidateKey, HostVerdict, SignatureJob, evaluate_login_asking_host,
-    evaluate_login_with_host_verdict, signature_job,
+    evaluate_login_with_host_verdict, signature_job, web_crypto_algorithm,
 };
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::mount::KubernetesMount;
@@ -405,42 +405,23 @@ struct Params {
 
 impl Params {
     fn for_algorithm(algorithm: SigningAlgorithm) -> Params {
-        use SigningAlgorithm as A;
-        let hash = match algorithm {
-            A::RS256 | A::PS256 | A::ES256 => "SHA-256",
-            A::RS384 | A::PS384 | A::ES384 => "SHA-384",
-            A::RS512 | A::PS512 => "SHA-512",
-        };
-        match algorithm {
+        let named = web_crypto_algorithm(algorithm);
+        let hash = JsValue::from(named.hash);
+        match (named.named_curve, named.salt_length) {
+            (Some(curve), _) => Params {
+                import: object(&[("name", named.name.into()), ("namedCurve", curve.into())]),
+                verify: object(&[("name", named.name.into()), ("hash", hash)]),
+            },
+            (None, Some(salt)) => Params {
+                import: object(&[("name", named.name.into()), ("hash", hash)]),
+                verify: object(&[("name", named.name.into()), ("saltLength", salt.into())]),
+            },
             // The key carries the hash; naming the algorithm alone spares the host's WebCrypto
             // from normalizing a dictionary on every verify (measurably slower in Node).
-            A::RS256 | A::RS384 | A::RS512 => Params {
-                import: object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", hash.into())]),
-                verify: "RSASSA-PKCS1-v1_5".into(),
+            (None, None) => Params {
+                import: object(&[("name", named.name.into()), ("hash", hash)]),
+                verify: named.name.into(),
             },
-            A::PS256 | A::PS384 | A::PS512 => {
-                // JWS fixes PSS's salt length to the hash's output length (RFC 7518 §3.5).
-                let salt: u32 = match hash {
-                    "SHA-256" => 32,
-                    "SHA-384" => 48,
-                    _ => 64,
-                };
-                Params {
-                    import: object(&[("name", "RSA-PSS".into()), ("hash", hash.into())]),
-                    verify: object(&[("name", "RSA-PSS".into()), ("saltLength", salt.into())]),
-                }
-            }
-            A::ES256 | A::ES384 => {
-                let curve = if algorithm == A::ES256 {
-                    "P-256"
-                } else {
-                    "P-384"
-                };
-                Params {
-                    import: object(&[("name", "ECDSA".into()), ("namedCurve", curve.into())]),
-                    verify: object(&[("name", "ECDSA".into()), ("hash", hash.into())]),
-                }
-            }
         }
     }
 }
