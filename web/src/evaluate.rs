@@ -7,14 +7,21 @@ use podpass_core::claims::ServiceAccountClaims;
 use podpass_core::configuration::{
     Configuration, ImportError, ImportNote, NoFiles, Origin, PolicyEntry, SourceFormat,
 };
+use podpass_core::host_signature::{
+    HostVerdict, SignatureJob, evaluate_login_asking_host, token_signature_job,
+    verify_token_with_host_verdict,
+};
 use podpass_core::jwt::{self, DecodedJwt};
 use podpass_core::lint::{self, Finding, policy_rule_origin};
 use podpass_core::login::{LoginRequest, LoginResult, time_checks};
 use podpass_core::mount::KubernetesMount;
-use podpass_core::trace::{CheckId, CheckStatus};
+use podpass_core::trace::{CheckId, CheckStatus, TraceMode};
 use serde_json::Value;
 
+use std::cell::RefCell;
+
 use crate::minting::INPUT_SOURCE;
+use crate::signatures::SignatureCheck;
 use crate::state::{PlaygroundState, parse_labels, parse_now};
 
 /// The most input (all fields together) the page evaluates on every edit.
@@ -172,6 +179,8 @@ pub enum SignatureStatus {
     Failed(String),
     /// Not checked; why (no keys configured, no configuration).
     NotChecked(String),
+    /// The browser is verifying it.
+    Checking,
 }
 
 /// The decision on a path for the issued token.
@@ -226,8 +235,16 @@ pub struct BeatenSummary {
     pub why: String,
 }
 
-/// Evaluates `state` with the clock at `clock_now` (seconds since the epoch).
-pub fn evaluate(state: &PlaygroundState, clock_now: i64) -> Evaluation {
+/// What the login says while the page verifies the token's signature.
+pub const CHECKING_SIGNATURE: &str = "checking the token's signature with the browser's WebCrypto";
+
+/// Evaluates `state` with the clock at `clock_now` (seconds since the epoch), signature
+/// verdicts from `signatures`.
+pub fn evaluate(
+    state: &PlaygroundState,
+    clock_now: i64,
+    signatures: &dyn SignatureCheck,
+) -> Evaluation {
     let mut input_problems = Vec::new();
     let now = parse_now(&state.now, clock_now).unwrap_or_else(|message| {
         input_problems.push(InputProblem {
@@ -280,7 +297,7 @@ pub fn evaluate(state: &PlaygroundState, clock_now: i64) -> Evaluation {
                 namespace_labels: labels,
                 now,
             };
-            Ok(podpass_core::login::evaluate_login(mount, &request))
+            login(mount, &request, signatures)
         }
     };
 
@@ -290,6 +307,7 @@ pub fn evaluate(state: &PlaygroundState, clock_now: i64) -> Evaluation {
         configuration.is_some(),
         login.as_ref().ok(),
         now,
+        signatures,
     );
     let authorization = authorize(configuration.as_ref(), &login, state);
 
@@ -300,6 +318,32 @@ pub fn evaluate(state: &PlaygroundState, clock_now: i64) -> Evaluation {
         token,
         login,
         authorization,
+    }
+}
+
+/// The login decided with the signature verdict from `signatures`; an error while the verdict
+/// is not known yet, or when the browser could not reach one.
+fn login(
+    mount: &KubernetesMount,
+    request: &LoginRequest,
+    signatures: &dyn SignatureCheck,
+) -> Result<LoginResult, String> {
+    let problem = RefCell::new(None);
+    let host = |job: &SignatureJob<'_>| match signatures.verdict(job) {
+        Some(Ok(verdict)) => verdict,
+        Some(Err(why)) => {
+            *problem.borrow_mut() = Some(format!("the signature could not be checked: {why}"));
+            HostVerdict::default()
+        }
+        None => {
+            *problem.borrow_mut() = Some(CHECKING_SIGNATURE.to_string());
+            HostVerdict::default()
+        }
+    };
+    let result = evaluate_login_asking_host(mount, request, &host, TraceMode::Full);
+    match problem.into_inner() {
+        Some(problem) => Err(problem),
+        None => Ok(result),
     }
 }
 
@@ -360,6 +404,7 @@ fn summarize_token(
     have_configuration: bool,
     login: Option<&LoginResult>,
     now: i64,
+    signatures: &dyn SignatureCheck,
 ) -> TokenSummary {
     if text.trim().is_empty() {
         return TokenSummary::Empty;
@@ -393,7 +438,7 @@ fn summarize_token(
         service_account,
         times,
         validity,
-        signature: signature(&decoded, mount, have_configuration, login),
+        signature: signature(&decoded, mount, have_configuration, login, signatures),
     }))
 }
 
@@ -421,6 +466,7 @@ fn signature(
     mount: Option<&KubernetesMount>,
     have_configuration: bool,
     login: Option<&LoginResult>,
+    signatures: &dyn SignatureCheck,
 ) -> SignatureStatus {
     let Some(mount) = mount else {
         return SignatureStatus::NotChecked(if have_configuration {
@@ -444,7 +490,16 @@ fn signature(
         }
         _ => {}
     }
-    match decoded.verify_signature(mount.keys()) {
+    let verdict = match token_signature_job(decoded, mount.keys()) {
+        Some(job) => match signatures.verdict(&job) {
+            Some(Ok(verdict)) => verdict,
+            Some(Err(why)) => return SignatureStatus::NotChecked(why),
+            None => return SignatureStatus::Checking,
+        },
+        // Nothing to verify: the core says why without crypto (no signature, no key fits).
+        None => HostVerdict::default(),
+    };
+    match verify_token_with_host_verdict(decoded, mount.keys(), &verdict) {
         Ok(verified) => SignatureStatus::Verified(format!(
             "verified with {} ({})",
             verified.key, verified.algorithm
@@ -556,16 +611,94 @@ mod tests {
 
     use super::*;
     use crate::presets::find;
+    use crate::signatures::{EngineCrypto, Job, Verdicts};
 
     const NOW: i64 = 1_780_000_000;
 
+    /// A preset's state with its token signed natively.
+    fn preset(id: &str) -> PlaygroundState {
+        let (mut state, token) = find(id).unwrap().state(NOW).unwrap();
+        state.token = token.sign_in_engine().unwrap();
+        state
+    }
+
     fn tutorial() -> PlaygroundState {
-        find("tutorial").unwrap().state(NOW).unwrap()
+        preset("tutorial")
+    }
+
+    /// Evaluates as the page does: the signatures asked for are verified (here by the engine,
+    /// there by WebCrypto) and the state evaluated again.
+    fn evaluate_as_the_page_does(state: &PlaygroundState) -> (Evaluation, Evaluation) {
+        let mut verdicts = Verdicts::default();
+        let first = evaluate(state, NOW, &verdicts);
+        for job in verdicts.take_wanted() {
+            let verdict = verify_owned(&job);
+            verdicts.insert(job, verdict);
+        }
+        let second = evaluate(state, NOW, &verdicts);
+        assert!(verdicts.take_wanted().is_empty(), "nothing left to verify");
+        (first, second)
+    }
+
+    /// An owned job verified as WebCrypto would: each candidate's JWK, in order.
+    fn verify_owned(job: &Job) -> crate::signatures::Verdict {
+        let signature = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            &job.signature,
+        );
+        let alg = match job.algorithm.name() {
+            "ES256" => jsonwebtoken::Algorithm::ES256,
+            other => panic!("the playground's tests sign with ES256, not {other}"),
+        };
+        let verified_by = job.candidates.iter().find_map(|(index, jwk)| {
+            let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_str(jwk.as_deref()?).ok()?;
+            let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).ok()?;
+            jsonwebtoken::crypto::verify(&signature, job.signing_input.as_bytes(), &key, alg)
+                .ok()
+                .filter(|ok| *ok)
+                .map(|_| *index)
+        });
+        Ok(HostVerdict { verified_by })
+    }
+
+    #[test]
+    fn the_page_shows_checking_then_the_same_evaluation_as_the_engines_crypto() {
+        let mut unknown_role = tutorial();
+        unknown_role.role = "nobody".to_string();
+        let mut other_key = tutorial();
+        other_key.config = crate::minting::trust_key(
+            &other_key.config,
+            "",
+            include_str!("../../tests/fixtures/keys/ec-p256.pub.pem"),
+        )
+        .unwrap();
+        for state in [
+            tutorial(),
+            unknown_role,
+            other_key,
+            preset("cross-namespace"),
+        ] {
+            let (first, second) = evaluate_as_the_page_does(&state);
+            let TokenSummary::Decoded(token) = &first.token else {
+                panic!("decoded token expected");
+            };
+            assert_eq!(token.signature, SignatureStatus::Checking);
+            if state.role != "nobody" {
+                assert_eq!(first.login.as_ref().unwrap_err(), CHECKING_SIGNATURE);
+            }
+            // Evaluation holds the core's results, compared through their full Debug form.
+            assert_eq!(
+                format!("{second:?}"),
+                format!("{:?}", evaluate(&state, NOW, &EngineCrypto)),
+                "{}",
+                state.role
+            );
+        }
     }
 
     #[test]
     fn the_tutorial_logs_in_with_verified_signature_and_valid_times() {
-        let evaluation = evaluate(&tutorial(), NOW);
+        let evaluation = evaluate(&tutorial(), NOW, &EngineCrypto);
         let config = evaluation.config.as_ref().unwrap();
         assert_eq!(config.format, SourceFormat::VaultCommands);
         assert_eq!(config.mount.as_deref(), Some("kubernetes"));
@@ -602,7 +735,7 @@ mod tests {
     fn evaluation_and_minting_pick_the_same_default_mount() {
         let mut state = tutorial();
         state.config = format!("vault auth enable -path=a kubernetes\n{}", state.config);
-        let evaluation = evaluate(&state, NOW);
+        let evaluation = evaluate(&state, NOW, &EngineCrypto);
         let config = evaluation.config.as_ref().unwrap();
         assert_eq!(config.mounts, ["a", "kubernetes"]);
         assert_eq!(config.mount.as_deref(), Some("kubernetes"));
@@ -620,7 +753,7 @@ mod tests {
         state.config =
             "vault auth enable -path=a kubernetes\nvault auth enable -path=b kubernetes\n"
                 .to_string();
-        let evaluation = evaluate(&state, NOW);
+        let evaluation = evaluate(&state, NOW, &EngineCrypto);
         assert!(
             evaluation.login.unwrap_err().contains("choose one (a, b)"),
             "several mounts and no default must ask for one"
@@ -635,14 +768,14 @@ mod tests {
     fn another_teams_path_is_denied_and_the_rule_is_located() {
         let mut state = tutorial();
         state.path = "secret/data/payment/db".to_string();
-        let denied = evaluate(&state, NOW).authorization.unwrap();
+        let denied = evaluate(&state, NOW, &EngineCrypto).authorization.unwrap();
         assert!(!denied.allowed);
         assert_eq!(denied.capabilities, ["deny"]);
         assert!(denied.rule.is_none());
 
         state.path = "secret/data/grade-api/config".to_string();
         state.operation = "update".to_string();
-        let missing = evaluate(&state, NOW).authorization.unwrap();
+        let missing = evaluate(&state, NOW, &EngineCrypto).authorization.unwrap();
         assert!(!missing.allowed);
         let rule = missing.rule.unwrap();
         assert_eq!(rule.path, "secret/data/grade-api/*");
@@ -657,7 +790,7 @@ mod tests {
     fn time_overrides_expire_the_token() {
         let mut state = tutorial();
         state.now = "+2h".to_string();
-        let evaluation = evaluate(&state, NOW);
+        let evaluation = evaluate(&state, NOW, &EngineCrypto);
         let TokenSummary::Decoded(token) = &evaluation.token else {
             panic!("decoded token expected");
         };
@@ -670,7 +803,7 @@ mod tests {
         );
 
         state.now = "-1h".to_string();
-        let TokenSummary::Decoded(token) = evaluate(&state, NOW).token else {
+        let TokenSummary::Decoded(token) = evaluate(&state, NOW, &EngineCrypto).token else {
             panic!("decoded token expected");
         };
         assert!(matches!(token.validity, Validity::NotYetValid(_)));
@@ -678,8 +811,8 @@ mod tests {
 
     #[test]
     fn a_legacy_token_has_no_time_claims() {
-        let state = find("legacy-token").unwrap().state(NOW).unwrap();
-        let TokenSummary::Decoded(token) = evaluate(&state, NOW).token else {
+        let state = preset("legacy-token");
+        let TokenSummary::Decoded(token) = evaluate(&state, NOW, &EngineCrypto).token else {
             panic!("decoded token expected");
         };
         assert_eq!(token.validity, Validity::NoTimeClaims);
@@ -690,7 +823,7 @@ mod tests {
     fn broken_configuration_reports_its_line() {
         let mut state = tutorial();
         state.config = "auth \"kubernetes\" {\n  role \"r\" {\n    bound_service_account_names = [\"a\"\n  }\n}\n".to_string();
-        let evaluation = evaluate(&state, NOW);
+        let evaluation = evaluate(&state, NOW, &EngineCrypto);
         let error = evaluation.config.unwrap_err();
         assert!(error.location.line >= 3, "{error}");
         assert!(evaluation.login.is_err());
@@ -705,7 +838,7 @@ mod tests {
         let mut state = tutorial();
         let other_key = include_str!("../../tests/fixtures/keys/ec-p256.pub.pem");
         state.config = crate::minting::trust_key(&state.config, "", other_key).unwrap();
-        let TokenSummary::Decoded(token) = evaluate(&state, NOW).token else {
+        let TokenSummary::Decoded(token) = evaluate(&state, NOW, &EngineCrypto).token else {
             panic!("decoded token expected");
         };
         assert!(
@@ -721,7 +854,7 @@ mod tests {
         state.now = "tomorrow".to_string();
         state.namespace_labels = "team".to_string();
         state.token = "not a token".to_string();
-        let evaluation = evaluate(&state, NOW);
+        let evaluation = evaluate(&state, NOW, &EngineCrypto);
         let fields: Vec<&str> = evaluation.input_problems.iter().map(|p| p.field).collect();
         assert_eq!(fields, ["now", "labels"]);
         assert!(matches!(evaluation.token, TokenSummary::Invalid(ref m) if m.contains("three")));
@@ -730,7 +863,7 @@ mod tests {
 
     #[test]
     fn lint_findings_point_into_the_text() {
-        let evaluation = evaluate(&tutorial(), NOW);
+        let evaluation = evaluate(&tutorial(), NOW, &EngineCrypto);
         let findings = &evaluation.config.unwrap().findings;
         assert!(
             !findings.is_empty(),

@@ -14,6 +14,7 @@ pub mod format;
 pub mod minting;
 pub mod presets;
 pub mod share;
+pub mod signatures;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

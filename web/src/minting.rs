@@ -2,15 +2,16 @@
 //! audience and lifetime, signed with the demo key or with a key made in the browser, whose
 //! public half then becomes the mount's `pem_keys`.
 //!
-//! Key generation is the browser's (WebCrypto, in the user interface); turning its exported
-//! bytes into PEM, trusting the key in the configuration and signing are here, in plain Rust.
+//! Key generation and signing are the browser's (WebCrypto, in the user interface): the
+//! playground's wasm has no signature crypto. Writing the token to sign, turning the exported
+//! public key into PEM and trusting it in the configuration are here, in plain Rust.
 
 use podpass_core::auth_config::AuthConfig;
 use podpass_core::configuration::{Configuration, DEFAULT_MOUNT_PATH, NoFiles};
 use podpass_core::duration::parse_duration_str;
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::keys::der_to_pem;
-use podpass_core::mint::{SigningKey, TokenSpec, mint};
+use podpass_core::mint::{SigningKey, TokenSpec, UnsignedToken};
 
 use crate::state::MintForm;
 
@@ -23,11 +24,15 @@ const DEFAULT_KUBERNETES_HOST: &str = "https://kubernetes.default.svc:443";
 /// How far before "now" minted tokens are issued, so they look like a pod's token in use.
 pub const ISSUED_BEFORE_NOW_SECONDS: i64 = 60;
 
-/// An ECDSA P-256 key made in the browser, as PEM.
+/// The algorithm of both keys the playground signs with (the demo key and a browser key):
+/// ECDSA P-256.
+pub const SIGNING_ALGORITHM: SigningAlgorithm = SigningAlgorithm::ES256;
+
+/// An ECDSA P-256 key made in the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrowserKey {
-    /// PKCS#8 private key.
-    pub private_pem: String,
+    /// The private key, PKCS#8 DER (as WebCrypto exports and imports it).
+    pub pkcs8: Vec<u8>,
     /// SubjectPublicKeyInfo public key, as `pem_keys` takes it.
     pub public_pem: String,
 }
@@ -36,9 +41,29 @@ impl BrowserKey {
     /// The key from WebCrypto's `pkcs8` and `spki` exports.
     pub fn from_der(pkcs8: &[u8], spki: &[u8]) -> BrowserKey {
         BrowserKey {
-            private_pem: der_to_pem("PRIVATE KEY", pkcs8),
+            pkcs8: pkcs8.to_vec(),
             public_pem: der_to_pem("PUBLIC KEY", spki),
         }
+    }
+}
+
+/// A token waiting for its signature: what to sign, and the [`SIGNING_ALGORITHM`] key to sign
+/// it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenToSign {
+    /// The token without its signature.
+    pub unsigned: UnsignedToken,
+    /// The private key, PKCS#8 DER.
+    pub pkcs8: Vec<u8>,
+}
+
+impl TokenToSign {
+    /// Signs with the core's own crypto: native builds (the tests); the page signs with
+    /// WebCrypto.
+    pub fn sign_in_engine(self) -> Result<String, String> {
+        let pem = der_to_pem("PRIVATE KEY", &self.pkcs8);
+        let key = SigningKey::from_pem(&pem, SIGNING_ALGORITHM, None).map_err(|e| e.to_string())?;
+        key.sign(self.unsigned).map_err(|e| e.to_string())
     }
 }
 
@@ -69,17 +94,20 @@ pub fn token_spec(form: &MintForm, now: i64) -> Result<TokenSpec, String> {
     Ok(spec)
 }
 
-/// Signs `spec` with podpass's published demo key (which the presets trust).
-pub fn sign_with_demo_key(spec: &TokenSpec) -> Result<String, String> {
-    let key = podpass_core::demo::signing_key().map_err(|e| e.to_string())?;
-    mint(spec, &key).map_err(|e| e.to_string())
+/// `spec` to be signed with podpass's published demo key (which the presets trust).
+pub fn with_demo_key(spec: &TokenSpec) -> Result<TokenToSign, String> {
+    Ok(TokenToSign {
+        unsigned: podpass_core::demo::unsigned_token(spec),
+        pkcs8: podpass_core::demo::signing_key_pkcs8().map_err(|e| e.to_string())?,
+    })
 }
 
-/// Signs `spec` with a browser key (ES256).
-pub fn sign_with_browser_key(spec: &TokenSpec, key: &BrowserKey) -> Result<String, String> {
-    let key = SigningKey::from_pem(&key.private_pem, SigningAlgorithm::ES256, None)
-        .map_err(|e| e.to_string())?;
-    mint(spec, &key).map_err(|e| e.to_string())
+/// `spec` to be signed with a browser key.
+pub fn with_browser_key(spec: &TokenSpec, key: &BrowserKey) -> TokenToSign {
+    TokenToSign {
+        unsigned: UnsignedToken::new(spec, SIGNING_ALGORITHM, None),
+        pkcs8: key.pkcs8.clone(),
+    }
 }
 
 /// The configuration `text` with `public_pem` as the only `pem_keys` of `mount` (the default
@@ -125,6 +153,33 @@ pub fn trust_key(text: &str, mount: &str, public_pem: &str) -> Result<String, St
     Ok(configuration.export(imported.format))
 }
 
+/// Tokens signed natively, for the tests of the modules that take one.
+#[cfg(test)]
+pub mod test_support {
+    use super::*;
+
+    /// A projected token for `namespace`/`service_account` issued at `issued_at`, signed with
+    /// the demo key.
+    pub fn demo_token(namespace: &str, service_account: &str, issued_at: i64) -> String {
+        let spec = TokenSpec::projected(namespace, service_account, issued_at);
+        with_demo_key(&spec)
+            .and_then(TokenToSign::sign_in_engine)
+            .expect("the demo key signs")
+    }
+
+    /// A key in the form a browser's export gives: the PKCS#8 DER inside a PEM fixture.
+    pub fn pkcs8_of(pem: &str) -> Vec<u8> {
+        use base64::Engine;
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .expect("a PEM fixture")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,7 +201,9 @@ mod tests {
     /// A P-256 key pair other than the demo's, in the shape a browser export produces.
     fn browser_key() -> BrowserKey {
         BrowserKey {
-            private_pem: include_str!("../../tests/fixtures/keys/ec-p256.key.pem").to_string(),
+            pkcs8: test_support::pkcs8_of(include_str!(
+                "../../tests/fixtures/keys/ec-p256.key.pem"
+            )),
             public_pem: include_str!("../../tests/fixtures/keys/ec-p256.pub.pem").to_string(),
         }
     }
@@ -194,7 +251,9 @@ mod tests {
             .configuration;
         let mut no_aud = form("grade-api", "grade-api-sa");
         no_aud.audience.clear();
-        let token = sign_with_browser_key(&token_spec(&no_aud, NOW).unwrap(), &key).unwrap();
+        let token = with_browser_key(&token_spec(&no_aud, NOW).unwrap(), &key)
+            .sign_in_engine()
+            .unwrap();
         let request = LoginRequest {
             role: "grade-api".to_string(),
             jwt: token,
@@ -231,9 +290,13 @@ mod tests {
     #[test]
     fn the_demo_key_signs_what_the_demo_trusts() {
         let spec = token_spec(&form("grade-api", "grade-api-sa"), NOW).unwrap();
-        let token = sign_with_demo_key(&spec).unwrap();
+        let token = with_demo_key(&spec).unwrap().sign_in_engine().unwrap();
         let decoded = podpass_core::jwt::decode(&token).unwrap();
         assert_eq!(decoded.algorithm, "ES256");
+        assert_eq!(
+            decoded.key_id.as_deref(),
+            Some(podpass_core::policy_test::TEST_KEY_ID)
+        );
         assert_eq!(
             decoded.claims["exp"],
             NOW - ISSUED_BEFORE_NOW_SECONDS + 1800

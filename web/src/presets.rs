@@ -3,9 +3,9 @@
 //! preset is chosen, relative to "now", so a preset never shows a stale token.
 
 use podpass_core::demo::DEMO_SCENARIO_COMMANDS;
-use podpass_core::mint::{TokenSpec, mint};
+use podpass_core::mint::TokenSpec;
 
-use crate::minting::ISSUED_BEFORE_NOW_SECONDS;
+use crate::minting::{ISSUED_BEFORE_NOW_SECONDS, TokenToSign, with_demo_key};
 use crate::state::{KeyChoice, MintForm, PlaygroundState};
 
 /// A preset as the picker lists it.
@@ -134,8 +134,9 @@ pub fn find(id: &str) -> Option<&'static Preset> {
 }
 
 impl Preset {
-    /// The playground's state for this preset, its token minted with the demo key at `now`.
-    pub fn state(&self, now: i64) -> Result<PlaygroundState, String> {
+    /// The playground's state for this preset, without its token, and that token, minted at
+    /// `now`, to be signed with the demo key.
+    pub fn state(&self, now: i64) -> Result<(PlaygroundState, TokenToSign), String> {
         let mut config = DEMO_SCENARIO_COMMANDS.to_string();
         if self.audience.is_some() {
             config.push_str(AUDIENCE_ROLE_COMMAND);
@@ -150,11 +151,9 @@ impl Preset {
             )
         };
         spec.audiences = self.audience.map(str::to_string).into_iter().collect();
-        let key = podpass_core::demo::signing_key().map_err(|e| e.to_string())?;
-        let token = mint(&spec, &key).map_err(|e| e.to_string())?;
-        Ok(PlaygroundState {
+        let token = with_demo_key(&spec)?;
+        let state = PlaygroundState {
             config,
-            token,
             role: self.role.to_string(),
             path: self.path.to_string(),
             operation: "read".to_string(),
@@ -166,7 +165,8 @@ impl Preset {
                 key: KeyChoice::Demo,
             },
             ..PlaygroundState::default()
-        })
+        };
+        Ok((state, token))
     }
 }
 
@@ -178,8 +178,15 @@ mod tests {
 
     const NOW: i64 = 1_780_000_000;
 
+    /// The preset's state with its token signed natively.
+    fn signed_state(id: &str) -> PlaygroundState {
+        let (mut state, token) = find(id).unwrap().state(NOW).unwrap();
+        state.token = token.sign_in_engine().unwrap();
+        state
+    }
+
     fn login(id: &str) -> LoginResult {
-        let state = find(id).unwrap().state(NOW).unwrap();
+        let state = signed_state(id);
         let configuration = Configuration::import(&state.config, "config", None, &NoFiles)
             .unwrap()
             .configuration;
@@ -217,9 +224,7 @@ mod tests {
 
         let legacy = login("legacy-token");
         assert!(legacy.success().is_some());
-        let decoded =
-            podpass_core::jwt::decode(&find("legacy-token").unwrap().state(NOW).unwrap().token)
-                .unwrap();
+        let decoded = podpass_core::jwt::decode(&signed_state("legacy-token").token).unwrap();
         assert!(decoded.claims.get("exp").is_none());
 
         let audience = login("audience");
@@ -229,7 +234,7 @@ mod tests {
 
     #[test]
     fn tokens_are_minted_at_the_time_given() {
-        let state = find("tutorial").unwrap().state(NOW).unwrap();
+        let state = signed_state("tutorial");
         let decoded = podpass_core::jwt::decode(&state.token).unwrap();
         assert_eq!(decoded.claims["iat"], NOW - ISSUED_BEFORE_NOW_SECONDS);
         assert_eq!(state.mint.namespace, "grade-api");

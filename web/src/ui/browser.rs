@@ -1,13 +1,16 @@
 //! The few browser facilities the playground uses: the clock, timing, localStorage, the URL
-//! fragment, the clipboard, WebCrypto key generation and moving the editor's caret. None of
-//! them talks to the network.
+//! fragment, the clipboard, WebCrypto (key generation, signing and verifying tokens) and moving
+//! the editor's caret. None of them talks to the network.
 
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, HtmlElement, HtmlTextAreaElement};
 
-use crate::minting::BrowserKey;
+use podpass_core::host_signature::{HostVerdict, web_crypto_algorithm};
+
+use crate::minting::{BrowserKey, SIGNING_ALGORITHM, TokenToSign};
+use crate::signatures::{Job, Verdict};
 
 /// The browser clock, whole seconds since the epoch.
 pub fn now_seconds() -> i64 {
@@ -157,8 +160,8 @@ fn line_height(element: &HtmlElement) -> f64 {
         .unwrap_or(20.0)
 }
 
-/// Generates an ECDSA P-256 key pair with WebCrypto and exports it as PEM.
-pub async fn generate_p256_key() -> Result<BrowserKey, String> {
+/// The page's WebCrypto, or why there is none.
+fn subtle() -> Result<web_sys::SubtleCrypto, String> {
     let subtle = web_sys::window()
         .and_then(|w| w.crypto().ok())
         .map(|c| c.subtle())
@@ -170,6 +173,104 @@ pub async fn generate_p256_key() -> Result<BrowserKey, String> {
                 .to_string(),
         );
     }
+    Ok(subtle)
+}
+
+/// WebCrypto's parameters for `algorithm`: for `importKey` and for `sign`/`verify`.
+fn parameters(algorithm: podpass_core::jwt::SigningAlgorithm) -> Result<(Object, Object), String> {
+    let named = web_crypto_algorithm(algorithm);
+    let import = Object::new();
+    let operation = Object::new();
+    set(&import, "name", named.name)?;
+    set(&operation, "name", named.name)?;
+    match (named.named_curve, named.salt_length) {
+        (Some(curve), _) => {
+            set(&import, "namedCurve", curve)?;
+            set(&operation, "hash", named.hash)?;
+        }
+        (None, salt) => {
+            set(&import, "hash", named.hash)?;
+            if let Some(salt) = salt {
+                Reflect::set(&operation, &"saltLength".into(), &salt.into()).map_err(js_error)?;
+            }
+        }
+    }
+    Ok((import, operation))
+}
+
+/// Signs `token` with WebCrypto: the PKCS#8 key imported, the signing input signed.
+pub async fn sign(token: TokenToSign) -> Result<String, String> {
+    let subtle = subtle()?;
+    let (import, operation) = parameters(SIGNING_ALGORITHM)?;
+    let usages = Array::of1(&"sign".into());
+    let key_data = Uint8Array::from(token.pkcs8.as_slice());
+    let key: CryptoKey = JsFuture::from(
+        subtle
+            .import_key_with_object("pkcs8", &key_data, &import, false, &usages)
+            .map_err(js_error)?,
+    )
+    .await
+    .map_err(js_error)?
+    .dyn_into()
+    .map_err(js_error)?;
+    let data = Uint8Array::from(token.unsigned.signing_input().as_bytes());
+    let signature: ArrayBuffer = JsFuture::from(
+        subtle
+            .sign_with_object_and_buffer_source(&operation, &key, &data)
+            .map_err(js_error)?,
+    )
+    .await
+    .map_err(js_error)?
+    .dyn_into()
+    .map_err(js_error)?;
+    Ok(token.unsigned.signed(&Uint8Array::new(&signature).to_vec()))
+}
+
+/// Verifies `job` with WebCrypto: its candidate keys in order, the first that verifies wins. A
+/// key WebCrypto refuses, or a signature it rejects, verifies nothing, as in the core.
+pub async fn verify(job: &Job) -> Verdict {
+    let subtle = subtle()?;
+    let (import, operation) = parameters(job.algorithm)?;
+    let usages = Array::of1(&"verify".into());
+    let signature = Uint8Array::from(job.signature.as_slice());
+    let data = Uint8Array::from(job.signing_input.as_bytes());
+    for (index, jwk) in &job.candidates {
+        let Some(jwk) = jwk.as_deref().and_then(|jwk| js_sys::JSON::parse(jwk).ok()) else {
+            continue;
+        };
+        let Ok(importing) =
+            subtle.import_key_with_object("jwk", &jwk.unchecked_into(), &import, false, &usages)
+        else {
+            continue;
+        };
+        let Ok(key) = JsFuture::from(importing).await else {
+            continue;
+        };
+        let Ok(verifying) = subtle.verify_with_object_and_buffer_source_and_buffer_source(
+            &operation,
+            &key.unchecked_into(),
+            &signature,
+            &data,
+        ) else {
+            continue;
+        };
+        if JsFuture::from(verifying)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            == Some(true)
+        {
+            return Ok(HostVerdict {
+                verified_by: Some(*index),
+            });
+        }
+    }
+    Ok(HostVerdict::default())
+}
+
+/// Generates an ECDSA P-256 key pair with WebCrypto and exports it (PKCS#8 and SPKI).
+pub async fn generate_p256_key() -> Result<BrowserKey, String> {
+    let subtle = subtle()?;
     let algorithm = Object::new();
     set(&algorithm, "name", "ECDSA")?;
     set(&algorithm, "namedCurve", "P-256")?;

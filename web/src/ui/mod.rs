@@ -10,9 +10,10 @@ use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::evaluate::{Evaluation, LIVE_MAX_MS, evaluate, over_live_budget};
-use crate::minting::{self, BrowserKey};
+use crate::minting::{self, BrowserKey, TokenToSign};
 use crate::presets::{self, PRESETS};
 use crate::share::{decode_fragment, encode_fragment};
+use crate::signatures::{Job, Verdict, Verdicts};
 use crate::state::{KeyChoice, PlaygroundState};
 
 /// Where the state is remembered between visits.
@@ -26,8 +27,9 @@ const SETTLE_MS: u32 = 150;
 pub fn start() {
     // The first load's phases, as User Timing marks (read by scripts/bench-web.sh):
     // `podpass-start` (the module is running), `podpass-state` (the starting state is ready: a
-    // first visit mints the tutorial's token), `podpass-evaluated` (the first evaluation is done)
-    // and `podpass-interactive` (it is on screen).
+    // first visit mints the tutorial's token with WebCrypto), `podpass-evaluated` (the first
+    // evaluation is done, its signature verified by WebCrypto) and `podpass-interactive` (it is
+    // on screen).
     browser::mark("podpass-start");
     yew::Renderer::<App>::new().render();
 }
@@ -79,6 +81,10 @@ pub enum Msg {
     Mint,
     /// WebCrypto finished generating a key.
     KeyGenerated(Result<BrowserKey, String>),
+    /// WebCrypto signed a token (or could not), for this purpose.
+    Signed(Signed, Result<String, String>),
+    /// WebCrypto verified the signatures an evaluation asked for.
+    Verified(Vec<(Job, Verdict)>),
     /// Typing paused: evaluate (when live) and remember the state.
     Settled,
     /// Evaluate now, whatever the budget says.
@@ -102,6 +108,37 @@ pub enum Msg {
     ToggleTheme,
     /// Select a line of the configuration editor.
     GoToLine(u32),
+}
+
+/// What a token WebCrypto signs is for.
+pub enum Signed {
+    /// A preset's state (a first visit's tutorial too), which the signed token completes.
+    Preset {
+        /// The preset's state, without its token.
+        state: Box<PlaygroundState>,
+        /// What to say once it is loaded: the preset's lesson.
+        notice: Notice,
+    },
+    /// A token minted from the form.
+    Mint {
+        /// The configuration trusting the browser key, when the token is signed with one.
+        config: Option<String>,
+        /// What to say once it is minted.
+        done: String,
+    },
+}
+
+/// How far the first load is, for its User Timing marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Startup {
+    /// A first visit's token is being signed.
+    Signing,
+    /// The state is ready; its signature may still be being verified.
+    Verifying,
+    /// The first complete evaluation is done, not yet on screen.
+    Evaluated,
+    /// It is on screen.
+    Done,
 }
 
 /// A message next to the mint form.
@@ -152,12 +189,18 @@ pub struct App {
     /// A share link was opened while this browser holds a saved session of the visitor's own,
     /// which is kept until the visitor chooses.
     saved_session: Option<PlaygroundState>,
+    /// The signature verdicts WebCrypto reached.
+    verdicts: Verdicts,
+    /// How far the first load is.
+    startup: Startup,
+    /// Where the WebCrypto results are sent.
+    link: html::Scope<App>,
 }
 
 impl App {
     fn reevaluate(&mut self) {
         let started = browser::performance_now();
-        self.evaluation = evaluate(&self.state, browser::now_seconds());
+        self.evaluation = evaluate(&self.state, browser::now_seconds(), &self.verdicts);
         self.evaluation_ms = browser::performance_now() - started;
         self.evaluations += 1;
         self.stale = false;
@@ -166,6 +209,57 @@ impl App {
         } else {
             Live::On
         };
+        let wanted = self.verdicts.take_wanted();
+        if !wanted.is_empty() {
+            self.link.send_future(async move {
+                let mut verdicts = Vec::with_capacity(wanted.len());
+                for job in wanted {
+                    let verdict = browser::verify(&job).await;
+                    verdicts.push((job, verdict));
+                }
+                Msg::Verified(verdicts)
+            });
+        } else if self.startup == Startup::Verifying {
+            browser::mark("podpass-evaluated");
+            self.startup = Startup::Evaluated;
+        }
+    }
+
+    /// Asks WebCrypto to sign `token`; [`Msg::Signed`] brings it back for `purpose`.
+    fn sign(&self, token: TokenToSign, purpose: Signed) {
+        self.link.send_future(async move {
+            let signed = browser::sign(token).await;
+            Msg::Signed(purpose, signed)
+        });
+    }
+
+    /// A token WebCrypto signed, put where it was meant to go.
+    fn signed(&mut self, purpose: Signed, token: Result<String, String>) {
+        if self.startup == Startup::Signing {
+            browser::mark("podpass-state");
+            self.startup = Startup::Verifying;
+        }
+        match (purpose, token) {
+            (Signed::Preset { state, notice }, Ok(token)) => {
+                self.state = *state;
+                self.state.token = token;
+                self.mint_notice = None;
+                self.restore_notice = Some(notice);
+            }
+            (Signed::Preset { .. }, Err(e)) => self.restore_notice = Some(Notice::Problem(e)),
+            (Signed::Mint { config, done }, Ok(token)) => {
+                if let Some(config) = config {
+                    self.state.config = config;
+                }
+                self.state.token = token;
+                self.mint_notice = Some(Notice::Done(done));
+            }
+            (Signed::Mint { .. }, Err(e)) => {
+                self.mint_notice = Some(Notice::Problem(e));
+                return;
+            }
+        }
+        self.changed();
     }
 
     /// Evaluates when the inputs are within the live budget; otherwise says why not.
@@ -235,14 +329,18 @@ impl App {
             return;
         };
         match preset.state(browser::now_seconds()) {
-            Ok(state) => {
-                self.state = state;
-                self.mint_notice = None;
-                self.restore_notice = Some(Notice::Done(preset.lesson.to_string()));
+            Ok((state, token)) => self.sign(
+                token,
+                Signed::Preset {
+                    state: Box::new(state),
+                    notice: Notice::Done(preset.lesson.to_string()),
+                },
+            ),
+            Err(e) => {
+                self.restore_notice = Some(Notice::Problem(e));
+                self.changed();
             }
-            Err(e) => self.restore_notice = Some(Notice::Problem(e)),
         }
-        self.changed();
     }
 
     fn mint(&mut self, ctx: &Context<Self>) {
@@ -254,14 +352,17 @@ impl App {
             }
         };
         match self.state.mint.key {
-            KeyChoice::Demo => match minting::sign_with_demo_key(&spec) {
-                Ok(token) => {
-                    self.state.token = token;
-                    self.mint_notice = Some(Notice::Done(format!(
-                        "Minted a token for {}/{}, signed with the demo key.",
-                        spec.namespace, spec.service_account
-                    )));
-                }
+            KeyChoice::Demo => match minting::with_demo_key(&spec) {
+                Ok(token) => self.sign(
+                    token,
+                    Signed::Mint {
+                        config: None,
+                        done: format!(
+                            "Minted a token for {}/{}, signed with the demo key.",
+                            spec.namespace, spec.service_account
+                        ),
+                    },
+                ),
                 Err(e) => self.mint_notice = Some(Notice::Problem(e)),
             },
             KeyChoice::Browser => {
@@ -272,25 +373,22 @@ impl App {
                     });
                     return;
                 };
-                let signed =
-                    minting::trust_key(&self.state.config, &self.state.mount, &key.public_pem)
-                        .and_then(|config| {
-                            minting::sign_with_browser_key(&spec, &key).map(|token| (config, token))
-                        });
-                match signed {
-                    Ok((config, token)) => {
-                        self.state.config = config;
-                        self.state.token = token;
-                        self.mint_notice = Some(Notice::Done(format!(
-                            "Minted a token for {}/{} with a key made in this browser; its public half is now the mount's pem_keys.",
-                            spec.namespace, spec.service_account
-                        )));
-                    }
+                match minting::trust_key(&self.state.config, &self.state.mount, &key.public_pem)
+                {
+                    Ok(config) => self.sign(
+                        minting::with_browser_key(&spec, &key),
+                        Signed::Mint {
+                            config: Some(config),
+                            done: format!(
+                                "Minted a token for {}/{} with a key made in this browser; its public half is now the mount's pem_keys.",
+                                spec.namespace, spec.service_account
+                            ),
+                        },
+                    ),
                     Err(e) => self.mint_notice = Some(Notice::Problem(e)),
                 }
             }
         }
-        self.changed();
     }
 
     fn set_field(&mut self, field: Field, value: String) {
@@ -315,7 +413,18 @@ impl App {
 }
 
 /// The state to start with: a share link's, else the last visit's, else the tutorial.
-fn initial_state() -> (PlaygroundState, Option<Notice>) {
+/// Where the page starts: a state and what to say about it, or the tutorial preset, whose
+/// token WebCrypto signs first.
+enum Start {
+    /// A shared, saved or cleared state.
+    Ready(PlaygroundState, Option<Notice>),
+    /// The tutorial, its token to be signed.
+    Tutorial(Signed, TokenToSign),
+    /// The tutorial could not be prepared.
+    Failed(String),
+}
+
+fn initial_state() -> Start {
     match decode_fragment(&browser::fragment()) {
         Ok(Some(state)) => {
             let notice = if saved_session(&state).is_some() {
@@ -323,15 +432,22 @@ fn initial_state() -> (PlaygroundState, Option<Notice>) {
             } else {
                 "Restored from the share link."
             };
-            return (state, Some(Notice::Done(notice.to_string())));
+            Start::Ready(state, Some(Notice::Done(notice.to_string())))
         }
-        Ok(None) => {}
-        Err(problem) => {
-            let (state, _) = remembered_or_tutorial();
-            return (state, Some(Notice::Problem(problem)));
-        }
+        Ok(None) => remembered_or_tutorial(),
+        Err(problem) => match remembered_or_tutorial() {
+            Start::Ready(state, _) => Start::Ready(state, Some(Notice::Problem(problem))),
+            // The tutorial's lesson would hide the link's problem.
+            Start::Tutorial(Signed::Preset { state, .. }, token) => Start::Tutorial(
+                Signed::Preset {
+                    state,
+                    notice: Notice::Problem(problem),
+                },
+                token,
+            ),
+            other => other,
+        },
     }
-    remembered_or_tutorial()
 }
 
 /// The visitor's own saved session, when there is one worth keeping that differs from `shared`.
@@ -341,15 +457,15 @@ fn saved_session(shared: &PlaygroundState) -> Option<PlaygroundState> {
         .filter(|saved| saved != shared && *saved != PlaygroundState::default())
 }
 
-fn remembered_or_tutorial() -> (PlaygroundState, Option<Notice>) {
+fn remembered_or_tutorial() -> Start {
     if let Some(state) = browser::load(STATE_KEY)
         .and_then(|json| serde_json::from_str::<PlaygroundState>(&json).ok())
     {
         // A cleared playground stays cleared, without a message about it.
         if state == PlaygroundState::default() {
-            return (state, None);
+            return Start::Ready(state, None);
         }
-        return (
+        return Start::Ready(
             state,
             Some(Notice::Done(
                 "Restored your last session from this browser's storage.".to_string(),
@@ -357,8 +473,14 @@ fn remembered_or_tutorial() -> (PlaygroundState, Option<Notice>) {
         );
     }
     match PRESETS[0].state(browser::now_seconds()) {
-        Ok(state) => (state, Some(Notice::Done(PRESETS[0].lesson.to_string()))),
-        Err(e) => (PlaygroundState::default(), Some(Notice::Problem(e))),
+        Ok((state, token)) => Start::Tutorial(
+            Signed::Preset {
+                state: Box::new(state),
+                notice: Notice::Done(PRESETS[0].lesson.to_string()),
+            },
+            token,
+        ),
+        Err(e) => Start::Failed(e),
     }
 }
 
@@ -366,9 +488,15 @@ impl Component for App {
     type Message = Msg;
     type Properties = ();
 
-    fn create(_ctx: &Context<Self>) -> Self {
-        let (state, restore_notice) = initial_state();
-        browser::mark("podpass-state");
+    fn create(ctx: &Context<Self>) -> Self {
+        let start = initial_state();
+        let (state, restore_notice, to_sign) = match start {
+            Start::Ready(state, notice) => (state, notice, None),
+            Start::Tutorial(purpose, token) => {
+                (PlaygroundState::default(), None, Some((purpose, token)))
+            }
+            Start::Failed(e) => (PlaygroundState::default(), Some(Notice::Problem(e)), None),
+        };
         let dark = match browser::load(THEME_KEY).as_deref() {
             Some("dark") => true,
             Some("light") => false,
@@ -379,8 +507,13 @@ impl Component for App {
         } else {
             saved_session(&state)
         };
+        let verdicts = Verdicts::default();
         let mut app = App {
-            evaluation: evaluate(&PlaygroundState::default(), browser::now_seconds()),
+            evaluation: evaluate(
+                &PlaygroundState::default(),
+                browser::now_seconds(),
+                &verdicts,
+            ),
             state,
             evaluation_ms: 0.0,
             evaluations: 0,
@@ -396,9 +529,18 @@ impl Component for App {
             stale: false,
             share_prompt: false,
             saved_session,
+            verdicts,
+            startup: Startup::Signing,
+            link: ctx.link().clone(),
         };
-        app.evaluate_within_budget();
-        browser::mark("podpass-evaluated");
+        match to_sign {
+            Some((purpose, token)) => app.sign(token, purpose),
+            None => {
+                browser::mark("podpass-state");
+                app.startup = Startup::Verifying;
+                app.evaluate_within_budget();
+            }
+        }
         app
     }
 
@@ -445,6 +587,13 @@ impl Component for App {
                 self.mint(ctx);
             }
             Msg::KeyGenerated(Err(e)) => self.mint_notice = Some(Notice::Problem(e)),
+            Msg::Signed(purpose, token) => self.signed(purpose, token),
+            Msg::Verified(verdicts) => {
+                for (job, verdict) in verdicts {
+                    self.verdicts.insert(job, verdict);
+                }
+                self.evaluate_within_budget();
+            }
             Msg::Share if self.state.token.trim().is_empty() => self.share(false),
             Msg::Share => {
                 self.share_link = None;
@@ -496,8 +645,11 @@ impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
         if first_render {
             browser::remove_element("loading");
+        }
+        if self.startup == Startup::Evaluated {
             // "Interactive": the first evaluation is on screen (read by scripts/bench-web.sh).
             browser::mark("podpass-interactive");
+            self.startup = Startup::Done;
         }
     }
 

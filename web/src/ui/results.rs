@@ -154,6 +154,14 @@ fn signature_tile(token: &DecodedToken) -> Html {
             "Not checked".to_string(),
             why.clone(),
         ),
+        SignatureStatus::Checking => tile(
+            "signature-status",
+            "Signature",
+            "idle",
+            "…",
+            "Checking".to_string(),
+            "the browser's WebCrypto is verifying it".to_string(),
+        ),
     }
 }
 
