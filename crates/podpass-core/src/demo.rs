@@ -38,12 +38,11 @@ pub fn signing_key() -> Result<SigningKey, MintError> {
 /// The demo signing key as PKCS#8 DER, for a host that signs with its own crypto (WebCrypto's
 /// `importKey("pkcs8", …)` as ECDSA P-256), together with [`crate::mint::UnsignedToken`].
 pub fn signing_key_pkcs8() -> Result<Vec<u8>, MintError> {
-    crate::keys::decode_private_pem(TEST_KEY_PEM)
-        .map(|key| key.der)
-        .map_err(|reason| MintError::BadKey {
-            alg: SigningAlgorithm::ES256,
-            reason,
-        })
+    // The PEM's body is the PKCS#8 key; the host's importKey reads it, so the engine need not.
+    crate::keys::pem_body(TEST_KEY_PEM, "PRIVATE KEY").ok_or_else(|| MintError::BadKey {
+        alg: SigningAlgorithm::ES256,
+        reason: "the demo key is not a PKCS#8 PEM".to_string(),
+    })
 }
 
 /// The token `spec` describes with the demo key's header (ES256, `kid` [`TEST_KEY_ID`]), to be

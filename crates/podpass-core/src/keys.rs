@@ -304,6 +304,15 @@ pub(crate) struct PrivateKeyDer {
     pub(crate) der: Vec<u8>,
 }
 
+/// The decoded body of the first PEM block of `text` when it is labelled `label`: the DER
+/// inside, not read any further.
+#[cfg(feature = "demo")]
+pub(crate) fn pem_body(text: &str, label: &str) -> Option<Vec<u8>> {
+    pem::first_block(text)
+        .filter(|block| block.label == label)
+        .map(|block| block.der)
+}
+
 /// Reads the first PEM block of a private key (see [`pem::first_block`] for the framing).
 #[cfg(feature = "mint")]
 pub(crate) fn decode_private_pem(text: &str) -> Result<PrivateKeyDer, String> {
