@@ -219,9 +219,8 @@ impl App {
                 }
                 Msg::Verified(verdicts)
             });
-        } else if self.startup == Startup::Verifying {
-            browser::mark("podpass-evaluated");
-            self.startup = Startup::Evaluated;
+        } else {
+            self.first_evaluation_done();
         }
     }
 
@@ -268,9 +267,22 @@ impl App {
             Some(reason) => {
                 self.live = Live::TooLarge(reason);
                 self.stale = true;
+                self.first_evaluation_done();
             }
-            None if matches!(self.live, Live::Slow(_)) => self.stale = true,
+            None if matches!(self.live, Live::Slow(_)) => {
+                self.stale = true;
+                self.first_evaluation_done();
+            }
             None => self.reevaluate(),
+        }
+    }
+
+    /// Marks the first load's evaluation done: complete (its signature verified), or not run
+    /// because the inputs are over the live budget.
+    fn first_evaluation_done(&mut self) {
+        if self.startup == Startup::Verifying {
+            browser::mark("podpass-evaluated");
+            self.startup = Startup::Evaluated;
         }
     }
 
