@@ -67,21 +67,27 @@ impl Job {
     }
 }
 
-/// The verdicts the page has reached, and the signatures an evaluation found unknown.
+/// The verdicts the page has reached, the signatures an evaluation found unknown, and those
+/// being verified (asked for once, however often the page evaluates meanwhile).
 #[derive(Debug, Default)]
 pub struct Verdicts {
     known: Vec<(Job, Verdict)>,
     wanted: RefCell<Vec<Job>>,
+    verifying: Vec<Job>,
 }
 
 impl Verdicts {
-    /// The signatures evaluations asked for since the last call, each once.
-    pub fn take_wanted(&self) -> Vec<Job> {
-        std::mem::take(&mut *self.wanted.borrow_mut())
+    /// The signatures evaluations asked for since the last call, each once; from now on they
+    /// count as being verified until [`Verdicts::insert`] brings their verdict.
+    pub fn take_wanted(&mut self) -> Vec<Job> {
+        let wanted = std::mem::take(&mut *self.wanted.borrow_mut());
+        self.verifying.extend(wanted.iter().cloned());
+        wanted
     }
 
     /// Keeps the verdict the page reached for `job`.
     pub fn insert(&mut self, job: Job, verdict: Verdict) {
+        self.verifying.retain(|verifying| *verifying != job);
         if self.known.len() >= MOST_VERDICTS {
             self.known.clear();
         }
@@ -97,7 +103,7 @@ impl SignatureCheck for Verdicts {
             return Some(verdict.clone());
         }
         let mut wanted = self.wanted.borrow_mut();
-        if !wanted.contains(&job) {
+        if !wanted.contains(&job) && !self.verifying.contains(&job) {
             wanted.push(job);
         }
         None
@@ -127,6 +133,9 @@ mod tests {
         assert_eq!(verdicts.verdict(&job), None);
         let wanted = verdicts.take_wanted();
         assert_eq!(wanted.len(), 1, "asked for once");
+        assert!(verdicts.take_wanted().is_empty());
+        // Evaluated again while the page verifies it: not asked for twice.
+        assert_eq!(verdicts.verdict(&job), None);
         assert!(verdicts.take_wanted().is_empty());
 
         let found = EngineCrypto.verdict(&job).expect("the engine answers");

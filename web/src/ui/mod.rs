@@ -654,11 +654,9 @@ impl Component for App {
         true
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
-        if first_render {
-            browser::remove_element("loading");
-        }
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         if self.startup == Startup::Evaluated {
+            browser::remove_element("loading");
             // "Interactive": the first evaluation is on screen (read by scripts/bench-web.sh).
             browser::mark("podpass-interactive");
             self.startup = Startup::Done;
@@ -666,6 +664,12 @@ impl Component for App {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
+        // The page keeps its loading note until the first evaluation is complete (the first
+        // token signed and verified by WebCrypto), then draws everything once: drawing the
+        // whole page for a state about to change would hold up the answer.
+        if matches!(self.startup, Startup::Signing | Startup::Verifying) {
+            return Html::default();
+        }
         let link = ctx.link();
         let theme_label = if self.dark {
             "☀ Light theme"
