@@ -160,3 +160,31 @@ test("a token is left out of a share link when the author chooses so", async () 
   assert.ok((await visitor.page.inputValue("#config")).includes("grade-api"));
   await visitor.context.close();
 });
+
+test("without WebCrypto (plain HTTP to another host) the page says why it cannot check signatures", async () => {
+  // The tutorial's configuration and a token, from a page that has WebCrypto.
+  const source = await openPage(env.browser);
+  await source.page.goto(env.base);
+  await source.page.waitForSelector("#login-status.pass");
+  const config = await source.page.inputValue("#config");
+  const token = await source.page.inputValue("#token");
+  await source.context.close();
+
+  const { page, context, problems } = await openPage(env.browser);
+  // Browsers leave `crypto.subtle` undefined outside secure contexts.
+  await page.addInitScript(() => Object.defineProperty(globalThis.crypto, "subtle", { value: undefined }));
+  await page.goto(env.base);
+  await page.waitForSelector("#restore-notice");
+  assert.match(await text(page, "#restore-notice"), /WebCrypto needs a secure context/);
+  assert.equal(await page.inputValue("#token"), "", "no tutorial token without WebCrypto to sign it");
+
+  // The pasted token cannot be checked: the login says so instead of deciding.
+  await paste(page, "#config", config);
+  await paste(page, "#token", token);
+  await page.selectOption("#role", "grade-api");
+  await page.waitForSelector("#login-status >> text=the signature could not be checked");
+  assert.match(await text(page, "#login-status"), /Not evaluated/);
+  assert.match(await text(page, "#signature-status"), /Not checked[\s\S]*WebCrypto needs a secure context/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
