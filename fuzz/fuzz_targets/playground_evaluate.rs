@@ -6,8 +6,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use podpass_core::host_signature::HostVerdict;
 use podpass_web::evaluate::{evaluate, over_live_budget};
 use podpass_web::share::decode_fragment;
+use podpass_web::signatures::{EngineCrypto, Verdicts};
 use podpass_web::state::PlaygroundState;
 
 /// A fixed clock, so a crash reproduces.
@@ -16,7 +18,17 @@ const NOW: i64 = 1_780_000_000;
 fn run(state: &PlaygroundState) {
     // The budget check runs first in the page too; evaluation itself must hold either way.
     let _ = over_live_budget(state);
-    let _ = evaluate(state, NOW);
+    let _ = evaluate(state, NOW, &EngineCrypto);
+    // As the page runs it: the signatures asked for come back from WebCrypto (here: the first
+    // candidate said to verify, a verdict the core must take apart like any other), then the
+    // state is evaluated again.
+    let mut verdicts = Verdicts::default();
+    let _ = evaluate(state, NOW, &verdicts);
+    for job in verdicts.take_wanted() {
+        let verified_by = job.candidates.first().map(|(index, _)| *index);
+        verdicts.insert(job, Ok(HostVerdict { verified_by }));
+    }
+    let _ = evaluate(state, NOW, &verdicts);
 }
 
 fuzz_target!(|data: &[u8]| {
