@@ -121,13 +121,12 @@ pub fn verify_token_with_host_verdict(
     keys: &KeySet,
     verdict: &HostVerdict,
 ) -> Result<jwt::VerifiedSignature, jwt::SignatureError> {
-    let algorithm = token.signing_algorithm()?;
-    jwt::verify_parts_with(
+    signature_step(
         &token.signature,
-        algorithm,
+        token.signing_algorithm()?,
         token.key_id.as_deref(),
         keys,
-        |index, _| verdict.verified_by == Some(index),
+        *verdict,
     )
 }
 
@@ -255,7 +254,7 @@ pub fn evaluate_login_asking_host(
             )
             .map(|job| host(&job))
             .unwrap_or_default();
-            signature_step(raw, algorithm, key_id, keys, verdict)
+            signature_step(raw.signature_b64, algorithm, key_id, keys, verdict)
         },
         mode,
     )
@@ -273,7 +272,9 @@ pub fn evaluate_login_with_host_verdict(
     login::evaluate_login_checking_signature_with(
         mount,
         request,
-        &|raw, algorithm, key_id, keys| signature_step(raw, algorithm, key_id, keys, *verdict),
+        &|raw, algorithm, key_id, keys| {
+            signature_step(raw.signature_b64, algorithm, key_id, keys, *verdict)
+        },
         mode,
     )
 }
@@ -282,13 +283,13 @@ pub fn evaluate_login_with_host_verdict(
 /// (an empty signature, the keys that fit), the crypto's answer taken from the verdict.
 #[inline]
 fn signature_step(
-    raw: &jwt::RawJwt<'_>,
+    signature_b64: &str,
     algorithm: SigningAlgorithm,
     key_id: Option<&str>,
     keys: &KeySet,
     verdict: HostVerdict,
 ) -> Result<jwt::VerifiedSignature, jwt::SignatureError> {
-    jwt::verify_parts_with(raw.signature_b64, algorithm, key_id, keys, |index, _| {
+    jwt::verify_parts_with(signature_b64, algorithm, key_id, keys, |index, _| {
         verdict.verified_by == Some(index)
     })
 }
