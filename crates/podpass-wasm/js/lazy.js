@@ -1,5 +1,5 @@
-// Login results with a lazy trace, and the readers of the hot paths' inputs (imported by the
-// wasm glue; see src/lazy.rs).
+// Login results with a lazy trace, the readers of the hot paths' inputs (imported by the wasm
+// glue; see src/lazy.rs), and loginAsync's wait for WebCrypto (src/host_crypto.rs).
 //
 // `login` decides eagerly and hands back `{ outcome, authorization?, trace }` where `trace` is
 // an enumerable accessor: the first read asks the engine to re-evaluate the login from a
@@ -106,6 +106,23 @@ function lazyLogin(json, explainer, request, now, verifiedBy) {
   return result;
 }
 
+/**
+ * `loginAsync`'s wait for WebCrypto's verdict on the first candidate key (`verifying`, what
+ * `crypto.subtle.verify` returned): `prepared`, the answer made meanwhile for "it verifies",
+ * if it did; else the engine tries the other keys. One `then`, so a verified login costs no
+ * more than awaiting the verify itself. A rejection (a malformed signature) does not verify.
+ */
+function afterFirstKey(verifying, prepared, wait, slot) {
+  return Promise.resolve(verifying).then(
+    (verified) => {
+      if (verified !== true) return wait.otherKeys(slot);
+      wait.verified(slot);
+      return prepared;
+    },
+    () => wait.otherKeys(slot),
+  );
+}
+
 const AUTHORIZE_KEYS = new Set(["operation", "path", "parameters", "wrapTtl", "rootProtected"]);
 
 /** Whether `request` is an authorize request without parameters or wrapping, read field by field. */
@@ -148,4 +165,4 @@ function plainSubject(subject) {
   return target;
 }
 
-export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin };
+export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey };

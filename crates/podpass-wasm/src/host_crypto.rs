@@ -4,10 +4,14 @@
 //!
 //! Imported `CryptoKey`s are kept per engine, so only the first login with a key pays for the
 //! import.
+//!
+//! The usual login, whose first candidate key WebCrypto verifies, waits in JavaScript
+//! (`afterFirstKey`, js/lazy.js): one `then` on WebCrypto's promise hands back the answer
+//! prepared meanwhile. Only the other cases go through Rust futures.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use podpass_core::host_signature::{
@@ -53,13 +57,21 @@ extern "C" {
 
 /// `CryptoKey`s imported for an engine, by mount, key position and algorithm (one key imports
 /// differently for PKCS#1 v1.5 and PSS, and per hash), with the WebCrypto they were imported
-/// by and its algorithm parameters: found and made once, not on every login.
+/// by and its algorithm parameters: found and made once, not on every login. Also the logins
+/// waiting in JavaScript for WebCrypto's verdict on their first candidate key.
 pub(crate) struct HostKeys {
     keys: RefCell<HashMap<(String, usize, &'static str), JsValue>>,
     subtle: RefCell<Option<SubtleCrypto>>,
     params: RefCell<HashMap<&'static str, Rc<Params>>>,
     /// Whether node:crypto may verify (the engine's `hostCrypto` option).
     node_allowed: bool,
+    /// Logins waiting in `afterFirstKey` until the verdict is reported, by slot; each keeps its
+    /// engine alive, so that a login started before `engine.free()` still settles.
+    waiting: RefCell<Vec<Option<Waiting>>>,
+    /// Empty slots of `waiting`, reused before it grows.
+    free_slots: RefCell<Vec<u32>>,
+    /// The [`KeyWait`] `afterFirstKey` reports to, made on first use.
+    key_wait: RefCell<Option<JsValue>>,
 }
 
 impl HostKeys {
@@ -69,6 +81,9 @@ impl HostKeys {
             subtle: RefCell::default(),
             params: RefCell::default(),
             node_allowed,
+            waiting: RefCell::default(),
+            free_slots: RefCell::default(),
+            key_wait: RefCell::default(),
         }
     }
 
@@ -108,6 +123,19 @@ impl HostKeys {
     }
 }
 
+#[wasm_bindgen(module = "/js/lazy.js")]
+extern "C" {
+    /// `prepared` once `verifying` (WebCrypto's verify of the first candidate key) says the
+    /// signature verifies (after `wait.verified(slot)`), else `wait.otherKeys(slot)`.
+    #[wasm_bindgen(js_name = afterFirstKey)]
+    fn after_first_key(
+        verifying: &JsValue,
+        prepared: &JsValue,
+        wait: &JsValue,
+        slot: u32,
+    ) -> Promise;
+}
+
 #[wasm_bindgen(module = "/js/node_crypto.js")]
 extern "C" {
     /// A node:crypto public key for a JWK; `undefined` where node:crypto is missing or refuses.
@@ -132,13 +160,106 @@ extern "C" {
 pub(crate) fn login(state: &Rc<EngineState>, request: &JsValue) -> Promise {
     match start(state, request) {
         Ok(Started::Answered(answer)) => Promise::resolve(&answer),
-        Ok(Started::Verifying(verifying)) => {
-            let state = Rc::clone(state);
-            wasm_bindgen_futures::future_to_promise(
-                async move { Ok(verifying.finish(&state).await?) },
-            )
-        }
+        Ok(Started::Verifying(verifying)) => wait(state, *verifying),
         Err(error) => Promise::reject(&error.into()),
+    }
+}
+
+/// The promise of a login waiting for WebCrypto: the usual one, its first candidate's answer
+/// prepared, waits in JavaScript; the others (a key to import first, a verify that threw, an
+/// answer that failed) in Rust.
+fn wait(state: &Rc<EngineState>, verifying: Verifying) -> Promise {
+    let Verifying { read, first } = verifying;
+    match first {
+        FirstKey::Verifying(FirstCandidate {
+            verifying: Ok(call),
+            prepared: Ok(prepared),
+        }) => {
+            let later = Verifying {
+                read,
+                first: FirstKey::Refused,
+            };
+            let slot = state.host_keys.wait(state, later);
+            after_first_key(&call, &prepared, &state.host_keys.key_wait(state), slot)
+        }
+        first => finish_later(Rc::clone(state), Verifying { read, first }),
+    }
+}
+
+/// The promise of `verifying.finish`.
+fn finish_later(state: Rc<EngineState>, verifying: Verifying) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move { Ok(verifying.finish(&state).await?) })
+}
+
+impl HostKeys {
+    /// Keeps a login until `afterFirstKey` reports WebCrypto's verdict; answers its slot.
+    fn wait(&self, state: &Rc<EngineState>, verifying: Verifying) -> u32 {
+        let waiting = Some((Rc::clone(state), verifying));
+        let mut slots = self.waiting.borrow_mut();
+        if let Some(slot) = self.free_slots.borrow_mut().pop() {
+            slots[slot as usize] = waiting;
+            return slot;
+        }
+        slots.push(waiting);
+        // More logins waiting at once than a u32 counts cannot fit in wasm32's memory.
+        u32::try_from(slots.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// The login waiting in `slot`, taken out.
+    fn take_waiting(&self, slot: u32) -> Option<Waiting> {
+        let taken = self.waiting.borrow_mut().get_mut(slot as usize)?.take();
+        if taken.is_some() {
+            self.free_slots.borrow_mut().push(slot);
+        }
+        taken
+    }
+
+    /// The engine's [`KeyWait`] as a JS object, made once; it holds the engine weakly.
+    fn key_wait(&self, state: &Rc<EngineState>) -> JsValue {
+        self.key_wait
+            .borrow_mut()
+            .get_or_insert_with(|| {
+                KeyWait {
+                    state: Rc::downgrade(state),
+                }
+                .into()
+            })
+            .clone()
+    }
+}
+
+/// Where `afterFirstKey` (js/lazy.js) reports WebCrypto's verdict on a waiting login's first
+/// candidate key. One per engine.
+#[wasm_bindgen(skip_typescript)]
+pub struct KeyWait {
+    state: Weak<EngineState>,
+}
+
+#[wasm_bindgen]
+impl KeyWait {
+    /// The first candidate key verified: the login's prepared answer stands.
+    #[doc(hidden)]
+    pub fn verified(&self, slot: u32) {
+        self.take(slot);
+    }
+
+    /// The first candidate key did not verify: the login's other candidates are tried.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = otherKeys)]
+    pub fn other_keys(&self, slot: u32) -> Promise {
+        match self.take(slot) {
+            Some((state, verifying)) => finish_later(state, verifying),
+            None => Promise::reject(
+                &PodpassError::new(ErrorCode::Internal, "a login waited for twice").into(),
+            ),
+        }
+    }
+}
+
+impl KeyWait {
+    fn take(&self, slot: u32) -> Option<Waiting> {
+        // A waiting login keeps its engine alive, so the engine is there while any waits.
+        self.state.upgrade()?.host_keys.take_waiting(slot)
     }
 }
 
@@ -150,12 +271,23 @@ enum Started {
     Verifying(Box<Verifying>),
 }
 
+/// A login waiting in JavaScript, with its engine.
+type Waiting = (Rc<EngineState>, Verifying);
+
 /// A login waiting for WebCrypto's verdict.
 struct Verifying {
     read: LoginRead,
-    /// The first candidate's verification, started in the call when its key was imported
-    /// before.
-    first: Option<FirstCandidate>,
+    first: FirstKey,
+}
+
+/// Where the first candidate key's verification stands.
+enum FirstKey {
+    /// Started in the call (its key was imported before).
+    Verifying(FirstCandidate),
+    /// WebCrypto said it does not verify.
+    Refused,
+    /// Not started: its key is imported first.
+    NotStarted,
 }
 
 /// The first candidate key's verification, under way.
@@ -224,7 +356,7 @@ fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassE
             let prepared = crate::lazy::login_result(state, &read, &result, verdict);
             Ok(Started::Verifying(Box::new(Verifying {
                 read,
-                first: Some(FirstCandidate {
+                first: FirstKey::Verifying(FirstCandidate {
                     verifying,
                     prepared,
                 }),
@@ -232,7 +364,7 @@ fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassE
         }
         Asked::Later => Ok(Started::Verifying(Box::new(Verifying {
             read,
-            first: None,
+            first: FirstKey::NotStarted,
         }))),
     }
 }
@@ -275,13 +407,16 @@ impl Verifying {
     /// Awaits the first candidate's verdict, then tries the others in order (importing their
     /// keys on first use); the first key that verifies wins.
     async fn finish(self, state: &Rc<EngineState>) -> Result<JsValue, PodpassError> {
-        let mut tried = 0;
-        if let Some(first) = self.first {
-            if verifies(first.verifying).await {
-                return first.prepared;
+        let tried = match self.first {
+            FirstKey::Verifying(first) => {
+                if verifies(first.verifying).await {
+                    return first.prepared;
+                }
+                1
             }
-            tried = 1;
-        }
+            FirstKey::Refused => 1,
+            FirstKey::NotStarted => 0,
+        };
         let mount = state.mount(self.read.mount.as_deref())?;
         // The job the evaluation was given, read again (this path is the rare one).
         let Some(job) = signature_job(mount, &self.read.request) else {

@@ -150,6 +150,37 @@ test("loginAsync through WebCrypto decides as through node:crypto, whichever key
   }
 });
 
+test("loginAsync through WebCrypto: logins waiting at once, and an engine freed while they wait", async () => {
+  // Each login waiting for WebCrypto is kept by the engine until its verdict comes back; many at
+  // once, some verified by the first key and some by the second, must each get their own answer.
+  const config = JSON.parse(tutorialJson);
+  config.auth.kubernetes.config.pem_keys = [read("tests/fixtures/keys/other-rsa-2048.pub.pem"), read("tests/fixtures/keys/rsa-2048.pub.pem")];
+  const twoKeys = JSON.stringify(config);
+  const requests = [];
+  for (let i = 0; i < 24; i++) {
+    const jwt = i % 3 === 2 ? tokens.forged : tokens.granted;
+    requests.push({ role: i % 4 === 3 ? "nope" : "grade-api", jwt, now });
+  }
+  const viaNode = new podpass.Engine(twoKeys);
+  const expected = [];
+  for (const request of requests) expected.push(await viaNode.loginAsync(request));
+  for (const configuration of [tutorialJson, twoKeys]) {
+    const viaWebCrypto = new podpass.Engine(configuration, { hostCrypto: "webcrypto" });
+    // The keys imported, so every login below starts verifying in the call.
+    await viaWebCrypto.loginAsync(requests[0]);
+    const reference = configuration === twoKeys ? expected : await Promise.all(requests.map((r) => new podpass.Engine(tutorialJson).loginAsync(r)));
+    for (let round = 0; round < 2; round++) {
+      const actual = await Promise.all(requests.map((r) => viaWebCrypto.loginAsync(r)));
+      assert.deepEqual(actual.map((r) => r.outcome), reference.map((r) => r.outcome));
+    }
+    // Freed while its logins wait: they still settle, with the same answers.
+    const pending = requests.map((r) => viaWebCrypto.loginAsync(r));
+    viaWebCrypto.free();
+    const settled = await Promise.all(pending);
+    assert.deepEqual(settled.map((r) => r.outcome), reference.map((r) => r.outcome));
+  }
+});
+
 test("loginAsync reads its request when called, not when the promise settles", async () => {
   for (const hostCrypto of ["auto", "webcrypto"]) {
     const on = new podpass.Engine(tutorialJson, { hostCrypto });
