@@ -29,20 +29,29 @@ const node = nodeRuns("nodejs");
 const nodeEdge = nodeRuns("edge/nodejs");
 
 // workerd: time from spawning the runtime to the first answer, for the podpass worker (the
-// first request, the poll that finds the socket answering, constructs the engine) and for a
-// worker without podpass (the runtime's own start), the difference being what podpass adds.
+// first request, the poll that finds the socket answering, constructs the engine) and for
+// workers without podpass, the difference being what podpass adds. The example runs two workers
+// (podpass in front of an echo upstream), so the like-for-like baseline is the same two workers
+// with a front worker that passes every request upstream without podpass; a lone echo worker
+// (the runtime's own start) is measured too.
 const baselineDir = mkdtempSync(join(tmpdir(), "podpass-bench-"));
-const baseline = join(baselineDir, "baseline.capnp");
 copyFileSync(join(root, "crates/podpass-wasm/examples/edge-worker/upstream.mjs"), join(baselineDir, "upstream.mjs"));
 writeFileSync(
-  baseline,
-  `using Workerd = import "/workerd/workerd.capnp";
+  join(baselineDir, "proxy.mjs"),
+  "export default { fetch: (request, env) => env.UPSTREAM.fetch(request) };\n",
+);
+const capnp = (services) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "echo", worker = (modules = [(name = "upstream.mjs", esModule = embed "upstream.mjs")], compatibilityDate = "2025-09-01"))],
-  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "echo")],
+  services = [${services}],
+  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "${services.includes('"front"') ? "front" : "echo"}")],
 );
-`,
-);
+`;
+const echo = `(name = "echo", worker = (modules = [(name = "upstream.mjs", esModule = embed "upstream.mjs")], compatibilityDate = "2025-09-01"))`;
+const front = `(name = "front", worker = (modules = [(name = "proxy.mjs", esModule = embed "proxy.mjs")], compatibilityDate = "2025-09-01", bindings = [(name = "UPSTREAM", service = "echo")]))`;
+const baseline = join(baselineDir, "baseline.capnp");
+writeFileSync(baseline, capnp(echo));
+const twoWorkers = join(baselineDir, "two-workers.capnp");
+writeFileSync(twoWorkers, capnp(`${front}, ${echo}`));
 async function firstAnswer(config) {
   const spawned = performance.now();
   const server = await startWorkerd(config, { pollMs: 1 });
@@ -57,10 +66,11 @@ async function firstAnswer(config) {
   server.stop();
   return { listening: ready - spawned, first, second };
 }
-const workerdRuns = { podpass: [], edge: [], baseline: [] };
+const workerdRuns = { podpass: [], edge: [], twoWorkers: [], baseline: [] };
 for (let i = 0; i < RUNS; i++) {
   workerdRuns.podpass.push(await firstAnswer(configFor("full")));
   workerdRuns.edge.push(await firstAnswer(configFor("edge")));
+  workerdRuns.twoWorkers.push(await firstAnswer(twoWorkers));
   workerdRuns.baseline.push(await firstAnswer(baseline));
 }
 
@@ -75,10 +85,12 @@ console.log(`| Node | \`new Engine(tutorial.json)\`, edge build | ${ms(median(no
 const pick = (runs, key) => median(runs.map((r) => r[key]));
 console.log(`| workerd | spawn → socket answering, podpass worker | ${ms(pick(workerdRuns.podpass, "listening"))} |`);
 console.log(`| workerd | spawn → socket answering, podpass worker on the edge build | ${ms(pick(workerdRuns.edge, "listening"))} |`);
-console.log(`| workerd | spawn → socket answering, worker without podpass | ${ms(pick(workerdRuns.baseline, "listening"))} |`);
-const ratio = (runs) => (pick(runs, "listening") / pick(workerdRuns.baseline, "listening")).toFixed(2);
-console.log(`| workerd | spawn → answering, × without podpass: full build, edge build | ${ratio(workerdRuns.podpass)}, ${ratio(workerdRuns.edge)} |`);
+console.log(`| workerd | spawn → socket answering, the same two workers without podpass (a pass-through front) | ${ms(pick(workerdRuns.twoWorkers, "listening"))} |`);
+console.log(`| workerd | spawn → socket answering, one worker without podpass (an echo) | ${ms(pick(workerdRuns.baseline, "listening"))} |`);
+const ratio = (runs, base) => (pick(runs, "listening") / pick(base, "listening")).toFixed(2);
+console.log(`| workerd | spawn → answering, × the same two workers without podpass: full build, edge build | ${ratio(workerdRuns.podpass, workerdRuns.twoWorkers)}, ${ratio(workerdRuns.edge, workerdRuns.twoWorkers)} |`);
+console.log(`| workerd | spawn → answering, × one echo worker: full build, edge build | ${ratio(workerdRuns.podpass, workerdRuns.baseline)}, ${ratio(workerdRuns.edge, workerdRuns.baseline)} |`);
 console.log(`| workerd | first login after the socket answers (engine built for the poll's answer) | ${ms(pick(workerdRuns.podpass, "first"))} |`);
 console.log(`| workerd | first login, edge build | ${ms(pick(workerdRuns.edge, "first"))} |`);
-console.log(`| workerd | the same request, worker without podpass (an echo) | ${ms(pick(workerdRuns.baseline, "first"))} |`);
+console.log(`| workerd | the same request through the two workers without podpass | ${ms(pick(workerdRuns.twoWorkers, "first"))} |`);
 console.log(`| workerd | second login | ${ms(pick(workerdRuns.podpass, "second"))} |`);
