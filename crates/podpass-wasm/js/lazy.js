@@ -109,17 +109,18 @@ function lazyLogin(json, explainer, request, now, verifiedBy) {
 /**
  * `loginAsync`'s wait for WebCrypto's verdict on the first candidate key (`verifying`, what
  * `crypto.subtle.verify` returned): `prepared`, the answer made meanwhile for "it verifies",
- * if it did; else the engine tries the other keys. One `then`, so a verified login costs no
- * more than awaiting the verify itself. A rejection (a malformed signature) does not verify.
+ * if it did; else the engine tries the other keys. `engine` (the engine's explainer) keeps the
+ * login in `slot` until told. One `then`, so a verified login costs no more than awaiting the
+ * verify itself. A rejection (a malformed signature) does not verify.
  */
-function afterFirstKey(verifying, prepared, wait, slot) {
+function afterFirstKey(verifying, prepared, engine, slot) {
   return Promise.resolve(verifying).then(
     (verified) => {
-      if (verified !== true) return wait.otherKeys(slot);
-      wait.verified(slot);
+      if (verified !== true) return engine.otherKeys(slot);
+      engine.verified(slot);
       return prepared;
     },
-    () => wait.otherKeys(slot),
+    () => engine.otherKeys(slot),
   );
 }
 

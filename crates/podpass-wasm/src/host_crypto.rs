@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use podpass_core::host_signature::{
@@ -26,7 +26,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::engine::EngineState;
 use crate::error::{ErrorCode, PodpassError};
-use crate::lazy::LoginRead;
+use crate::lazy::{Explainer, LoginRead};
 use crate::output::to_js;
 
 #[wasm_bindgen]
@@ -70,8 +70,6 @@ pub(crate) struct HostKeys {
     waiting: RefCell<Vec<Option<Waiting>>>,
     /// Empty slots of `waiting`, reused before it grows.
     free_slots: RefCell<Vec<u32>>,
-    /// The [`KeyWait`] `afterFirstKey` reports to, made on first use.
-    key_wait: RefCell<Option<JsValue>>,
 }
 
 impl HostKeys {
@@ -83,7 +81,6 @@ impl HostKeys {
             node_allowed,
             waiting: RefCell::default(),
             free_slots: RefCell::default(),
-            key_wait: RefCell::default(),
         }
     }
 
@@ -126,12 +123,13 @@ impl HostKeys {
 #[wasm_bindgen(module = "/js/lazy.js")]
 extern "C" {
     /// `prepared` once `verifying` (WebCrypto's verify of the first candidate key) says the
-    /// signature verifies (after `wait.verified(slot)`), else `wait.otherKeys(slot)`.
+    /// signature verifies (after `engine.verified(slot)`), else `engine.otherKeys(slot)`;
+    /// `engine` is the engine's [`Explainer`].
     #[wasm_bindgen(js_name = afterFirstKey)]
     fn after_first_key(
         verifying: &JsValue,
         prepared: &JsValue,
-        wait: &JsValue,
+        engine: &JsValue,
         slot: u32,
     ) -> Promise;
 }
@@ -180,7 +178,7 @@ fn wait(state: &Rc<EngineState>, verifying: Verifying) -> Promise {
                 first: FirstKey::Refused,
             };
             let slot = state.host_keys.wait(state, later);
-            after_first_key(&call, &prepared, &state.host_keys.key_wait(state), slot)
+            after_first_key(&call, &prepared, &state.explainer(), slot)
         }
         first => finish_later(Rc::clone(state), Verifying { read, first }),
     }
@@ -213,41 +211,23 @@ impl HostKeys {
         }
         taken
     }
-
-    /// The engine's [`KeyWait`] as a JS object, made once; it holds the engine weakly.
-    fn key_wait(&self, state: &Rc<EngineState>) -> JsValue {
-        self.key_wait
-            .borrow_mut()
-            .get_or_insert_with(|| {
-                KeyWait {
-                    state: Rc::downgrade(state),
-                }
-                .into()
-            })
-            .clone()
-    }
 }
 
-/// Where `afterFirstKey` (js/lazy.js) reports WebCrypto's verdict on a waiting login's first
-/// candidate key. One per engine.
-#[wasm_bindgen(skip_typescript)]
-pub struct KeyWait {
-    state: Weak<EngineState>,
-}
-
+/// `afterFirstKey` (js/lazy.js) reports WebCrypto's verdict on a waiting login's first candidate
+/// key to the engine's [`Explainer`], the one object per engine its results already hold.
 #[wasm_bindgen]
-impl KeyWait {
+impl Explainer {
     /// The first candidate key verified: the login's prepared answer stands.
     #[doc(hidden)]
     pub fn verified(&self, slot: u32) {
-        self.take(slot);
+        self.take_waiting(slot);
     }
 
     /// The first candidate key did not verify: the login's other candidates are tried.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = otherKeys)]
     pub fn other_keys(&self, slot: u32) -> Promise {
-        match self.take(slot) {
+        match self.take_waiting(slot) {
             Some((state, verifying)) => finish_later(state, verifying),
             None => Promise::reject(
                 &PodpassError::new(ErrorCode::Internal, "a login waited for twice").into(),
@@ -256,10 +236,10 @@ impl KeyWait {
     }
 }
 
-impl KeyWait {
-    fn take(&self, slot: u32) -> Option<Waiting> {
+impl Explainer {
+    fn take_waiting(&self, slot: u32) -> Option<Waiting> {
         // A waiting login keeps its engine alive, so the engine is there while any waits.
-        self.state.upgrade()?.host_keys.take_waiting(slot)
+        self.engine()?.host_keys.take_waiting(slot)
     }
 }
 

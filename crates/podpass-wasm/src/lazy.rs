@@ -299,8 +299,10 @@ fn write_json(json: &mut Vec<u8>, value: &impl Serialize) -> Result<(), PodpassE
         .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))
 }
 
-/// Computes the traces of an engine's login results on demand. One per engine; it does not
-/// keep the engine alive.
+/// What an engine answers after the call: the traces of its login results, computed on demand,
+/// and, for `loginAsync`, WebCrypto's verdict on a waiting login's first key
+/// ([`crate::host_crypto`]). One per engine, held by its results; it does not keep the engine
+/// alive.
 #[wasm_bindgen(skip_typescript)]
 pub struct Explainer {
     state: Weak<EngineState>,
@@ -309,6 +311,11 @@ pub struct Explainer {
 impl Explainer {
     pub(crate) fn new(state: Weak<EngineState>) -> Explainer {
         Explainer { state }
+    }
+
+    /// The engine, unless it was freed.
+    pub(crate) fn engine(&self) -> Option<Rc<EngineState>> {
+        self.state.upgrade()
     }
 }
 

@@ -34,5 +34,4 @@ pub use authoring::{import_script, lint};
 pub use engine::Engine;
 pub use error::{ErrorCode, ErrorLocation, PodpassError};
 pub use functions::{decode_jwt, operation_for_http};
-pub use host_crypto::KeyWait;
 pub use lazy::Explainer;
