@@ -299,10 +299,10 @@ fn write_json(json: &mut Vec<u8>, value: &impl Serialize) -> Result<(), PodpassE
         .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))
 }
 
-/// What an engine answers after the call: the traces of its login results, computed on demand,
-/// and, for `loginAsync`, WebCrypto's verdict on a waiting login's first key
-/// ([`crate::host_crypto`]). One per engine, held by its results; it does not keep the engine
-/// alive.
+/// The engine's stand-in once a call has returned: it computes the traces of the engine's login
+/// results on demand, and is told WebCrypto's verdict on the first key of a login `loginAsync`
+/// is waiting for ([`crate::host_crypto`]). One per engine, held by its results; it does not
+/// keep the engine alive.
 #[wasm_bindgen(skip_typescript)]
 pub struct Explainer {
     state: Weak<EngineState>,
