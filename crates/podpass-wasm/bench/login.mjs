@@ -5,6 +5,7 @@
 // signature: a copy of the scenario without `pem_keys`), for the tutorial role and a role with
 // globs, with and without `authorize` in the same call, and decodeJwt.
 import { jose, keys, loadNodePackage, mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
+import { joseLogin as joseGateway } from "./jose-gateway.mjs";
 import { ask, engineWorkJson, subject } from "./scenario.mjs";
 
 const podpass = loadNodePackage("full");
@@ -19,23 +20,8 @@ for (let i = 0; i < TOKENS; i++) {
   tokens.push(await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: Math.floor(Date.now() / 1000) - 60 - i }));
 }
 
-// The role, as the scenario defines it (tests/fixtures/tutorial: grade-api).
-const role = { names: ["grade-api-sa"], namespaces: ["grade-api"], policies: ["default", "grade-api"], ttl: 3600 };
-
 /** What a hand-written JS gateway does with jose: verify, then the role's bindings. */
-async function joseLogin(jwt) {
-  const { payload } = await jose.jwtVerify(jwt, keys.tutorialPublic, {
-    algorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"],
-    clockTolerance: 60,
-  });
-  const k8s = payload["kubernetes.io"];
-  const name = k8s?.serviceaccount?.name;
-  const namespace = k8s?.namespace;
-  if (!k8s?.serviceaccount?.uid || payload.sub !== `system:serviceaccount:${namespace}:${name}`) throw new Error("invalid claims");
-  if (!role.names.includes(name)) throw new Error("service account name not authorized");
-  if (!role.namespaces.includes(namespace)) throw new Error("namespace not authorized");
-  return { policies: role.policies, lease_duration: role.ttl, metadata: { service_account_name: name, service_account_namespace: namespace } };
-}
+const joseLogin = (jwt) => joseGateway(jose, keys.tutorialPublic, jwt);
 
 /**
  * Median µs per login of each path, measured in alternating rounds (every path once per round,
