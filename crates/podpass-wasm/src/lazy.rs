@@ -301,8 +301,8 @@ fn write_json(json: &mut Vec<u8>, value: &impl Serialize) -> Result<(), PodpassE
 
 /// The engine's stand-in once a call has returned: it computes the traces of the engine's login
 /// results on demand, and is told WebCrypto's verdict on the first key of a login `loginAsync`
-/// is waiting for ([`crate::host_crypto`]). One per engine, held by its results; it does not
-/// keep the engine alive.
+/// is waiting for (`src/host_crypto.rs`). One per engine, held by its results; it does not keep
+/// the engine alive.
 #[wasm_bindgen(skip_typescript)]
 pub struct Explainer {
     state: Weak<EngineState>,
