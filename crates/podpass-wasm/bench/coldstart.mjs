@@ -40,18 +40,19 @@ writeFileSync(
   join(baselineDir, "proxy.mjs"),
   "export default { fetch: (request, env) => env.UPSTREAM.fetch(request) };\n",
 );
-const capnp = (services) => `using Workerd = import "/workerd/workerd.capnp";
+/** A workerd config of `services`, its socket served by the service named `serving`. */
+const capnp = (serving, services) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [${services}],
-  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "${services.includes('"front"') ? "front" : "echo"}")],
+  services = [${services.join(", ")}],
+  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "${serving}")],
 );
 `;
 const echo = `(name = "echo", worker = (modules = [(name = "upstream.mjs", esModule = embed "upstream.mjs")], compatibilityDate = "2025-09-01"))`;
 const front = `(name = "front", worker = (modules = [(name = "proxy.mjs", esModule = embed "proxy.mjs")], compatibilityDate = "2025-09-01", bindings = [(name = "UPSTREAM", service = "echo")]))`;
 const baseline = join(baselineDir, "baseline.capnp");
-writeFileSync(baseline, capnp(echo));
+writeFileSync(baseline, capnp("echo", [echo]));
 const twoWorkers = join(baselineDir, "two-workers.capnp");
-writeFileSync(twoWorkers, capnp(`${front}, ${echo}`));
+writeFileSync(twoWorkers, capnp("front", [front, echo]));
 async function firstAnswer(config) {
   const spawned = performance.now();
   const server = await startWorkerd(config, { pollMs: 1 });

@@ -10,8 +10,8 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 
-import { mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
-import { ask, engineWorkJson, subject } from "./scenario.mjs";
+import { tutorialJson } from "../tests/node/fixtures.mjs";
+import { ask, engineWorkJson, gradeApiTokens, subject } from "./scenario.mjs";
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
@@ -23,10 +23,7 @@ const CALLS = 2000;
 /** The async rows (each call awaited before the next) take fewer calls a round. */
 const ASYNC_CALLS = 200;
 
-const tokens = [];
-for (let i = 0; i < 16; i++) {
-  tokens.push(await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: Math.floor(Date.now() / 1000) - 60 - i }));
-}
+const tokens = await gradeApiTokens();
 
 /** The calls timed for one package. */
 function calls(dir) {

@@ -4,9 +4,9 @@
 // logins one after another. A second table times the engine's own work in each build (no
 // signature: a copy of the scenario without `pem_keys`), for the tutorial role and a role with
 // globs, with and without `authorize` in the same call, and decodeJwt.
-import { jose, keys, loadNodePackage, mintToken, tutorialJson } from "../tests/node/fixtures.mjs";
+import { jose, keys, loadNodePackage, tutorialJson } from "../tests/node/fixtures.mjs";
 import { joseLogin as joseGateway } from "./jose-gateway.mjs";
-import { ask, engineWorkJson, subject } from "./scenario.mjs";
+import { TOKENS, ask, engineWorkJson, gradeApiTokens, subject } from "./scenario.mjs";
 
 const podpass = loadNodePackage("full");
 const edgePodpass = loadNodePackage("edge");
@@ -14,11 +14,7 @@ const engine = new podpass.Engine(tutorialJson);
 const edgeEngine = new edgePodpass.Engine(tutorialJson);
 const webcryptoEngine = new podpass.Engine(tutorialJson, { hostCrypto: "webcrypto" });
 const edgeWebcryptoEngine = new edgePodpass.Engine(tutorialJson, { hostCrypto: "webcrypto" });
-const TOKENS = 16;
-const tokens = [];
-for (let i = 0; i < TOKENS; i++) {
-  tokens.push(await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: Math.floor(Date.now() / 1000) - 60 - i }));
-}
+const tokens = await gradeApiTokens();
 
 /** What a hand-written JS gateway does with jose: verify, then the role's bindings. */
 const joseLogin = (jwt) => joseGateway(jose, keys.tutorialPublic, jwt);

@@ -15,18 +15,14 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
-import { mintToken, pkg, read, root, tutorialJson } from "../tests/node/fixtures.mjs";
+import { pkg, read, root, tutorialJson } from "../tests/node/fixtures.mjs";
 import { startWorkerd } from "../examples/edge-worker/workerd.mjs";
-import { ask } from "./scenario.mjs";
+import { TOKENS, ask, gradeApiTokens } from "./scenario.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const LOGINS = Number(process.env.LOGINS ?? 200);
-const TOKENS = 16;
 
-const tokens = [];
-for (let i = 0; i < TOKENS; i++) {
-  tokens.push(await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: Math.floor(Date.now() / 1000) - 60 - i }));
-}
+const tokens = await gradeApiTokens();
 
 // The worker's modules, copied into a scratch directory that workerd's config embeds from.
 const dir = mkdtempSync(join(tmpdir(), "podpass-workerd-login-"));
