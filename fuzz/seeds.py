@@ -118,6 +118,8 @@ def seeds() -> dict[str, list[str]]:
                      '{"data":{"a":[1,{"b":null}]}}']),
             US.join(["POST", "auth/token/create", "", "x-vault-token: hvs.x", '{"policies":["default"],"ttl":"1h"}']),
             US.join(["GET", "secret/%2e%2e/sys/health", "help=1", "", ""]),
+            US.join(["PUT", "sys/policy/ ..", "", "", '{"policy":"path \\"x\\" {}"}']),
+            US.join(["GET", "sys/policies/acl/%20.", "", "", ""]),
         ],
     }
 

@@ -102,8 +102,15 @@ pub fn normalize_name(name: &str) -> String {
     crate::names::lowercase(name.trim())
 }
 
+/// Whether a normalised policy name is `.` or `..`: a name Vault cannot store, because its
+/// storage refuses relative paths.
+pub fn is_relative_name(name: &str) -> bool {
+    matches!(name, "." | "..")
+}
+
 impl Policy {
-    /// Parses a policy named `name` (trimmed and lowercased). `root` cannot be defined.
+    /// Parses a policy named `name` (trimmed and lowercased). `root`, `.` and `..` cannot be
+    /// defined.
     pub fn parse(name: &str, text: &str) -> Result<Policy, PolicyError> {
         let paths = parse::parse_rules(text)?;
         let name = normalize_name(name);
@@ -114,6 +121,12 @@ impl Policy {
         }
         if name == ROOT_POLICY_NAME {
             return Err(PolicyError::ReservedName {
+                location: Location::START,
+                name,
+            });
+        }
+        if is_relative_name(&name) {
+            return Err(PolicyError::RelativeName {
                 location: Location::START,
                 name,
             });

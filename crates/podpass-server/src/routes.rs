@@ -8,7 +8,7 @@ mod sys;
 mod token;
 
 use podpass_core::acl::Operation;
-use podpass_core::policy::normalize_name;
+use podpass_core::policy::{is_relative_name, normalize_name};
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -108,15 +108,9 @@ impl Route {
             ["sys", "auth", rest @ ..] if !rest.is_empty() => Route::AuthMount(rest.join("/")),
             ["sys", "mounts"] => Route::Mounts,
             ["sys", "policies", "acl"] => Route::Policies { legacy: false },
-            ["sys", "policies", "acl", name] => Route::Policy {
-                name: normalize_name(name),
-                legacy: false,
-            },
+            ["sys", "policies", "acl", name] => policy_route(name, false),
             ["sys", "policy"] => Route::Policies { legacy: true },
-            ["sys", "policy", name] => Route::Policy {
-                name: normalize_name(name),
-                legacy: true,
-            },
+            ["sys", "policy", name] => policy_route(name, true),
             ["sys", "capabilities-self"] => Route::CapabilitiesSelf,
             ["sys", "capabilities"] => Route::Capabilities,
             ["sys", "metrics"] => Route::Metrics,
@@ -169,6 +163,8 @@ impl Route {
     /// write to `ADMIN` (which would replace `admin`).
     pub fn acl_path(&self, path: &str) -> String {
         match self {
+            // `..` is refused by the handler; until then, Vault checks the path as sent.
+            Route::Policy { name, .. } if is_relative_name(name) => path.to_string(),
             Route::Policy {
                 name,
                 legacy: false,
@@ -379,6 +375,16 @@ pub struct Caller {
     pub token: String,
     /// Its state.
     pub resolved: ResolvedToken,
+}
+
+/// One policy's endpoint. A name that is blank or `.` once trimmed is the list's endpoint,
+/// as in Vault.
+fn policy_route(name: &str, legacy: bool) -> Route {
+    let name = normalize_name(name);
+    if name.is_empty() || name == "." {
+        return Route::Policies { legacy };
+    }
+    Route::Policy { name, legacy }
 }
 
 fn kubernetes_route(rest: &[&str], app: &App, full_path: &str) -> Result<Route, ApiError> {

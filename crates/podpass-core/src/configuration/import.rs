@@ -735,7 +735,9 @@ impl<'f> Builder<'f> {
         // Name problems are about the command, not the text.
         if matches!(
             error,
-            PolicyError::ReservedName { .. } | PolicyError::MissingName { .. }
+            PolicyError::ReservedName { .. }
+                | PolicyError::MissingName { .. }
+                | PolicyError::RelativeName { .. }
         ) {
             return self.error(at, message);
         }

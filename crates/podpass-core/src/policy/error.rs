@@ -118,6 +118,14 @@ pub enum PolicyError {
         /// Always the start of the text.
         location: Location,
     },
+    /// The name `.` or `..`, which Vault's storage refuses as a relative path.
+    #[error("{location}: {}", self.message())]
+    RelativeName {
+        /// Always the start of the text.
+        location: Location,
+        /// The normalised name.
+        name: String,
+    },
 }
 
 impl PolicyError {
@@ -167,6 +175,7 @@ impl PolicyError {
             ),
             PolicyError::ReservedName { name, .. } => format!("cannot update {name:?} policy"),
             PolicyError::MissingName { .. } => "policy name missing".to_string(),
+            PolicyError::RelativeName { .. } => "relative paths not supported".to_string(),
         }
     }
 
@@ -185,6 +194,7 @@ impl PolicyError {
             PolicyError::PathLabel { .. } => "policy/path_label",
             PolicyError::ReservedName { .. } => "policy/reserved_name",
             PolicyError::MissingName { .. } => "policy/missing_name",
+            PolicyError::RelativeName { .. } => "policy/relative_name",
         }
     }
 
@@ -209,6 +219,7 @@ impl PolicyError {
             | PolicyError::UnbalancedTemplate { location, .. }
             | PolicyError::PathLabel { location, .. }
             | PolicyError::ReservedName { location, .. }
+            | PolicyError::RelativeName { location, .. }
             | PolicyError::MissingName { location } => *location,
         }
     }

@@ -394,6 +394,16 @@ fn names() {
     assert_eq!(e.location(), Location::START);
     let e = Policy::parse("  ", "").unwrap_err();
     assert_eq!(e.message(), "policy name missing");
+    for relative in [".", " .. "] {
+        let e = Policy::parse(relative, "").unwrap_err();
+        assert_eq!(e.message(), "relative paths not supported", "{relative:?}");
+        assert_eq!(e.code(), "policy/relative_name");
+    }
+    assert_eq!(
+        Policy::parse("a..b", "").map(|p| p.name().to_string()),
+        Ok("a..b".into()),
+        "only a whole name of dots is a relative path"
+    );
     assert!(Policy::root().is_root());
     assert!(Policy::root().paths().is_empty());
 }

@@ -2,7 +2,7 @@
 
 use podpass_core::acl::Operation;
 use podpass_core::policy::{
-    DEFAULT_POLICY_HCL, DEFAULT_POLICY_NAME, ROOT_POLICY_NAME, normalize_name,
+    DEFAULT_POLICY_HCL, DEFAULT_POLICY_NAME, ROOT_POLICY_NAME, is_relative_name, normalize_name,
 };
 use serde_json::json;
 
@@ -45,6 +45,9 @@ pub async fn one(
     legacy: bool,
 ) -> Result<ApiResponse, ApiError> {
     let name = normalize_name(name);
+    if is_relative_name(&name) {
+        return Err(relative_name(operation));
+    }
     match operation {
         Operation::Read => {
             let text = app
@@ -78,4 +81,16 @@ pub async fn one(
         }
         _ => Err(ApiError::unsupported_operation()),
     }
+}
+
+/// Vault's answer to a policy named `..`: its storage refuses the key, and the message says
+/// which step asked.
+fn relative_name(operation: Operation) -> ApiError {
+    let step = match operation {
+        Operation::Read => "failed to read policy",
+        Operation::Delete => "failed to delete policy",
+        Operation::Create | Operation::Update => "unable to get existing policy for check-and-set",
+        _ => return ApiError::unsupported_operation(),
+    };
+    ApiError::bad_request(format!("{step}: relative paths not supported"))
 }

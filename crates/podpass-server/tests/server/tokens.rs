@@ -420,6 +420,61 @@ path "auth/kubernetes/role/grade-api" { capabilities = ["deny"] }
 }
 
 #[tokio::test]
+async fn policy_names_of_dots_or_blanks_answer_as_vault_does() {
+    let h = Harness::demo().await;
+    let text = json!({"policy": r#"path "x" { capabilities = ["read"] }"#});
+    // Blank or `.` once trimmed: the list's endpoint (GET lists on the legacy path only).
+    for name in ["%20", "%20.", ".%20%20"] {
+        let (status, body) = h
+            .call("GET", &format!("sys/policy/{name}"), Some(ROOT), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert!(body["data"]["keys"].is_array(), "{name}: {body}");
+        for prefix in ["sys/policy", "sys/policies/acl"] {
+            let (status, _) = h
+                .call(
+                    "PUT",
+                    &format!("{prefix}/{name}"),
+                    Some(ROOT),
+                    Some(text.clone()),
+                )
+                .await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{prefix}/{name}");
+        }
+    }
+    // `..` once trimmed: refused by the step that would touch storage.
+    for (method, said) in [
+        ("GET", "failed to read policy"),
+        ("PUT", "unable to get existing policy for check-and-set"),
+        ("DELETE", "failed to delete policy"),
+    ] {
+        for path in ["sys/policy/%20..", "sys/policies/acl/..%20"] {
+            let (status, body) = h.call(method, path, Some(ROOT), Some(text.clone())).await;
+            assert_eq!(
+                (status, first_error(&body)),
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("{said}: relative paths not supported")
+                ),
+                "{method} {path}"
+            );
+        }
+    }
+    let (_, body) = h.call("LIST", "sys/policies/acl", Some(ROOT), None).await;
+    let names = &body["data"]["keys"];
+    assert!(
+        names
+            .as_array()
+            .is_some_and(|n| !n.iter().any(|n| n == "." || n == "..")),
+        "no dotted policy was written: {names}"
+    );
+    // Until the handler refuses it, a token's ACL is asked about the path as sent.
+    let (nobody, _) = created(&h, ROOT, json!({"policies": ["default"]})).await;
+    let (status, _) = h.call("GET", "sys/policy/%20..", Some(&nobody), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn one_capabilities_request_asks_about_a_bounded_number_of_paths() {
     let h = Harness::demo().await;
     let paths: Vec<String> = (0..1001).map(|i| format!("secret/data/{i}")).collect();
