@@ -127,7 +127,20 @@ def setup(run: Run, kube: StandInKubernetes):
         run.step(f"policy/write/{name}", "PUT", f"sys/policies/acl/{quoted}", body={"policy": policies["payment-api"]})
         run.step(f"policy/read/{name}", "GET", f"sys/policies/acl/{quoted}")
     run.step("policy/write-bad-hcl", "PUT", "sys/policies/acl/bad", body={"policy": 'path "a" {'})
+    # A name after `root`: Vault lists the stored names sorted, then `root`.
+    run.step("policy/write/zeta", "PUT", "sys/policies/acl/zeta", body={"policy": policies["payment-api"]})
     run.step("policy/list", "LIST", "sys/policies/acl")
+    # The legacy endpoints also answer at the top level.
+    run.step("policy/legacy/list GET", "GET", "sys/policy")
+    run.step("policy/legacy/list LIST", "LIST", "sys/policy")
+    run.step("policy/legacy/read", "GET", "sys/policy/params")
+    run.step("policy/legacy/read-missing", "GET", "sys/policy/nothing-here")
+    # A name that is blank or `.` once trimmed is the list's endpoint; `..` is refused.
+    for label, name in [("blank", "%20"), ("dot", "%20."), ("dotdot", "..%20")]:
+        for prefix in ["sys/policy", "sys/policies/acl"]:
+            for method in ["GET", "PUT", "DELETE"]:
+                body = {"policy": policies["payment-api"]} if method == "PUT" else None
+                run.step(f"policy/name-{label}/{method} {prefix}", method, f"{prefix}/{name}", body=body)
     roles = {
         "grade-api": {"bound_service_account_names": "grade-api-sa", "bound_service_account_namespaces": "grade-api",
                       "policies": "grade-api,params", "ttl": "1h"},

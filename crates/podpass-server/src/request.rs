@@ -217,6 +217,19 @@ impl ApiResponse {
         ApiResponse::Json(StatusCode::OK, envelope(data, None, warnings))
     }
 
+    /// 200 with Vault's envelope around `data`, and each of `data`'s keys repeated at the top
+    /// level, as Vault's HTTP layer answers a few endpoints older than the envelope
+    /// (`sys/capabilities*`, the legacy `GET sys/policy`). The envelope's own keys are kept.
+    pub fn data_also_at_top_level(data: Map<String, Value>) -> ApiResponse {
+        let mut body = envelope(Some(Value::Object(data.clone())), None, Vec::new());
+        if let Value::Object(top) = &mut body {
+            for (key, value) in data {
+                top.entry(key).or_insert(value);
+            }
+        }
+        ApiResponse::Json(StatusCode::OK, body)
+    }
+
     /// 200 with an `auth` object (logins, token creation and renewal).
     pub fn auth(auth: Value, warnings: Vec<String>) -> ApiResponse {
         ApiResponse::Json(StatusCode::OK, envelope(None, Some(auth), warnings))

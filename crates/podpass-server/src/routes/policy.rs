@@ -4,34 +4,34 @@ use podpass_core::acl::Operation;
 use podpass_core::policy::{
     DEFAULT_POLICY_HCL, DEFAULT_POLICY_NAME, ROOT_POLICY_NAME, is_relative_name, normalize_name,
 };
-use serde_json::json;
+use serde_json::{Map, json};
 
 use crate::app::App;
 use crate::error::ApiError;
 use crate::request::{ApiRequest, ApiResponse};
 
-/// Every policy name: the written ones plus Vault's built-in `default` and `root`.
+/// Every policy name, as Vault lists them: the stored ones with the built-in `default`, sorted,
+/// then the built-in `root`, which is never stored.
 fn names(app: &App) -> Vec<String> {
     let mut names: Vec<String> = app.with_configuration(|c| c.policies().keys().cloned().collect());
-    for builtin in [DEFAULT_POLICY_NAME, ROOT_POLICY_NAME] {
-        if !names.iter().any(|n| n == builtin) {
-            names.push(builtin.to_string());
-        }
+    if !names.iter().any(|n| n == DEFAULT_POLICY_NAME) {
+        names.push(DEFAULT_POLICY_NAME.to_string());
     }
     names.sort();
+    names.push(ROOT_POLICY_NAME.to_string());
     names
 }
 
-/// The policy list (`LIST`/`GET`; the legacy path answers `GET` with `policies` and `keys`).
+/// The policy list. The legacy path answers `GET` and `LIST` with `policies` and `keys`, also
+/// at the top level; `sys/policies/acl` answers `LIST` with `keys`.
 pub fn list(app: &App, operation: Operation, legacy: bool) -> Result<ApiResponse, ApiError> {
     match operation {
-        Operation::List => Ok(ApiResponse::data(json!({ "keys": names(app) }))),
-        Operation::Read if legacy => {
-            let names = names(app);
-            Ok(ApiResponse::data(
-                json!({ "keys": names, "policies": names }),
-            ))
+        Operation::List | Operation::Read if legacy => {
+            let names = json!(names(app));
+            let data = Map::from_iter([("keys".into(), names.clone()), ("policies".into(), names)]);
+            Ok(ApiResponse::data_also_at_top_level(data))
         }
+        Operation::List => Ok(ApiResponse::data(json!({ "keys": names(app) }))),
         _ => Err(ApiError::unsupported_operation()),
     }
 }
@@ -55,8 +55,12 @@ pub async fn one(
                 .or_else(|| (name == DEFAULT_POLICY_NAME).then(|| DEFAULT_POLICY_HCL.to_string()))
                 .or_else(|| (name == ROOT_POLICY_NAME).then(String::new))
                 .ok_or_else(ApiError::not_found)?;
-            let field = if legacy { "rules" } else { "policy" };
-            Ok(ApiResponse::data(json!({ "name": name, field: text })))
+            if legacy {
+                let data =
+                    Map::from_iter([("name".into(), json!(name)), ("rules".into(), json!(text))]);
+                return Ok(ApiResponse::data_also_at_top_level(data));
+            }
+            Ok(ApiResponse::data(json!({ "name": name, "policy": text })))
         }
         Operation::Create | Operation::Update => {
             if name == ROOT_POLICY_NAME {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::app::{App, AuthMountRecord};
 use crate::error::ApiError;
-use crate::request::{ApiRequest, ApiResponse, envelope};
+use crate::request::{ApiRequest, ApiResponse};
 use crate::routes::Caller;
 use crate::token::random_id;
 
@@ -372,13 +372,5 @@ fn capabilities_of(
     if paths.len() == 1 {
         data.insert("capabilities".into(), json!(all));
     }
-    // Vault's HTTP layer also answers these endpoints at the top level, for clients older
-    // than the `data` envelope; the envelope's own keys are kept.
-    let mut body = envelope(Some(Value::Object(data.clone())), None, Vec::new());
-    if let Value::Object(top) = &mut body {
-        for (key, value) in data {
-            top.entry(key).or_insert(value);
-        }
-    }
-    Ok(ApiResponse::Json(StatusCode::OK, body))
+    Ok(ApiResponse::data_also_at_top_level(data))
 }

@@ -692,6 +692,11 @@ async fn policies_both_apis_with_errors_at_their_line() {
         (StatusCode::OK, json!(policy))
     );
     assert_eq!(
+        body["rules"],
+        json!(policy),
+        "the legacy path, also at the top level"
+    );
+    assert_eq!(
         h.call(
             "PUT",
             "sys/policy/y",
@@ -709,11 +714,12 @@ async fn policies_both_apis_with_errors_at_their_line() {
             "default",
             "grade-api",
             "payment-api",
-            "root",
             "shared-reader",
             "x",
-            "y"
-        ])
+            "y",
+            "root"
+        ]),
+        "the stored names sorted, then root, as Vault lists them"
     );
     let (_, body) = h.call("GET", "sys/policy", Some(ROOT), None).await;
     assert!(
@@ -721,6 +727,8 @@ async fn policies_both_apis_with_errors_at_their_line() {
             .as_array()
             .is_some_and(|p| p.contains(&json!("y")))
     );
+    assert_eq!(body["policies"], body["data"]["policies"]);
+    assert_eq!(body["keys"], body["data"]["keys"]);
     let (status, body) = h
         .call(
             "PUT",
