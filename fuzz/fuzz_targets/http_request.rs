@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     if refuse_unsupported_features(&headers, &request).is_err() {
         return;
     }
-    let Ok(route) = Route::parse(&request.path, &APP) else {
+    let Ok(route) = Route::parse(&request, &APP) else {
         return;
     };
     let acl_path = route.acl_path(&request.path);

@@ -196,6 +196,13 @@ def setup(run: Run, kube: StandInKubernetes):
     }
     for name, body in invalid_roles.items():
         run.step(f"role/invalid/{name}", "POST", f"auth/kubernetes/role/{name}", body=body)
+    # Role names are lowercased but not trimmed; dots inside a name are plain characters.
+    for label, name in [("spaced", "%20sp%20"), ("dots", "a..b"), ("blank", "%20"), ("upper", "UP"),
+                        ("dot", "%20."), ("dotdot", "..%20")]:
+        run.step(f"role/name-{label}/write", "POST", f"auth/kubernetes/role/{name}",
+                 body={"bound_service_account_names": "a", "bound_service_account_namespaces": "a",
+                       "audience": "vault"})
+        run.step(f"role/read/name-{label}", "GET", f"auth/kubernetes/role/{name}")
     run.step("role/list", "LIST", "auth/kubernetes/role")
     run.step("role/read-missing", "GET", "auth/kubernetes/role/missing")
 
@@ -467,6 +474,23 @@ def capabilities_corpus(run: Run, count: int):
     return len(paths)
 
 
+def unknown_paths(run: Run):
+    """Paths no endpoint serves: the token and the ACL are checked first, then the router's 404
+    (KV v2's 404 names the command to use instead)."""
+    run.step("unknown/token", "POST", "auth/token/create", body={"policies": ["default"]}, save="plain",
+             compare=False)
+    paths = ["sys/nonexistent", "auth/token/nonexistent", "auth/kubernetes/nonexistent",
+             "auth/kubernetes/role/%20x", "auth/kubernetes/role/x%20", "nomount/x", "auth/nomount/x",
+             "secret/foo", "secret/foo/bar", "secret/", "secret/data", "secret/metadata", "secret/delete",
+             "secret/destroy", "secret/config/x", "secret/data/", "secret/metadata/", "secret/subkeys",
+             "secret/subkeys/"]
+    for token in [None, "plain", "root"]:
+        for method in ["GET", "PUT", "DELETE", "LIST"]:
+            for path in paths:
+                body = {"data": {"a": "b"}} if method == "PUT" else None
+                run.step(f"unknown/{token}/{method} {path}", method, path, token=token, body=body)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bao", required=True)
@@ -487,6 +511,7 @@ def main():
         token_lookups(run)
         kv_corpus(run)
         kv_engine_corpus(run)
+        unknown_paths(run)
         hcl1_corpus(run)
         paths = capabilities_corpus(run, args.paths)
     finally:

@@ -419,7 +419,7 @@ impl Role {
     /// Whether `name` is a valid role name: Vault's `\w(([\w-.]+)?\w)?` (ASCII word
     /// characters, with `-` and `.` allowed inside).
     #[inline]
-    pub(crate) fn is_valid_name(name: &str) -> bool {
+    pub fn is_valid_name(name: &str) -> bool {
         let bytes = name.as_bytes();
         match (bytes.first(), bytes.last()) {
             (Some(&first), Some(&last)) => {

@@ -221,7 +221,13 @@ async fn serve(
         remote_addr,
     )?;
     crate::routes::refuse_unsupported_features(&parts.headers, &request)?;
-    let route = Route::parse(&request.path, app)?;
+    let route = match Route::parse(&request, app) {
+        Ok(route) => route,
+        // A path that does not exist is the router's answer, which Vault gives only to a
+        // caller the token and the ACL let through.
+        Err(error) if error.status == StatusCode::NOT_FOUND => Route::NoEndpoint(error),
+        Err(error) => return Err(error),
+    };
     request.path = route.acl_path(&request.path);
     exchange.route = Some(route.kind());
     if !app.in_sync() && !matches!(route, Route::Health | Route::SealStatus) {

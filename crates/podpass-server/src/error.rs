@@ -90,7 +90,11 @@ impl ApiError {
 
     /// 404 for a path a mount does not handle.
     pub fn unsupported_path() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "unsupported path")
+        // Worded by Vault's core as a one-item multierror, like `unsupported operation`.
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "1 error occurred:\n\t* unsupported path\n\n",
+        )
     }
 
     /// 405 for a method the path does not support.

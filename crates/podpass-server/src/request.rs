@@ -73,9 +73,16 @@ impl ApiRequest {
             check_patch_content_type(headers)?;
         }
         let body = parse_body(body)?;
+        let trailing_slash = path.ends_with('/');
+        // Vault's core refuses a write to a folder before it looks at the token or the route.
+        if trailing_slash && [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
+            return Err(ApiError::bad_request(
+                "cannot write to a path ending in '/'",
+            ));
+        }
         Ok(ApiRequest {
             method,
-            trailing_slash: path.ends_with('/'),
+            trailing_slash,
             path: decode_path(path)?,
             list,
             query,

@@ -9,6 +9,7 @@ mod token;
 
 use podpass_core::acl::Operation;
 use podpass_core::policy::{is_relative_name, normalize_name};
+use podpass_core::role::Role;
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -84,11 +85,26 @@ pub enum Route {
     KvConfig,
     /// `secret/subkeys/<path>`: a version's keys without their values.
     KvSubkeys(String),
+    /// `secret/data`, `secret/metadata`, `secret/delete`, `secret/undelete`, `secret/destroy`
+    /// or `secret/subkeys` with nothing after it.
+    KvSection(String),
+    /// Any other path in the KV v2 mount: KV's 404 that names the command to use.
+    KvInvalid,
+    /// A path no endpoint serves (its 404), answered after the token and the ACL are checked,
+    /// as Vault's router answers it: a caller without a token learns nothing of which paths
+    /// exist.
+    NoEndpoint(ApiError),
 }
 
 impl Route {
-    /// Finds the endpoint for a path (after `/v1/`, trimmed).
-    pub fn parse(path: &str, app: &App) -> Result<Route, ApiError> {
+    /// Finds the endpoint for a request's path (after `/v1/`, trimmed).
+    pub fn parse(request: &ApiRequest, app: &App) -> Result<Route, ApiError> {
+        let path = request.path.as_str();
+        // Vault routes a list with a trailing `/`, and its 404 says so.
+        let no_route = || match request.list {
+            true => ApiError::no_route(&format!("{path}/")),
+            false => ApiError::no_route(path),
+        };
         let segments: Vec<&str> = path.split('/').collect();
         let route = match segments.as_slice() {
             ["sys", "health"] => Route::Health,
@@ -131,7 +147,10 @@ impl Route {
             ["sys", ..] => return Err(ApiError::unsupported_path()),
             ["auth", "token", operation] => Route::Token((*operation).to_string()),
             ["auth", "token", ..] => return Err(ApiError::unsupported_path()),
-            ["auth", rest @ ..] => return kubernetes_route(rest, app, path),
+            ["auth", rest @ ..] => return kubernetes_route(rest, app, no_route),
+            [mount, section] if *mount == KV_MOUNT && KV_SECTIONS.contains(section) => {
+                Route::KvSection((*section).to_string())
+            }
             [mount, "data", rest @ ..] if *mount == KV_MOUNT && !rest.is_empty() => {
                 Route::KvData(rest.join("/"))
             }
@@ -150,10 +169,8 @@ impl Route {
             [mount, "subkeys", rest @ ..] if *mount == KV_MOUNT && !rest.is_empty() => {
                 Route::KvSubkeys(rest.join("/"))
             }
-            // A secret with no name is a secret that does not exist, as Vault answers it.
-            [mount, "subkeys"] if *mount == KV_MOUNT => return Err(ApiError::not_found()),
-            [mount, ..] if *mount == KV_MOUNT => return Err(ApiError::unsupported_path()),
-            _ => return Err(ApiError::no_route(path)),
+            [mount, ..] if *mount == KV_MOUNT => Route::KvInvalid,
+            _ => return Err(no_route()),
         };
         Ok(route)
     }
@@ -206,6 +223,8 @@ impl Route {
             Route::KvVersions(crate::kv::VersionAction::Destroy, _) => "secret/destroy",
             Route::KvConfig => "secret/config",
             Route::KvSubkeys(_) => "secret/subkeys",
+            Route::KvSection(_) | Route::KvInvalid => "secret/:invalid",
+            Route::NoEndpoint(_) => "unsupported",
         }
     }
 
@@ -286,6 +305,9 @@ impl Route {
             }
             Route::KvConfig => kv::config(app, request, operation).await,
             Route::KvSubkeys(path) => kv::subkeys(app, request, operation, path).await,
+            Route::KvSection(section) => kv::section(app, request, operation, section).await,
+            Route::KvInvalid => Ok(kv::invalid_path(operation)),
+            Route::NoEndpoint(error) => Err(error.clone()),
         }
     }
 }
@@ -387,7 +409,17 @@ fn policy_route(name: &str, legacy: bool) -> Route {
     Route::Policy { name, legacy }
 }
 
-fn kubernetes_route(rest: &[&str], app: &App, full_path: &str) -> Result<Route, ApiError> {
+/// The KV v2 sections a secret's path follows.
+const KV_SECTIONS: [&str; 6] = [
+    "data", "metadata", "delete", "undelete", "destroy", "subkeys",
+];
+
+/// A path under `auth/`; `no_route` is the answer when no auth mount serves it.
+fn kubernetes_route(
+    rest: &[&str],
+    app: &App,
+    no_route: impl FnOnce() -> ApiError,
+) -> Result<Route, ApiError> {
     // Mount paths may contain slashes: take the longest enabled mount that prefixes the path.
     let mounts = app.auth_mounts();
     let mut best: Option<(usize, String)> = None;
@@ -399,11 +431,13 @@ fn kubernetes_route(rest: &[&str], app: &App, full_path: &str) -> Result<Route, 
         }
     }
     let Some((n, mount)) = best else {
-        return Err(ApiError::no_route(full_path));
+        return Err(no_route());
     };
     let route = match &rest[n..] {
         ["config"] => Route::KubernetesConfig(mount),
         ["role"] => Route::KubernetesRoles(mount),
+        // Vault's role path admits only its name pattern; any other name has no route.
+        ["role", name] if !Role::is_valid_name(name) => return Err(ApiError::unsupported_path()),
         ["role", name] => Route::KubernetesRole(mount, podpass_core::names::lowercase(name)),
         ["login"] => Route::KubernetesLogin(mount),
         _ => return Err(ApiError::unsupported_path()),

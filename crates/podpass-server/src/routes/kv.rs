@@ -54,7 +54,6 @@ pub async fn data(
             ))
         }
         Operation::Create | Operation::Update | Operation::Patch => {
-            refuse_trailing_slash(request)?;
             let data = match request.body.get("data") {
                 None => return Err(ApiError::bad_request("no data provided")),
                 Some(Value::Null) if operation == Operation::Patch => {
@@ -121,7 +120,6 @@ pub async fn metadata(
             Ok(ApiResponse::NoContent)
         }
         Operation::Create | Operation::Update | Operation::Patch => {
-            refuse_trailing_slash(request)?;
             let patch = operation == Operation::Patch;
             let update = metadata_update(&request.body, patch)?;
             if app
@@ -272,16 +270,6 @@ pub async fn config(
         }
         _ => Err(ApiError::unsupported_operation()),
     }
-}
-
-/// Vault refuses writes to a KV v2 path that ends in `/` (a folder, not a secret).
-fn refuse_trailing_slash(request: &ApiRequest) -> Result<(), ApiError> {
-    if request.trailing_slash {
-        return Err(ApiError::bad_request(
-            "cannot write to a path ending in '/'",
-        ));
-    }
-    Ok(())
 }
 
 fn metadata_update(body: &Map<String, Value>, patch: bool) -> Result<MetadataUpdate, ApiError> {
@@ -504,4 +492,52 @@ fn unconvertible_map(field: &str, value: &Value) -> ApiError {
     ApiError::bad_request(format!(
         "error converting input for field \"{field}\": '{at}' expected type 'map[string]interface {{}}', got unconvertible type '{found}'"
     ))
+}
+
+/// `secret/data`, `secret/metadata`, `secret/delete`, `secret/undelete`, `secret/destroy`
+/// or `secret/subkeys` with nothing after them. Without a trailing `/` (which a list implies,
+/// as in Vault) no endpoint matches: KV's 404 with a warning. With one, the section's endpoint
+/// for a secret without a name answers: nothing there to read or delete, the metadata root
+/// lists the mount's secrets.
+pub async fn section(
+    app: &App,
+    request: &ApiRequest,
+    operation: Operation,
+    section: &str,
+) -> Result<ApiResponse, ApiError> {
+    if !request.trailing_slash && operation != Operation::List {
+        return Ok(match section {
+            "subkeys" => invalid_path(operation),
+            _ => not_found_with_warning(
+                "Non-listing operations on the root of a K/V v2 mount are not supported.".into(),
+            ),
+        });
+    }
+    match (section, operation) {
+        ("metadata", Operation::List) => metadata(app, request, operation, "").await,
+        ("data" | "metadata" | "subkeys", Operation::Read) => Err(ApiError::not_found()),
+        ("data" | "metadata", Operation::Delete) => Ok(ApiResponse::NoContent),
+        _ => Err(ApiError::unsupported_operation()),
+    }
+}
+
+/// A path in the mount outside KV v2's sections (`secret/foo`): a 404 whose warning names
+/// the `vault kv` command for the operation, as KV answers a client that took it for KV v1.
+pub fn invalid_path(operation: Operation) -> ApiResponse {
+    let command = match operation {
+        Operation::Create | Operation::Update => "put",
+        Operation::Read => "get",
+        Operation::List => "list",
+        Operation::Delete => "delete",
+        Operation::Patch => "patch",
+    };
+    not_found_with_warning(format!(
+        "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate \
+         API endpoints to use. If using the Vault CLI, use 'vault kv {command}' for this \
+         operation."
+    ))
+}
+
+fn not_found_with_warning(warning: String) -> ApiResponse {
+    ApiResponse::Json(StatusCode::NOT_FOUND, envelope(None, None, vec![warning]))
 }

@@ -512,7 +512,10 @@ async fn what_podpass_does_not_implement_is_said_not_answered() {
     let (status, answer) = call(&app, "GET", "sys/no-such-endpoint", None).await;
     assert_eq!(
         (status, answer["errors"][0].clone()),
-        (StatusCode::NOT_FOUND, json!("unsupported path"))
+        (
+            StatusCode::NOT_FOUND,
+            json!("1 error occurred:\n\t* unsupported path\n\n")
+        )
     );
 }
 

@@ -475,6 +475,88 @@ async fn policy_names_of_dots_or_blanks_answer_as_vault_does() {
 }
 
 #[tokio::test]
+async fn paths_without_an_endpoint_are_answered_after_the_token_and_the_acl() {
+    let h = Harness::demo().await;
+    let (plain, _) = created(&h, ROOT, json!({"policies": ["default"]})).await;
+    let unknown = [
+        "sys/no-such-endpoint",
+        "auth/kubernetes/no-such-endpoint",
+        "auth/kubernetes/role/%20spaced",
+        "no-such-mount/x",
+        "secret/foo",
+    ];
+    for path in unknown {
+        let (status, body) = h.call("GET", path, None, None).await;
+        assert_eq!(
+            (status, first_error(&body).as_str()),
+            (StatusCode::FORBIDDEN, "permission denied"),
+            "no token: {path}"
+        );
+        let (status, _) = h.call("GET", path, Some(&plain), None).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "a token the ACL refuses: {path}"
+        );
+        let (status, _) = h.call("GET", path, Some(ROOT), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "root: {path}");
+    }
+    let (_, body) = h
+        .call("GET", "auth/kubernetes/role/%20spaced", Some(ROOT), None)
+        .await;
+    assert_eq!(
+        first_error(&body),
+        "1 error occurred:\n\t* unsupported path\n\n"
+    );
+    let (_, body) = h.call("LIST", "no-such-mount/x", Some(ROOT), None).await;
+    assert_eq!(
+        first_error(&body),
+        "no handler for route \"no-such-mount/x/\". route entry not found.",
+        "Vault routes a list with a trailing slash"
+    );
+    // KV v2 answers a KV v1-style path with a 404 whose warning names the command to use.
+    for (method, command) in [
+        ("GET", "get"),
+        ("PUT", "put"),
+        ("DELETE", "delete"),
+        ("LIST", "list"),
+    ] {
+        let (status, body) = h
+            .call(
+                method,
+                "secret/grade-api/db",
+                Some(ROOT),
+                Some(json!({"data": {}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method}");
+        let warning = body["warnings"][0].as_str().unwrap_or_default();
+        assert!(
+            warning.starts_with("Invalid path for a versioned K/V secrets engine.")
+                && warning.contains(&format!("'vault kv {command}'")),
+            "{method}: {body}"
+        );
+    }
+    let (status, body) = h.call("GET", "secret/data", Some(ROOT), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body["warnings"][0],
+        "Non-listing operations on the root of a K/V v2 mount are not supported."
+    );
+    // A write to a folder is refused before the token is looked at.
+    let (status, body) = h
+        .call("PUT", "secret/data/", None, Some(json!({"data": {}})))
+        .await;
+    assert_eq!(
+        (status, first_error(&body).as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "cannot write to a path ending in '/'"
+        )
+    );
+}
+
+#[tokio::test]
 async fn one_capabilities_request_asks_about_a_bounded_number_of_paths() {
     let h = Harness::demo().await;
     let paths: Vec<String> = (0..1001).map(|i| format!("secret/data/{i}")).collect();
