@@ -50,6 +50,18 @@ PINS = [
      "reason": "podpass reads HCL1 with its own positions (line and column) and hints (docs/compatibility.md, ACL policies)"},
     {"case": "unknown/root/*", "path": "$.body.warnings*",
      "reason": "KV's warning names the Vault CLI ('vault kv get'); OpenBao's names its own ('bao kv get')"},
+    # --- request bodies and fields
+    *({"case": f"odd/body/{label} *", "path": "$.body.errors*",
+       "reason": "Vault's prefix (failed to parse JSON input, http/util.go; OpenBao says 'decode'), then "
+                 "serde_json's account of the syntax error instead of Go's encoding/json's"}
+      for label in ("not-json", "truncated")),
+    *({"case": f"odd/body/{label} *", "path": "$.body.errors*",
+       "reason": "Vault's prefix (failed to parse JSON input, http/util.go); OpenBao says 'failed to decode'"}
+      for label in ("array", "string")),
+    {"case": "odd/token-create/meta-not-map", "path": "$.body.errors*",
+     "reason": "Vault's TypeKVPairs words (invalid key pair \"x\", framework/field_data.go); OpenBao reworded them"},
+    {"case": "odd/auth/enable-bad-type", "path": "$.body.errors*",
+     "reason": "podpass adds which auth method it serves to Vault's 'plugin not found in the catalog'"},
     # --- tokens
     {"case": "token/lookup*/[rn]o*", "path": "$.body.data.display_name",
      "reason": "bao -dev creates its root token through token create; podpass's dev root token is a root token's"},

@@ -491,6 +491,47 @@ def unknown_paths(run: Run):
                 run.step(f"unknown/{token}/{method} {path}", method, path, token=token, body=body)
 
 
+def odd_requests(run: Run):
+    """Requests a careless or hostile client sends: odd methods and bodies, list flags, bad
+    parameters. Both servers must give the same status and the same words."""
+    for method in ["HEAD", "OPTIONS", "FOO", "PATCH", "POST", "DELETE"]:
+        run.step(f"odd/method/{method} sys/health", method, "sys/health")
+    for method in ["HEAD", "OPTIONS", "FOO"]:
+        run.step(f"odd/method/{method} sys/policies/acl/params", method, "sys/policies/acl/params")
+        run.step(f"odd/method/{method} sys/capabilities-self", method, "sys/capabilities-self")
+    run.step("odd/policy/delete-default", "DELETE", "sys/policies/acl/default")
+    run.step("odd/policy/delete-root", "DELETE", "sys/policies/acl/root")
+    run.step("odd/policy/write-root", "PUT", "sys/policies/acl/root", body={"policy": 'path "x" {}'})
+    for label, raw in [("empty", b""), ("not-json", b"role=x"), ("array", b"[1,2]"), ("null", b"null"),
+                       ("string", b'"x"'), ("truncated", b'{"role": "grade-api"')]:
+        run.step(f"odd/body/{label} login", "POST", "auth/kubernetes/login", token=None, raw=raw)
+        run.step(f"odd/body/{label} token-create", "POST", "auth/token/create", raw=raw)
+    for label, query in [("list-true", "list=true"), ("list-1", "list=1"), ("list-false", "list=false"),
+                         ("list-yes", "list=yes")]:
+        run.step(f"odd/query/{label} policies", "GET", f"sys/policies/acl?{query}")
+        run.step(f"odd/query/{label} roles", "GET", f"auth/kubernetes/role?{query}")
+    for label, body in [("ttl-negative", {"ttl": "-1h"}), ("ttl-word", {"ttl": "soon"}),
+                        ("ttl-number-string", {"ttl": "90"}), ("policies-string", {"policies": "a, B ,c"}),
+                        ("num-uses-negative", {"num_uses": -1}), ("type-weird", {"type": "weird"}),
+                        ("meta-not-map", {"meta": "x"}), ("renewable-string", {"renewable": "false"}),
+                        ("period-word", {"period": "x"}), ("explicit-max-below", {"ttl": "2h", "explicit_max_ttl": "1h"}),
+                        ("explicit-max-negative", {"explicit_max_ttl": "-1s"}), ("period-negative", {"period": -5}),
+                        ("ttl-days", {"ttl": "2d"}), ("policies-list", {"policies": ["A", " b "]}),
+                        ("policies-number", {"policies": 5})]:
+        run.step(f"odd/token-create/{label}", "POST", "auth/token/create", body=body)
+    for label, body in [("paths-string", {"paths": "secret/data/a,secret/data/b"}), ("path-list", {"path": ["a", "b"]}),
+                        ("none", {}), ("paths-number", {"paths": 5})]:
+        run.step(f"odd/capabilities-self/{label}", "POST", "sys/capabilities-self", body=body)
+    for label, token in [("garbage", "not-a-token"), ("hvs-garbage", "hvs.AAAAAAAAAAAAAAAAAAAAAAAA"),
+                         ("batch-garbage", "hvb.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]:
+        run.step(f"odd/token/{label}", "GET", "auth/token/lookup-self",
+                 token=None, headers={"X-Vault-Token": token})
+    run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
+    run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
+    run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})
+    run.step("odd/auth/enable-no-type", "POST", "sys/auth/weird", body={})
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bao", required=True)
@@ -512,6 +553,7 @@ def main():
         kv_corpus(run)
         kv_engine_corpus(run)
         unknown_paths(run)
+        odd_requests(run)
         hcl1_corpus(run)
         paths = capabilities_corpus(run, args.paths)
     finally:

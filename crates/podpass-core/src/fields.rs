@@ -77,6 +77,12 @@ pub fn comma_string_slice(field: &str, value: &Value) -> Result<Vec<String>, Fie
         .collect())
 }
 
+/// Vault's `TypeStringSlice` (Go's weak decoding into `[]string`): a JSON array item by item,
+/// anything else a one-item list; a string is not split at commas. `null` gives an empty list.
+pub fn string_slice(field: &str, value: &Value) -> Result<Vec<String>, FieldError> {
+    weak_string_list(value).map_err(|message| FieldError::new(field, value, message))
+}
+
 /// Vault's `TypeString`: strings as is, numbers as their text, booleans as `"1"`/`"0"`,
 /// `null` as `""`; arrays and objects are errors.
 pub fn string(field: &str, value: &Value) -> Result<String, FieldError> {

@@ -198,6 +198,10 @@ async fn serve(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let path = parts.uri.path().strip_prefix("/v1/").unwrap_or_default();
+    // Vault serves sys/health in its HTTP layer, which takes GET and HEAD and nothing else.
+    if path == "sys/health" && ![Method::GET, Method::HEAD].contains(&parts.method) {
+        return Err(ApiError::status_only(StatusCode::METHOD_NOT_ALLOWED));
+    }
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -289,8 +293,18 @@ async fn operation_for(
     route: &Route,
     request: &ApiRequest,
 ) -> Result<Operation, ApiError> {
+    // Vault's HTTP layer answers HEAD for sys/health only; OPTIONS reaches its core as an
+    // internal operation, which it refuses; other unknown methods get a bare 405.
     if request.method == Method::HEAD {
-        return Ok(Operation::Read);
+        return match route {
+            Route::Health => Ok(Operation::Read),
+            _ => Err(ApiError::status_only(StatusCode::METHOD_NOT_ALLOWED)),
+        };
+    }
+    if request.method == Method::OPTIONS {
+        return Err(ApiError::bad_request(
+            "cannot handle internal-only request operation",
+        ));
     }
     let writes = request.method == Method::POST || request.method == Method::PUT;
     let exists = if writes {
@@ -299,7 +313,7 @@ async fn operation_for(
         true
     };
     Operation::from_http(request.method.as_str(), request.list, exists)
-        .ok_or_else(ApiError::unsupported_operation)
+        .ok_or(ApiError::status_only(StatusCode::METHOD_NOT_ALLOWED))
 }
 
 async fn authenticate(app: &App, request: &ApiRequest) -> Result<Caller, ApiError> {

@@ -71,6 +71,16 @@ impl ApiError {
         )
     }
 
+    /// A status with an empty `errors` array: how Vault's HTTP layer refuses a request it
+    /// cannot read (an unknown method, an unreadable `list` flag).
+    pub fn status_only(status: StatusCode) -> ApiError {
+        ApiError {
+            status,
+            errors: Vec::new(),
+            explanation: None,
+        }
+    }
+
     /// 404 with an empty `errors` array: what Vault answers for an item that does not exist.
     pub fn not_found() -> ApiError {
         ApiError {

@@ -52,11 +52,14 @@ impl ApiRequest {
                     .collect::<HashMap<String, String>>()
             })
             .unwrap_or_default();
-        let list = method.as_str() == "LIST"
-            || (method == Method::GET
-                && query
-                    .get("list")
-                    .is_some_and(|v| matches!(v.as_str(), "true" | "1")));
+        let list_flag = match query.get("list").filter(|v| !v.is_empty()) {
+            None => false,
+            // Vault's HTTP layer refuses a flag it cannot read, without a message.
+            Some(text) => {
+                parse_go_bool(text).ok_or(ApiError::status_only(StatusCode::BAD_REQUEST))?
+            }
+        };
+        let list = method.as_str() == "LIST" || (method == Method::GET && list_flag);
         let token = headers
             .get("x-vault-token")
             .and_then(|v| v.to_str().ok())
@@ -176,13 +179,36 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
         .map_err(|exceeded| ApiError::bad_request(exceeded.message()))?;
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
+        // Go decodes `null` into a map as no map at all: an empty request.
+        Ok(Value::Null) => Ok(Map::new()),
         Ok(other) => Err(ApiError::bad_request(format!(
-            "failed to parse JSON input: the body must be a JSON object, not {}",
-            podpass_core::fields::json_type(&other)
+            "failed to parse JSON input: json: cannot unmarshal {} into Go value of type \
+             map[string]interface {{}}",
+            go_json_kind(&other)
         ))),
         Err(e) => Err(ApiError::bad_request(format!(
             "failed to parse JSON input: {e}"
         ))),
+    }
+}
+
+/// The JSON kind as Go's decoder names it in an unmarshal error.
+fn go_json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null | Value::Object(_) => "object",
+    }
+}
+
+/// Go's `strconv.ParseBool`, with which Vault reads the `list` query flag.
+fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
     }
 }
 
@@ -355,8 +381,15 @@ mod tests {
         let error = parse_body(b"[1]").err().map(|e| e.errors.join(""));
         assert_eq!(
             error.as_deref(),
-            Some("failed to parse JSON input: the body must be a JSON object, not an array")
+            Some(
+                "failed to parse JSON input: json: cannot unmarshal array into Go value of type \
+                 map[string]interface {}"
+            )
         );
         assert!(parse_body(b"{oops").is_err());
+        assert!(
+            parse_body(b" null ").is_ok_and(|m| m.is_empty()),
+            "Go decodes null into no map"
+        );
     }
 }

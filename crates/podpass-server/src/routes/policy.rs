@@ -75,10 +75,12 @@ pub async fn one(
             Ok(ApiResponse::NoContent)
         }
         Operation::Delete => {
-            if name == DEFAULT_POLICY_NAME || name == ROOT_POLICY_NAME {
-                return Err(ApiError::bad_request(format!(
-                    "cannot delete \"{name}\" policy"
-                )));
+            // Vault quotes one name and not the other.
+            if name == DEFAULT_POLICY_NAME {
+                return Err(ApiError::bad_request("cannot delete default policy"));
+            }
+            if name == ROOT_POLICY_NAME {
+                return Err(ApiError::bad_request("cannot delete \"root\" policy"));
             }
             app.delete_policy(&name).await?;
             Ok(ApiResponse::NoContent)

@@ -188,7 +188,12 @@ pub async fn auth_mount(
 ) -> Result<ApiResponse, ApiError> {
     match operation {
         Operation::Create | Operation::Update => {
-            let kind = request.string("type").unwrap_or_default();
+            let kind = request
+                .string("type")
+                .filter(|kind| !kind.is_empty())
+                .ok_or_else(|| {
+                    ApiError::bad_request("backend type must be specified as a string")
+                })?;
             if kind != "kubernetes" {
                 return Err(ApiError::bad_request(format!(
                     "plugin not found in the catalog: {kind} (podpass serves the kubernetes auth method only)"
@@ -339,17 +344,16 @@ fn capabilities_of(
     if !matches!(operation, Operation::Update | Operation::Create) {
         return Err(ApiError::unsupported_operation());
     }
-    let mut paths: Vec<String> = match request.body.get("paths") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Some(Value::String(text)) => text.split(',').map(|p| p.trim().to_string()).collect(),
-        _ => Vec::new(),
+    // Both fields are Vault's comma-separated string lists; `path`, the older name, is read
+    // only when `paths` gives none.
+    let listed = |field: &str| match request.body.get(field) {
+        Some(value) => podpass_core::fields::comma_string_slice(field, value)
+            .map_err(|e| ApiError::bad_request(e.response_message())),
+        None => Ok(Vec::new()),
     };
-    if let Some(path) = request.string("path") {
-        paths.push(path.to_string());
+    let mut paths = listed("paths")?;
+    if paths.is_empty() {
+        paths = listed("path")?;
     }
     if paths.is_empty() {
         return Err(ApiError::bad_request("paths must be supplied"));

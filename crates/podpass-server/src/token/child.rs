@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use podpass_core::cidr::BoundCidrs;
+use podpass_core::duration::parse_duration_str;
 use podpass_core::fields::{self, FieldError};
 use podpass_core::login::sanitize_policies;
 use podpass_core::policy::ROOT_POLICY_NAME;
@@ -69,19 +70,32 @@ impl Asked {
     fn decode(body: &Map<String, Value>) -> Result<Asked, String> {
         Ok(Asked {
             id: Some(decoded(body, "id", fields::string)?).filter(|id| !id.is_empty()),
-            policies: decoded(body, "policies", fields::comma_string_slice)?,
+            // Vault's token store decodes its fields weakly, not as a path's typed fields: a
+            // string is one policy, and durations are text for `ParseDurationSecond`.
+            policies: decoded(body, "policies", fields::string_slice)?,
             meta: decoded(body, "meta", fields::kv_pairs)?,
             no_parent: decoded(body, "no_parent", fields::boolean)?,
             no_default_policy: decoded(body, "no_default_policy", fields::boolean)?,
-            ttl: decoded(body, "ttl", fields::duration_seconds)?,
+            ttl: duration(body, "ttl")?,
             renewable: decoded_or(body, "renewable", true, fields::boolean)?,
-            explicit_max_ttl: decoded(body, "explicit_max_ttl", fields::duration_seconds)?,
+            explicit_max_ttl: duration(body, "explicit_max_ttl")?,
             display_name: decoded(body, "display_name", fields::string)?,
             num_uses: decoded(body, "num_uses", fields::integer)?,
-            period: decoded(body, "period", fields::duration_seconds)?,
+            period: duration(body, "period")?,
             kind: decoded(body, "type", fields::string)?,
         })
     }
+}
+
+/// A duration of the token store: its text parsed as Vault's `ParseDurationSecond` parses it,
+/// with that parser's words for bad text and `<name> must be positive` below zero.
+fn duration(body: &Map<String, Value>, name: &str) -> Result<i64, String> {
+    let text: String = decoded(body, name, fields::string)?;
+    let seconds = parse_duration_str(&text).map_err(|e| e.to_string())?;
+    if seconds < 0 {
+        return Err(format!("{name} must be positive"));
+    }
+    Ok(seconds)
 }
 
 /// A body field decoded with Vault's field type `decode`; absent or `null`: the type's zero.

@@ -557,6 +557,32 @@ async fn paths_without_an_endpoint_are_answered_after_the_token_and_the_acl() {
 }
 
 #[tokio::test]
+async fn token_create_reads_its_fields_as_vaults_token_store_does() {
+    let h = Harness::demo().await;
+    // A string is one policy, not a comma-separated list.
+    let (status, body) = create(&h, ROOT, json!({"policies": "a, B"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["auth"]["policies"], json!(["a, b", "default"]));
+    for (field, value, said) in [
+        ("ttl", json!("-1h"), "ttl must be positive"),
+        ("ttl", json!("soon"), "time: invalid duration \"soon\""),
+        (
+            "explicit_max_ttl",
+            json!("-1s"),
+            "explicit_max_ttl must be positive",
+        ),
+        ("period", json!(-5), "period must be positive"),
+    ] {
+        let (status, body) = create(&h, ROOT, json!({ field: value })).await;
+        assert_eq!(
+            (status, first_error(&body).as_str()),
+            (StatusCode::BAD_REQUEST, said),
+            "{field} {value}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn one_capabilities_request_asks_about_a_bounded_number_of_paths() {
     let h = Harness::demo().await;
     let paths: Vec<String> = (0..1001).map(|i| format!("secret/data/{i}")).collect();
