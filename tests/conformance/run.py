@@ -526,6 +526,25 @@ def odd_requests(run: Run):
                          ("batch-garbage", "hvb.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]:
         run.step(f"odd/token/{label}", "GET", "auth/token/lookup-self",
                  token=None, headers={"X-Vault-Token": token})
+    base = {"bound_service_account_names": "a", "bound_service_account_namespaces": "a", "audience": "vault"}
+    for label, extra in [("ttl-bool", {"token_ttl": True}), ("ttl-list", {"token_ttl": ["1h"]}),
+                         ("policies-number", {"token_policies": 5}), ("policies-spaces", {"token_policies": " A , b "}),
+                         ("names-list-empty", {"bound_service_account_names": []}),
+                         ("names-number", {"bound_service_account_names": 7}),
+                         ("num-uses-string", {"token_num_uses": "3"}), ("num-uses-float", {"token_num_uses": 2.5}),
+                         ("cidrs-list", {"token_bound_cidrs": ["10.0.0.0/8", "::1"]}),
+                         ("audience-list", {"audience": ["a", "b"]}), ("alias-source-number", {"alias_name_source": 1}),
+                         ("no-default-string", {"token_no_default_policy": "true"}), ("no-default-word", {"token_no_default_policy": "maybe"}),
+                         ("type-default", {"token_type": "default"}), ("type-service", {"token_type": "service"}),
+                         ("period-and-ttl", {"token_period": "1h", "token_ttl": "2h"}),
+                         ("max-ttl-zero-string", {"token_max_ttl": "0"})]:
+        run.step(f"odd/role-write/{label}", "POST", f"auth/kubernetes/role/odd-{label}", body={**base, **extra})
+        run.step(f"role/read/odd-{label}", "GET", f"auth/kubernetes/role/odd-{label}")
+    for label, body in [("token-missing", {}), ("token-garbage", {"token": "nope"})]:
+        run.step(f"odd/token-lookup/{label}", "POST", "auth/token/lookup", body=body)
+        run.step(f"odd/token-revoke/{label}", "POST", "auth/token/revoke", body=body)
+    for path in ["sys/policies/acl/", "auth/kubernetes/role/", "sys/auth/", "auth/token/lookup-self/"]:
+        run.step(f"odd/trailing/GET {path}", "GET", path)
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})

@@ -99,6 +99,36 @@ pub enum Route {
 impl Route {
     /// Finds the endpoint for a request's path (after `/v1/`, trimmed).
     pub fn parse(request: &ApiRequest, app: &App) -> Result<Route, ApiError> {
+        let route = Self::endpoint(request, app)?;
+        // Vault's path patterns take a trailing `/` where a list is served or a name may end
+        // in one; elsewhere such a path has no endpoint (in the KV mount: KV's invalid path).
+        match route {
+            _ if !request.trailing_slash || request.list || route.takes_trailing_slash() => {
+                Ok(route)
+            }
+            Route::KvConfig => Ok(Route::KvInvalid),
+            _ => Err(ApiError::unsupported_path()),
+        }
+    }
+
+    fn takes_trailing_slash(&self) -> bool {
+        matches!(
+            self,
+            Route::UiMount(_)
+                | Route::AuthMount(_)
+                | Route::AuthTune { .. }
+                | Route::Policies { .. }
+                | Route::KubernetesRoles(_)
+                | Route::KvData(_)
+                | Route::KvMetadata(_)
+                | Route::KvVersions(..)
+                | Route::KvSubkeys(_)
+                | Route::KvSection(_)
+                | Route::KvInvalid
+        )
+    }
+
+    fn endpoint(request: &ApiRequest, app: &App) -> Result<Route, ApiError> {
         let path = request.path.as_str();
         // Vault routes a list with a trailing `/`, and its 404 says so.
         let no_route = || match request.list {

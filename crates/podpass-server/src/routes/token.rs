@@ -43,10 +43,10 @@ pub async fn handle(
                 given_token(request).ok_or_else(|| ApiError::bad_request("missing token ID"))?;
             let target = app
                 .tokens
-                .resolve(token, app.now())
+                .resolve(&token, app.now())
                 .await?
                 .ok_or_else(|| ApiError::bad_request("token not found"))?;
-            renew(app, request, token, target).await
+            renew(app, request, &token, target).await
         }
         "revoke" if writes => {
             if given_token(request).is_none() {
@@ -93,9 +93,13 @@ pub async fn handle(
     }
 }
 
-/// The `token` parameter, when one was sent and is not empty.
-fn given_token(request: &ApiRequest) -> Option<&str> {
-    request.string("token").filter(|t| !t.is_empty())
+/// The `token` parameter, when one was sent and is not empty. It is Vault's string field, so
+/// a number is the token of that text, never "no token" (which would mean the caller's own).
+fn given_token(request: &ApiRequest) -> Option<String> {
+    let value = request.body.get("token")?;
+    podpass_core::fields::string("token", value)
+        .ok()
+        .filter(|t| !t.is_empty())
 }
 
 /// A 400 in the form Vault's token store gives its accessor errors (a one-item multierror).
@@ -107,16 +111,13 @@ async fn target_token(
     app: &App,
     request: &ApiRequest,
 ) -> Result<(String, ResolvedToken), ApiError> {
-    let token = request
-        .string("token")
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::bad_request("missing token"))?;
+    let token = given_token(request).ok_or_else(|| ApiError::bad_request("missing token"))?;
     let resolved = app
         .tokens
-        .resolve(token, app.now())
+        .resolve(&token, app.now())
         .await?
         .ok_or_else(|| ApiError::new(axum::http::StatusCode::FORBIDDEN, "bad token"))?;
-    Ok((token.to_string(), resolved))
+    Ok((token, resolved))
 }
 
 fn lookup_response(token: &str, resolved: &ResolvedToken, now: i64) -> ApiResponse {
@@ -224,7 +225,7 @@ async fn revoke_orphan(
     request: &ApiRequest,
     caller: &Caller,
 ) -> Result<ApiResponse, ApiError> {
-    if request.string("token").is_none_or(str::is_empty) {
+    if given_token(request).is_none() {
         return Err(ApiError::bad_request("missing token ID"));
     }
     if !has_sudo(app, caller, &request.path)? {

@@ -508,6 +508,11 @@ async fn paths_without_an_endpoint_are_answered_after_the_token_and_the_acl() {
         first_error(&body),
         "1 error occurred:\n\t* unsupported path\n\n"
     );
+    // A trailing `/` where Vault's pattern takes none: no endpoint, not the path without it.
+    let (status, _) = h
+        .call("GET", "auth/token/lookup-self/", Some(ROOT), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, body) = h.call("LIST", "no-such-mount/x", Some(ROOT), None).await;
     assert_eq!(
         first_error(&body),
@@ -580,6 +585,24 @@ async fn token_create_reads_its_fields_as_vaults_token_store_does() {
             "{field} {value}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_token_sent_as_a_number_is_that_token_not_the_callers() {
+    let h = Harness::demo().await;
+    let (status, body) = h
+        .call(
+            "POST",
+            "auth/token/lookup",
+            Some(ROOT),
+            Some(json!({"token": 5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["data"].is_null(),
+        "the root token was not looked up: {body}"
+    );
 }
 
 #[tokio::test]
