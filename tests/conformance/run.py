@@ -274,6 +274,17 @@ def login_matrix(run: Run, kube: StandInKubernetes):
                      token=None, body={"role": role, "jwt": tokens[name]}, save=f"{role}/{name}")
     run.step("login/missing-role", "POST", "auth/kubernetes/login", token=None, body={"jwt": tokens["ok"]})
     run.step("login/missing-jwt", "POST", "auth/kubernetes/login", token=None, body={"role": "grade-api"})
+    # How a careless client sends the role and the token (a file read with its newline).
+    ok = tokens["ok"]
+    for label, body in [("jwt-newline", {"role": "grade-api", "jwt": ok + "\n"}),
+                        ("jwt-spaces", {"role": "grade-api", "jwt": f"  {ok}  "}),
+                        ("jwt-empty", {"role": "grade-api", "jwt": ""}), ("jwt-number", {"role": "grade-api", "jwt": 5}),
+                        ("jwt-list", {"role": "grade-api", "jwt": [ok]}), ("role-empty", {"role": "", "jwt": ok}),
+                        ("role-number", {"role": 5, "jwt": ok}), ("role-spaces", {"role": " grade-api ", "jwt": ok}),
+                        ("role-list", {"role": ["grade-api"], "jwt": ok}), ("jwt-two-parts", {"role": "grade-api", "jwt": "a.b"}),
+                        ("jwt-bad-base64", {"role": "grade-api", "jwt": "a!.b.c"}),
+                        ("extra-field", {"role": "grade-api", "jwt": ok, "extra": 1})]:
+        run.step(f"login/odd/{label}", "POST", "auth/kubernetes/login", token=None, body=body)
     return tokens
 
 

@@ -23,7 +23,8 @@ use crate::duration::{DurationError, parse_duration};
 pub struct FieldError {
     /// The field name, e.g. `token_ttl`.
     pub field: String,
-    /// The submitted value as Go's `%v` prints it (e.g. `abc`, `[a b]`, `map[k:v]`, `<nil>`).
+    /// The submitted value as Go's `%v` prints it (e.g. `abc`, `[a b]`, `map[k:v]`, `<nil>`);
+    /// empty when the value must not be echoed (see [`secret_string`]).
     pub input: String,
     /// The converter's own reason, e.g. `time: invalid duration "abc"`.
     pub message: String,
@@ -47,13 +48,19 @@ impl FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "error converting input {} for field {}: {}",
-            self.input,
-            go_quote(&self.field),
-            self.message
-        )
+        let field = go_quote(&self.field);
+        match self.input.as_str() {
+            "" => write!(
+                f,
+                "error converting input for field {field}: {}",
+                self.message
+            ),
+            input => write!(
+                f,
+                "error converting input {input} for field {field}: {}",
+                self.message
+            ),
+        }
     }
 }
 
@@ -81,6 +88,20 @@ pub fn comma_string_slice(field: &str, value: &Value) -> Result<Vec<String>, Fie
 /// anything else a one-item list; a string is not split at commas. `null` gives an empty list.
 pub fn string_slice(field: &str, value: &Value) -> Result<Vec<String>, FieldError> {
     weak_string_list(value).map_err(|message| FieldError::new(field, value, message))
+}
+
+/// Vault's `TypeString` for a field that holds a credential (a login's `jwt`): as [`string`],
+/// but a refusal names only the value's type, never the value (OpenBao's framework's form;
+/// Vault's echoes it).
+pub fn secret_string(field: &str, value: &Value) -> Result<String, FieldError> {
+    string(field, value).map_err(|_| FieldError {
+        field: field.to_string(),
+        input: String::new(),
+        message: format!(
+            "'' expected type 'string', got unconvertible type '{}'",
+            go_type_name(value)
+        ),
+    })
 }
 
 /// Vault's `TypeString`: strings as is, numbers as their text, booleans as `"1"`/`"0"`,
@@ -393,8 +414,9 @@ fn underscores_well_placed(text: &str) -> bool {
     last != b'u'
 }
 
-/// Go's `strconv.ParseBool` as used by Vault's weak decoding (`""` means false).
-fn parse_go_bool(text: &str) -> Result<bool, String> {
+/// Go's `strconv.ParseBool` as used by Vault's weak decoding (`""` means false), with the
+/// decoder's message when the text is none of Go's spellings.
+pub fn parse_go_bool(text: &str) -> Result<bool, String> {
     match text {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" | "" => Ok(false),

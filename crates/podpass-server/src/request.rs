@@ -52,12 +52,12 @@ impl ApiRequest {
                     .collect::<HashMap<String, String>>()
             })
             .unwrap_or_default();
-        let list_flag = match query.get("list").filter(|v| !v.is_empty()) {
+        // Vault's HTTP layer reads the flag with Go's ParseBool, and refuses one it cannot
+        // read without a message.
+        let list_flag = match query.get("list") {
             None => false,
-            // Vault's HTTP layer refuses a flag it cannot read, without a message.
-            Some(text) => {
-                parse_go_bool(text).ok_or(ApiError::status_only(StatusCode::BAD_REQUEST))?
-            }
+            Some(text) => podpass_core::fields::parse_go_bool(text)
+                .map_err(|_| ApiError::status_only(StatusCode::BAD_REQUEST))?,
         };
         let list = method.as_str() == "LIST" || (method == Method::GET && list_flag);
         let token = headers
@@ -200,15 +200,6 @@ fn go_json_kind(value: &Value) -> &'static str {
         Value::Number(_) => "number",
         Value::Bool(_) => "bool",
         Value::Null | Value::Object(_) => "object",
-    }
-}
-
-/// Go's `strconv.ParseBool`, with which Vault reads the `list` query flag.
-fn parse_go_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
     }
 }
 

@@ -130,8 +130,8 @@ pub async fn login(
     }
     let now = app.now();
     let login = LoginRequest {
-        role: request.string("role").unwrap_or_default().to_string(),
-        jwt: request.string("jwt").unwrap_or_default().to_string(),
+        role: login_field(request, "role")?,
+        jwt: login_field(request, "jwt")?,
         remote_addr: request.remote_addr.map(|a| a.to_string()),
         namespace_labels: None,
         now,
@@ -148,10 +148,38 @@ pub async fn login(
         None,
     );
     let (token, entry) = app.tokens.issue(entry, now).await?;
+    let mut warnings = success.warnings.clone();
+    let mut ignored: Vec<&str> = request
+        .body
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !LOGIN_FIELDS.contains(name))
+        .collect();
+    if !ignored.is_empty() {
+        ignored.sort_unstable();
+        warnings.push(format!(
+            "Endpoint ignored these unrecognized parameters: [{}]",
+            ignored.join(" ")
+        ));
+    }
     Ok(ApiResponse::auth(
         success.to_auth_json(&token, &entry.accessor),
-        success.warnings.clone(),
+        warnings,
     ))
+}
+
+/// The parameters of Vault's Kubernetes login path.
+const LOGIN_FIELDS: [&str; 2] = ["role", "jwt"];
+
+/// A login parameter as the path's string field reads it: a number is its text, a list or an
+/// object is refused with the framework's words, absent is empty. The refusal does not echo
+/// the input, which may be a service-account token.
+fn login_field(request: &ApiRequest, name: &str) -> Result<String, ApiError> {
+    match request.body.get(name) {
+        Some(value) => podpass_core::fields::secret_string(name, value)
+            .map_err(|e| ApiError::bad_request(e.response_message())),
+        None => Ok(String::new()),
+    }
 }
 
 /// Runs a login's checks on `mount` as configured now, calling the cluster where the mount's

@@ -1104,3 +1104,38 @@ async fn a_renewal_answers_the_use_limit_the_token_was_issued_with() {
         .await;
     assert_eq!(body["data"]["num_uses"], json!(1), "{body}");
 }
+
+#[tokio::test]
+async fn login_parameters_are_read_as_vaults_string_fields() {
+    let h = Harness::demo().await;
+    let jwt = podpass_core::demo::token("grade-api", "grade-api-sa", NOW).expect("jwt");
+    let login = |body: Value| h.call("POST", "auth/kubernetes/login", None, Some(body));
+    // A list is refused with the framework's words, without echoing the token.
+    let (status, body) = login(json!({"role": "grade-api", "jwt": [jwt]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        errors(&body),
+        vec![
+            "Field validation failed: error converting input for field \"jwt\": '' expected \
+             type 'string', got unconvertible type '[]interface {}'"
+                .to_string()
+        ]
+    );
+    // A number is its text: a role that does not exist, not a missing one.
+    let (status, body) = login(json!({"role": 5, "jwt": jwt})).await;
+    assert_eq!(
+        (status, errors(&body)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["invalid role name \"5\"".to_string()]
+        )
+    );
+    // Parameters the path does not know are named in a warning on a granted login.
+    let (status, body) = login(json!({"role": "grade-api", "jwt": jwt, "b": 1, "a": 2})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let warnings = body["warnings"].to_string();
+    assert!(
+        warnings.contains("Endpoint ignored these unrecognized parameters: [a b]"),
+        "{warnings}"
+    );
+}
