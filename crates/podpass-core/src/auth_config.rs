@@ -68,8 +68,8 @@ pub enum ConfigError {
     /// A `pem_keys` entry is not a key.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// A field has the wrong type.
-    #[error(transparent)]
+    /// A field has the wrong type (Vault's framework prefixes `Field validation failed`).
+    #[error("Field validation failed: {0}")]
     Field(#[from] FieldError),
     /// `disable_token_review` without any key that could verify a signature.
     #[error(

@@ -255,13 +255,14 @@ pub async fn auth_tune(
                 ApiError::bad_request(format!("cannot fetch sysview for path \"auth/{path}/\""))
             })?;
             let ttls = record.tune().effective();
-            Ok(ApiResponse::data(json!({
-                "default_lease_ttl": ttls.default_lease_ttl,
-                "max_lease_ttl": ttls.max_lease_ttl,
-                "description": record.description,
-                "force_no_cache": false,
-                "token_type": "default-service",
-            })))
+            let data = Map::from_iter([
+                ("default_lease_ttl".into(), json!(ttls.default_lease_ttl)),
+                ("max_lease_ttl".into(), json!(ttls.max_lease_ttl)),
+                ("description".into(), json!(record.description)),
+                ("force_no_cache".into(), json!(false)),
+                ("token_type".into(), json!("default-service")),
+            ]);
+            Ok(ApiResponse::data_also_at_top_level(data))
         }
         Operation::Create | Operation::Update => {
             app.tune_auth(path, |record| {
@@ -270,8 +271,10 @@ pub async fn auth_tune(
                     .tune(&request.body)
                     .map_err(|e| ApiError::bad_request(e.to_string()))?;
                 record.set_tune(tune);
-                if let Some(description) = request.string("description") {
-                    record.description = description.to_string();
+                if let Some(description) = request.body.get("description") {
+                    record.description =
+                        podpass_core::fields::string("description", description)
+                            .map_err(|e| ApiError::bad_request(e.response_message()))?;
                 }
                 Ok(())
             })
