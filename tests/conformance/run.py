@@ -574,6 +574,19 @@ def odd_requests(run: Run):
         run.step(f"odd/tune/{label}", "POST", "sys/auth/kubernetes2/tune", body=body)
         run.step(f"odd/tune/{label} read", "GET", "sys/auth/kubernetes2/tune")
     run.step("odd/auth/disable-second", "DELETE", "sys/auth/kubernetes2")
+    for path in ["sys/seal-status", "sys/leader", "sys/init", "sys/health?standbyok=true", "sys/health?uninitcode=299",
+                 "sys/internal/ui/mounts/secret/foo", "sys/internal/ui/mounts/nothing", "sys/internal/ui/mounts/auth/kubernetes",
+                 "sys/auth", "sys/mounts", "sys/auth/kubernetes", "sys/auth/nothing", "sys/auth/kubernetes/tune",
+                 "sys/auth/token/tune"]:
+        run.step(f"odd/read/{path}", "GET", path)
+        run.step(f"odd/read-anonymous/{path}", "GET", path, token=None)
+    for label, body in [("accessor-missing", {}), ("accessor-number", {"accessor": 5}), ("accessor-list", {"accessor": ["x"]})]:
+        run.step(f"odd/accessor/lookup {label}", "POST", "auth/token/lookup-accessor", body=body)
+        run.step(f"odd/accessor/revoke {label}", "POST", "auth/token/revoke-accessor", body=body)
+    for label, body in [("increment-word", {"increment": "soon"}), ("increment-negative", {"increment": -5}),
+                        ("increment-list", {"increment": ["1h"]})]:
+        run.step(f"odd/renew-self/{label}", "POST", "auth/token/renew-self", body=body)
+    run.step("odd/create-orphan", "POST", "auth/token/create-orphan", body={"policies": ["default"], "ttl": "5m"})
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})

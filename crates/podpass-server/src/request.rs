@@ -241,12 +241,13 @@ impl ApiResponse {
         ApiResponse::Json(StatusCode::OK, envelope(data, None, warnings))
     }
 
-    /// 200 with Vault's envelope around `data`, and each of `data`'s keys repeated at the top
-    /// level, as Vault's HTTP layer answers a few endpoints older than the envelope
-    /// (`sys/capabilities*`, the legacy `GET sys/policy`). The envelope's own keys are kept.
-    pub fn data_also_at_top_level(data: Map<String, Value>) -> ApiResponse {
-        let mut body = envelope(Some(Value::Object(data.clone())), None, Vec::new());
-        if let Value::Object(top) = &mut body {
+    /// 200 with Vault's envelope around `data`, and each key of the `data` object repeated at
+    /// the top level, as Vault's HTTP layer answers the endpoints older than the envelope
+    /// (`sys/capabilities*`, the legacy `sys/policy`, `sys/auth`, `sys/mounts`, mount tuning).
+    /// The envelope's own keys are kept.
+    pub fn data_also_at_top_level(data: Value) -> ApiResponse {
+        let mut body = envelope(Some(data.clone()), None, Vec::new());
+        if let (Value::Object(top), Value::Object(data)) = (&mut body, data) {
             for (key, value) in data {
                 top.entry(key).or_insert(value);
             }

@@ -4,7 +4,7 @@ use podpass_core::acl::Operation;
 use podpass_core::policy::{
     DEFAULT_POLICY_HCL, DEFAULT_POLICY_NAME, ROOT_POLICY_NAME, is_relative_name, normalize_name,
 };
-use serde_json::{Map, json};
+use serde_json::json;
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -28,8 +28,9 @@ pub fn list(app: &App, operation: Operation, legacy: bool) -> Result<ApiResponse
     match operation {
         Operation::List | Operation::Read if legacy => {
             let names = json!(names(app));
-            let data = Map::from_iter([("keys".into(), names.clone()), ("policies".into(), names)]);
-            Ok(ApiResponse::data_also_at_top_level(data))
+            Ok(ApiResponse::data_also_at_top_level(
+                json!({ "keys": names, "policies": names }),
+            ))
         }
         Operation::List => Ok(ApiResponse::data(json!({ "keys": names(app) }))),
         _ => Err(ApiError::unsupported_operation()),
@@ -56,9 +57,9 @@ pub async fn one(
                 .or_else(|| (name == ROOT_POLICY_NAME).then(String::new))
                 .ok_or_else(ApiError::not_found)?;
             if legacy {
-                let data =
-                    Map::from_iter([("name".into(), json!(name)), ("rules".into(), json!(text))]);
-                return Ok(ApiResponse::data_also_at_top_level(data));
+                return Ok(ApiResponse::data_also_at_top_level(
+                    json!({ "name": name, "rules": text }),
+                ));
             }
             Ok(ApiResponse::data(json!({ "name": name, "policy": text })))
         }

@@ -125,6 +125,10 @@ fn cluster_id() -> &'static str {
     "00000000-0000-4000-8000-706f64706173"
 }
 
+/// The token auth method's path and description, as Vault lists it.
+const TOKEN_MOUNT: &str = "token";
+const TOKEN_MOUNT_DESCRIPTION: &str = "token based credentials";
+
 /// `sys/auth`: the token method and every enabled Kubernetes method.
 pub fn auth_mounts(app: &App, operation: Operation) -> Result<ApiResponse, ApiError> {
     if operation != Operation::Read {
@@ -132,18 +136,18 @@ pub fn auth_mounts(app: &App, operation: Operation) -> Result<ApiResponse, ApiEr
     }
     let mut data = Map::new();
     data.insert(
-        "token/".into(),
+        format!("{TOKEN_MOUNT}/"),
         mount_json(
-            "token",
+            TOKEN_MOUNT,
             "auth_token_00000000",
-            "token based credentials",
+            TOKEN_MOUNT_DESCRIPTION,
             MountTune::default(),
         ),
     );
     for (path, record) in app.auth_mounts() {
         data.insert(format!("{path}/"), record_json(&record));
     }
-    Ok(ApiResponse::data(Value::Object(data)))
+    Ok(ApiResponse::data_also_at_top_level(Value::Object(data)))
 }
 
 fn record_json(record: &AuthMountRecord) -> Value {
@@ -231,7 +235,7 @@ pub async fn auth_mount(
                 .auth_mounts()
                 .remove(path)
                 .ok_or_else(|| ApiError::bad_request(format!("No auth engine at {path}/")))?;
-            Ok(ApiResponse::data(record_json(&record)))
+            Ok(ApiResponse::data_also_at_top_level(record_json(&record)))
         }
         Operation::Delete => {
             app.disable_auth(path).await?;
@@ -251,18 +255,26 @@ pub async fn auth_tune(
 ) -> Result<ApiResponse, ApiError> {
     match operation {
         Operation::Read => {
-            let record = app.auth_mounts().remove(path).ok_or_else(|| {
-                ApiError::bad_request(format!("cannot fetch sysview for path \"auth/{path}/\""))
-            })?;
-            let ttls = record.tune().effective();
-            let data = Map::from_iter([
-                ("default_lease_ttl".into(), json!(ttls.default_lease_ttl)),
-                ("max_lease_ttl".into(), json!(ttls.max_lease_ttl)),
-                ("description".into(), json!(record.description)),
-                ("force_no_cache".into(), json!(false)),
-                ("token_type".into(), json!("default-service")),
-            ]);
-            Ok(ApiResponse::data_also_at_top_level(data))
+            let (tune, description) = match app.auth_mounts().remove(path) {
+                Some(record) => (record.tune(), record.description),
+                // The token method is always there, with the system's TTLs.
+                None if path == TOKEN_MOUNT => {
+                    (MountTune::default(), TOKEN_MOUNT_DESCRIPTION.to_string())
+                }
+                None => {
+                    return Err(ApiError::bad_request(format!(
+                        "cannot fetch sysview for path \"auth/{path}/\""
+                    )));
+                }
+            };
+            let ttls = tune.effective();
+            Ok(ApiResponse::data_also_at_top_level(json!({
+                "default_lease_ttl": ttls.default_lease_ttl,
+                "max_lease_ttl": ttls.max_lease_ttl,
+                "description": description,
+                "force_no_cache": false,
+                "token_type": "default-service",
+            })))
         }
         Operation::Create | Operation::Update => {
             app.tune_auth(path, |record| {
@@ -306,7 +318,7 @@ pub fn mounts(operation: Operation) -> Result<ApiResponse, ApiError> {
             MountTune::default(),
         ),
     });
-    Ok(ApiResponse::data(data))
+    Ok(ApiResponse::data_also_at_top_level(data))
 }
 
 /// `sys/capabilities-self`: the caller's capabilities on `path` or `paths`.
@@ -379,5 +391,5 @@ fn capabilities_of(
     if paths.len() == 1 {
         data.insert("capabilities".into(), json!(all));
     }
-    Ok(ApiResponse::data_also_at_top_level(data))
+    Ok(ApiResponse::data_also_at_top_level(Value::Object(data)))
 }

@@ -60,25 +60,23 @@ pub async fn handle(
             }
         }
         "lookup-accessor" if writes => {
-            let accessor = request
-                .string("accessor")
-                .filter(|a| !a.is_empty())
-                .ok_or_else(|| multierror_bad_request("missing accessor"))?;
+            let accessor = given_accessor(request)?;
             let target = app
                 .tokens
-                .resolve_accessor(accessor, app.now())
+                .resolve_accessor(&accessor, app.now())
                 .ok_or_else(|| multierror_bad_request("invalid accessor"))?;
             // Vault does not reveal the token behind an accessor: `id` is empty.
             Ok(lookup_response("", &target, app.now()))
         }
         "revoke-accessor" if writes => {
-            let accessor = request
-                .string("accessor")
-                .filter(|a| !a.is_empty())
-                .ok_or_else(|| multierror_bad_request("missing accessor"))?;
-            if let Some(hash) = app.tokens.hash_for_accessor(accessor) {
-                app.tokens.revoke(&[hash]).await?;
-            }
+            let accessor = given_accessor(request)?;
+            let Some(hash) = app.tokens.hash_for_accessor(&accessor) else {
+                return Ok(ApiResponse::data_with_warnings(
+                    None,
+                    vec!["No token found with this accessor".into()],
+                ));
+            };
+            app.tokens.revoke(&[hash]).await?;
             Ok(ApiResponse::NoContent)
         }
         "revoke-orphan" if writes => revoke_orphan(app, request, caller).await,
@@ -100,6 +98,19 @@ fn given_token(request: &ApiRequest) -> Option<String> {
     podpass_core::fields::string("token", value)
         .ok()
         .filter(|t| !t.is_empty())
+}
+
+/// The `accessor` parameter: Vault's string field (a number is its text), required.
+fn given_accessor(request: &ApiRequest) -> Result<String, ApiError> {
+    let accessor = match request.body.get("accessor") {
+        Some(value) => podpass_core::fields::string("accessor", value)
+            .map_err(|e| ApiError::bad_request(e.response_message()))?,
+        None => String::new(),
+    };
+    if accessor.is_empty() {
+        return Err(multierror_bad_request("missing accessor"));
+    }
+    Ok(accessor)
 }
 
 /// A 400 in the form Vault's token store gives its accessor errors (a one-item multierror).

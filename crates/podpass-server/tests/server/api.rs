@@ -45,10 +45,27 @@ async fn health_seal_status_and_init_need_no_token() {
     assert_eq!(body["data"]["options"]["version"], json!("2"));
     assert_eq!(body["data"]["path"], json!("secret/"));
     assert_eq!(
-        h.call("GET", "sys/internal/ui/mounts/other/x", None, None)
+        h.call("GET", "sys/internal/ui/mounts/other/x", Some(ROOT), None)
             .await
             .0,
         StatusCode::BAD_REQUEST
+    );
+    // It needs a token, as Vault's does, but any token: the default policy grants nothing on
+    // the lookup's own path.
+    assert_eq!(
+        h.call("GET", "sys/internal/ui/mounts/secret/x", None, None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let grade = h
+        .login_token("grade-api", "grade-api", "grade-api-sa")
+        .await;
+    assert_eq!(
+        h.call("GET", "sys/internal/ui/mounts/secret/x", Some(&grade), None)
+            .await
+            .0,
+        StatusCode::OK
     );
 }
 
