@@ -587,6 +587,20 @@ def odd_requests(run: Run):
                         ("increment-list", {"increment": ["1h"]})]:
         run.step(f"odd/renew-self/{label}", "POST", "auth/token/renew-self", body=body)
     run.step("odd/create-orphan", "POST", "auth/token/create-orphan", body={"policies": ["default"], "ttl": "5m"})
+    # Updates that send only some fields: what the rest becomes.
+    full = {"bound_service_account_names": "a,b", "bound_service_account_namespaces": "n", "audience": "vault",
+            "token_ttl": "1h", "token_max_ttl": "2h", "token_policies": "p", "alias_name_source": "serviceaccount_name",
+            "token_bound_cidrs": "10.0.0.0/8", "token_num_uses": 3}
+    run.step("odd/partial/write-full", "POST", "auth/kubernetes/role/partial", body=full)
+    for label, body in [("ttl", {"token_ttl": "30m"}), ("names", {"bound_service_account_names": "c"}),
+                        ("legacy-ttl", {"ttl": "20m"}), ("policies-empty", {"token_policies": ""}),
+                        ("cidrs-empty", {"token_bound_cidrs": []}), ("audience-empty", {"audience": ""}),
+                        ("null-ttl", {"token_ttl": None}), ("max-below-ttl", {"token_max_ttl": "10m"})]:
+        run.step(f"odd/partial/{label}", "POST", "auth/kubernetes/role/partial", body=body)
+        run.step(f"role/read/partial-{label}", "GET", "auth/kubernetes/role/partial")
+    run.step("odd/partial/delete", "DELETE", "auth/kubernetes/role/partial")
+    run.step("odd/partial/read-deleted", "GET", "auth/kubernetes/role/partial")
+    run.step("odd/partial/delete-again", "DELETE", "auth/kubernetes/role/partial")
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})
