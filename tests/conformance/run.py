@@ -601,6 +601,17 @@ def odd_requests(run: Run):
     run.step("odd/partial/delete", "DELETE", "auth/kubernetes/role/partial")
     run.step("odd/partial/read-deleted", "GET", "auth/kubernetes/role/partial")
     run.step("odd/partial/delete-again", "DELETE", "auth/kubernetes/role/partial")
+    for label, body in [("data-string", {"data": "x"}), ("data-list", {"data": [1]}), ("data-null", {"data": None}),
+                        ("cas-string", {"data": {"a": 1}, "options": {"cas": "0"}}),
+                        ("cas-word", {"data": {"a": 1}, "options": {"cas": "x"}}),
+                        ("options-list", {"data": {"a": 1}, "options": [1]}), ("nested", {"data": {"a": {"b": [1, None]}}})]:
+        run.step(f"odd/kv-write/{label}", "POST", "secret/data/odd/kv", body=body)
+    for query in ["version=abc", "version=-1", "version=0", "version=99", "version=1.5", "version="]:
+        run.step(f"odd/kv-read/{query}", "GET", f"secret/data/odd/kv?{query}")
+    for label, body in [("versions-strings", {"versions": ["1"]}), ("versions-word", {"versions": "x"}),
+                        ("versions-missing", {}), ("versions-number", {"versions": 1})]:
+        run.step(f"odd/kv-delete/{label}", "POST", "secret/delete/odd/kv", body=body)
+        run.step(f"odd/kv-undelete/{label}", "POST", "secret/undelete/odd/kv", body=body)
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})

@@ -28,14 +28,7 @@ pub async fn data(
 ) -> Result<ApiResponse, ApiError> {
     match operation {
         Operation::Read => {
-            let version = match request.query.get("version") {
-                Some(text) => Some(go_int(text).map_err(|reason| {
-                    ApiError::bad_request(format!(
-                        "Field validation failed: error converting input for field \"version\": {reason}"
-                    ))
-                })?),
-                None => None,
-            };
+            let version = query_int(request, "version")?;
             let read = app
                 .kv
                 .read(path, version, app.now())
@@ -169,6 +162,19 @@ pub async fn versions(
     Ok(ApiResponse::NoContent)
 }
 
+/// An integer query parameter of KV's read paths; absent or empty (`?version=`, which Go's
+/// decoder reads as 0): none.
+fn query_int(request: &ApiRequest, name: &str) -> Result<Option<i64>, ApiError> {
+    let Some(text) = request.query.get(name).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    go_int(text).map(Some).map_err(|reason| {
+        ApiError::bad_request(format!(
+            "Field validation failed: error converting input for field \"{name}\": {reason}"
+        ))
+    })
+}
+
 /// `secret/subkeys/<path>`: a version's keys with every value replaced by `null`, nested
 /// objects kept down to `depth` levels (0 or less: all).
 pub async fn subkeys(
@@ -180,21 +186,8 @@ pub async fn subkeys(
     if operation != Operation::Read {
         return Err(ApiError::unsupported_operation());
     }
-    let query_int = |name: &str| -> Result<Option<i64>, ApiError> {
-        request
-            .query
-            .get(name)
-            .map(|text| {
-                go_int(text).map_err(|reason| {
-                    ApiError::bad_request(format!(
-                        "Field validation failed: error converting input for field \"{name}\": {reason}"
-                    ))
-                })
-            })
-            .transpose()
-    };
-    let version = query_int("version")?;
-    let depth = query_int("depth")?.unwrap_or(0);
+    let version = query_int(request, "version")?;
+    let depth = query_int(request, "depth")?.unwrap_or(0);
     let read = app
         .kv
         .read(path, version, app.now())
