@@ -44,8 +44,9 @@ PINS = [
     # --- ACL policies
     {"case": "policy/read/*", "path": "$.body.data.*",
      "reason": "OpenBao-only policy fields (version, modified, cas_required, identity template options)"},
-    *({"case": "policy/legacy/read", "path": f"$.body.*{field}",
+    *({"case": case, "path": f"$.body.*{field}",
        "reason": "OpenBao-only policy fields (version, modified, cas_required, identity template options)"}
+      for case in ("policy/legacy/read", "odd/header/*")
       for field in ("version", "modified", "cas_required", "_identity_templates")),
     {"case": "policy/write-bad-hcl", "path": "$.body.errors*",
      "reason": "podpass reads HCL1 with its own positions (line and column) and hints (docs/compatibility.md, ACL policies)"},

@@ -612,6 +612,13 @@ def odd_requests(run: Run):
                         ("versions-missing", {}), ("versions-number", {"versions": 1})]:
         run.step(f"odd/kv-delete/{label}", "POST", "secret/delete/odd/kv", body=body)
         run.step(f"odd/kv-undelete/{label}", "POST", "secret/undelete/odd/kv", body=body)
+    for label, headers in [("namespace-root", {"X-Vault-Namespace": "root"}), ("namespace-empty", {"X-Vault-Namespace": ""}),
+                           ("namespace-slash", {"X-Vault-Namespace": "/"}), ("namespace-other", {"X-Vault-Namespace": "team1"}),
+                           ("request-header", {"X-Vault-Request": "true"}), ("bearer-and-token", {"Authorization": "Bearer nope"})]:
+        run.step(f"odd/header/{label}", "GET", "sys/policies/acl/params", headers=headers)
+    for label, body in [("token-garbage", {"path": "secret/data/x", "token": "nope"}),
+                        ("paths-list", lambda server: {"paths": ["a", "b"], "token": server.tokens.get("grade-api/ok")})]:
+        run.step(f"odd/capabilities/{label}", "POST", "sys/capabilities", body=body)
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})

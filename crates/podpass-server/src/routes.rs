@@ -422,6 +422,20 @@ pub fn refuse_unsupported_features(
             "path help (?help=1, vault path-help)",
         ));
     }
+    // podpass serves the root namespace only. A request meant for another one must not read
+    // or write the root's data: it gets what OpenBao answers for a namespace that does not
+    // exist.
+    let namespace = headers.get("x-vault-namespace").map(|value| {
+        String::from_utf8_lossy(value.as_bytes())
+            .trim_matches('/')
+            .to_string()
+    });
+    if namespace.is_some_and(|name| !name.is_empty() && name != "root") {
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "namespace not found",
+        ));
+    }
     Ok(())
 }
 

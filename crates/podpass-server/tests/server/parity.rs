@@ -488,6 +488,21 @@ async fn what_podpass_does_not_implement_is_said_not_answered() {
     );
     assert!(body.get("data").is_none(), "{body}");
 
+    // Only the root namespace is served: another one must not reach the root's data.
+    for (namespace, expected) in [
+        ("team1", StatusCode::NOT_FOUND),
+        ("root", StatusCode::OK),
+        ("/", StatusCode::OK),
+    ] {
+        let mut request =
+            support::router::request("GET", "sys/policies/acl/default", Some(ROOT), None);
+        request
+            .headers_mut()
+            .insert("X-Vault-Namespace", namespace.parse().expect("header"));
+        let (status, body) = support::router::send(&app, request).await;
+        assert_eq!(status, expected, "{namespace}: {body}");
+    }
+
     // Vault endpoints podpass lacks: 501 naming them; a path Vault lacks too stays a 404.
     for (method, path, names) in [
         ("GET", "sys/audit", "sys/audit"),
