@@ -46,8 +46,10 @@ PINS = [
      "reason": "OpenBao-only policy fields (version, modified, cas_required, identity template options)"},
     *({"case": case, "path": f"$.body.*{field}",
        "reason": "OpenBao-only policy fields (version, modified, cas_required, identity template options)"}
-      for case in ("policy/legacy/read", "odd/header/*")
+      for case in ("policy/legacy/read", "odd/header/*", "odd/policy-write/* read")
       for field in ("version", "modified", "cas_required", "_identity_templates")),
+    {"case": "odd/policy-write/policy-number", "path": "$.body.errors*",
+     "reason": "podpass reads HCL1 with its own positions (line and column) and hints (docs/compatibility.md, ACL policies)"},
     {"case": "policy/write-bad-hcl", "path": "$.body.errors*",
      "reason": "podpass reads HCL1 with its own positions (line and column) and hints (docs/compatibility.md, ACL policies)"},
     {"case": "hcl1/write/*", "path": "$.body.errors*",
@@ -87,7 +89,8 @@ PINS = [
       for field in ("display_name", "path")),
     *({"case": case, "path": "$.body.errors*",
        "reason": "the field error in the words of Vault's framework (it echoes the input); OpenBao's does not"}
-      for case in ("odd/config/[hd]*", "odd/accessor/* accessor-list", "odd/renew-self/*")),
+      for case in ("odd/config/[hd]*", "odd/accessor/* accessor-list", "odd/renew-self/*",
+                   "odd/policy-write/policy-list")),
     {"case": "odd/tune/ttl-negative", "path": "$.*",
      "reason": "a negative TTL is refused (docs/compatibility.md, mount tuning); Vault and OpenBao store it"},
     {"case": "odd/role-write/*", "path": "$.body.errors*",

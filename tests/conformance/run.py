@@ -619,6 +619,16 @@ def odd_requests(run: Run):
     for label, body in [("token-garbage", {"path": "secret/data/x", "token": "nope"}),
                         ("paths-list", lambda server: {"paths": ["a", "b"], "token": server.tokens.get("grade-api/ok")})]:
         run.step(f"odd/capabilities/{label}", "POST", "sys/capabilities", body=body)
+    for label, body in [("policy-number", {"policy": 5}), ("policy-list", {"policy": ["a"]}),
+                        ("policy-and-rules", {"policy": 'path "a" { capabilities = ["read"] }', "rules": "x"}),
+                        ("rules-only", {"rules": 'path "b" { capabilities = ["read"] }'}),
+                        ("policy-spaces", {"policy": "   "}), ("policy-json", {"policy": '{"path": {"c": {"capabilities": ["read"]}}}'}),
+                        ("unknown-field", {"policy": 'path "d" { capabilities = ["read"] }', "extra": 1})]:
+        run.step(f"odd/policy-write/{label}", "PUT", "sys/policies/acl/odd-write", body=body)
+        run.step(f"odd/policy-write/{label} read", "GET", "sys/policy/odd-write")
+    for name in ["a", "_a_", "a.", ".a", "a-", "-a", "a_b.c-d", "A" * 200]:
+        run.step(f"odd/role-name/{name[:12]}", "POST", f"auth/kubernetes/role/{name}",
+                 body={"bound_service_account_names": "a", "bound_service_account_namespaces": "a", "audience": "v"})
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})

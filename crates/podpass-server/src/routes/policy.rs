@@ -67,12 +67,8 @@ pub async fn one(
             if name == ROOT_POLICY_NAME {
                 return Err(ApiError::bad_request("cannot update \"root\" policy"));
             }
-            let text = request
-                .string("policy")
-                .or_else(|| request.string("rules"))
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| ApiError::bad_request("'policy' parameter not supplied or empty"))?;
-            app.put_policy(&name, text).await?;
+            let text = policy_text(request, legacy)?;
+            app.put_policy(&name, &text).await?;
             Ok(ApiResponse::NoContent)
         }
         Operation::Delete => {
@@ -88,6 +84,24 @@ pub async fn one(
         }
         _ => Err(ApiError::unsupported_operation()),
     }
+}
+
+/// The text of a policy write: `policy` (a string field, so a number is its text), and on the
+/// legacy path the older `rules` when `policy` is absent. Only an absent or empty text is
+/// refused; blank text is a policy without rules.
+fn policy_text(request: &ApiRequest, legacy: bool) -> Result<String, ApiError> {
+    let field = |name: &str| match request.body.get(name) {
+        Some(value) => podpass_core::fields::string(name, value)
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(e.response_message())),
+        None => Ok(None),
+    };
+    let mut text = field("policy")?;
+    if legacy && text.is_none() {
+        text = field("rules")?;
+    }
+    text.filter(|text| !text.is_empty())
+        .ok_or_else(|| ApiError::bad_request("'policy' parameter not supplied or empty"))
 }
 
 /// Vault's answer to a policy named `..`: its storage refuses the key, and the message says

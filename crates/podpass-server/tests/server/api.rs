@@ -1156,3 +1156,45 @@ async fn login_parameters_are_read_as_vaults_string_fields() {
         "{warnings}"
     );
 }
+
+#[tokio::test]
+async fn a_policy_write_reads_policy_and_on_the_legacy_path_rules() {
+    let h = Harness::demo().await;
+    let rules = json!({"rules": "path \"a\" { capabilities = [\"read\"] }"});
+    let (status, body) = h
+        .call("PUT", "sys/policies/acl/w", Some(ROOT), Some(rules.clone()))
+        .await;
+    assert_eq!(
+        (status, errors(&body)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["'policy' parameter not supplied or empty".to_string()]
+        ),
+        "`rules` belongs to the legacy path"
+    );
+    let (status, _) = h.call("PUT", "sys/policy/w", Some(ROOT), Some(rules)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Blank text is a policy without rules; a number is its text (which HCL refuses).
+    let (status, _) = h
+        .call(
+            "PUT",
+            "sys/policies/acl/w",
+            Some(ROOT),
+            Some(json!({"policy": "  "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = h
+        .call(
+            "PUT",
+            "sys/policies/acl/w",
+            Some(ROOT),
+            Some(json!({"policy": 5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        errors(&body)[0].starts_with("failed to parse policy"),
+        "{body}"
+    );
+}
