@@ -84,6 +84,9 @@ PINS = [
                  "and does not run Vault's preflight check of the token's access under the mount"}
       for path in ("nothing", "auth/kubernetes")),
     # --- tokens
+    {"case": "odd/token-create-more/id-*", "path": "$.body.warnings",
+     "reason": "Vault warns that a custom id is stored under a weaker SHA-1 hash; podpass stores every token "
+               "under the same keyed hash, so the warning would not be true"},
     *({"case": "odd/token-lookup/token-missing", "path": f"$.body.data.{field}",
        "reason": "without a token, lookup answers for the caller: the dev root token, created differently by each"}
       for field in ("display_name", "path")),

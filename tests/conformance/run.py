@@ -629,6 +629,17 @@ def odd_requests(run: Run):
     for name in ["a", "_a_", "a.", ".a", "a-", "-a", "a_b.c-d", "A" * 200]:
         run.step(f"odd/role-name/{name[:12]}", "POST", f"auth/kubernetes/role/{name}",
                  body={"bound_service_account_names": "a", "bound_service_account_namespaces": "a", "audience": "v"})
+    for label, body in [("id-custom", {"id": "my-custom-token-id", "policies": ["default"]}),
+                        ("id-number", {"id": 12345, "policies": ["default"]}),
+                        ("display-name", {"display_name": "Some Name!", "policies": ["default"]}),
+                        ("no-parent-string", {"no_parent": "true", "policies": ["default"]}),
+                        ("num-uses-string", {"num_uses": "2", "policies": ["default"]}),
+                        ("renewable-false", {"renewable": False, "ttl": "1h", "policies": ["default"]}),
+                        ("meta-map", {"meta": {"a": "b", "n": 1}, "policies": ["default"]}),
+                        ("type-batch", {"type": "batch", "policies": ["default"], "ttl": "5m"}),
+                        ("batch-num-uses", {"type": "batch", "num_uses": 2}),
+                        ("batch-orphan-no-parent", {"type": "batch", "no_parent": True})]:
+        run.step(f"odd/token-create-more/{label}", "POST", "auth/token/create", body=body)
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})
