@@ -104,6 +104,8 @@ PINS = [
     {"case": "token/lookup*/[rn]o*", "path": "$.body.data.path",
      "reason": "bao -dev creates its root token through token create; podpass's dev root token is a root token's"},
     # --- KV v2
+    {"case": "odd/kv-config/read", "path": "$.body.data.metadata_cas_required",
+     "reason": "an OpenBao-only KV field; Vault has none"},
     {"case": "kv*", "path": "$.body.data.metadata_cas_required",
      "reason": "an OpenBao-only KV field; Vault has none"},
     {"case": "kv-engine/* GET secret/config/", "path": "$.body.warnings*",

@@ -640,6 +640,15 @@ def odd_requests(run: Run):
                         ("batch-num-uses", {"type": "batch", "num_uses": 2}),
                         ("batch-orphan-no-parent", {"type": "batch", "no_parent": True})]:
         run.step(f"odd/token-create-more/{label}", "POST", "auth/token/create", body=body)
+    for label, body in [("metadata-max-versions-word", {"max_versions": "x"}), ("metadata-cas-string", {"cas_required": "yes"}),
+                        ("metadata-delete-after-word", {"delete_version_after": "soon"}),
+                        ("metadata-custom-list", {"custom_metadata": ["a"]}), ("metadata-custom-number", {"custom_metadata": {"a": 1}})]:
+        run.step(f"odd/kv-metadata/{label}", "POST", "secret/metadata/odd/meta", body=body)
+    for label, body in [("config-max-versions-word", {"max_versions": "x"}), ("config-cas-number", {"cas_required": 1})]:
+        run.step(f"odd/kv-config/{label}", "POST", "secret/config", body=body)
+    run.step("odd/kv-config/read", "GET", "secret/config")
+    run.step("odd/kv-config/reset", "POST", "secret/config", body={"max_versions": 0, "cas_required": False,
+                                                                   "delete_version_after": "0s"})
     run.step("odd/auth/enable-twice", "POST", "sys/auth/kubernetes", body={"type": "kubernetes"})
     run.step("odd/auth/disable-missing", "DELETE", "sys/auth/nothing-here")
     run.step("odd/auth/enable-bad-type", "POST", "sys/auth/weird", body={"type": "weird"})
