@@ -147,18 +147,13 @@ impl AuthConfig {
         if config.disable_token_review && keys.is_empty() && !config.jwks_discovery {
             return Err(ConfigError::TokenReviewNeeded);
         }
-        let unknown: Vec<&str> = body
+        let unknown = body
             .keys()
             .map(String::as_str)
-            .filter(|k| !CONFIG_FIELDS.contains(k))
+            .filter(|k| !CONFIG_FIELDS.contains(k));
+        let warnings: Vec<String> = fields::ignored_parameters_warning(unknown)
+            .into_iter()
             .collect();
-        let mut warnings = Vec::new();
-        if !unknown.is_empty() {
-            warnings.push(format!(
-                "Endpoint ignored these unrecognized parameters: [{}]",
-                unknown.join(" ")
-            ));
-        }
         Ok(ConfigWrite {
             config,
             keys,

@@ -84,6 +84,20 @@ pub fn comma_string_slice(field: &str, value: &Value) -> Result<Vec<String>, Fie
         .collect())
 }
 
+/// How Vault's framework warning for body parameters a path does not know begins.
+pub const IGNORED_PARAMETERS: &str = "Endpoint ignored these unrecognized parameters";
+
+/// Vault's framework warning naming the body parameters a path does not know, sorted as it
+/// lists them; `None` when there are none.
+pub fn ignored_parameters_warning<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut names: Vec<&str> = names.into_iter().collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort_unstable();
+    Some(format!("{IGNORED_PARAMETERS}: [{}]", names.join(" ")))
+}
+
 /// Vault's `TypeStringSlice` (Go's weak decoding into `[]string`): a JSON array item by item,
 /// anything else a one-item list; a string is not split at commas. `null` gives an empty list.
 pub fn string_slice(field: &str, value: &Value) -> Result<Vec<String>, FieldError> {

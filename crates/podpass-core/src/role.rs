@@ -549,12 +549,9 @@ impl Role {
             role.alias_metadata = metadata.clone();
         }
 
-        if !input.ignored.is_empty() {
-            warnings.push(format!(
-                "Endpoint ignored these unrecognized parameters: [{}]",
-                input.ignored.join(" ")
-            ));
-        }
+        warnings.extend(crate::fields::ignored_parameters_warning(
+            input.ignored.iter().map(String::as_str),
+        ));
         if input.name_replaced {
             warnings.push(
                 "Endpoint replaced the value of these parameters with the values captured from \

@@ -65,10 +65,13 @@ impl ApiError {
     /// check's errors in a multierror, so its text is the multierror's listing (a missing or
     /// invalid token is a plain `permission denied`).
     pub fn acl_denied() -> ApiError {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "1 error occurred:\n\t* permission denied\n\n",
-        )
+        ApiError::one_of_many(StatusCode::FORBIDDEN, "permission denied")
+    }
+
+    /// `message` as Vault's core words an error it gathered in a multierror (a listing of
+    /// one): the ACL's denials, the router's errors, the token store's accessor errors.
+    pub fn one_of_many(status: StatusCode, message: &str) -> ApiError {
+        ApiError::new(status, format!("1 error occurred:\n\t* {message}\n\n"))
     }
 
     /// A status with an empty `errors` array: how Vault's HTTP layer refuses a request it
@@ -83,11 +86,7 @@ impl ApiError {
 
     /// 404 with an empty `errors` array: what Vault answers for an item that does not exist.
     pub fn not_found() -> ApiError {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            errors: Vec::new(),
-            explanation: None,
-        }
+        ApiError::status_only(StatusCode::NOT_FOUND)
     }
 
     /// 404 for a path under no mount.
@@ -100,20 +99,12 @@ impl ApiError {
 
     /// 404 for a path a mount does not handle.
     pub fn unsupported_path() -> ApiError {
-        // Worded by Vault's core as a one-item multierror, like `unsupported operation`.
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "1 error occurred:\n\t* unsupported path\n\n",
-        )
+        ApiError::one_of_many(StatusCode::NOT_FOUND, "unsupported path")
     }
 
     /// 405 for a method the path does not support.
     pub fn unsupported_operation() -> ApiError {
-        // Vault's core words the router's error as a one-item multierror.
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "1 error occurred:\n\t* unsupported operation\n\n",
-        )
+        ApiError::one_of_many(StatusCode::METHOD_NOT_ALLOWED, "unsupported operation")
     }
 
     /// 501 for a Vault endpoint or feature podpass does not implement: a client must not take

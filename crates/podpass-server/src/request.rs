@@ -7,6 +7,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use podpass_core::fields::FieldError;
+
 use crate::error::ApiError;
 
 pub mod json_limits;
@@ -98,6 +100,21 @@ impl ApiRequest {
     /// A string field of the body.
     pub fn string(&self, name: &str) -> Option<&str> {
         self.body.get(name).and_then(Value::as_str)
+    }
+
+    /// A body field read as one of Vault's field types (a reader from
+    /// `podpass_core::fields`): `None` when absent, Vault's `Field validation failed` 400 when
+    /// the value does not convert.
+    pub fn field<T>(
+        &self,
+        name: &str,
+        read: impl Fn(&str, &Value) -> Result<T, FieldError>,
+    ) -> Result<Option<T>, ApiError> {
+        self.body
+            .get(name)
+            .map(|value| read(name, value))
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.response_message()))
     }
 }
 

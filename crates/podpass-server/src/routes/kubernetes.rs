@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use podpass_core::acl::Operation;
 use podpass_core::auth_config::AuthConfig;
 use podpass_core::claims::ServiceAccountClaims;
+use podpass_core::fields;
 use podpass_core::login::{LoginRequest, LoginResult, LoginStep, begin_login_with_discovered_keys};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::Role;
@@ -48,7 +49,7 @@ pub async fn config(
 /// that carries something else; alone, the write answers 204. The core always reports ignored
 /// parameters (lint and imports show them as notes); the server answers as Vault.
 fn as_vault_answers(warnings: Vec<String>) -> Vec<String> {
-    let ignored = |w: &String| w.starts_with("Endpoint ignored these unrecognized parameters");
+    let ignored = |w: &String| w.starts_with(fields::IGNORED_PARAMETERS);
     if warnings.iter().all(ignored) {
         Vec::new()
     } else {
@@ -149,19 +150,12 @@ pub async fn login(
     );
     let (token, entry) = app.tokens.issue(entry, now).await?;
     let mut warnings = success.warnings.clone();
-    let mut ignored: Vec<&str> = request
+    let ignored = request
         .body
         .keys()
         .map(String::as_str)
-        .filter(|name| !LOGIN_FIELDS.contains(name))
-        .collect();
-    if !ignored.is_empty() {
-        ignored.sort_unstable();
-        warnings.push(format!(
-            "Endpoint ignored these unrecognized parameters: [{}]",
-            ignored.join(" ")
-        ));
-    }
+        .filter(|name| !LOGIN_FIELDS.contains(name));
+    warnings.extend(fields::ignored_parameters_warning(ignored));
     Ok(ApiResponse::auth(
         success.to_auth_json(&token, &entry.accessor),
         warnings,
@@ -175,11 +169,9 @@ const LOGIN_FIELDS: [&str; 2] = ["role", "jwt"];
 /// object is refused with the framework's words, absent is empty. The refusal does not echo
 /// the input, which may be a service-account token.
 fn login_field(request: &ApiRequest, name: &str) -> Result<String, ApiError> {
-    match request.body.get(name) {
-        Some(value) => podpass_core::fields::secret_string(name, value)
-            .map_err(|e| ApiError::bad_request(e.response_message())),
-        None => Ok(String::new()),
-    }
+    Ok(request
+        .field(name, fields::secret_string)?
+        .unwrap_or_default())
 }
 
 /// Runs a login's checks on `mount` as configured now, calling the cluster where the mount's

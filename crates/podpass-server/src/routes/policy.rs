@@ -90,15 +90,9 @@ pub async fn one(
 /// legacy path the older `rules` when `policy` is absent. Only an absent or empty text is
 /// refused; blank text is a policy without rules.
 fn policy_text(request: &ApiRequest, legacy: bool) -> Result<String, ApiError> {
-    let field = |name: &str| match request.body.get(name) {
-        Some(value) => podpass_core::fields::string(name, value)
-            .map(Some)
-            .map_err(|e| ApiError::bad_request(e.response_message())),
-        None => Ok(None),
-    };
-    let mut text = field("policy")?;
+    let mut text = request.field("policy", podpass_core::fields::string)?;
     if legacy && text.is_none() {
-        text = field("rules")?;
+        text = request.field("rules", podpass_core::fields::string)?;
     }
     text.filter(|text| !text.is_empty())
         .ok_or_else(|| ApiError::bad_request("'policy' parameter not supplied or empty"))

@@ -283,10 +283,10 @@ pub async fn auth_tune(
                     .tune(&request.body)
                     .map_err(|e| ApiError::bad_request(e.to_string()))?;
                 record.set_tune(tune);
-                if let Some(description) = request.body.get("description") {
-                    record.description =
-                        podpass_core::fields::string("description", description)
-                            .map_err(|e| ApiError::bad_request(e.response_message()))?;
+                if let Some(description) =
+                    request.field("description", podpass_core::fields::string)?
+                {
+                    record.description = description;
                 }
                 Ok(())
             })
@@ -346,7 +346,7 @@ pub async fn capabilities(
         .tokens
         .resolve(token, app.now())
         .await?
-        .ok_or_else(|| ApiError::bad_request("1 error occurred:\n\t* invalid token\n\n"))?;
+        .ok_or_else(|| ApiError::one_of_many(StatusCode::BAD_REQUEST, "invalid token"))?;
     capabilities_of(app, request, operation, &target.entry)
 }
 
@@ -361,10 +361,10 @@ fn capabilities_of(
     }
     // Both fields are Vault's comma-separated string lists; `path`, the older name, is read
     // only when `paths` gives none.
-    let listed = |field: &str| match request.body.get(field) {
-        Some(value) => podpass_core::fields::comma_string_slice(field, value)
-            .map_err(|e| ApiError::bad_request(e.response_message())),
-        None => Ok(Vec::new()),
+    let listed = |field: &str| {
+        request
+            .field(field, podpass_core::fields::comma_string_slice)
+            .map(Option::unwrap_or_default)
     };
     let mut paths = listed("paths")?;
     if paths.is_empty() {

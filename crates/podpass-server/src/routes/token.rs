@@ -1,7 +1,8 @@
 //! `auth/token/`: look up, renew, revoke and create tokens.
 
+use axum::http::StatusCode;
 use podpass_core::acl::Operation;
-use podpass_core::fields::{self, FieldError};
+use podpass_core::fields;
 use podpass_core::policy::{Capability, ROOT_POLICY_NAME};
 use podpass_core::timestamp::rfc3339;
 use serde_json::{Value, json};
@@ -64,7 +65,9 @@ pub async fn handle(
             let target = app
                 .tokens
                 .resolve_accessor(&accessor, app.now())
-                .ok_or_else(|| multierror_bad_request("invalid accessor"))?;
+                .ok_or_else(|| {
+                    ApiError::one_of_many(StatusCode::BAD_REQUEST, "invalid accessor")
+                })?;
             // Vault does not reveal the token behind an accessor: `id` is empty.
             Ok(lookup_response("", &target, app.now()))
         }
@@ -94,28 +97,25 @@ pub async fn handle(
 /// The `token` parameter, when one was sent and is not empty. It is Vault's string field, so
 /// a number is the token of that text, never "no token" (which would mean the caller's own).
 fn given_token(request: &ApiRequest) -> Option<String> {
-    let value = request.body.get("token")?;
-    podpass_core::fields::string("token", value)
+    request
+        .field("token", fields::string)
         .ok()
+        .flatten()
         .filter(|t| !t.is_empty())
 }
 
 /// The `accessor` parameter: Vault's string field (a number is its text), required.
 fn given_accessor(request: &ApiRequest) -> Result<String, ApiError> {
-    let accessor = match request.body.get("accessor") {
-        Some(value) => podpass_core::fields::string("accessor", value)
-            .map_err(|e| ApiError::bad_request(e.response_message()))?,
-        None => String::new(),
-    };
+    let accessor = request
+        .field("accessor", fields::string)?
+        .unwrap_or_default();
     if accessor.is_empty() {
-        return Err(multierror_bad_request("missing accessor"));
+        return Err(ApiError::one_of_many(
+            StatusCode::BAD_REQUEST,
+            "missing accessor",
+        ));
     }
     Ok(accessor)
-}
-
-/// A 400 in the form Vault's token store gives its accessor errors (a one-item multierror).
-fn multierror_bad_request(message: &str) -> ApiError {
-    ApiError::bad_request(format!("1 error occurred:\n\t* {message}\n\n"))
 }
 
 async fn target_token(
@@ -127,7 +127,7 @@ async fn target_token(
         .tokens
         .resolve(&token, app.now())
         .await?
-        .ok_or_else(|| ApiError::new(axum::http::StatusCode::FORBIDDEN, "bad token"))?;
+        .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "bad token"))?;
     Ok((token, resolved))
 }
 
@@ -192,10 +192,9 @@ async fn renew(
     let (Some(hash), TokenKind::Service) = (&target.hash, target.entry.profile.kind) else {
         return Err(ApiError::bad_request("batch tokens cannot be renewed"));
     };
-    let increment = match request.body.get("increment") {
-        Some(value) => field(fields::duration_seconds("increment", value))?,
-        None => 0,
-    };
+    let increment = request
+        .field("increment", fields::duration_seconds)?
+        .unwrap_or(0);
     let now = app.now();
     // The renewal starts from the token as it is now, under its lock: a revocation that won
     // the race stays final.
@@ -303,8 +302,4 @@ async fn create(
         auth_json(&token, &entry, child.lease),
         warnings,
     ))
-}
-
-fn field<T>(result: Result<T, FieldError>) -> Result<T, ApiError> {
-    result.map_err(|e| ApiError::bad_request(e.response_message()))
 }
