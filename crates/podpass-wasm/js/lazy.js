@@ -1,5 +1,6 @@
 // Login results with a lazy trace, the readers of the hot paths' inputs (imported by the wasm
-// glue; see src/lazy.rs), and loginAsync's wait for WebCrypto (src/host_crypto.rs).
+// glue; see src/lazy.rs), loginAsync's wait for WebCrypto (src/host_crypto.rs), and an engine's
+// verified tokens (src/verified.rs).
 //
 // `login` decides eagerly and hands back `{ outcome, authorization?, trace }` where `trace` is
 // an enumerable accessor: the first read asks the engine to re-evaluate the login from a
@@ -166,4 +167,32 @@ function plainSubject(subject) {
   return target;
 }
 
-export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey };
+/**
+ * An engine's verified tokens (src/verified.rs): by mount, then token, the index of the key
+ * that verified it; at most `capacity` tokens, after which it starts over.
+ */
+function verifiedTokens(capacity) {
+  return { capacity, size: 0, byMount: new Map() };
+}
+
+/** The index of the key that verified `jwt` on `mount`, or `undefined`. */
+function verifiedBy(tokens, mount, jwt) {
+  return tokens.byMount.get(mount)?.get(jwt);
+}
+
+/** Keeps the index of the key that verified `jwt` on `mount`. */
+function rememberVerified(tokens, mount, jwt, index) {
+  if (tokens.size >= tokens.capacity) {
+    tokens.byMount.clear();
+    tokens.size = 0;
+  }
+  let verified = tokens.byMount.get(mount);
+  if (verified === undefined) {
+    verified = new Map();
+    tokens.byMount.set(mount, verified);
+  }
+  if (!verified.has(jwt)) tokens.size += 1;
+  verified.set(jwt, index);
+}
+
+export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, verifiedTokens, verifiedBy, rememberVerified };

@@ -6,20 +6,21 @@ use std::sync::Arc;
 
 use podpass_core::acl::{Acl, AclCache, Request};
 use podpass_core::configuration::{Configuration, ImportNote, NoFiles, SourceFormat};
-use podpass_core::host_signature::evaluate_login_with_verdict;
+use podpass_core::host_signature::{evaluate_login_with_host_verdict, evaluate_login_with_verdict};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::trace::TraceMode;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{ErrorCode, PodpassError};
 use crate::host_crypto::HostKeys;
-use crate::inputs::{EngineOptions, check_now, source_format};
+use crate::inputs::{EngineOptions, check_now, source_format, verified_token_cache};
 use crate::lazy::{Explainer, LoginFields, LoginRead, read_authorize, read_login, read_subject};
 use crate::output::{optional_text_from_js, options_from_js, text_from_js, to_js, type_name};
 use crate::typescript::{
     AuthorizeRequestJs, DecisionJs, EngineOptionsJs, ImportNotesJs, LoginRequestJs, LoginResultJs,
     SubjectJs, TextJs,
 };
+use crate::verified::VerifiedTokens;
 #[cfg(feature = "full")]
 use crate::{inputs::LintInput, typescript::FindingsJs, typescript::LintOptionsJs};
 
@@ -44,6 +45,8 @@ pub(crate) struct EngineState {
     default_mount: Option<String>,
     pub(crate) acls: AclCache,
     pub(crate) host_keys: HostKeys,
+    /// Tokens whose signature verified, when the engine was asked to keep them.
+    pub(crate) verified: VerifiedTokens,
     /// The [`Explainer`] of this engine's login results, made on the first login.
     explainer: RefCell<Option<JsValue>>,
 }
@@ -55,7 +58,14 @@ impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new(configuration: TextJs, options: Option<EngineOptionsJs>) -> Result<Engine, JsValue> {
         let configuration = text_from_js(configuration.into(), "configuration")?;
-        let options: EngineOptions = options_from_js(options.map(Into::into), "engine options")?;
+        let options: Option<JsValue> = options.map(Into::into);
+        let given_cache = options
+            .as_ref()
+            .filter(|options| options.is_object())
+            .and_then(|options| js_sys::Reflect::get(options, &"verifiedTokenCache".into()).ok())
+            .unwrap_or(JsValue::UNDEFINED);
+        let options: EngineOptions = options_from_js(options, "engine options")?;
+        let verified_token_cache = verified_token_cache(&given_cache)?;
         let format = source_format(options.format.as_deref(), "engine options: format")?;
         let node_crypto = options.node_crypto_allowed()?;
         let source = options.source.as_deref().unwrap_or(DEFAULT_SOURCE);
@@ -80,6 +90,7 @@ impl Engine {
                 default_mount,
                 acls: AclCache::new(ACL_CACHE_LIMIT),
                 host_keys: HostKeys::new(node_crypto),
+                verified: VerifiedTokens::new(verified_token_cache),
                 explainer: RefCell::new(None),
             }),
         })
@@ -129,8 +140,24 @@ impl Engine {
         let read = self.state.login_request(&request.into())?;
         let mount = self.state.mount(read.mount.as_deref())?;
         refuse_keys_without_crypto(mount)?;
-        let (result, verdict) =
-            evaluate_login_with_verdict(mount, &read.request, TraceMode::OutcomeOnly);
+        let verified = &self.state.verified;
+        let (result, verdict) = match verified.get(mount.path(), &read.request.jwt) {
+            Some(verdict) => (
+                evaluate_login_with_host_verdict(
+                    mount,
+                    &read.request,
+                    &verdict,
+                    TraceMode::OutcomeOnly,
+                ),
+                verdict,
+            ),
+            None => {
+                let (result, verdict) =
+                    evaluate_login_with_verdict(mount, &read.request, TraceMode::OutcomeOnly);
+                verified.remember(mount.path(), &read.request.jwt, verdict);
+                (result, verdict)
+            }
+        };
         Ok(crate::lazy::login_result(&self.state, &read, &result, verdict)?.unchecked_into())
     }
 

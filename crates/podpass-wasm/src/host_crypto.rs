@@ -167,7 +167,11 @@ pub(crate) fn login(state: &Rc<EngineState>, request: &JsValue) -> Promise {
 /// prepared, waits in JavaScript; the others (a key to import first, a verify that threw, an
 /// answer that failed) in Rust.
 fn wait(state: &Rc<EngineState>, verifying: Verifying) -> Promise {
-    let Verifying { read, first } = verifying;
+    let Verifying {
+        read,
+        first,
+        if_first_verifies,
+    } = verifying;
     match first {
         FirstKey::Verifying(FirstCandidate {
             verifying: Ok(call),
@@ -176,11 +180,19 @@ fn wait(state: &Rc<EngineState>, verifying: Verifying) -> Promise {
             let later = Verifying {
                 read,
                 first: FirstKey::Refused,
+                if_first_verifies,
             };
             let slot = state.host_keys.wait(state, later);
             after_first_key(&call, &prepared, &state.explainer(), slot)
         }
-        first => finish_later(Rc::clone(state), Verifying { read, first }),
+        first => finish_later(
+            Rc::clone(state),
+            Verifying {
+                read,
+                first,
+                if_first_verifies,
+            },
+        ),
     }
 }
 
@@ -220,7 +232,9 @@ impl Explainer {
     /// The first candidate key verified: the login's prepared answer stands.
     #[doc(hidden)]
     pub fn verified(&self, slot: u32) {
-        self.take_waiting(slot);
+        if let Some((state, waiting)) = self.take_waiting(slot) {
+            remember(&state, &waiting.read, waiting.if_first_verifies);
+        }
     }
 
     /// The first candidate key did not verify: the login's other candidates are tried.
@@ -258,6 +272,8 @@ type Waiting = (Rc<EngineState>, Verifying);
 struct Verifying {
     read: LoginRead,
     first: FirstKey,
+    /// The verdict if the first candidate key verifies.
+    if_first_verifies: HostVerdict,
 }
 
 /// Where the first candidate key's verification stands.
@@ -319,6 +335,9 @@ fn answer(
 fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassError> {
     let read = state.login_request(request)?;
     let mount = state.mount(read.mount.as_deref())?;
+    if let Some(verdict) = state.verified.get(mount.path(), &read.request.jwt) {
+        return answer(state, mount, &read, verdict).map(Started::Answered);
+    }
     let asked = RefCell::new(Asked::Not);
     let host = |job: &SignatureJob<'_>| {
         let (verdict, what) = ask(state, mount.path(), job);
@@ -330,7 +349,12 @@ fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassE
         |verdict| crate::lazy::login_result(state, &read, &result, verdict).map(Started::Answered);
     match asked.into_inner() {
         Asked::Not => answered(HostVerdict::default()),
-        Asked::Verified(verdict) => answered(verdict),
+        Asked::Verified(verdict) => {
+            state
+                .verified
+                .remember(mount.path(), &read.request.jwt, verdict);
+            answered(verdict)
+        }
         Asked::Failed(error) => Err(error),
         Asked::Verifying { verdict, verifying } => {
             let prepared = crate::lazy::login_result(state, &read, &result, verdict);
@@ -340,11 +364,13 @@ fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassE
                     verifying,
                     prepared,
                 }),
+                if_first_verifies: verdict,
             })))
         }
         Asked::Later => Ok(Started::Verifying(Box::new(Verifying {
             read,
             first: FirstKey::NotStarted,
+            if_first_verifies: HostVerdict::default(),
         }))),
     }
 }
@@ -387,9 +413,15 @@ impl Verifying {
     /// Awaits the first candidate's verdict, then tries the others in order (importing their
     /// keys on first use); the first key that verifies wins.
     async fn finish(self, state: &Rc<EngineState>) -> Result<JsValue, PodpassError> {
-        let tried = match self.first {
+        let Verifying {
+            read,
+            first,
+            if_first_verifies,
+        } = self;
+        let tried = match first {
             FirstKey::Verifying(first) => {
                 if verifies(first.verifying).await {
+                    remember(state, &read, if_first_verifies);
                     return first.prepared;
                 }
                 1
@@ -397,10 +429,10 @@ impl Verifying {
             FirstKey::Refused => 1,
             FirstKey::NotStarted => 0,
         };
-        let mount = state.mount(self.read.mount.as_deref())?;
+        let mount = state.mount(read.mount.as_deref())?;
         // The job the evaluation was given, read again (this path is the rare one).
-        let Some(job) = signature_job(mount, &self.read.request) else {
-            return answer(state, mount, &self.read, HostVerdict::default());
+        let Some(job) = signature_job(mount, &read.request) else {
+            return answer(state, mount, &read, HostVerdict::default());
         };
         let signature = Uint8Array::from(job.signature.as_slice());
         let data = Uint8Array::from(job.signing_input.as_bytes());
@@ -416,10 +448,20 @@ impl Verifying {
                 let verdict = HostVerdict {
                     verified_by: Some(candidate.index),
                 };
-                return answer(state, mount, &self.read, verdict);
+                remember(state, &read, verdict);
+                return answer(state, mount, &read, verdict);
             }
         }
-        answer(state, mount, &self.read, HostVerdict::default())
+        answer(state, mount, &read, HostVerdict::default())
+    }
+}
+
+/// Keeps `verdict` for the token of the login `read`, when the engine keeps verified tokens.
+fn remember(state: &EngineState, read: &LoginRead, verdict: HostVerdict) {
+    if let Ok(mount) = state.mount(read.mount.as_deref()) {
+        state
+            .verified
+            .remember(mount.path(), &read.request.jwt, verdict);
     }
 }
 

@@ -14,8 +14,10 @@ use podpass_core::timestamp::{LATEST_NOW, is_valid_now, rfc3339};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tsify::Tsify;
+use wasm_bindgen::JsValue;
 
 use crate::error::{ErrorCode, PodpassError};
+use crate::verified::MOST_VERIFIED_TOKENS;
 
 /// `new Engine(text, options)`.
 #[derive(Debug, Default, Deserialize, Tsify)]
@@ -36,6 +38,13 @@ pub(crate) struct EngineOptions {
     /// elsewhere) or `webcrypto` (always `crypto.subtle`).
     #[tsify(optional, type = "\"auto\" | \"webcrypto\"")]
     pub(crate) host_crypto: Option<String>,
+    /// How many tokens whose signature verified the engine keeps, so that the same token
+    /// presented again (a pod sends its token with every request) is not verified again; every
+    /// other check still runs on every login. 0, the default, keeps none (at most 100000).
+    // Only accepted here: it is read from the JavaScript value itself (`verified_token_cache`).
+    #[tsify(optional, type = "number")]
+    #[serde(rename = "verifiedTokenCache")]
+    pub(crate) _verified_token_cache: Option<Value>,
 }
 
 impl EngineOptions {
@@ -49,6 +58,28 @@ impl EngineOptions {
                 format!("unknown value {other:?} (expected auto or webcrypto)"),
             )),
         }
+    }
+}
+
+/// The engine option `verifiedTokenCache`, as JavaScript holds it (the JSON round trip would
+/// turn `NaN` and `Infinity` into `null` and so, silently, into the default): absent, or a
+/// whole number from 0 to [`MOST_VERIFIED_TOKENS`].
+pub(crate) fn verified_token_cache(given: &JsValue) -> Result<u32, PodpassError> {
+    if given.is_undefined() || given.is_null() {
+        return Ok(0);
+    }
+    match given.as_f64() {
+        // In range and whole, so exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Some(count)
+            if count.fract() == 0.0 && (0.0..=f64::from(MOST_VERIFIED_TOKENS)).contains(&count) =>
+        {
+            Ok(count as u32)
+        }
+        _ => Err(PodpassError::argument(
+            "engine options: verifiedTokenCache",
+            format!("expected a whole number of tokens from 0 to {MOST_VERIFIED_TOKENS}"),
+        )),
     }
 }
 

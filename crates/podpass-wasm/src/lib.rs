@@ -28,6 +28,7 @@ mod inputs;
 mod lazy;
 mod output;
 pub mod typescript;
+mod verified;
 
 #[cfg(feature = "full")]
 pub use authoring::{import_script, lint};

@@ -181,6 +181,86 @@ test("loginAsync through WebCrypto: logins waiting at once, and an engine freed 
   }
 });
 
+test("verifiedTokenCache: a token verified once is not verified again, and every other check still runs", async () => {
+  // WebCrypto's verify, counted; the engines below verify through it (hostCrypto: "webcrypto").
+  const subtle = globalThis.crypto.subtle;
+  const verify = subtle.verify;
+  let verifies = 0;
+  subtle.verify = function (...args) {
+    verifies += 1;
+    return verify.apply(this, args);
+  };
+  try {
+    const counted = async (engine, jwts, request = {}) => {
+      const before = verifies;
+      const results = [];
+      for (const jwt of jwts) results.push(await engine.loginAsync({ role: "grade-api", jwt, now, ...request }));
+      return { verified: verifies - before, results };
+    };
+    const uncached = new podpass.Engine(tutorialJson, { hostCrypto: "webcrypto" });
+    const cached = new podpass.Engine(tutorialJson, { hostCrypto: "webcrypto", verifiedTokenCache: 16 });
+    const { granted, otherNamespace, forged } = tokens;
+
+    // Off by default: every login verifies.
+    assert.equal((await counted(uncached, [granted, granted, granted])).verified, 3);
+
+    // On: the first login verifies, the next ones reuse its verdict and answer the same.
+    const first = await counted(cached, [granted, granted, granted]);
+    assert.equal(first.verified, 1);
+    const reference = await uncached.loginAsync({ role: "grade-api", jwt: granted, now });
+    for (const result of first.results) assert.deepEqual(result, reference);
+    assert.equal(check(first.results[2], "signature").status, "passed");
+
+    // A token that is refused later for another reason is still verified once.
+    const denied = await counted(cached, [otherNamespace, otherNamespace]);
+    assert.equal(denied.verified, 1);
+    assert.equal(denied.results[1].outcome.result, "denied");
+    assert.equal(check(denied.results[1], "namespace").status, "failed");
+
+    // Only the exact token is reused: the same claims with another signature are verified, and
+    // refused, every time; a token signed by another key likewise.
+    const [header, payload, signature] = granted.split(".");
+    const flipped = `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === "A" ? "B" : "A"}${signature.slice(11)}`;
+    for (const jwt of [flipped, forged]) {
+      const refused = await counted(cached, [jwt, jwt]);
+      assert.equal(refused.verified, 2);
+      for (const result of refused.results) assert.equal(check(result, "signature").status, "failed");
+    }
+
+    // The token's times are checked against each login's own `now`.
+    const later = await counted(cached, [granted], { now: now + 30 * 86400 });
+    assert.equal(later.verified, 0);
+    assert.equal(later.results[0].outcome.result, "denied");
+    assert.equal(check(later.results[0], "expiry").status, "failed");
+
+    // A bound, not a policy: a full cache starts over.
+    const one = new podpass.Engine(tutorialJson, { hostCrypto: "webcrypto", verifiedTokenCache: 1 });
+    assert.equal((await counted(one, [granted, granted, otherNamespace, granted])).verified, 3);
+  } finally {
+    subtle.verify = verify;
+  }
+
+  // The sync login (the signature verified in wasm, full build) reuses verdicts the same way.
+  if (!edge) {
+    const cached = new podpass.Engine(tutorialJson, { verifiedTokenCache: 4 });
+    for (const [name, jwt] of Object.entries(tokens)) {
+      const expected = engine.login({ role: "grade-api", jwt, now });
+      for (let i = 0; i < 2; i++) assert.deepEqual(cached.login({ role: "grade-api", jwt, now }), expected, name);
+      assert.deepEqual(await cached.loginAsync({ role: "grade-api", jwt, now }), expected, `${name}, loginAsync`);
+    }
+  }
+
+  // Bad sizes are refused by name.
+  for (const bad of [-1, 1.5, 100001, Number.NaN, Number.POSITIVE_INFINITY, "16", true, [16]]) {
+    assert.throws(() => new podpass.Engine(tutorialJson, { verifiedTokenCache: bad }), {
+      name: "PodpassError",
+      code: "invalid_argument",
+      message: /verifiedTokenCache: expected a whole number of tokens from 0 to 100000/,
+    }, String(bad));
+  }
+  for (const fine of [0, 100000, null, undefined]) new podpass.Engine(tutorialJson, { verifiedTokenCache: fine }).free();
+});
+
 test("loginAsync reads its request when called, not when the promise settles", async () => {
   for (const hostCrypto of ["auto", "webcrypto"]) {
     const on = new podpass.Engine(tutorialJson, { hostCrypto });

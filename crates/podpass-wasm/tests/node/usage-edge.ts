@@ -5,7 +5,7 @@ import * as edge from "../../pkg/edge/workerd/index.js";
 
 export async function edgeExample(configurationJson: string, jwt: string): Promise<boolean> {
   await init();
-  const engine = new Engine(configurationJson, { source: "vault.json" });
+  const engine = new Engine(configurationJson, { source: "vault.json", verifiedTokenCache: 1024 });
   const result: LoginResult = await engine.loginAsync({ role: "grade-api", jwt, remoteAddr: "10.0.0.1" });
   if (result.outcome.result !== "allowed") return false;
   const operation = operationForHttp("GET", { list: false }) ?? "read";
