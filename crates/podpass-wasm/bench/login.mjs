@@ -17,6 +17,7 @@ const edgeWebcryptoEngine = new edgePodpass.Engine(tutorialJson, { hostCrypto: "
 // The same, keeping verified tokens: the tokens rotate, so after the warm-up every login's token
 // was verified before (a pod sends its token with every request); every other check still runs.
 const edgeCachingEngine = new edgePodpass.Engine(tutorialJson, { hostCrypto: "webcrypto", verifiedTokenCache: 1024 });
+const cachingEngine = new podpass.Engine(tutorialJson, { verifiedTokenCache: 1024 });
 const tokens = await gradeApiTokens();
 
 /** What a hand-written JS gateway does with jose: verify, then the role's bindings. */
@@ -76,6 +77,10 @@ const rows = await measureAlternating([
   [
     "edge build: engine.loginAsync with hostCrypto: \"webcrypto\" and authorize in the same call",
     (jwt) => edgeWebcryptoEngine.loginAsync({ role: "grade-api", jwt, authorize: ask }),
+  ],
+  [
+    "engine.login (RustCrypto) with verifiedTokenCache, each token seen before",
+    (jwt) => cachingEngine.login({ role: "grade-api", jwt }),
   ],
   [
     "edge build: engine.loginAsync with hostCrypto: \"webcrypto\" and verifiedTokenCache, each token seen before",
