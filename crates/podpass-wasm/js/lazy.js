@@ -97,11 +97,39 @@ const TRACE = {
 };
 
 /**
- * The login result for the eagerly decided `json` (`{"outcome":…}`), its trace computed on
- * first read by `explainer.trace(snapshot)`.
+ * A deep copy of a parsed JSON value, the same as parsing its JSON again: a key `__proto__` (a
+ * map's key can be anything) stays an own property, as `JSON.parse` makes it.
  */
-function lazyLogin(json, explainer, request, now, verifiedBy) {
-  const result = JSON.parse(json);
+function copy(value) {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => copy(item));
+  const copied = {};
+  for (const key of Object.keys(value)) {
+    if (key === "__proto__") Object.defineProperty(copied, key, { value: copy(value[key]), writable: true, enumerable: true, configurable: true });
+    else copied[key] = copy(value[key]);
+  }
+  return copied;
+}
+
+/** An engine's kept answers (src/answers.rs): the parsed answer of each slot. */
+function keptAnswers() {
+  return [];
+}
+
+/**
+ * The login result for the eagerly decided answer (`{"outcome":…}`): `json` parsed, and kept in
+ * `answers[slot]` when a slot is given; or, when `json` is `undefined`, a copy of the answer
+ * kept in `slot` before. A kept answer is only ever handed out as a copy, so no caller sees
+ * another's object. The trace is computed on first read by `explainer.trace(snapshot)`.
+ */
+function lazyLogin(json, answers, slot, explainer, request, now, verifiedBy) {
+  let result;
+  if (json === undefined) {
+    result = copy(answers[slot]);
+  } else {
+    result = JSON.parse(json);
+    if (slot !== undefined) answers[slot] = copy(result);
+  }
   Object.defineProperty(result, PENDING, { value: [explainer, new Snapshot(request, now, verifiedBy)], writable: true });
   Object.defineProperty(result, "trace", TRACE);
   return result;
@@ -195,4 +223,4 @@ function rememberVerified(tokens, mount, jwt, index) {
   verified.set(jwt, index);
 }
 
-export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, verifiedTokens, verifiedBy, rememberVerified };
+export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, verifiedTokens, verifiedBy, rememberVerified, keptAnswers };

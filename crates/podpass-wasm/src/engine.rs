@@ -11,6 +11,7 @@ use podpass_core::mount::KubernetesMount;
 use podpass_core::trace::TraceMode;
 use wasm_bindgen::prelude::*;
 
+use crate::answers::Answers;
 use crate::error::{ErrorCode, PodpassError};
 use crate::host_crypto::HostKeys;
 use crate::inputs::{EngineOptions, check_now, source_format, verified_token_cache};
@@ -47,6 +48,8 @@ pub(crate) struct EngineState {
     pub(crate) host_keys: HostKeys,
     /// Tokens whose signature verified, when the engine was asked to keep them.
     pub(crate) verified: VerifiedTokens,
+    /// The answers of recent logins, handed out again as copies.
+    pub(crate) answers: Answers,
     /// The [`Explainer`] of this engine's login results, made on the first login.
     explainer: RefCell<Option<JsValue>>,
 }
@@ -91,6 +94,7 @@ impl Engine {
                 acls: AclCache::new(ACL_CACHE_LIMIT),
                 host_keys: HostKeys::new(node_crypto),
                 verified: VerifiedTokens::new(verified_token_cache),
+                answers: Answers::new(),
                 explainer: RefCell::new(None),
             }),
         })

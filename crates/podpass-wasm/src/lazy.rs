@@ -40,7 +40,9 @@ extern "C" {
 
     #[wasm_bindgen(js_name = lazyLogin)]
     fn lazy_login(
-        json: &str,
+        json: Option<String>,
+        answers: &JsValue,
+        slot: Option<u32>,
         explainer: &JsValue,
         request: &JsValue,
         now: f64,
@@ -258,40 +260,61 @@ pub(crate) fn read_subject(
     subject.into_policies()
 }
 
-/// The result of a login `read` decided as `result` (with `verdict`), its trace lazy.
+/// The result of a login `read` decided as `result` (with `verdict`), its trace lazy: a copy of
+/// an answer given before when it is the same (`crate::answers`), else the answer written as
+/// JSON.
 pub(crate) fn login_result(
     state: &Rc<EngineState>,
     read: &LoginRead,
     result: &podpass_core::login::LoginResult,
     verdict: HostVerdict,
 ) -> Result<JsValue, PodpassError> {
-    // One buffer for the whole answer: the outcome alone is about 1 KB, which serializing into
-    // a fresh string would grow four times and then copy.
-    let mut json = Vec::with_capacity(1536);
-    json.extend_from_slice(b"{\"outcome\":");
-    write_json(&mut json, &result.outcome)?;
-    if let (Some(request), Some(success)) = (&read.authorize, result.success()) {
-        let acl = state.acls.get_or_compile(
+    let acl = match (&read.authorize, result.success()) {
+        (Some(_), Some(success)) => Some(state.acls.get_or_compile(
             &state.configuration,
             &success.policies,
             Some(&success.identity),
-        )?;
-        json.extend_from_slice(b",\"authorization\":");
-        write_json(&mut json, &acl.authorize(request))?;
-    }
-    json.push(b'}');
-    let json = String::from_utf8(json)
-        .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))?;
+        )?),
+        _ => None,
+    };
+    let authorized = acl.as_ref().zip(read.authorize.as_ref());
+    let (json, slot) = match state.answers.find(&result.outcome, authorized) {
+        Some(slot) => (None, Some(slot)),
+        None => (
+            Some(answer_json(result, authorized)?),
+            state.answers.keep(&result.outcome, authorized),
+        ),
+    };
     let verified_by = verdict.verified_by.and_then(|i| u32::try_from(i).ok());
     #[allow(clippy::cast_precision_loss)]
     let now = read.request.now as f64;
     Ok(lazy_login(
-        &json,
+        json,
+        state.answers.parsed(),
+        slot,
         &state.explainer(),
         &read.snapshot_source,
         now,
         verified_by,
     ))
+}
+
+/// `{"outcome":…,"authorization":…}` in one buffer: the outcome alone is about 1 KB, which
+/// serializing into a fresh string would grow four times and then copy.
+fn answer_json(
+    result: &podpass_core::login::LoginResult,
+    authorized: crate::answers::Authorized<'_>,
+) -> Result<String, PodpassError> {
+    let mut json = Vec::with_capacity(1536);
+    json.extend_from_slice(b"{\"outcome\":");
+    write_json(&mut json, &result.outcome)?;
+    if let Some((acl, request)) = authorized {
+        json.extend_from_slice(b",\"authorization\":");
+        write_json(&mut json, &acl.authorize(request))?;
+    }
+    json.push(b'}');
+    String::from_utf8(json)
+        .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))
 }
 
 fn write_json(json: &mut Vec<u8>, value: &impl Serialize) -> Result<(), PodpassError> {

@@ -18,6 +18,7 @@
 //!
 //! The TypeScript definitions of every shape are in [`typescript`].
 
+mod answers;
 #[cfg(feature = "full")]
 mod authoring;
 mod engine;

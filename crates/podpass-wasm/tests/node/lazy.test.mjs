@@ -173,3 +173,50 @@ test("a bad request is refused as before, naming the field", async () => {
     message: /remote_addr/,
   });
 });
+
+test("a login answered as one before gets its own copy: changing one result changes no other", async () => {
+  const granted2 = await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", issuedAt: now - 5 });
+  const shared = new podpass.Engine(edge ? tutorialJsonWithoutKeys : tutorialJson);
+  const login = (request) => shared.login({ now, ...request });
+  const fresh = () => new podpass.Engine(edge ? tutorialJsonWithoutKeys : tutorialJson).login({ now, role: "grade-api", jwt: tokens.granted });
+  const first = login({ role: "grade-api", jwt: tokens.granted });
+  const again = login({ role: "grade-api", jwt: granted2 });
+  assert.deepEqual(again.outcome, first.outcome);
+  assert.notEqual(again.outcome, first.outcome);
+  assert.notEqual(again.outcome.policies, first.outcome.policies);
+  // Change everything a caller could change in one result; the others and later ones keep theirs.
+  first.outcome.policies.push("root");
+  first.outcome.metadata.role = "changed";
+  first.outcome.identity.aliases[0].metadata.service_account_name = "changed";
+  first.outcome.lease_duration = 0;
+  delete again.outcome.identity;
+  const later = login({ role: "grade-api", jwt: tokens.granted });
+  assert.deepEqual(later, fresh());
+  assert.deepEqual(JSON.parse(JSON.stringify(later)), JSON.parse(JSON.stringify(fresh())));
+  // Each has its own trace, of its own request.
+  assert.equal(again.trace.find((c) => c.id === "issued_at")?.status, fresh().trace.find((c) => c.id === "issued_at")?.status);
+
+  // Another role, another path asked, a denial: never answered with a kept answer.
+  const other = login({ role: "shared-reader", jwt: tokens.granted });
+  assert.equal(other.outcome.role, "shared-reader");
+  assert.deepEqual(other.outcome.policies, ["default", "shared-reader"]);
+  const asked = login({ role: "grade-api", jwt: tokens.granted, authorize: ask });
+  const askedElsewhere = login({ role: "grade-api", jwt: tokens.granted, authorize: { operation: "read", path: "secret/data/payment/db" } });
+  assert.equal(asked.authorization.allowed, true);
+  assert.equal(askedElsewhere.authorization.allowed, false);
+  const askedAgain = login({ role: "grade-api", jwt: tokens.granted, authorize: ask });
+  assert.deepEqual(askedAgain.authorization, asked.authorization);
+  asked.authorization.allowed = false;
+  assert.equal(login({ role: "grade-api", jwt: tokens.granted, authorize: ask }).authorization.allowed, true);
+  assert.equal(login({ role: "grade-api", jwt: tokens.otherNamespace }).outcome.result, "denied");
+
+  // More answers than an engine keeps: every one still right.
+  const roles = ["grade-api", "shared-reader", "namespace-wide"];
+  for (let i = 0; i < 40; i++) {
+    const role = roles[i % roles.length];
+    const path = `secret/data/grade-api/k${i % 20}`;
+    const result = login({ role, jwt: tokens.granted, authorize: { operation: "read", path } });
+    const expected = new podpass.Engine(edge ? tutorialJsonWithoutKeys : tutorialJson).login({ now, role, jwt: tokens.granted, authorize: { operation: "read", path } });
+    assert.deepEqual(result, expected, `${role} ${path}`);
+  }
+});

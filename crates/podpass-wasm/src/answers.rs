@@ -1,0 +1,105 @@
+//! The answers of an engine's recent logins, so that a login whose answer equals one given
+//! before is handed a copy of it instead of an answer written as JSON and parsed again.
+//!
+//! A gateway sees the same pods log in again and again, and their logins decide the same: the
+//! same granted outcome and, when `authorize` is asked in the same call, the same decision. The
+//! outcome is compared as the core's value, and the decision by what decides it (the same
+//! compiled ACL and the same request), which costs a fraction of writing the answer and parsing
+//! it. The JavaScript side (`js/lazy.js`) keeps each answer parsed and hands out deep copies, so
+//! no caller sees another's object. A handful of answers are kept, the oldest replaced first;
+//! denials, rarer and varied, are always written afresh.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use podpass_core::acl::{Acl, Request};
+use podpass_core::login::{LoginOutcome, LoginSuccess};
+use wasm_bindgen::prelude::*;
+
+/// How many answers an engine keeps.
+const KEPT: usize = 16;
+
+#[wasm_bindgen(module = "/js/lazy.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = keptAnswers)]
+    fn kept_answers() -> JsValue;
+}
+
+/// The decision asked for with a login: the ACL that decided it and the request.
+pub(crate) type Authorized<'a> = Option<(&'a Arc<Acl>, &'a Request)>;
+
+/// What an answer was made from.
+struct Kept {
+    granted: LoginSuccess,
+    authorized: Option<(Arc<Acl>, Request)>,
+}
+
+impl Kept {
+    fn is(&self, granted: &LoginSuccess, authorized: Authorized<'_>) -> bool {
+        let same_decision = match (&self.authorized, authorized) {
+            (None, None) => true,
+            (Some((acl, request)), Some((other_acl, other_request))) => {
+                Arc::ptr_eq(acl, other_acl) && request == other_request
+            }
+            _ => false,
+        };
+        same_decision && self.granted == *granted
+    }
+}
+
+/// An engine's kept answers: what each was made from here, the parsed answers in JavaScript.
+pub(crate) struct Answers {
+    kept: RefCell<Vec<Kept>>,
+    /// The slot the next new answer takes once all are used.
+    next: Cell<usize>,
+    /// The JavaScript side: the parsed answer of each slot.
+    parsed: JsValue,
+}
+
+impl Answers {
+    pub(crate) fn new() -> Answers {
+        Answers {
+            kept: RefCell::default(),
+            next: Cell::new(0),
+            parsed: kept_answers(),
+        }
+    }
+
+    /// The JavaScript side, handed to `lazyLogin`.
+    pub(crate) fn parsed(&self) -> &JsValue {
+        &self.parsed
+    }
+
+    /// The slot of an answer made from `outcome` and `authorized`, if one is kept.
+    pub(crate) fn find(&self, outcome: &LoginOutcome, authorized: Authorized<'_>) -> Option<u32> {
+        let LoginOutcome::Allowed(granted) = outcome else {
+            return None;
+        };
+        let kept = self.kept.borrow();
+        let slot = kept.iter().position(|k| k.is(granted, authorized))?;
+        u32::try_from(slot).ok()
+    }
+
+    /// Keeps what a new answer is made from, when it is kept at all (a granted login); answers
+    /// the slot its parsed form goes in.
+    pub(crate) fn keep(&self, outcome: &LoginOutcome, authorized: Authorized<'_>) -> Option<u32> {
+        let LoginOutcome::Allowed(granted) = outcome else {
+            return None;
+        };
+        let entry = Kept {
+            granted: (**granted).clone(),
+            authorized: authorized.map(|(acl, request)| (Arc::clone(acl), request.clone())),
+        };
+        let mut kept = self.kept.borrow_mut();
+        let slot = if kept.len() < KEPT {
+            kept.push(entry);
+            kept.len() - 1
+        } else {
+            let slot = self.next.get();
+            self.next.set((slot + 1) % KEPT);
+            kept[slot] = entry;
+            slot
+        };
+        u32::try_from(slot).ok()
+    }
+}
