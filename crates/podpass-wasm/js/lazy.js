@@ -102,9 +102,15 @@ const TRACE = {
  */
 function copy(value) {
   if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map((item) => copy(item));
+  if (Array.isArray(value)) {
+    const copied = new Array(value.length);
+    for (let i = 0; i < value.length; i++) copied[i] = copy(value[i]);
+    return copied;
+  }
   const copied = {};
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (key === "__proto__") Object.defineProperty(copied, key, { value: copy(value[key]), writable: true, enumerable: true, configurable: true });
     else copied[key] = copy(value[key]);
   }
