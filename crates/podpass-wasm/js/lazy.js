@@ -202,16 +202,22 @@ function plainSubject(subject) {
 }
 
 /**
- * An engine's verified tokens (src/verified.rs): by mount, then token, the index of the key
- * that verified it; at most `capacity` tokens, after which it starts over.
+ * An engine's verified tokens (src/verified.rs): by mount, then by the token's last characters
+ * (its signature's: hashing a whole token is most of a lookup's cost), the token and the index of
+ * the key that verified it; at most `capacity` tokens, after which it starts over. A token is
+ * found only when it equals the kept one in full.
  */
 function verifiedTokens(capacity) {
   return { capacity, size: 0, byMount: new Map() };
 }
 
+const TOKEN_TAIL = 64;
+const tail = (jwt) => (jwt.length > TOKEN_TAIL ? jwt.slice(-TOKEN_TAIL) : jwt);
+
 /** The index of the key that verified `jwt` on `mount`, or `undefined`. */
 function verifiedBy(tokens, mount, jwt) {
-  return tokens.byMount.get(mount)?.get(jwt);
+  const kept = tokens.byMount.get(mount)?.get(tail(jwt));
+  return kept !== undefined && kept.jwt === jwt ? kept.index : undefined;
 }
 
 /** Keeps the index of the key that verified `jwt` on `mount`. */
@@ -225,8 +231,9 @@ function rememberVerified(tokens, mount, jwt, index) {
     verified = new Map();
     tokens.byMount.set(mount, verified);
   }
-  if (!verified.has(jwt)) tokens.size += 1;
-  verified.set(jwt, index);
+  const key = tail(jwt);
+  if (!verified.has(key)) tokens.size += 1;
+  verified.set(key, { jwt, index });
 }
 
 export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, verifiedTokens, verifiedBy, rememberVerified, keptAnswers };

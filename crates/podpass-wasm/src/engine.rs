@@ -145,7 +145,7 @@ impl Engine {
         let mount = self.state.mount(read.mount.as_deref())?;
         refuse_keys_without_crypto(mount)?;
         let verified = &self.state.verified;
-        let (result, verdict) = match verified.get(mount.path(), &read.request.jwt) {
+        let (result, verdict) = match verified.get(mount.path(), &read) {
             Some(verdict) => (
                 evaluate_login_with_host_verdict(
                     mount,
@@ -158,7 +158,7 @@ impl Engine {
             None => {
                 let (result, verdict) =
                     evaluate_login_with_verdict(mount, &read.request, TraceMode::OutcomeOnly);
-                verified.remember(mount.path(), &read.request.jwt, verdict);
+                verified.remember(mount.path(), &read, verdict);
                 (result, verdict)
             }
         };

@@ -335,7 +335,7 @@ fn answer(
 fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassError> {
     let read = state.login_request(request)?;
     let mount = state.mount(read.mount.as_deref())?;
-    if let Some(verdict) = state.verified.get(mount.path(), &read.request.jwt) {
+    if let Some(verdict) = state.verified.get(mount.path(), &read) {
         return answer(state, mount, &read, verdict).map(Started::Answered);
     }
     let asked = RefCell::new(Asked::Not);
@@ -350,9 +350,7 @@ fn start(state: &Rc<EngineState>, request: &JsValue) -> Result<Started, PodpassE
     match asked.into_inner() {
         Asked::Not => answered(HostVerdict::default()),
         Asked::Verified(verdict) => {
-            state
-                .verified
-                .remember(mount.path(), &read.request.jwt, verdict);
+            state.verified.remember(mount.path(), &read, verdict);
             answered(verdict)
         }
         Asked::Failed(error) => Err(error),
@@ -459,9 +457,7 @@ impl Verifying {
 /// Keeps `verdict` for the token of the login `read`, when the engine keeps verified tokens.
 fn remember(state: &EngineState, read: &LoginRead, verdict: HostVerdict) {
     if let Ok(mount) = state.mount(read.mount.as_deref()) {
-        state
-            .verified
-            .remember(mount.path(), &read.request.jwt, verdict);
+        state.verified.remember(mount.path(), read, verdict);
     }
 }
 

@@ -98,6 +98,19 @@ pub(crate) struct LoginRead {
     pub(crate) request: LoginRequest,
     pub(crate) authorize: Option<Request>,
     snapshot_source: JsValue,
+    /// The token as the JavaScript string it was read from, when it was read field by field.
+    jwt_text: Option<js_sys::JsString>,
+}
+
+impl LoginRead {
+    /// The token as a JavaScript string: the very string the engine read it from, where it has
+    /// one (so that it is not written out of wasm again), else made from the text read.
+    pub(crate) fn jwt_text(&self) -> JsValue {
+        match &self.jwt_text {
+            Some(text) => text.clone().into(),
+            None => JsValue::from_str(&self.request.jwt),
+        }
+    }
 }
 
 /// Text read from JS that may have been a lone surrogate, turned into U+FFFD by the
@@ -143,15 +156,17 @@ pub(crate) fn read_login(
         request,
         authorize,
         snapshot_source,
+        jwt_text: None,
     })
 }
 
 /// The fields of a request `plainLoginRequest` accepted, or `None` when one of them needs the
 /// general way (a lone surrogate, labels or an authorize request serde must judge).
 fn read_plain_login(fields: &LoginFields, now: f64) -> Result<Option<LoginRead>, PodpassError> {
+    let jwt_text = fields.jwt();
     let (Some(role), Some(jwt), Some(mount), Some(remote_addr)) = (
         clean(fields.role()),
-        clean(long_text_from_js(&fields.jwt())),
+        clean(long_text_from_js(&jwt_text)),
         clean_optional(fields.mount()),
         clean_optional(fields.remote_addr()),
     ) else {
@@ -189,6 +204,7 @@ fn read_plain_login(fields: &LoginFields, now: f64) -> Result<Option<LoginRead>,
         },
         authorize,
         snapshot_source: JsValue::UNDEFINED,
+        jwt_text: Some(jwt_text),
     }))
 }
 

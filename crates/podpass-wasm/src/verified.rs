@@ -12,10 +12,12 @@
 //! push genuine tokens out. When the cache is full it starts over, as the ACL cache does: a
 //! bound on memory, not an eviction policy. The tokens are kept in a JavaScript `Map`
 //! (`js/lazy.js`), which costs the module no map code of its own; the token is always the text
-//! the engine read, never read again from the request.
+//! the engine read (the JavaScript string it read it from), never read again from the request.
 
 use podpass_core::host_signature::HostVerdict;
 use wasm_bindgen::prelude::*;
+
+use crate::lazy::LoginRead;
 
 /// The most tokens an engine may be asked to keep.
 pub(crate) const MOST_VERIFIED_TOKENS: u32 = 100_000;
@@ -26,10 +28,10 @@ extern "C" {
     fn verified_tokens(capacity: u32) -> JsValue;
 
     #[wasm_bindgen(js_name = verifiedBy)]
-    fn verified_by(tokens: &JsValue, mount: &str, jwt: &str) -> Option<u32>;
+    fn verified_by(tokens: &JsValue, mount: &str, jwt: &JsValue) -> Option<u32>;
 
     #[wasm_bindgen(js_name = rememberVerified)]
-    fn remember_verified(tokens: &JsValue, mount: &str, jwt: &str, index: u32);
+    fn remember_verified(tokens: &JsValue, mount: &str, jwt: &JsValue, index: u32);
 }
 
 /// Verified tokens by mount and token, with the candidate key that verified each; nothing at
@@ -42,19 +44,22 @@ impl VerifiedTokens {
         VerifiedTokens((capacity > 0).then(|| verified_tokens(capacity)))
     }
 
-    /// The verdict remembered for `jwt` on the mount at `mount`, if it verified before.
-    pub(crate) fn get(&self, mount: &str, jwt: &str) -> Option<HostVerdict> {
-        let index = verified_by(self.0.as_ref()?, mount, jwt)?;
+    /// The verdict remembered for the token of `read` on the mount at `mount`, if it verified
+    /// before.
+    pub(crate) fn get(&self, mount: &str, read: &LoginRead) -> Option<HostVerdict> {
+        let index = verified_by(self.0.as_ref()?, mount, &read.jwt_text())?;
         Some(HostVerdict {
             verified_by: Some(index as usize),
         })
     }
 
-    /// Remembers `verdict` for `jwt` on the mount at `mount` when the signature verified.
-    pub(crate) fn remember(&self, mount: &str, jwt: &str, verdict: HostVerdict) {
+    /// Remembers `verdict` for the token of `read` on the mount at `mount` when the signature
+    /// verified.
+    pub(crate) fn remember(&self, mount: &str, read: &LoginRead, verdict: HostVerdict) {
         if let (Some(tokens), Some(index)) = (&self.0, verdict.verified_by) {
             // A mount has far fewer keys than a u32 counts.
-            remember_verified(tokens, mount, jwt, u32::try_from(index).unwrap_or(u32::MAX));
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            remember_verified(tokens, mount, &read.jwt_text(), index);
         }
     }
 }

@@ -221,7 +221,9 @@ test("verifiedTokenCache: a token verified once is not verified again, and every
     // refused, every time; a token signed by another key likewise.
     const [header, payload, signature] = granted.split(".");
     const flipped = `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === "A" ? "B" : "A"}${signature.slice(11)}`;
-    for (const jwt of [flipped, forged]) {
+    // Another token's claims under the kept token's signature: the same last characters.
+    const grafted = `${otherNamespace.split(".").slice(0, 2).join(".")}.${signature}`;
+    for (const jwt of [flipped, grafted, forged]) {
       const refused = await counted(cached, [jwt, jwt]);
       assert.equal(refused.verified, 2);
       for (const result of refused.results) assert.equal(check(result, "signature").status, "failed");
