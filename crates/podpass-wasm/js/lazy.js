@@ -123,19 +123,23 @@ function keptAnswers() {
 }
 
 /**
- * The login result for the eagerly decided answer (`{"outcome":…}`): `json` parsed, and kept in
- * `answers[slot]` when a slot is given; or, when `json` is `undefined`, a copy of the answer
- * kept in `slot` before. A kept answer is only ever handed out as a copy, so no caller sees
- * another's object. The trace is computed on first read by `explainer.trace(snapshot)`.
+ * An answer: `json` parsed, and a copy of it kept in `answers[slot]` when a slot is given; or,
+ * when `json` is `undefined`, a copy of the answer kept in `slot` before. A kept answer is only
+ * ever handed out as a copy, so no caller sees another's object.
+ */
+function keptAnswer(json, answers, slot) {
+  if (json === undefined) return copy(answers[slot]);
+  const parsed = JSON.parse(json);
+  if (slot !== undefined) answers[slot] = copy(parsed);
+  return parsed;
+}
+
+/**
+ * The login result for the eagerly decided answer (`{"outcome":…}`, see `keptAnswer`), its
+ * trace computed on first read by `explainer.trace(snapshot)`.
  */
 function lazyLogin(json, answers, slot, explainer, request, now, verifiedBy) {
-  let result;
-  if (json === undefined) {
-    result = copy(answers[slot]);
-  } else {
-    result = JSON.parse(json);
-    if (slot !== undefined) answers[slot] = copy(result);
-  }
+  const result = keptAnswer(json, answers, slot);
   Object.defineProperty(result, PENDING, { value: [explainer, new Snapshot(request, now, verifiedBy)], writable: true });
   Object.defineProperty(result, "trace", TRACE);
   return result;
@@ -236,4 +240,4 @@ function rememberVerified(tokens, mount, jwt, index) {
   verified.set(key, { jwt, index });
 }
 
-export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, verifiedTokens, verifiedBy, rememberVerified, keptAnswers };
+export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, verifiedTokens, verifiedBy, rememberVerified, keptAnswers, keptAnswer };

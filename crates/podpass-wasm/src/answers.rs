@@ -1,12 +1,13 @@
-//! The answers of an engine's recent logins, so that a login whose answer equals one given
-//! before is handed a copy of it instead of an answer written as JSON and parsed again.
+//! The answers of an engine's recent logins and decisions, so that one that equals an answer
+//! given before is handed a copy of it instead of an answer written as JSON and parsed again.
 //!
-//! A gateway sees the same pods log in again and again, and their logins decide the same: the
-//! same granted outcome and, when `authorize` is asked in the same call, the same decision. The
-//! outcome is compared as the core's value, and the decision by what decides it (the same
-//! compiled ACL and the same request), which costs a fraction of writing the answer and parsing
-//! it. The JavaScript side (`js/lazy.js`) keeps each answer parsed and hands out deep copies, so
-//! no caller sees another's object. A handful of answers are kept, the oldest replaced first;
+//! A gateway sees the same pods log in again and again and ask for the same paths, and their
+//! logins decide the same: the same granted outcome and, when a decision is asked (`authorize`,
+//! alone or in the login's call), the same decision. The outcome is compared as the core's value,
+//! and a decision by what decides it (the same compiled ACL and the same request), which costs a
+//! fraction of writing the answer and parsing it, and spares computing the decision. The
+//! JavaScript side (`js/lazy.js`) keeps each answer parsed and hands out deep copies, so no
+//! caller sees another's object. A handful of answers are kept, the oldest replaced first;
 //! denials, rarer and varied, are always written afresh.
 
 use std::cell::{Cell, RefCell};
@@ -16,6 +17,8 @@ use podpass_core::acl::{Acl, Request};
 use podpass_core::login::{LoginOutcome, LoginSuccess};
 use wasm_bindgen::prelude::*;
 
+use crate::error::{ErrorCode, PodpassError};
+
 /// How many answers an engine keeps.
 const KEPT: usize = 16;
 
@@ -23,19 +26,24 @@ const KEPT: usize = 16;
 extern "C" {
     #[wasm_bindgen(js_name = keptAnswers)]
     fn kept_answers() -> JsValue;
+
+    /// `json` parsed (and kept in `answers[slot]` when a slot is given), or, without `json`, a
+    /// copy of the answer kept in `slot`.
+    #[wasm_bindgen(js_name = keptAnswer)]
+    fn kept_answer(json: Option<String>, answers: &JsValue, slot: Option<u32>) -> JsValue;
 }
 
 /// The decision asked for with a login: the ACL that decided it and the request.
 pub(crate) type Authorized<'a> = Option<(&'a Arc<Acl>, &'a Request)>;
 
-/// What an answer was made from.
+/// What an answer was made from: a granted login's outcome, the decision asked, or both.
 struct Kept {
-    granted: LoginSuccess,
+    granted: Option<LoginSuccess>,
     authorized: Option<(Arc<Acl>, Request)>,
 }
 
 impl Kept {
-    fn is(&self, granted: &LoginSuccess, authorized: Authorized<'_>) -> bool {
+    fn is(&self, granted: Option<&LoginSuccess>, authorized: Authorized<'_>) -> bool {
         let same_decision = match (&self.authorized, authorized) {
             (None, None) => true,
             (Some((acl, request)), Some((other_acl, other_request))) => {
@@ -43,7 +51,7 @@ impl Kept {
             }
             _ => false,
         };
-        same_decision && self.granted == *granted
+        same_decision && self.granted.as_ref() == granted
     }
 }
 
@@ -70,24 +78,55 @@ impl Answers {
         &self.parsed
     }
 
-    /// The slot of an answer made from `outcome` and `authorized`, if one is kept.
-    pub(crate) fn find(&self, outcome: &LoginOutcome, authorized: Authorized<'_>) -> Option<u32> {
+    /// The slot of a login's answer made from `outcome` and `authorized`, if one is kept.
+    pub(crate) fn find_login(
+        &self,
+        outcome: &LoginOutcome,
+        authorized: Authorized<'_>,
+    ) -> Option<u32> {
         let LoginOutcome::Allowed(granted) = outcome else {
             return None;
         };
+        self.find(Some(granted), authorized)
+    }
+
+    /// Keeps what a login's new answer is made from, when it is kept at all (a granted login);
+    /// answers the slot its parsed form goes in.
+    pub(crate) fn keep_login(
+        &self,
+        outcome: &LoginOutcome,
+        authorized: Authorized<'_>,
+    ) -> Option<u32> {
+        let LoginOutcome::Allowed(granted) = outcome else {
+            return None;
+        };
+        self.keep(Some(granted), authorized)
+    }
+
+    /// The decision of `request` by `acl`: a copy of the one kept, or decided, written and kept.
+    pub(crate) fn decision(
+        &self,
+        acl: &Arc<Acl>,
+        request: &Request,
+    ) -> Result<JsValue, PodpassError> {
+        if let Some(slot) = self.find(None, Some((acl, request))) {
+            return Ok(kept_answer(None, &self.parsed, Some(slot)));
+        }
+        let json = serde_json::to_string(&acl.authorize(request))
+            .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))?;
+        let slot = self.keep(None, Some((acl, request)));
+        Ok(kept_answer(Some(json), &self.parsed, slot))
+    }
+
+    fn find(&self, granted: Option<&LoginSuccess>, authorized: Authorized<'_>) -> Option<u32> {
         let kept = self.kept.borrow();
         let slot = kept.iter().position(|k| k.is(granted, authorized))?;
         u32::try_from(slot).ok()
     }
 
-    /// Keeps what a new answer is made from, when it is kept at all (a granted login); answers
-    /// the slot its parsed form goes in.
-    pub(crate) fn keep(&self, outcome: &LoginOutcome, authorized: Authorized<'_>) -> Option<u32> {
-        let LoginOutcome::Allowed(granted) = outcome else {
-            return None;
-        };
+    fn keep(&self, granted: Option<&LoginSuccess>, authorized: Authorized<'_>) -> Option<u32> {
         let entry = Kept {
-            granted: (**granted).clone(),
+            granted: granted.cloned(),
             authorized: authorized.map(|(acl, request)| (Arc::clone(acl), request.clone())),
         };
         let mut kept = self.kept.borrow_mut();

@@ -190,7 +190,11 @@ impl Engine {
     ) -> Result<DecisionJs, JsValue> {
         let acl = self.state.acl(&subject.into())?;
         let request: Request = read_authorize(&request.into(), "authorize request")?;
-        Ok(to_js(&acl.authorize(&request))?)
+        Ok(self
+            .state
+            .answers
+            .decision(&acl, &request)?
+            .unchecked_into())
     }
 
     /// Lint findings for this engine's configuration (see the free `lint` for the rules).

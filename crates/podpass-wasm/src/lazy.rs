@@ -294,11 +294,11 @@ pub(crate) fn login_result(
         _ => None,
     };
     let authorized = acl.as_ref().zip(read.authorize.as_ref());
-    let (json, slot) = match state.answers.find(&result.outcome, authorized) {
+    let (json, slot) = match state.answers.find_login(&result.outcome, authorized) {
         Some(slot) => (None, Some(slot)),
         None => (
             Some(answer_json(result, authorized)?),
-            state.answers.keep(&result.outcome, authorized),
+            state.answers.keep_login(&result.outcome, authorized),
         ),
     };
     let verified_by = verdict.verified_by.and_then(|i| u32::try_from(i).ok());

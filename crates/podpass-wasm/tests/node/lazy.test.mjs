@@ -220,3 +220,31 @@ test("a login answered as one before gets its own copy: changing one result chan
     assert.deepEqual(result, expected, `${role} ${path}`);
   }
 });
+
+test("authorize asked again gets its own copy of the same decision", () => {
+  const on = new podpass.Engine(tutorialJson);
+  const subject = { policies: ["default", "grade-api"] };
+  const first = on.authorize(subject, ask);
+  const again = on.authorize(subject, ask);
+  assert.deepEqual(again, first);
+  assert.notEqual(again, first);
+  assert.equal(first.allowed, true);
+  first.allowed = false;
+  first.explanation.reason = "changed";
+  assert.deepEqual(on.authorize(subject, ask), new podpass.Engine(tutorialJson).authorize(subject, ask));
+  // Other paths, operations, policies, parameters: each its own decision.
+  const cases = [
+    [subject, { operation: "read", path: "secret/data/payment/db" }, false],
+    [subject, { operation: "update", path: "secret/data/grade-api/db" }, false],
+    [{ policies: ["default", "payment-api"] }, ask, false],
+    [{ policies: ["default", "payment-api"] }, { operation: "read", path: "secret/data/payment/db" }, true],
+    [subject, { ...ask, parameters: { a: 1 } }, true],
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [who, request, allowed] of cases) {
+      const decision = on.authorize(who, request);
+      assert.equal(decision.allowed, allowed, JSON.stringify([who, request]));
+      assert.deepEqual(decision, new podpass.Engine(tutorialJson).authorize(who, request));
+    }
+  }
+});
