@@ -17,7 +17,7 @@ use podpass_core::acl::{Acl, Request};
 use podpass_core::login::{LoginOutcome, LoginSuccess};
 use wasm_bindgen::prelude::*;
 
-use crate::error::{ErrorCode, PodpassError};
+use crate::error::PodpassError;
 
 /// How many answers an engine keeps.
 const KEPT: usize = 16;
@@ -112,8 +112,8 @@ impl Answers {
         if let Some(slot) = self.find(None, Some((acl, request))) {
             return Ok(kept_answer(None, &self.parsed, Some(slot)));
         }
-        let json = serde_json::to_string(&acl.authorize(request))
-            .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))?;
+        let json =
+            serde_json::to_string(&acl.authorize(request)).map_err(PodpassError::serializing)?;
         let slot = self.keep(None, Some((acl, request)));
         Ok(kept_answer(Some(json), &self.parsed, slot))
     }

@@ -91,6 +91,11 @@ impl PodpassError {
         }
     }
 
+    /// An answer that could not be written as JSON (a bug, never the caller's input).
+    pub(crate) fn serializing(error: impl std::fmt::Display) -> PodpassError {
+        PodpassError::new(ErrorCode::Internal, format!("serializing: {error}"))
+    }
+
     /// An argument that does not have the documented shape; `what` names the argument.
     pub fn argument(what: &str, problem: impl std::fmt::Display) -> PodpassError {
         PodpassError::new(ErrorCode::InvalidArgument, format!("{what}: {problem}"))

@@ -329,13 +329,11 @@ fn answer_json(
         write_json(&mut json, &acl.authorize(request))?;
     }
     json.push(b'}');
-    String::from_utf8(json)
-        .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))
+    String::from_utf8(json).map_err(PodpassError::serializing)
 }
 
 fn write_json(json: &mut Vec<u8>, value: &impl Serialize) -> Result<(), PodpassError> {
-    serde_json::to_writer(json, value)
-        .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))
+    serde_json::to_writer(json, value).map_err(PodpassError::serializing)
 }
 
 /// The engine's stand-in once a call has returned: it computes the traces of the engine's login

@@ -43,8 +43,7 @@ pub(crate) fn long_text_from_js(text: &js_sys::JsString) -> String {
 
 /// `value` as a plain JS value, cast to the TypeScript-typed handle `T`.
 pub(crate) fn to_js<T: JsCast>(value: &impl Serialize) -> Result<T, PodpassError> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| PodpassError::new(ErrorCode::Internal, format!("serializing: {e}")))?;
+    let json = serde_json::to_string(value).map_err(PodpassError::serializing)?;
     js_sys::JSON::parse(&json)
         .map(JsCast::unchecked_into)
         .map_err(|_| PodpassError::new(ErrorCode::Internal, "the host could not parse a result"))
