@@ -78,29 +78,26 @@ impl Answers {
         &self.parsed
     }
 
-    /// The slot of a login's answer made from `outcome` and `authorized`, if one is kept.
-    pub(crate) fn find_login(
+    /// A login's answer as `lazyLogin` takes it: its JSON (from `write`) unless a copy of a kept
+    /// answer will do, and the slot it is kept in, if it is kept (a granted login).
+    pub(crate) fn login(
         &self,
         outcome: &LoginOutcome,
         authorized: Authorized<'_>,
-    ) -> Option<u32> {
-        let LoginOutcome::Allowed(granted) = outcome else {
-            return None;
+        write: impl FnOnce() -> Result<String, PodpassError>,
+    ) -> Result<(Option<String>, Option<u32>), PodpassError> {
+        let granted = match outcome {
+            LoginOutcome::Allowed(granted) => Some(&**granted),
+            LoginOutcome::Denied(_) => None,
         };
-        self.find(Some(granted), authorized)
-    }
-
-    /// Keeps what a login's new answer is made from, when it is kept at all (a granted login);
-    /// answers the slot its parsed form goes in.
-    pub(crate) fn keep_login(
-        &self,
-        outcome: &LoginOutcome,
-        authorized: Authorized<'_>,
-    ) -> Option<u32> {
-        let LoginOutcome::Allowed(granted) = outcome else {
-            return None;
-        };
-        self.keep(Some(granted), authorized)
+        if let Some(slot) = granted.and_then(|granted| self.find(Some(granted), authorized)) {
+            return Ok((None, Some(slot)));
+        }
+        let json = write()?;
+        Ok((
+            Some(json),
+            granted.and_then(|granted| self.keep(Some(granted), authorized)),
+        ))
     }
 
     /// The decision of `request` by `acl`: a copy of the one kept, or decided, written and kept.

@@ -294,13 +294,9 @@ pub(crate) fn login_result(
         _ => None,
     };
     let authorized = acl.as_ref().zip(read.authorize.as_ref());
-    let (json, slot) = match state.answers.find_login(&result.outcome, authorized) {
-        Some(slot) => (None, Some(slot)),
-        None => (
-            Some(answer_json(result, authorized)?),
-            state.answers.keep_login(&result.outcome, authorized),
-        ),
-    };
+    let (json, slot) = state.answers.login(&result.outcome, authorized, || {
+        answer_json(result, authorized)
+    })?;
     let verified_by = verdict.verified_by.and_then(|i| u32::try_from(i).ok());
     #[allow(clippy::cast_precision_loss)]
     let now = read.request.now as f64;
