@@ -337,7 +337,7 @@ impl Acl {
             .copied()
             .filter(|&c| Some(c) != winner)
             .collect();
-        losers.sort_unstable_by(|&a, &b| self.compare(b, a).0);
+        crate::order::sort_by(&mut losers, |&a, &b| self.compare(b, a).0);
         losers.dedup();
         losers
             .into_iter()

@@ -94,7 +94,7 @@ pub fn ignored_parameters_warning<'a>(names: impl IntoIterator<Item = &'a str>) 
     if names.is_empty() {
         return None;
     }
-    names.sort_unstable();
+    crate::order::sort(&mut names);
     Some(format!("{IGNORED_PARAMETERS}: [{}]", names.join(" ")))
 }
 
@@ -238,7 +238,7 @@ pub(crate) fn go_value(value: &Value) -> String {
                 .iter()
                 .map(|(key, item)| format!("{key}:{}", go_value(item)))
                 .collect();
-            parts.sort_unstable();
+            crate::order::sort(&mut parts);
             format!("map[{}]", parts.join(" "))
         }
     }
@@ -500,7 +500,7 @@ fn weak_string_list(value: &Value) -> Result<Vec<String>, String> {
     if errors.is_empty() {
         Ok(out)
     } else {
-        errors.sort_unstable();
+        crate::order::sort(&mut errors);
         Err(format!(
             "{} error(s) decoding:\n\n{}",
             errors.len(),

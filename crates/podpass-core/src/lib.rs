@@ -52,6 +52,7 @@ pub mod mint;
 pub mod mount;
 pub mod names;
 mod nesting;
+mod order;
 #[cfg(feature = "playground-link")]
 pub mod playground_link;
 pub mod policy;

@@ -216,7 +216,7 @@ pub fn lint_with(config: &Configuration, options: &LintOptions) -> Vec<Finding> 
 
 /// Sorts findings into their reporting order: source, line, rule, subject.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    crate::order::sort_by(findings, |a, b| {
         (
             &a.origin.source,
             a.origin.line,
@@ -342,7 +342,7 @@ mod tests {
             id.chars()
                 .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
         }));
-        ids.sort_unstable();
+        crate::order::sort(&mut ids);
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
     }

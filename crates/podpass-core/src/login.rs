@@ -921,7 +921,7 @@ pub fn sanitize_policies(policies: &[String], add_default: bool) -> Vec<String> 
     if add_default && !out.iter().any(|p| p == "default") {
         out.push("default".to_string());
     }
-    out.sort_unstable();
+    crate::order::sort(&mut out);
     out.dedup();
     out
 }
@@ -950,15 +950,16 @@ fn build_success(
     if claims.uid.is_empty() {
         return Err(internal("could not parse UID from claims"));
     }
-    let sa_metadata: BTreeMap<String, String> = [
+    // Inserted one by one: collecting into a map would compile a sort of its own.
+    let mut sa_metadata = BTreeMap::new();
+    for (key, value) in [
         ("service_account_name", &claims.name),
         ("service_account_namespace", &claims.namespace),
         ("service_account_secret_name", &claims.secret_name),
         ("service_account_uid", &claims.uid),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.clone()))
-    .collect();
+    ] {
+        sa_metadata.insert(key.to_string(), value.clone());
+    }
     let mut metadata = sa_metadata.clone();
     metadata.insert("role".to_string(), request.role.clone());
 

@@ -363,7 +363,7 @@ impl RoleInput {
                 _ => input.ignored.push(key.clone()),
             }
         }
-        input.ignored.sort_unstable();
+        crate::order::sort(&mut input.ignored);
         Ok(input)
     }
 }
@@ -400,7 +400,7 @@ fn sanitize_legacy_policies(items: &[String]) -> Vec<String> {
         }
         out.push(policy);
     }
-    out.sort_unstable();
+    crate::order::sort(&mut out);
     out.dedup();
     out
 }

@@ -161,7 +161,7 @@ impl LabelRequirement {
 
     fn describe(&self) -> String {
         let mut values = self.values.clone();
-        values.sort_unstable();
+        crate::order::sort(&mut values);
         match self.operator {
             SelectorOperator::In => format!("{} in ({})", self.key, values.join(", ")),
             SelectorOperator::NotIn => format!("{} notin ({})", self.key, values.join(", ")),

@@ -268,8 +268,8 @@ impl Trace {
                 self.record(id, CheckStatus::Skipped, reason);
             }
         }
-        self.checks
-            .sort_by_key(|c| CheckId::ORDER.iter().position(|o| *o == c.id));
+        let rank = |c: &Check| CheckId::ORDER.iter().position(|o| *o == c.id);
+        crate::order::sort_by(&mut self.checks, |a, b| rank(a).cmp(&rank(b)));
     }
 
     /// The checks, in evaluation order.

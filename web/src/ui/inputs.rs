@@ -122,18 +122,14 @@ fn config_editor(app: &App, ctx: &Context<App>) -> Html {
             html! { <span class="badge fail"><span aria-hidden="true">{"✗ "}</span>{"does not read"}</span> },
         ),
     };
-    let finding_lines: Rc<BTreeSet<u32>> = Rc::new(
-        app.evaluation
-            .config
-            .as_ref()
-            .map(|c| {
-                c.findings
-                    .iter()
-                    .filter_map(|f| origin_line(&f.origin))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    );
+    // Inserted one by one: collecting into a set would compile a sort of its own.
+    let mut finding_lines = BTreeSet::new();
+    if let Ok(config) = &app.evaluation.config {
+        for finding in &config.findings {
+            finding_lines.extend(origin_line(&finding.origin));
+        }
+    }
+    let finding_lines = Rc::new(finding_lines);
     let error = match &app.evaluation.config {
         Err(error) => diagnostic_box(ctx, &error.diagnostic(), "config-error"),
         Ok(_) => html! {},

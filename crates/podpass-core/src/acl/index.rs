@@ -39,7 +39,7 @@ impl PrefixIndex {
                 .push((partial.into(), rule));
         }
         for partials in buckets.values_mut() {
-            partials.sort_unstable_by_key(|p| std::cmp::Reverse(p.0.len()));
+            crate::order::sort_by(partials, |a, b| b.0.len().cmp(&a.0.len()));
         }
         PrefixIndex {
             buckets,

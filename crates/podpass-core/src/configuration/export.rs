@@ -80,7 +80,7 @@ fn field(name: &'static str, value: Val) -> Field {
 /// serde_json keeps insertion order.
 pub(super) fn body_json(fields: &[Field]) -> Value {
     let mut sorted: Vec<&Field> = fields.iter().collect();
-    sorted.sort_by_key(|f| f.name);
+    crate::order::sort_by(&mut sorted, |a, b| a.name.cmp(b.name));
     let mut out = Map::new();
     for f in sorted {
         out.insert(f.name.to_string(), f.value.to_json());

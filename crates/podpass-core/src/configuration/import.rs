@@ -228,7 +228,7 @@ impl Configuration {
         // Input order: notes found while writing an item (an implicit mount) come out with the
         // item's line, after notes about earlier lines.
         let mut notes = builder.notes;
-        notes.sort_by_key(|n| n.line);
+        crate::order::sort_by(&mut notes, |a, b| a.line.cmp(&b.line));
         Ok(Imported {
             configuration: builder.configuration,
             notes,

@@ -88,7 +88,7 @@ impl<'c> PolicySets<'c> {
                     })
                 })
                 .collect();
-            key.sort_unstable();
+            crate::order::sort(&mut key);
             key.dedup();
             if key.is_empty() {
                 continue;
@@ -139,11 +139,11 @@ impl<'c> PolicySets<'c> {
         let mut combinations: Vec<Combination> = by_policies
             .into_iter()
             .map(|(policies, mut sets)| {
-                sets.sort_unstable();
+                crate::order::sort(&mut sets);
                 Combination { policies, sets }
             })
             .collect();
-        combinations.sort_unstable_by(|a, b| a.policies.cmp(&b.policies));
+        crate::order::sort_by(&mut combinations, |a, b| a.policies.cmp(&b.policies));
         combinations
     }
 }
@@ -196,7 +196,7 @@ impl PrefixTrie {
             node = next;
             out.extend(&self.policies_at[node]);
         }
-        out.sort_unstable();
+        crate::order::sort(out);
         out.dedup();
     }
 }
@@ -313,7 +313,7 @@ impl<'s, 'c> Grouping<'s, 'c> {
                     .iter()
                     .flat_map(|&i| combinations[*list][i].sets.iter().copied())
                     .collect();
-                reaching.sort_unstable();
+                crate::order::sort(&mut reaching);
                 reaching.dedup();
                 if sets.distinct_bindings(reaching.iter().copied()) < 2 {
                     return None;
@@ -380,7 +380,7 @@ fn report(
         .iter()
         .flat_map(|&set| sets.roles_of_set[set].iter().copied())
         .collect();
-    roles.sort_by(|a, b| {
+    crate::order::sort_by(&mut roles, |a, b| {
         let (ra, rb) = (&context.roles[*a], &context.roles[*b]);
         (ra.mount, &ra.role.name).cmp(&(rb.mount, &rb.role.name))
     });
@@ -424,7 +424,7 @@ fn report(
 /// same namespace name on two mounts is two namespaces), the namespaces and the selector.
 fn binding(role: &super::RoleRef<'_>) -> String {
     let mut namespaces = role.role.bound_service_account_namespaces.clone();
-    namespaces.sort_unstable();
+    crate::order::sort(&mut namespaces);
     format!(
         "{}\n{}\n{}",
         role.mount,

@@ -626,7 +626,7 @@ impl Reader<'_> {
                     return Err(self.error(value.at, format!("{name:?} is not a capability")));
                 }
             }
-            expected.sort_unstable();
+            crate::order::sort(&mut expected);
             expected.dedup();
             checks.push(CapabilityCheck {
                 line: self.line(value.at),

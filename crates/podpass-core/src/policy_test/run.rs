@@ -469,10 +469,10 @@ fn check_success(expect: &LoginExpectation, success: &LoginSuccess, found: &mut 
             .iter()
             .map(|p| crate::policy::normalize_name(p))
             .collect();
-        want.sort_unstable();
+        crate::order::sort(&mut want);
         want.dedup();
         let mut got = success.policies.clone();
-        got.sort_unstable();
+        crate::order::sort(&mut got);
         if want != got {
             found.push("policies", list(&want), list(&got));
         }
