@@ -651,7 +651,8 @@ mod tests {
             other => panic!("the playground's tests sign with ES256, not {other}"),
         };
         let verified_by = job.candidates.iter().find_map(|(index, jwk)| {
-            let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_str(jwk.as_deref()?).ok()?;
+            let jwk: jsonwebtoken::jwk::Jwk =
+                serde_json::from_slice(jwk.as_deref()?.as_bytes()).ok()?;
             let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).ok()?;
             jsonwebtoken::crypto::verify(&signature, job.signing_input.as_bytes(), &key, alg)
                 .ok()

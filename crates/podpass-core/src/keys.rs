@@ -194,8 +194,8 @@ impl KeySet {
     /// Reads a JWK Set (`{"keys":[...]}`). Keys that cannot sign JWTs podpass accepts
     /// (encryption keys, symmetric keys, Ed25519, P-521) are skipped and listed in [`KeySet::skipped`].
     pub fn from_jwks_json(json: &str) -> Result<KeySet, KeyError> {
-        let document: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| KeyError::InvalidJwks(e.to_string()))?;
+        let document: serde_json::Value = serde_json::from_slice(json.as_bytes())
+            .map_err(|e| KeyError::InvalidJwks(e.to_string()))?;
         let entries = document
             .get("keys")
             .and_then(|k| k.as_array())

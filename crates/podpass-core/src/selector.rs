@@ -512,7 +512,8 @@ fn read_as_json(text: &str) -> Result<RawSelector, SelectorError> {
 }
 
 fn first_json_value(text: &str) -> Result<Node, SelectorError> {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let mut stream =
+        serde_json::Deserializer::from_slice(text.as_bytes()).into_iter::<serde_json::Value>();
     match stream.next() {
         Some(Ok(value)) => Ok(Node::from_json(value)),
         Some(Err(err)) => Err(SelectorError::Syntax(err.to_string())),

@@ -167,7 +167,7 @@ pub fn judge_response(
             body: response.body.trim().chars().take(512).collect(),
         });
     }
-    let value: Value = serde_json::from_str(&response.body)
+    let value: Value = serde_json::from_slice(response.body.as_bytes())
         .map_err(|e| TokenReviewError::Malformed(e.to_string()))?;
     // A metav1.Status in place of a TokenReview is the API server refusing the review.
     if value.get("kind").and_then(Value::as_str) == Some("Status") {

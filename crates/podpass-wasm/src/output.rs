@@ -67,7 +67,7 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
                 format!("expected a JSON-like object, got {}", type_name(&value)),
             )
         })?;
-    serde_json::from_str(&text).map_err(|e| PodpassError::argument(what, e))
+    serde_json::from_slice(text.as_bytes()).map_err(|e| PodpassError::argument(what, e))
 }
 
 /// A string argument as Rust text. Anything but a string, and a string that is not valid

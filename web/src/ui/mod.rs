@@ -465,13 +465,13 @@ fn initial_state() -> Start {
 /// The visitor's own saved session, when there is one worth keeping that differs from `shared`.
 fn saved_session(shared: &PlaygroundState) -> Option<PlaygroundState> {
     browser::load(STATE_KEY)
-        .and_then(|json| serde_json::from_str::<PlaygroundState>(&json).ok())
+        .and_then(|json| serde_json::from_slice::<PlaygroundState>(json.as_bytes()).ok())
         .filter(|saved| saved != shared && *saved != PlaygroundState::default())
 }
 
 fn remembered_or_tutorial() -> Start {
     if let Some(state) = browser::load(STATE_KEY)
-        .and_then(|json| serde_json::from_str::<PlaygroundState>(&json).ok())
+        .and_then(|json| serde_json::from_slice::<PlaygroundState>(json.as_bytes()).ok())
     {
         // A cleared playground stays cleared, without a message about it.
         if state == PlaygroundState::default() {

@@ -121,11 +121,13 @@ impl Reader<'_, '_, '_> {
     fn value(&self, value: &ast::Value<'_>) -> Result<Value, ImportError> {
         Ok(match value {
             ast::Value::StringLit(s) => Value::String(s.value.to_string()),
-            ast::Value::NumberLit(n) => serde_json::from_str::<serde_json::Number>(n.value)
-                .map(Value::Number)
-                .map_err(|_| {
-                    self.error(n.range.start, format!("number {} is out of range", n.value))
-                })?,
+            ast::Value::NumberLit(n) => {
+                serde_json::from_slice::<serde_json::Number>(n.value.as_bytes())
+                    .map(Value::Number)
+                    .map_err(|_| {
+                        self.error(n.range.start, format!("number {} is out of range", n.value))
+                    })?
+            }
             ast::Value::BooleanLit(b) => Value::Bool(b.value),
             ast::Value::NullKeyword(_) => Value::Null,
             ast::Value::Array(items) => Value::Array(

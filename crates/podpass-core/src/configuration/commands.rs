@@ -653,10 +653,11 @@ impl Reader<'_, '_, '_> {
                         ),
                     ));
                 };
-                let merged: Map<String, Value> = serde_json::from_str(&json).map_err(|e| {
-                    self.builder
-                        .error(json_at, format!("the JSON data is not an object: {e}"))
-                })?;
+                let merged: Map<String, Value> =
+                    serde_json::from_slice(json.as_bytes()).map_err(|e| {
+                        self.builder
+                            .error(json_at, format!("the JSON data is not an object: {e}"))
+                    })?;
                 for (key, value) in merged {
                     fields.insert(
                         key.clone(),

@@ -414,7 +414,7 @@ fn float_number(text: &str) -> Option<serde_json::Number> {
         if whole.is_empty() { "0" } else { whole },
         if fraction.is_empty() { "0" } else { fraction },
     );
-    serde_json::from_str(&json).ok()
+    serde_json::from_slice(json.as_bytes()).ok()
 }
 
 fn heredoc_value(lines: &[&str], strip: Option<&str>) -> String {

@@ -111,7 +111,7 @@ fn json_value(value: &jsonc_parser::ast::Value<'_>) -> Spanned<Node> {
     let node = match value {
         Value::StringLit(s) => Node::Str(s.value.to_string()),
         Value::NumberLit(n) => Node::Number(
-            serde_json::from_str::<serde_json::Number>(n.value)
+            serde_json::from_slice::<serde_json::Number>(n.value.as_bytes())
                 .unwrap_or_else(|_| serde_json::Number::from(0)),
         ),
         Value::BooleanLit(b) => Node::Bool(b.value),
