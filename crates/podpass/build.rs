@@ -3,6 +3,8 @@
 //! `include_bytes!` entries. Without the feature it does nothing, so builds where the playground
 //! was never built are unaffected.
 
+#![allow(clippy::disallowed_methods, reason = "a build script: the size rules are for the wasm faces")]
+
 use std::path::{Path, PathBuf};
 
 fn main() {

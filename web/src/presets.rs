@@ -201,9 +201,7 @@ mod tests {
 
     #[test]
     fn ids_are_unique() {
-        let mut ids: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
+        let ids: std::collections::BTreeSet<&str> = PRESETS.iter().map(|p| p.id).collect();
         assert_eq!(ids.len(), PRESETS.len());
         assert_eq!(PRESETS[0].id, "tutorial");
     }

@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn missing_fields_take_their_defaults() {
-        let state: PlaygroundState = serde_json::from_str(r#"{"role":"grade-api"}"#).unwrap();
+        let state: PlaygroundState = serde_json::from_slice(br#"{"role":"grade-api"}"#).unwrap();
         assert_eq!(state.role, "grade-api");
         assert_eq!(state.mint.ttl, "1h");
         assert_eq!(state.mint.key, KeyChoice::Demo);

@@ -84,7 +84,7 @@ mod tests {
         let config = configuration().expect("imports");
         let mount = config.mount("kubernetes").expect("mount");
         let mut roles: Vec<&str> = mount.roles().keys().map(String::as_str).collect();
-        roles.sort_unstable();
+        crate::order::sort(&mut roles);
         assert_eq!(
             roles,
             [

@@ -1468,7 +1468,7 @@ mod tests {
         .unwrap()
         .role;
         let stored = serde_json::to_string(&role).unwrap();
-        let back: Role = serde_json::from_str(&stored).unwrap();
+        let back: Role = serde_json::from_slice(stored.as_bytes()).unwrap();
         assert_eq!(back, role);
         assert_eq!(
             serde_json::to_value(AliasNameSource::ServiceAccountName).unwrap(),

@@ -225,7 +225,7 @@ mod tests {
         let matches = |p: &str| {
             let mut v = Vec::new();
             trie.for_each_match(p, |r| v.push(r));
-            v.sort_unstable();
+            crate::order::sort(&mut v);
             v
         };
         assert_eq!(matches("a/x/c"), [0, 1]);
