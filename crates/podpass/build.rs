@@ -3,7 +3,7 @@
 //! `include_bytes!` entries. Without the feature it does nothing, so builds where the playground
 //! was never built are unaffected.
 
-#![allow(clippy::disallowed_methods, reason = "a build script: the size rules are for the wasm faces")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 use std::path::{Path, PathBuf};
 

@@ -24,7 +24,7 @@ pub(crate) fn sort_by<T>(items: &mut [T], compare: impl Fn(&T, &T) -> Ordering) 
 
 /// Positions `0..len`, sorted stably by `compare`; the only instance of the standard sort.
 #[inline(never)]
-#[allow(clippy::disallowed_methods, reason = "the one place the standard sort is compiled")]
+#[allow(clippy::disallowed_methods, reason = "the one compiled standard sort")]
 fn sorted_positions(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..len).collect();
     order.sort_by(|&a, &b| compare(a, b));
@@ -48,7 +48,7 @@ fn move_into_place<T>(items: &mut [T], mut order: Vec<usize>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::disallowed_methods, reason = "compared with the standard sort")]
+#[allow(clippy::disallowed_methods, reason = "the one compiled standard sort")]
 mod tests {
     use super::*;
 

@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p podpass-server --bench login_modes`; results go to docs/benchmarks.md.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)] // a benchmark: a failure should stop loudly
-#![allow(clippy::disallowed_methods, reason = "native only: the size rules are for the wasm faces")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 #[path = "../tests/server/support/fake_kubernetes.rs"]
 mod fake_kubernetes;

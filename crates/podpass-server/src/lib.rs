@@ -17,7 +17,7 @@
 //! - [`storage`] is the seam for other backends: [`storage::Backend`] is the physical store,
 //!   [`storage::Store`] adds encryption and group commit.
 
-#![allow(clippy::disallowed_methods, reason = "native only: the size rules are for the wasm faces")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 pub mod app;
 pub mod audit;

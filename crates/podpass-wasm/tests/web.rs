@@ -4,7 +4,7 @@
 //! with it from JavaScript (tests/node/builds.test.mjs, tests/browser/builds.test.mjs).
 #![cfg(all(target_arch = "wasm32", feature = "full"))]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code: a failure should stop loudly
-#![allow(clippy::disallowed_methods, reason = "test code: the size rules are for what the faces ship")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 use podpass_core::acl::{Operation, Request};
 use podpass_core::configuration::{Configuration, NoFiles};

@@ -27,8 +27,8 @@
 //! KV paths and policy names are likewise a fixed set per thread (KV v2 keeps ten versions a
 //! secret), and each belongs to one thread, so every read can be checked against the last value
 //! that thread wrote, and the last acknowledged policy text is the one that must survive.
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 #![allow(clippy::expect_used, clippy::panic)] // a load generator: a broken setup (bad arguments, unwritable output, a garbled ack file) should stop it at once
-#![allow(clippy::disallowed_methods, reason = "native only: the size rules are for the wasm faces")]
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::{File, OpenOptions};

@@ -3,7 +3,7 @@
 //! A thin binary: arguments, files and rendering. The decisions (logins, ACLs, lint, policy
 //! tests, import and export) are the core's, so every face of podpass answers alike.
 
-#![allow(clippy::disallowed_methods, reason = "native only: the size rules are for the wasm faces")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 mod cli;
 mod commands;

@@ -1,6 +1,6 @@
 //! The core's integration tests, one binary: each module drives the public API the way a face does.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
-#![allow(clippy::disallowed_methods, reason = "test code: the size rules are for what the faces ship")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 mod support;
 

@@ -2,7 +2,7 @@
 //! `cargo test -p podpass-core --target wasm32-unknown-unknown --test wasm`.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // fixtures and test code: a failure should stop loudly
-#![allow(clippy::disallowed_methods, reason = "test code: the size rules are for what the faces ship")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 mod checks;
 mod logins;

@@ -1,6 +1,6 @@
 //! Loads the tutorial scenario from `tests/fixtures/tutorial/` and mints its tokens.
 #![allow(dead_code)] // each including crate uses a different part
-#![allow(clippy::disallowed_methods, reason = "test code: the size rules are for what the faces ship")]
+#![allow(clippy::disallowed_methods, reason = "size rules are for wasm faces")]
 
 use std::path::{Path, PathBuf};
 
