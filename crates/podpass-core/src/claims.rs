@@ -130,6 +130,13 @@ impl ServiceAccountClaims {
         if let Ok(fast) = serde_json::from_slice::<fast::Claims>(json) {
             return Ok(fast.into_claims());
         }
+        ServiceAccountClaims::from_json_map(json)
+    }
+
+    /// The unusual case of [`ServiceAccountClaims::from_json`]. Not inlined into the caller: the
+    /// general JSON parser it needs is then compiled once, with the rest of the engine's.
+    #[inline(never)]
+    fn from_json_map(json: &[u8]) -> Result<ServiceAccountClaims, ClaimsJsonError> {
         let map: Map<String, Value> = serde_json::from_slice(json)
             .map_err(|e| ClaimsJsonError::NotJsonObject(e.to_string()))?;
         ServiceAccountClaims::from_claims(&map).map_err(ClaimsJsonError::Claims)

@@ -302,7 +302,8 @@ pub fn decode(token: &str) -> Result<DecodedJwt, JwtError> {
     })
 }
 
-#[inline]
+/// Not inlined: the general JSON parser is then compiled once, with the rest of the engine's.
+#[inline(never)]
 fn decode_object(part_b64: &str, part: JwtPart) -> Result<Map<String, Value>, JwtError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part_b64)
