@@ -115,9 +115,9 @@ impl Acl {
             return Err(AclError::RootWithOthers);
         }
         let compiled = if root {
-            compile::compile([], None)
+            compile::compile(&[], None)
         } else {
-            compile::compile(policies.iter().copied(), identity)
+            compile::compile(&policies, identity)
         };
         let mut exact = FxHashMap::default();
         let mut prefixes = Vec::new();

@@ -146,10 +146,7 @@ fn classify(path: &str) -> MatchKind {
 }
 
 /// Merges the path blocks of `policies` (templates filled from `identity`).
-pub(crate) fn compile<'a>(
-    policies: impl IntoIterator<Item = &'a Policy>,
-    identity: Option<&Identity>,
-) -> Compiled {
+pub(crate) fn compile(policies: &[&Policy], identity: Option<&Identity>) -> Compiled {
     struct Building {
         path: Box<str>,
         kind: MatchKind,
