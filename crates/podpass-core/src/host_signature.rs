@@ -52,7 +52,6 @@ pub struct CandidateKey<'k> {
 
 impl CandidateKey<'_> {
     /// The key as the trace names it, e.g. `RSA 2048-bit key pem_keys[0]`.
-    #[inline]
     pub fn description(&self) -> String {
         self.key.describe()
     }
@@ -60,7 +59,6 @@ impl CandidateKey<'_> {
     /// The public key as a JWK (`kty`, `n`/`e` or `crv`/`x`/`y`), ready for WebCrypto's
     /// `importKey("jwk", …)`; `None` for key material the core cannot take apart (the host then
     /// skips the key: it verifies nothing).
-    #[inline]
     pub fn jwk(&self) -> Option<Map<String, Value>> {
         public_jwk(self.key)
     }
@@ -332,7 +330,6 @@ pub fn evaluate_login_with_verdict(
 
 /// The public half of a configured key as a JWK (RFC 7517), or `None` for key material the
 /// core cannot take apart (it decoded every key when the configuration was written).
-#[inline]
 fn public_jwk(key: &VerificationKey) -> Option<Map<String, Value>> {
     match (key.kind(), key.decoding_key().kind()) {
         (KeyKind::Rsa { .. }, DecodingKeyKind::SecretOrDer(der)) => {
@@ -349,7 +346,6 @@ fn public_jwk(key: &VerificationKey) -> Option<Map<String, Value>> {
     }
 }
 
-#[inline]
 fn rsa_jwk(modulus: &[u8], exponent: &[u8]) -> Map<String, Value> {
     let unsigned = |bytes: &[u8]| {
         let start = bytes.iter().take_while(|b| **b == 0).count();
@@ -363,7 +359,6 @@ fn rsa_jwk(modulus: &[u8], exponent: &[u8]) -> Map<String, Value> {
 }
 
 /// An uncompressed SEC1 point (`04 || x || y`) as an EC JWK.
-#[inline]
 fn ec_jwk(curve: &str, point: &[u8], coordinate_len: usize) -> Option<Map<String, Value>> {
     let coordinates = point.strip_prefix(&[4])?;
     if coordinates.len() != 2 * coordinate_len {
