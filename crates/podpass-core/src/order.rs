@@ -48,7 +48,7 @@ fn move_into_place<T>(items: &mut [T], mut order: Vec<usize>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::disallowed_methods, reason = "the one compiled standard sort")]
+#[allow(clippy::disallowed_methods, reason = "compared with the standard sort")]
 mod tests {
     use super::*;
 
