@@ -18,9 +18,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-ensure_wasm_target
-ensure_wasm_bindgen_cli
-ensure_npm_packages
+ensure_wasm_tools
 
 # The module's layout for gzip, the same as the playground's: the options are written once, in
 # web/index.html's data-wasm-opt-params (Trunk reads them only there). They inline a function

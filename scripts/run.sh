@@ -22,9 +22,7 @@ trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
 mkdir -p tests/out
 playground_log=tests/out/playground-build.log
 if {
-  ensure_wasm_target
-  ensure_wasm_bindgen_cli
-  ensure_npm_packages   # binaryen's wasm-opt, first on PATH for trunk
+  ensure_wasm_tools   # binaryen's wasm-opt among them, first on PATH for trunk
   ensure_trunk
   trunk build --release --locked
 } >"$playground_log" 2>&1; then

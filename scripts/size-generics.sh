@@ -9,9 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-ensure_wasm_target
-ensure_wasm_bindgen_cli
-ensure_npm_packages
+ensure_wasm_tools
 ensure_twiggy
 
 out=target/generics

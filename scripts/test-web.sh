@@ -7,9 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-ensure_wasm_target
-ensure_wasm_bindgen_cli
-ensure_npm_packages   # also puts tests/node_modules/.bin (binaryen's wasm-opt) first on PATH
+ensure_wasm_tools   # also puts tests/node_modules/.bin (binaryen's wasm-opt) first on PATH
 ensure_chromium
 ensure_trunk
 
