@@ -378,6 +378,9 @@ impl Node {
     /// The node as a string, for a target declared as a string. YAML scalars are converted the
     /// way Vault's YAML-to-JSON step does; JSON accepts only strings (and `null`, meaning `""`).
     fn into_string(self, yaml: bool) -> Result<String, &'static str> {
+        // A build without the YAML reader never has a YAML node; saying so at compile time
+        // leaves Go's float formatting (and Rust's f32 formatting under it) out of that build.
+        let yaml = yaml && cfg!(feature = "yaml-selectors");
         match self {
             Node::Null => Ok(String::new()),
             Node::Str(text) => Ok(text),
