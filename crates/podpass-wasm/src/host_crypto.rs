@@ -10,7 +10,6 @@
 //! prepared meanwhile. Only the other cases go through Rust futures.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
@@ -59,10 +58,13 @@ extern "C" {
 /// differently for PKCS#1 v1.5 and PSS, and per hash), with the WebCrypto they were imported
 /// by and its algorithm parameters: found and made once, not on every login. Also the logins
 /// waiting in JavaScript for WebCrypto's verdict on their first candidate key.
+///
+/// An engine holds a handful of keys and algorithms, so they are kept in lists and found by
+/// comparison: no hashing on the login path, and no hash table compiled into the package.
 pub(crate) struct HostKeys {
-    keys: RefCell<HashMap<(String, usize, &'static str), JsValue>>,
+    keys: RefCell<Vec<ImportedKey>>,
     subtle: RefCell<Option<SubtleCrypto>>,
-    params: RefCell<HashMap<&'static str, Rc<Params>>>,
+    params: RefCell<Vec<(&'static str, Rc<Params>)>>,
     /// Whether node:crypto may verify (the engine's `hostCrypto` option).
     node_allowed: bool,
     /// Logins waiting in `afterFirstKey` until the verdict is reported, by slot; each keeps its
@@ -88,15 +90,21 @@ impl HostKeys {
     fn cached(&self, mount: &str, index: usize, algorithm: &'static str) -> Option<JsValue> {
         self.keys
             .borrow()
-            .get(&(mount.to_string(), index, algorithm))
-            .cloned()
+            .iter()
+            .find(|kept| kept.is(mount, index, algorithm))
+            .map(|kept| kept.key.clone())
     }
 
-    /// Keeps a key imported for a mount's key at `index`.
+    /// Keeps a key imported for a mount's key at `index` (in place of one kept before).
     fn remember(&self, mount: &str, index: usize, algorithm: &'static str, key: &JsValue) {
-        self.keys
-            .borrow_mut()
-            .insert((mount.to_string(), index, algorithm), key.clone());
+        let mut keys = self.keys.borrow_mut();
+        keys.retain(|kept| !kept.is(mount, index, algorithm));
+        keys.push(ImportedKey {
+            mount: mount.to_string(),
+            index,
+            algorithm,
+            key: key.clone(),
+        });
     }
 
     /// The host's WebCrypto, looked up on first use.
@@ -111,12 +119,30 @@ impl HostKeys {
 
     /// WebCrypto's parameters for `algorithm`, made on first use.
     fn params(&self, algorithm: SigningAlgorithm) -> Rc<Params> {
-        Rc::clone(
-            self.params
-                .borrow_mut()
-                .entry(algorithm.name())
-                .or_insert_with(|| Rc::new(Params::for_algorithm(algorithm))),
-        )
+        let name = algorithm.name();
+        let mut params = self.params.borrow_mut();
+        if let Some((_, made)) = params.iter().find(|(kept, _)| *kept == name) {
+            return Rc::clone(made);
+        }
+        let made = Rc::new(Params::for_algorithm(algorithm));
+        params.push((name, Rc::clone(&made)));
+        made
+    }
+}
+
+/// A key the host imported, and what it was imported for.
+struct ImportedKey {
+    mount: String,
+    /// The key's position in the mount's keys.
+    index: usize,
+    /// The JWS algorithm (or node:crypto).
+    algorithm: &'static str,
+    key: JsValue,
+}
+
+impl ImportedKey {
+    fn is(&self, mount: &str, index: usize, algorithm: &str) -> bool {
+        self.index == index && self.algorithm == algorithm && self.mount == mount
     }
 }
 
