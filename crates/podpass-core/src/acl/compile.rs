@@ -145,6 +145,15 @@ fn classify(path: &str) -> MatchKind {
     }
 }
 
+/// The position of a kind's map among the compiler's maps of rules by path.
+fn kind_slot(kind: MatchKind) -> usize {
+    match kind {
+        MatchKind::Exact => 0,
+        MatchKind::Prefix => 1,
+        MatchKind::SegmentWildcard => 2,
+    }
+}
+
 /// Merges the path blocks of `policies` (templates filled from `identity`).
 pub(crate) fn compile(policies: &[&Policy], identity: Option<&Identity>) -> Compiled {
     struct Building {
@@ -154,7 +163,9 @@ pub(crate) fn compile(policies: &[&Policy], identity: Option<&Identity>) -> Comp
         sources: Vec<RuleSource>,
     }
     let mut building: Vec<Building> = Vec::new();
-    let mut by_path: FxHashMap<(MatchKind, Box<str>), usize> = FxHashMap::default();
+    // Rules merge by kind and path: one map per kind, keyed by path alone, so the engine
+    // compiles one hash-map instance (path to number) for this and the exact rules' lookup.
+    let mut by_path: [FxHashMap<Box<str>, u32>; 3] = Default::default();
     let mut dropped = Vec::new();
 
     for policy in policies {
@@ -182,13 +193,19 @@ pub(crate) fn compile(policies: &[&Policy], identity: Option<&Identity>) -> Comp
                 capabilities: rule.capabilities,
                 template: rule.templated.then(|| rule.path.clone()),
             };
-            match by_path.get(&(kind, path.clone())) {
-                Some(&at) => {
-                    building[at].permissions.merge(rule);
-                    building[at].sources.push(source);
+            let same_kind = &mut by_path[kind_slot(kind)];
+            match same_kind
+                .get(&path)
+                .and_then(|&at| building.get_mut(at as usize))
+            {
+                Some(merged) => {
+                    merged.permissions.merge(rule);
+                    merged.sources.push(source);
                 }
                 None => {
-                    by_path.insert((kind, path.clone()), building.len());
+                    // A policy set of over 4 billion rules cannot be held in memory first.
+                    let at = u32::try_from(building.len()).unwrap_or(u32::MAX);
+                    same_kind.insert(path.clone(), at);
                     building.push(Building {
                         path,
                         kind,

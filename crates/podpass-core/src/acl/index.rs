@@ -14,9 +14,14 @@ use smallvec::SmallVec;
 /// longest first: the first stem whose bucket holds a pattern starting the rest of the path is
 /// the answer, since any prefix ending in a later segment is longer. That is a handful of hash
 /// lookups whatever the number of rules, and stems of lengths no rule has are skipped.
+///
+/// The map takes a stem to its bucket's position in `buckets`: the engine's other maps take a
+/// path to a number too, so all of them are one hash-map instance in the compiled engine.
 #[derive(Debug, Default)]
 pub(crate) struct PrefixIndex {
-    buckets: FxHashMap<Box<str>, Vec<(Box<str>, u32)>>,
+    stems: FxHashMap<Box<str>, u32>,
+    /// `(the rest of the prefix after its stem, rule)`, longest rest first, per stem.
+    buckets: Vec<Vec<(Box<str>, u32)>>,
     /// `stem_lengths[n]`: some bucket has a stem of `n` bytes.
     stem_lengths: Vec<bool>,
 }
@@ -24,7 +29,8 @@ pub(crate) struct PrefixIndex {
 impl PrefixIndex {
     /// Builds the index from `(prefix, rule)` pairs with distinct prefixes.
     pub(crate) fn build(entries: Vec<(Box<str>, u32)>) -> PrefixIndex {
-        let mut buckets: FxHashMap<Box<str>, Vec<(Box<str>, u32)>> = FxHashMap::default();
+        let mut stems: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut buckets: Vec<Vec<(Box<str>, u32)>> = Vec::new();
         let mut stem_lengths = Vec::new();
         for (key, rule) in entries {
             let cut = key.rfind('/').map_or(0, |i| i + 1);
@@ -33,15 +39,21 @@ impl PrefixIndex {
                 stem_lengths.resize(stem.len() + 1, false);
             }
             stem_lengths[stem.len()] = true;
-            buckets
-                .entry(stem.into())
-                .or_default()
-                .push((partial.into(), rule));
+            // Fewer stems than rules, and rules are numbered by u32.
+            let next = u32::try_from(buckets.len()).unwrap_or(u32::MAX);
+            let at = *stems.entry(stem.into()).or_insert(next);
+            if at == next {
+                buckets.push(Vec::new());
+            }
+            if let Some(bucket) = buckets.get_mut(at as usize) {
+                bucket.push((partial.into(), rule));
+            }
         }
-        for partials in buckets.values_mut() {
+        for partials in &mut buckets {
             crate::order::sort_by(partials, |a, b| b.0.len().cmp(&a.0.len()));
         }
         PrefixIndex {
+            stems,
             buckets,
             stem_lengths,
         }
@@ -66,7 +78,10 @@ impl PrefixIndex {
         loop {
             let cut = path[..end].rfind('/').map_or(0, |i| i + 1);
             if self.stem_lengths.get(cut).copied().unwrap_or(false)
-                && let Some(partials) = self.buckets.get(&path[..cut])
+                && let Some(partials) = self
+                    .stems
+                    .get(&path[..cut])
+                    .and_then(|&at| self.buckets.get(at as usize))
             {
                 let rest = &path[cut..];
                 for (partial, rule) in partials {
