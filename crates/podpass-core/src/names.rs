@@ -14,6 +14,13 @@ pub fn lowercase(name: &str) -> String {
     if name.is_ascii() {
         return name.to_ascii_lowercase();
     }
+    lowercase_unicode(name)
+}
+
+/// [`lowercase`] of a name that is not all ASCII. Kept out of line: the usual name is ASCII,
+/// and the wasm package's speed-tuned layer, which inlines `lowercase`, need not carry a copy.
+#[inline(never)]
+fn lowercase_unicode(name: &str) -> String {
     name.chars().map(lowercase_char).collect()
 }
 
