@@ -60,7 +60,7 @@ extern "C" {
 /// waiting in JavaScript for WebCrypto's verdict on their first candidate key.
 ///
 /// An engine holds a handful of keys and algorithms, so they are kept in lists and found by
-/// comparison: no hashing on the login path, and no hash table compiled into the package.
+/// comparison: no hashing on the login path, and no hash-table code of their own in the package.
 pub(crate) struct HostKeys {
     keys: RefCell<Vec<ImportedKey>>,
     subtle: RefCell<Option<SubtleCrypto>>,
