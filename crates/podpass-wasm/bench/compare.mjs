@@ -1,5 +1,6 @@
 // The engine's own work per call (no signature: the scenario without `pem_keys`), and the
-// latency of `loginAsync` on the keyed tutorial through WebCrypto, in several builds of the
+// latency of `loginAsync` on the keyed tutorial through WebCrypto (its key first, and after
+// another key, as in a key rotation), in several builds of the
 // nodejs package, loaded into one Node process and measured in alternating rounds, so a change
 // is compared with its baseline under the same load. This machine's cores
 // are shared: the minimum of the rounds is the steadier figure, the median is printed beside it.
@@ -10,7 +11,7 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 
-import { tutorialJson } from "../tests/node/fixtures.mjs";
+import { read, tutorialJson } from "../tests/node/fixtures.mjs";
 import { ask, engineWorkJson, gradeApiTokens, subject } from "./scenario.mjs";
 
 const dirs = process.argv.slice(2);
@@ -25,6 +26,14 @@ const ASYNC_CALLS = 200;
 
 const tokens = await gradeApiTokens();
 
+/** The tutorial with another key first (a key rotation): WebCrypto refuses it, the second verifies. */
+const rotatedJson = (() => {
+  const config = JSON.parse(tutorialJson);
+  const { pem_keys: keys } = config.auth.kubernetes.config;
+  config.auth.kubernetes.config.pem_keys = [read("tests/fixtures/keys/other-rsa-2048.pub.pem"), ...keys];
+  return JSON.stringify(config);
+})();
+
 /** The calls timed for one package. */
 function calls(dir) {
   const podpass = createRequire(import.meta.url)(resolve(dir, "podpass_wasm.js"));
@@ -32,6 +41,7 @@ function calls(dir) {
   // The keyed tutorial, its signatures verified by WebCrypto as in browsers and workerd: the
   // latency of one login after another, the host's verify included.
   const keyed = new podpass.Engine(tutorialJson, { hostCrypto: "webcrypto" });
+  const rotated = new podpass.Engine(rotatedJson, { hostCrypto: "webcrypto" });
   return {
     "login, tutorial role": (jwt) => engine.login({ role: "grade-api", jwt }).outcome,
     "login, glob role": (jwt) => engine.login({ role: "grade-glob", jwt }).outcome,
@@ -39,6 +49,8 @@ function calls(dir) {
     decodeJwt: (jwt) => podpass.decodeJwt(jwt),
     authorize: () => engine.authorize(subject, ask),
     "loginAsync, WebCrypto (keyed)": async (jwt) => (await keyed.loginAsync({ role: "grade-api", jwt })).outcome,
+    "loginAsync, WebCrypto, the second key verifies": async (jwt) =>
+      (await rotated.loginAsync({ role: "grade-api", jwt })).outcome,
   };
 }
 

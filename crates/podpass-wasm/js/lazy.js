@@ -1,5 +1,5 @@
 // Login results with a lazy trace, the readers of the hot paths' inputs (imported by the wasm
-// glue; see src/lazy.rs), loginAsync's wait for WebCrypto (src/host_crypto.rs), and an engine's
+// glue; see src/lazy.rs), loginAsync's waits for WebCrypto (src/host_crypto.rs), and an engine's
 // verified tokens (src/verified.rs).
 //
 // `login` decides eagerly and hands back `{ outcome, authorization?, trace }` where `trace` is
@@ -147,20 +147,51 @@ function lazyLogin(json, answers, slot, explainer, request, now, verifiedBy) {
 
 /**
  * `loginAsync`'s wait for WebCrypto's verdict on the first candidate key (`verifying`, what
- * `crypto.subtle.verify` returned): `prepared`, the answer made meanwhile for "it verifies",
- * if it did; else the engine tries the other keys. `engine` (the engine's explainer) keeps the
- * login in `slot` until told. One `then`, so a verified login costs no more than awaiting the
- * verify itself. A rejection (a malformed signature) does not verify.
+ * `crypto.subtle.verify` returned): `prepared`, the answer made meanwhile for "it verifies" (an
+ * error to throw when `failed`), if it did; else the engine tries the other keys. `engine` (the
+ * engine's explainer) keeps the login in `slot` until told. One `then`, so a verified login costs
+ * no more than awaiting the verify itself. A rejection (a malformed signature) does not verify.
  */
-function afterFirstKey(verifying, prepared, engine, slot) {
+function afterFirstKey(verifying, prepared, failed, engine, slot) {
   return Promise.resolve(verifying).then(
     (verified) => {
       if (verified !== true) return engine.otherKeys(slot);
       engine.verified(slot);
+      if (failed) throw prepared;
       return prepared;
     },
     () => engine.otherKeys(slot),
   );
+}
+
+/**
+ * `loginAsync`'s other candidate keys (src/host_crypto.rs), tried in order: each imported first
+ * when `jwk` is given instead of `key` (the engine keeps it; a key the host refuses ends the login
+ * with the engine's error), until one verifies the signature. The engine then answers for that
+ * key, or for none. Whatever WebCrypto returns or throws is awaited, so the login always settles;
+ * a verify that rejects does not verify.
+ */
+async function tryKeys(engine, slot, job) {
+  const { subtle, signature, data } = job;
+  for (const { index, key, jwk } of job.candidates) {
+    let imported = key;
+    if (imported === undefined) {
+      try {
+        imported = await subtle.importKey("jwk", jwk, job.import, false, ["verify"]);
+      } catch (error) {
+        throw engine.keyRefused(slot, index, error);
+      }
+      engine.keyImported(slot, index, imported);
+    }
+    let verified = false;
+    try {
+      verified = (await subtle.verify(job.verify, imported, signature, data)) === true;
+    } catch {
+      // A malformed signature, or a host that failed: not verified by this key.
+    }
+    if (verified) return engine.decided(slot, index);
+  }
+  return engine.decided(slot);
 }
 
 const AUTHORIZE_KEYS = new Set(["operation", "path", "parameters", "wrapTtl", "rootProtected"]);
@@ -240,4 +271,4 @@ function rememberVerified(tokens, mount, jwt, index) {
   verified.set(key, { jwt, index });
 }
 
-export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, verifiedTokens, verifiedBy, rememberVerified, keptAnswers, keptAnswer };
+export { utf8Into, decodedJwt, plainLoginRequest, plainAuthorizeRequest, plainSubject, lazyLogin, afterFirstKey, tryKeys, verifiedTokens, verifiedBy, rememberVerified, keptAnswers, keptAnswer };

@@ -5,23 +5,25 @@
 //! Imported `CryptoKey`s are kept per engine, so only the first login with a key pays for the
 //! import.
 //!
-//! The usual login, whose first candidate key WebCrypto verifies, waits in JavaScript
-//! (`afterFirstKey`, js/lazy.js): one `then` on WebCrypto's promise hands back the answer
-//! prepared meanwhile. Only the other cases go through Rust futures.
+//! Every wait is in JavaScript (js/lazy.js), so the package carries no Rust futures. The usual
+//! login, whose first candidate key WebCrypto verifies, waits in `afterFirstKey`: one `then` on
+//! WebCrypto's promise hands back the answer prepared meanwhile. The others (the first key
+//! refused, or a key to import first) go through `tryKeys`, which imports and verifies the
+//! remaining candidates in order and asks the engine for the answer once one verifies or none
+//! does.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use podpass_core::host_signature::{
-    CandidateKey, HostVerdict, SignatureJob, evaluate_login_asking_host,
-    evaluate_login_with_host_verdict, signature_job, web_crypto_algorithm,
+    HostVerdict, SignatureJob, evaluate_login_asking_host, evaluate_login_with_host_verdict,
+    signature_job, web_crypto_algorithm,
 };
 use podpass_core::jwt::SigningAlgorithm;
 use podpass_core::mount::KubernetesMount;
 use podpass_core::trace::TraceMode;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::engine::EngineState;
 use crate::error::{ErrorCode, PodpassError};
@@ -67,8 +69,7 @@ pub(crate) struct HostKeys {
     params: RefCell<Vec<(&'static str, Rc<Params>)>>,
     /// Whether node:crypto may verify (the engine's `hostCrypto` option).
     node_allowed: bool,
-    /// Logins waiting in `afterFirstKey` until the verdict is reported, by slot; each keeps its
-    /// engine alive, so that a login started before `engine.free()` still settles.
+    /// Logins waiting in JavaScript until the verdict is reported, by slot.
     waiting: RefCell<Vec<Option<Waiting>>>,
     /// Empty slots of `waiting`, reused before it grows.
     free_slots: RefCell<Vec<u32>>,
@@ -149,15 +150,23 @@ impl ImportedKey {
 #[wasm_bindgen(module = "/js/lazy.js")]
 extern "C" {
     /// `prepared` once `verifying` (WebCrypto's verify of the first candidate key) says the
-    /// signature verifies (after `engine.verified(slot)`), else `engine.otherKeys(slot)`;
-    /// `engine` is the engine's [`Explainer`].
+    /// signature verifies (after `engine.verified(slot)`; thrown instead when `failed`), else
+    /// `engine.otherKeys(slot)`; `engine` is the engine's [`Explainer`].
     #[wasm_bindgen(js_name = afterFirstKey)]
     fn after_first_key(
         verifying: &JsValue,
         prepared: &JsValue,
+        failed: bool,
         engine: &JsValue,
         slot: u32,
     ) -> Promise;
+
+    /// Verifies the signature with each of `job.candidates` (`{ index, key }`, or `{ index,
+    /// jwk }` for a key not imported yet) in order, importing keys as needed
+    /// (`engine.keyImported`, or `engine.keyRefused` thrown), until one verifies; then
+    /// `engine.decided(slot, index)`, or `engine.decided(slot)` when none does.
+    #[wasm_bindgen(js_name = tryKeys)]
+    fn try_keys(engine: &JsValue, slot: u32, job: &JsValue) -> Promise;
 }
 
 #[wasm_bindgen(module = "/js/node_crypto.js")]
@@ -190,47 +199,97 @@ pub(crate) fn login(state: &Rc<EngineState>, request: &JsValue) -> Promise {
 }
 
 /// The promise of a login waiting for WebCrypto: the usual one, its first candidate's answer
-/// prepared, waits in JavaScript; the others (a key to import first, a verify that threw, an
-/// answer that failed) in Rust.
+/// prepared, waits for that key's verdict; the others (a key to import first, a verify that
+/// threw) go on to the keys not tried yet.
 fn wait(state: &Rc<EngineState>, verifying: Verifying) -> Promise {
     let Verifying {
         read,
         first,
         if_first_verifies,
     } = verifying;
-    match first {
+    let tried = match first {
         FirstKey::Verifying(FirstCandidate {
             verifying: Ok(call),
-            prepared: Ok(prepared),
+            prepared,
         }) => {
-            let later = Verifying {
-                read,
-                first: FirstKey::Refused,
-                if_first_verifies,
+            let (prepared, failed) = match prepared {
+                Ok(answer) => (answer, false),
+                Err(error) => (error.into(), true),
             };
-            let slot = state.host_keys.wait(state, later);
-            after_first_key(&call, &prepared, &state.explainer(), slot)
-        }
-        first => finish_later(
-            Rc::clone(state),
-            Verifying {
+            let slot = state.host_keys.wait(Waiting {
+                state: Rc::clone(state),
                 read,
-                first,
                 if_first_verifies,
-            },
-        ),
+            });
+            return after_first_key(&call, &prepared, failed, &state.explainer(), slot);
+        }
+        // A verify that threw does not verify.
+        FirstKey::Verifying(_) => 1,
+        FirstKey::NotStarted => 0,
+    };
+    other_keys(state, read, tried)
+}
+
+/// The promise of trying the login's candidate keys after the first `tried` in JavaScript
+/// (`tryKeys`), or of its answer when there is no signature to verify.
+fn other_keys(state: &Rc<EngineState>, read: LoginRead, tried: usize) -> Promise {
+    match start_other_keys(state, read, tried) {
+        Ok(promise) => promise,
+        Err(error) => Promise::reject(&error.into()),
     }
 }
 
-/// The promise of `verifying.finish`.
-fn finish_later(state: Rc<EngineState>, verifying: Verifying) -> Promise {
-    wasm_bindgen_futures::future_to_promise(async move { Ok(verifying.finish(&state).await?) })
+fn start_other_keys(
+    state: &Rc<EngineState>,
+    read: LoginRead,
+    tried: usize,
+) -> Result<Promise, PodpassError> {
+    let mount = state.mount(read.mount.as_deref())?;
+    // The job the evaluation was given, read again (this path is the rare one).
+    let Some(job) = signature_job(mount, &read.request) else {
+        let answered = answer(state, mount, &read, HostVerdict::default())?;
+        return Ok(Promise::resolve(&answered));
+    };
+    let candidates = Array::new();
+    for candidate in job.candidates.iter().skip(tried) {
+        let index = JsValue::from(candidate.index);
+        let cached = state
+            .host_keys
+            .cached(mount.path(), candidate.index, job.algorithm.name());
+        let entry = match (cached, candidate.jwk()) {
+            (Some(key), _) => object(&[("index", index), ("key", key)]),
+            (None, Some(jwk)) => object(&[
+                ("index", index),
+                ("jwk", js_object(&serde_json::Value::Object(jwk))?),
+            ]),
+            // No JWK form: WebCrypto cannot take this key.
+            (None, None) => continue,
+        };
+        candidates.push(&entry);
+    }
+    let params = state.host_keys.params(job.algorithm);
+    let signature = Uint8Array::from(job.signature.as_slice());
+    let data = Uint8Array::from(job.signing_input.as_bytes());
+    let tries = object(&[
+        ("subtle", state.host_keys.subtle()?.into()),
+        ("import", params.import.clone()),
+        ("verify", params.verify.clone()),
+        ("signature", signature.into()),
+        ("data", data.into()),
+        ("candidates", candidates.into()),
+    ]);
+    let slot = state.host_keys.wait(Waiting {
+        state: Rc::clone(state),
+        read,
+        if_first_verifies: HostVerdict::default(),
+    });
+    Ok(try_keys(&state.explainer(), slot, &tries))
 }
 
 impl HostKeys {
-    /// Keeps a login until `afterFirstKey` reports WebCrypto's verdict; answers its slot.
-    fn wait(&self, state: &Rc<EngineState>, verifying: Verifying) -> u32 {
-        let waiting = Some((Rc::clone(state), verifying));
+    /// Keeps a login until JavaScript reports a verdict; answers its slot.
+    fn wait(&self, waiting: Waiting) -> u32 {
+        let waiting = Some(waiting);
         let mut slots = self.waiting.borrow_mut();
         if let Some(slot) = self.free_slots.borrow_mut().pop() {
             slots[slot as usize] = waiting;
@@ -251,15 +310,15 @@ impl HostKeys {
     }
 }
 
-/// `afterFirstKey` (js/lazy.js) reports WebCrypto's verdict on a waiting login's first candidate
-/// key to the engine's [`Explainer`], the one object per engine its results already hold.
+/// `afterFirstKey` and `tryKeys` (js/lazy.js) report the host's verdicts on a waiting login to
+/// the engine's [`Explainer`], the one object per engine its results already hold.
 #[wasm_bindgen]
 impl Explainer {
     /// The first candidate key verified: the login's prepared answer stands.
     #[doc(hidden)]
     pub fn verified(&self, slot: u32) {
-        if let Some((state, waiting)) = self.take_waiting(slot) {
-            remember(&state, &waiting.read, waiting.if_first_verifies);
+        if let Some(waiting) = self.take_waiting(slot) {
+            remember(&waiting.state, &waiting.read, waiting.if_first_verifies);
         }
     }
 
@@ -268,11 +327,60 @@ impl Explainer {
     #[wasm_bindgen(js_name = otherKeys)]
     pub fn other_keys(&self, slot: u32) -> Promise {
         match self.take_waiting(slot) {
-            Some((state, verifying)) => finish_later(state, verifying),
-            None => Promise::reject(
-                &PodpassError::new(ErrorCode::Internal, "a login waited for twice").into(),
-            ),
+            Some(waiting) => other_keys(&waiting.state, waiting.read, 1),
+            None => Promise::reject(&waited_twice().into()),
         }
+    }
+
+    /// WebCrypto imported the key at `index` for a waiting login: kept for the engine's next
+    /// logins.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = keyImported)]
+    pub fn key_imported(&self, slot: u32, index: usize, key: JsValue) {
+        let Some(state) = self.engine() else { return };
+        let slots = state.host_keys.waiting.borrow();
+        let Some(Some(waiting)) = slots.get(slot as usize) else {
+            return;
+        };
+        let Ok(mount) = state.mount(waiting.read.mount.as_deref()) else {
+            return;
+        };
+        if let Some(job) = signature_job(mount, &waiting.read.request) {
+            let algorithm = job.algorithm.name();
+            state
+                .host_keys
+                .remember(mount.path(), index, algorithm, &key);
+        }
+    }
+
+    /// WebCrypto refused to import the key at `index` (`error`, what it threw): the login fails
+    /// with the error answered.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = keyRefused)]
+    pub fn key_refused(&self, slot: u32, index: usize, error: JsValue) -> JsValue {
+        let key = self
+            .take_waiting(slot)
+            .and_then(|waiting| {
+                let mount = waiting.state.mount(waiting.read.mount.as_deref()).ok()?;
+                let job = signature_job(mount, &waiting.read.request)?;
+                let candidate = job.candidates.iter().find(|c| c.index == index)?;
+                Some(format!("{} for {}", candidate.description(), job.algorithm))
+            })
+            .unwrap_or_else(|| format!("key {index}"));
+        let message = format!("WebCrypto refused {key}: {}", describe(&error));
+        PodpassError::new(ErrorCode::HostCryptoUnavailable, message).into()
+    }
+
+    /// The login's answer once the key at `index` verified its signature, or none did.
+    #[doc(hidden)]
+    pub fn decided(&self, slot: u32, index: Option<usize>) -> Result<JsValue, JsValue> {
+        let Waiting { state, read, .. } = self.take_waiting(slot).ok_or_else(waited_twice)?;
+        let mount = state.mount(read.mount.as_deref())?;
+        let verdict = HostVerdict { verified_by: index };
+        if index.is_some() {
+            state.verified.remember(mount.path(), &read, verdict);
+        }
+        Ok(answer(&state, mount, &read, verdict)?)
     }
 }
 
@@ -283,6 +391,10 @@ impl Explainer {
     }
 }
 
+fn waited_twice() -> PodpassError {
+    PodpassError::new(ErrorCode::Internal, "a login waited for twice")
+}
+
 /// Where a login stands once the call returns.
 enum Started {
     /// Decided: nothing to verify, or node:crypto verified.
@@ -291,8 +403,14 @@ enum Started {
     Verifying(Box<Verifying>),
 }
 
-/// A login waiting in JavaScript, with its engine.
-type Waiting = (Rc<EngineState>, Verifying);
+/// A login waiting in JavaScript for the host's verdict, with its engine (kept alive, so that a
+/// login started before `engine.free()` still settles).
+struct Waiting {
+    state: Rc<EngineState>,
+    read: LoginRead,
+    /// The verdict if the first candidate key verifies.
+    if_first_verifies: HostVerdict,
+}
 
 /// A login waiting for WebCrypto's verdict.
 struct Verifying {
@@ -306,8 +424,6 @@ struct Verifying {
 enum FirstKey {
     /// Started in the call (its key was imported before).
     Verifying(FirstCandidate),
-    /// WebCrypto said it does not verify.
-    Refused,
     /// Not started: its key is imported first.
     NotStarted,
 }
@@ -433,102 +549,11 @@ fn ask(state: &EngineState, mount: &str, job: &SignatureJob<'_>) -> (HostVerdict
     (verdict, Asked::Verifying { verdict, verifying })
 }
 
-impl Verifying {
-    /// Awaits the first candidate's verdict, then tries the others in order (importing their
-    /// keys on first use); the first key that verifies wins.
-    async fn finish(self, state: &Rc<EngineState>) -> Result<JsValue, PodpassError> {
-        let Verifying {
-            read,
-            first,
-            if_first_verifies,
-        } = self;
-        let tried = match first {
-            FirstKey::Verifying(first) => {
-                if verifies(first.verifying).await {
-                    remember(state, &read, if_first_verifies);
-                    return first.prepared;
-                }
-                1
-            }
-            FirstKey::Refused => 1,
-            FirstKey::NotStarted => 0,
-        };
-        let mount = state.mount(read.mount.as_deref())?;
-        // The job the evaluation was given, read again (this path is the rare one).
-        let Some(job) = signature_job(mount, &read.request) else {
-            return answer(state, mount, &read, HostVerdict::default());
-        };
-        let signature = Uint8Array::from(job.signature.as_slice());
-        let data = Uint8Array::from(job.signing_input.as_bytes());
-        let subtle = state.host_keys.subtle()?;
-        let params = state.host_keys.params(job.algorithm);
-        for candidate in job.candidates.iter().skip(tried) {
-            let Some(key) =
-                web_crypto_key(state, &subtle, &params, mount.path(), &job, candidate).await?
-            else {
-                continue;
-            };
-            if verifies(subtle.verify(&params.verify, &key, &signature, &data)).await {
-                let verdict = HostVerdict {
-                    verified_by: Some(candidate.index),
-                };
-                remember(state, &read, verdict);
-                return answer(state, mount, &read, verdict);
-            }
-        }
-        answer(state, mount, &read, HostVerdict::default())
-    }
-}
-
 /// Keeps `verdict` for the token of the login `read`, when the engine keeps verified tokens.
 fn remember(state: &EngineState, read: &LoginRead, verdict: HostVerdict) {
     if let Ok(mount) = state.mount(read.mount.as_deref()) {
         state.verified.remember(mount.path(), read, verdict);
     }
-}
-
-/// Whether a WebCrypto verification says the signature verifies. A rejection (a malformed
-/// signature) counts as "does not verify", as in the core.
-async fn verifies(call: Result<JsValue, JsValue>) -> bool {
-    settle(call).await.is_ok_and(|v| v.as_bool() == Some(true))
-}
-
-/// The WebCrypto key for `candidate`, imported on first use and then cached per engine; `None`
-/// when the candidate has no JWK form.
-async fn web_crypto_key(
-    state: &EngineState,
-    subtle: &SubtleCrypto,
-    params: &Params,
-    mount: &str,
-    job: &SignatureJob<'_>,
-    candidate: &CandidateKey<'_>,
-) -> Result<Option<JsValue>, PodpassError> {
-    let name = job.algorithm.name();
-    if let Some(key) = state.host_keys.cached(mount, candidate.index, name) {
-        return Ok(Some(key));
-    }
-    let Some(jwk) = candidate.jwk() else {
-        return Ok(None);
-    };
-    let jwk = js_object(&serde_json::Value::Object(jwk))?;
-    let usages = Array::of1(&"verify".into());
-    let imported = settle(subtle.import_key("jwk", &jwk, &params.import, false, &usages))
-        .await
-        .map_err(|e| {
-            PodpassError::new(
-                ErrorCode::HostCryptoUnavailable,
-                format!(
-                    "WebCrypto refused {} for {}: {}",
-                    candidate.description(),
-                    job.algorithm,
-                    describe(&e)
-                ),
-            )
-        })?;
-    state
-        .host_keys
-        .remember(mount, candidate.index, name, &imported);
-    Ok(Some(imported))
 }
 
 /// The key cache's name for node:crypto's keys (WebCrypto's are under the JWS algorithm).
@@ -621,13 +646,6 @@ fn subtle_crypto() -> Result<SubtleCrypto, PodpassError> {
         return Err(unavailable());
     }
     Ok(subtle.unchecked_into())
-}
-
-/// Awaits what a WebCrypto call returned, or the exception the call threw. The answer goes
-/// through `Promise.resolve`, so a host (or a polyfill) that returns a plain value, or a
-/// thenable that throws, still settles the login instead of failing outside it.
-async fn settle(call: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
-    JsFuture::from(Promise::resolve(&call?)).await
 }
 
 fn object(entries: &[(&str, JsValue)]) -> JsValue {

@@ -171,14 +171,34 @@ test("loginAsync settles whatever the host's WebCrypto returns", async () => {
     const result = await withSubtle(host, () => settles(fresh.loginAsync({ role: "grade-api", jwt })));
     assert.equal(result.outcome.result, host.expect, `${name}: ${JSON.stringify(result.outcome)}`);
   }
-  // importKey throwing synchronously is the host refusing the key: a PodpassError.
-  const fresh = new podpass.Engine(tutorialJson, webcrypto);
-  await withSubtle({ importKey: () => { throw new Error("unsupported"); }, verify: () => true }, () =>
-    assert.rejects(settles(fresh.loginAsync({ role: "grade-api", jwt })), {
-      name: "PodpassError",
-      code: "host_crypto_unavailable",
-    }),
-  );
+  // importKey throwing, at once or through its promise, is the host refusing the key: a
+  // PodpassError naming the key and the host's reason. The engine then answers the next login,
+  // once the host imports the key.
+  const refusals = {
+    throws: () => { throw new Error("unsupported"); },
+    rejects: () => Promise.reject(new Error("unsupported")),
+  };
+  for (const [name, refuse] of Object.entries(refusals)) {
+    const fresh = new podpass.Engine(tutorialJson, webcrypto);
+    let refused = false;
+    const host = {
+      importKey: (...args) => (refused ? importKey(...args) : ((refused = true), refuse())),
+      verify: (...args) => real.verify(...args),
+    };
+    await withSubtle(host, async () => {
+      await assert.rejects(
+        settles(fresh.loginAsync({ role: "grade-api", jwt })),
+        {
+          name: "PodpassError",
+          code: "host_crypto_unavailable",
+          message: /^WebCrypto refused RSA 2048-bit key pem_keys\[0\] for RS256: unsupported$/,
+        },
+        name,
+      );
+      const after = await settles(fresh.loginAsync({ role: "grade-api", jwt }));
+      assert.equal(after.outcome.result, "allowed", `${name}: the next login`);
+    });
+  }
   // The default (`auto`) uses node:crypto here, and a host that lies through WebCrypto is not
   // asked; an unknown choice is refused by name.
   const auto = new podpass.Engine(tutorialJson);
