@@ -239,6 +239,8 @@ fn other_keys(state: &Rc<EngineState>, read: LoginRead, tried: usize) -> Promise
     }
 }
 
+/// Hands `tryKeys` the candidates after the first `tried`, each with its imported key or its
+/// JWK, and keeps the login until `tryKeys` reports.
 fn start_other_keys(
     state: &Rc<EngineState>,
     read: LoginRead,
