@@ -11,6 +11,6 @@ ensure_chromium
 ensure_trunk
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  trunk build --release --locked
+  with_wasm_size_build trunk build --release --locked
 fi
 node web/tests/bench.mjs

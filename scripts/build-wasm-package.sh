@@ -32,6 +32,9 @@ if [ "${#WASM_OPT_LAYOUT[@]}" -eq 0 ]; then
   exit 1
 fi
 
+# Nightly's toolchain with the standard library built in, when it can be had (scripts/setup.sh).
+use_wasm_size_toolchain || true
+
 say() { printf '\033[1m[wasm-package]\033[0m %s\n' "$*" >&2; }
 
 crate=crates/podpass-wasm
@@ -64,7 +67,8 @@ build_one() {
   shift 3
   local wasm=target/wasm32-unknown-unknown/$profile/podpass_wasm.wasm
   say "building podpass-wasm, $name build (wasm32, $profile profile)"
-  cargo build -p podpass-wasm --target wasm32-unknown-unknown --profile "$profile" --locked "$@"
+  cargo build -p podpass-wasm --target wasm32-unknown-unknown --profile "$profile" --locked \
+    "${WASM_PACKAGE_STD_CONFIG[@]}" "$@"
   for target in web nodejs bundler; do
     wasm-bindgen --target "$target" --out-dir "$dir/$target" --out-name podpass_wasm "$wasm"
   done

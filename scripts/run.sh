@@ -24,7 +24,7 @@ playground_log=tests/out/playground-build.log
 if {
   ensure_wasm_tools   # binaryen's wasm-opt among them, first on PATH for trunk
   ensure_trunk
-  trunk build --release --locked
+  with_wasm_size_build trunk build --release --locked
 } >"$playground_log" 2>&1; then
   log "the playground is built: /ui/ serves it now"
 else

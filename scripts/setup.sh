@@ -52,13 +52,18 @@ ensure_twiggy() {
   fi
 }
 
-# cargo-fuzz drives the fuzz targets in fuzz/ on the nightly toolchain (in the machine image;
-# added here when missing).
-ensure_cargo_fuzz() {
+# The nightly toolchain (in the machine image; added here when missing): cargo-fuzz and the wasm
+# faces' release builds use it.
+ensure_nightly() {
   if ! rustup toolchain list | grep -q '^nightly'; then
-    log "adding the nightly toolchain (for cargo-fuzz)"
+    log "adding the nightly toolchain"
     rustup toolchain install nightly --profile minimal
   fi
+}
+
+# cargo-fuzz drives the fuzz targets in fuzz/ on the nightly toolchain.
+ensure_cargo_fuzz() {
+  ensure_nightly
   if ! cargo fuzz --version >/dev/null 2>&1; then
     log "installing cargo-fuzz (a few minutes, once)"
     cargo install cargo-fuzz --locked
@@ -139,6 +144,56 @@ ensure_wasm_tools() {
   ensure_wasm_target
   ensure_wasm_bindgen_cli
   ensure_npm_packages
+}
+
+# The wasm faces' release builds (the package's two builds and the playground) compile Rust's
+# standard library with the module (nightly's -Zbuild-std), tuned like the rest, and let a panic
+# abort without formatting its message (-Cpanic=immediate-abort). On wasm32 a panic already ends
+# in a trap whose message nobody reads, so what goes is the formatting code, the messages and
+# the source file names: 6-9 % of each module's gzip (docs/benchmarks.md, 2026-12-05, "the
+# standard library built with the module"). Nightly's rust-src is added when missing; if that
+# toolchain cannot be had, or PODPASS_WASM_STABLE=1, the builds use stable Rust and say so.
+wasm_size_toolchain_ready() {
+  [ "${PODPASS_WASM_STABLE:-0}" != 1 ] || return 1
+  ensure_nightly || return 1
+  if ! rustup component list --toolchain nightly --installed | grep -qx rust-src; then
+    log "adding nightly's rust-src (the wasm release builds compile the standard library)"
+    timeout 600 rustup component add rust-src --toolchain nightly || return 1
+  fi
+  # A newer nightly may rename the panic strategy: check it before relying on it.
+  rustc +nightly -Zunstable-options -Cpanic=immediate-abort --print sysroot \
+    --target wasm32-unknown-unknown >/dev/null 2>&1
+}
+
+# use_wasm_size_toolchain: exports that toolchain's settings for the cargo builds that follow
+# (each passes --target, so the flags reach the module and not build scripts), and sets
+# WASM_PACKAGE_STD_CONFIG, cargo arguments for the package's builds: the standard library at
+# opt-level 3 there, as in stable Rust's prebuilt one (at "z" a login is a fifth slower, for
+# 2.2 KB of gzip). They are arguments, not Cargo.toml profile entries, because every build
+# that does not compile the standard library would warn that such entries match no package.
+# Returns 1, with both left empty, when the builds are to use stable Rust.
+WASM_PACKAGE_STD_CONFIG=()
+use_wasm_size_toolchain() {
+  if wasm_size_toolchain_ready; then
+    export RUSTUP_TOOLCHAIN=nightly CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+    export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Zunstable-options -Cpanic=immediate-abort"
+    local crate
+    for crate in core alloc std compiler_builtins; do
+      WASM_PACKAGE_STD_CONFIG+=(--config "profile.wasm-package.package.$crate.opt-level=3")
+    done
+  else
+    log "building the wasm with stable Rust and its prebuilt standard library (6-9 % larger)"
+    return 1
+  fi
+}
+
+# with_wasm_size_build COMMAND...: runs COMMAND (a wasm release build: Trunk) with that toolchain
+# when it can be had, else with stable Rust.
+with_wasm_size_build() {
+  (
+    use_wasm_size_toolchain || true
+    "$@"
+  )
 }
 
 setup_all() {

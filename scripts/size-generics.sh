@@ -29,12 +29,14 @@ profile() {
 
 export RUSTFLAGS="-C symbol-mangling-version=v0"
 export CARGO_TARGET_DIR=$out/cargo
+use_wasm_size_toolchain || true   # the toolchain the real builds use (scripts/setup.sh)
 for name in "${@:-edge}"; do
   case $name in
     edge | full)
       features=()
       [ "$name" = edge ] && features=(--no-default-features)
-      cargo build -q -p podpass-wasm --target wasm32-unknown-unknown --profile wasm-package --locked "${features[@]}"
+      cargo build -q -p podpass-wasm --target wasm32-unknown-unknown --profile wasm-package --locked \
+        "${WASM_PACKAGE_STD_CONFIG[@]}" "${features[@]}"
       profile "$name" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-package/podpass_wasm.wasm"
       ;;
     playground)

@@ -17,7 +17,7 @@ step "clippy (podpass-web, wasm32)"
 cargo clippy -p podpass-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 
 step "trunk build --release (web/dist, public URL /ui/)"
-trunk build --release --locked
+with_wasm_size_build trunk build --release --locked
 
 step "end-to-end test (headless Chromium)"
 mkdir -p tests/out/playground
