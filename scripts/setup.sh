@@ -167,9 +167,9 @@ wasm_size_toolchain_ready() {
 
 # use_wasm_size_toolchain: exports that toolchain's settings for the cargo builds that follow
 # (each passes --target, so the flags reach the module and not build scripts), and sets
-# WASM_PACKAGE_STD_CONFIG, cargo arguments for the package's builds: the standard library at
-# opt-level 3 there, as in stable Rust's prebuilt one (at "z" a login is a fifth slower, for
-# 2.2 KB of gzip). They are arguments, not Cargo.toml profile entries, because every build
+# WASM_PACKAGE_STD_CONFIG, cargo arguments for the package's builds: the standard library and
+# its allocator at opt-level 3 there, as in stable Rust's prebuilt one (at "z" a login is a
+# fifth slower, for 2.5 KB of gzip). They are arguments, not Cargo.toml profile entries, because every build
 # that does not compile the standard library would warn that such entries match no package.
 # Returns 1, with both left empty, when the builds are to use stable Rust.
 WASM_PACKAGE_STD_CONFIG=()
@@ -178,7 +178,7 @@ use_wasm_size_toolchain() {
     export RUSTUP_TOOLCHAIN=nightly CARGO_UNSTABLE_BUILD_STD=std,panic_abort
     export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Zunstable-options -Cpanic=immediate-abort"
     local crate
-    for crate in core alloc std compiler_builtins; do
+    for crate in core alloc std compiler_builtins dlmalloc; do
       WASM_PACKAGE_STD_CONFIG+=(--config "profile.wasm-package.package.$crate.opt-level=3")
     done
   else
