@@ -171,7 +171,8 @@ wasm_size_toolchain_ready() {
 # its allocator at opt-level 3 there, as in stable Rust's prebuilt one (at "z" a login is a
 # fifth slower, for 2.5 KB of gzip). They are arguments, not Cargo.toml profile entries,
 # because every build that does not compile the standard library would warn that such entries
-# match no package. Returns 1, with both left empty, when the builds are to use stable Rust.
+# match no package. Returns 1, exporting nothing and leaving WASM_PACKAGE_STD_CONFIG empty,
+# when the builds are to use stable Rust.
 WASM_PACKAGE_STD_CONFIG=()
 use_wasm_size_toolchain() {
   if wasm_size_toolchain_ready; then
