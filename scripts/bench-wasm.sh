@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the wasm package (not part of the test run): module size after wasm-opt, for
 # the full and the edge build, and by crate (twiggy); engine.login / loginAsync against npm jose
-# on the same RS256 tokens, in Node and inside workerd; cold start in Node and workerd. Prints markdown tables; results
-# are recorded in docs/benchmarks.md ("wasm module").
+# on the same RS256 tokens, in Node, Deno, Bun and inside workerd; cold start in Node and
+# workerd. Prints markdown tables; results are recorded in docs/benchmarks.md ("wasm module").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/build-wasm-package.sh
@@ -27,6 +27,11 @@ node crates/podpass-wasm/bench/size.mjs full edge
 
 printf '\n## Login: podpass vs jose\n\n'
 node crates/podpass-wasm/bench/login.mjs
+
+printf '\n## Login in Deno and Bun: podpass vs jose\n\n'
+DENO_NO_UPDATE_CHECK=1 deno run --allow-all crates/podpass-wasm/bench/login.mjs
+echo
+bun run crates/podpass-wasm/bench/login.mjs
 
 printf '\n## Login in workerd: podpass vs jose\n\n'
 node crates/podpass-wasm/bench/workerd-login.mjs

@@ -1,6 +1,7 @@
 // engine.login / engine.loginAsync (full build) and loginAsync (edge build) against npm jose's
 // jwtVerify plus the claim checks a JS gateway would write by hand, on the same RS256 tokens
-// (the tutorial key, rsa-2048), in one Node process. Prints a markdown table; latency per login,
+// (the tutorial key, rsa-2048), in one process: Node, or Deno or Bun (scripts/bench-wasm.sh runs
+// all three; they load the same nodejs glue). Prints a markdown table; latency per login,
 // logins one after another. A second table times the engine's own work in each build (no
 // signature: a copy of the scenario without `pem_keys`), for the tutorial role and a role with
 // globs, with and without `authorize` in the same call, and decodeJwt.
@@ -60,7 +61,7 @@ for (const jwt of tokens.slice(0, 2)) {
 const rows = await measureAlternating([
   ["jose jwtVerify + JS claim checks", joseLogin],
   ["engine.login (signature in wasm, RustCrypto)", (jwt) => engine.login({ role: "grade-api", jwt })],
-  ["engine.loginAsync (the host's crypto: node:crypto under Node)", (jwt) => engine.loginAsync({ role: "grade-api", jwt })],
+  ["engine.loginAsync (the host's crypto: node:crypto where the host has it)", (jwt) => engine.loginAsync({ role: "grade-api", jwt })],
   [
     "engine.loginAsync with hostCrypto: \"webcrypto\" (crypto.subtle, as in browsers and workerd)",
     (jwt) => webcryptoEngine.loginAsync({ role: "grade-api", jwt }),
@@ -88,7 +89,12 @@ const rows = await measureAlternating([
   ],
 ]);
 const jose_ = rows[0];
-console.log(`Node ${process.version}, RS256 (2048-bit), ${TOKENS} tokens in rotation, median of 50-login batches, the paths measured in 10 alternating rounds:\n`);
+const runtime = globalThis.Deno
+  ? `Deno ${globalThis.Deno.version.deno}`
+  : globalThis.Bun
+    ? `Bun ${globalThis.Bun.version}`
+    : `Node ${process.version}`;
+console.log(`${runtime}, RS256 (2048-bit), ${TOKENS} tokens in rotation, median of 50-login batches, the paths measured in 10 alternating rounds:\n`);
 console.log("| path | µs per login | × jose |");
 console.log("|---|---:|---:|");
 for (const row of rows) console.log(`| ${row.label} | ${row.median.toFixed(1)} | ${(row.median / jose_.median).toFixed(2)} |`);
