@@ -5,9 +5,10 @@
 #   edge (no default features): Vault API JSON configurations, loginAsync, authorize,
 #        capabilities, decodeJwt; a fraction of the size, for Workers and gateways
 # Each build is bound for four hosts:
-#   web      ES module for browsers and Deno (call the default `init()` first)
-#   nodejs   CommonJS for Node (`require`), loads the wasm synchronously
-#   bundler  ES module importing the .wasm (webpack, Vite, Rollup)
+#   web      ES module for browsers (call the default `init()` first)
+#   nodejs   CommonJS for Node and Bun (`require`), loads the wasm synchronously
+#   bundler  ES module importing the .wasm (webpack, Vite, Rollup; Deno, which imports
+#            wasm modules itself, so needs no permission to read the file)
 #   workerd  the web glue plus an entry that instantiates the .wasm module a Cloudflare
 #            Worker imports (workerd, wrangler)
 # Layout: crates/podpass-wasm/pkg/{web,nodejs,bundler,workerd} is the full build and
@@ -139,13 +140,14 @@ build_one full "$out" wasm-package
 build_one edge "$out/edge" wasm-package --no-default-features
 
 # The package root: one name, the builds as `exports` conditions. Runtimes pick their entry
-# (workerd, Node, Deno, browsers); bundlers that match none get the bundler glue.
+# (workerd, Deno, Node and Bun, browsers); bundlers that match none get the bundler glue. The
+# first key a runtime knows wins, and Deno knows `node` too, so `deno` comes before it.
 conditions() { # path prefix
   cat <<JSON
     {
       "workerd": { "types": "./$1workerd/index.d.ts", "default": "./$1workerd/index.js" },
+      "deno": { "types": "./$1bundler/podpass_wasm.d.ts", "default": "./$1bundler/podpass_wasm.js" },
       "node": { "types": "./$1nodejs/podpass_wasm.d.ts", "default": "./$1nodejs/podpass_wasm.js" },
-      "deno": { "types": "./$1web/podpass_wasm.d.ts", "default": "./$1web/podpass_wasm.js" },
       "browser": { "types": "./$1web/podpass_wasm.d.ts", "default": "./$1web/podpass_wasm.js" },
       "default": { "types": "./$1bundler/podpass_wasm.d.ts", "default": "./$1bundler/podpass_wasm.js" }
     }

@@ -70,8 +70,8 @@ ensure_cargo_fuzz() {
   fi
 }
 
-# The JavaScript peers of the end-to-end tests (jose, workerd, playwright-core, node-vault,
-# typescript) and binaryen's wasm-opt, pinned by tests/package-lock.json.
+# The JavaScript peers of the end-to-end tests (jose, workerd, Deno, Bun, playwright-core,
+# node-vault, typescript) and binaryen's wasm-opt, pinned by tests/package-lock.json.
 ensure_npm_packages() {
   if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     log "installing the npm packages in tests/"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The wasm package's tests: clippy for wasm32 (full and edge builds), the wasm-bindgen-test
 # suite in Node and in headless Chromium, both built packages under Node (node:test) with the
-# cross-build comparison against the native engine, their TypeScript definitions
-# (tsc --noEmit), and the edge example in Cloudflare's workerd on both builds. Exits non-zero on
-# any failure.
+# cross-build comparison against the native engine, the package as Node, Deno and Bun import it
+# by name, its TypeScript definitions (tsc --noEmit), and the edge example in Cloudflare's
+# workerd on both builds. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -41,6 +41,9 @@ node --test crates/podpass-wasm/tests/browser/builds.test.mjs
 
 step "the documentation's JavaScript examples (README.md, the package README) under Node"
 node --test crates/podpass-wasm/tests/node/docs-examples.test.mjs
+
+step "the package imported by name in Node, Deno and Bun: entries, decisions, the README's examples"
+node --test crates/podpass-wasm/tests/runtimes/runtimes.test.mjs
 
 step "TypeScript definitions (tsc --noEmit)"
 tsc -p crates/podpass-wasm/tests/node/tsconfig.json

@@ -6,31 +6,14 @@
 // run to the end; the examples assert their own results.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
+import { jsBlocks, packageReadmePrelude, root } from "./fixtures.mjs";
+
 const nodePackage = join(root, "crates/podpass-wasm/pkg/nodejs/podpass_wasm.js");
 const edgeNodePackage = join(root, "crates/podpass-wasm/pkg/edge/nodejs/podpass_wasm.js");
-
-/** The ```js blocks of a markdown file, with the line each starts on. */
-function jsBlocks(file) {
-  const blocks = [];
-  let current = null;
-  readFileSync(join(root, file), "utf8").split("\n").forEach((line, index) => {
-    if (current === null && line.trim() === "```js") {
-      current = { line: index + 2, code: [] };
-    } else if (current !== null && line.trim() === "```") {
-      blocks.push({ line: current.line, code: current.code.join("\n") });
-      current = null;
-    } else if (current !== null) {
-      current.code.push(line);
-    }
-  });
-  return blocks;
-}
 
 function run(code, inputType) {
   const result = spawnSync("node", [`--input-type=${inputType}`, "-"], {
@@ -50,16 +33,8 @@ test("README.md's JavaScript runs as written", () => {
   }
 });
 
-test("the package README's JavaScript runs against the nodejs build", () => {
-  const mint = (namespace, name) =>
-    execFileSync("cargo", ["run", "-q", "-p", "podpass", "--", "token", "mint",
-      "--namespace", namespace, "--name", name, "--key", "tests/fixtures/keys/rsa-2048.key.pem"],
-    { cwd: root, encoding: "utf8" }).trim();
-  const prelude = [
-    `const setupScript = ${JSON.stringify(readFileSync(join(root, "tests/fixtures/configuration/tutorial.export.sh"), "utf8"))};`,
-    `const serviceAccountToken = ${JSON.stringify(mint("grade-api", "grade-api-sa"))};`,
-    `const configurationJson = ${JSON.stringify(readFileSync(join(root, "tests/fixtures/configuration/tutorial.json"), "utf8"))};`,
-  ].join("\n");
+test("the package README's JavaScript runs against the nodejs build", async () => {
+  const prelude = await packageReadmePrelude();
   const blocks = jsBlocks("crates/podpass-wasm/README.md");
   assert.ok(blocks.length >= 2, "the package README lost its examples");
   for (const block of blocks) {

@@ -87,3 +87,34 @@ export async function mintToken({
     .setExpirationTime(issuedAt + ttl)
     .sign(key);
 }
+
+/** The ```js blocks of a markdown file in the repository, with the line each starts on. */
+export function jsBlocks(file) {
+  const blocks = [];
+  let current = null;
+  read(file).split("\n").forEach((line, index) => {
+    if (current === null && line.trim() === "```js") {
+      current = { line: index + 2, code: [] };
+    } else if (current !== null && line.trim() === "```") {
+      blocks.push({ line: current.line, code: current.code.join("\n") });
+      current = null;
+    } else if (current !== null) {
+      current.code.push(line);
+    }
+  });
+  return blocks;
+}
+
+/**
+ * What the package README's examples leave to the reader, defined as JavaScript to put before
+ * each: `setupScript` (the tutorial's `vault` commands), `configurationJson` (the tutorial as
+ * Vault API JSON) and `serviceAccountToken` (a token the tutorial's `grade-api` role admits).
+ */
+export async function packageReadmePrelude() {
+  const token = await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa" });
+  return [
+    `const setupScript = ${JSON.stringify(read("tests/fixtures/configuration/tutorial.export.sh"))};`,
+    `const serviceAccountToken = ${JSON.stringify(token)};`,
+    `const configurationJson = ${JSON.stringify(tutorialJson)};`,
+  ].join("\n");
+}

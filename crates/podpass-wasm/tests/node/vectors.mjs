@@ -1,8 +1,10 @@
 // The login and ACL vectors every build must decide identically (tests/node/builds.test.mjs in
-// Node, tests/browser/builds.test.mjs in Chromium): the tutorial scenario plus roles that
-// exercise globs, an audience, bound CIDRs and a JSON namespace selector, and tokens that pass
-// or fail each kind of check.
+// Node, tests/browser/builds.test.mjs in Chromium, tests/runtimes in Deno and Bun): the
+// tutorial scenario plus roles that exercise globs, an audience, bound CIDRs and a JSON
+// namespace selector, and tokens that pass or fail each kind of check.
 import { keys, mintToken, tutorialJson } from "./fixtures.mjs";
+
+export { answer, paths } from "./answer.mjs";
 
 /** The scenario as Vault API JSON (an object; `configuration` is its text). */
 export const scenario = JSON.parse(tutorialJson);
@@ -55,9 +57,6 @@ export const jwts = {
   expired: await token("grade-api", "grade-api-sa", { issuedAt: now - 7200, ttl: 600 }),
 };
 
-/** The paths an allowed login's token is asked about (operation `read`). */
-export const paths = ["secret/data/grade-api/db", "secret/data/payment/db", "secret/metadata/grade-api/db"];
-
 export const vectors = [
   { role: "grade-api", jwt: "granted" },
   { role: "grade-api", jwt: "otherNamespace" },
@@ -88,13 +87,3 @@ export const request = (vector) => ({
 /** A vector in words, for assertion messages. */
 export const describe = (vector) =>
   `${vector.role} with ${vector.jwt}${vector.remoteAddr ? ` from ${vector.remoteAddr}` : ""}${vector.labels ? ` labelled ${JSON.stringify(vector.labels)}` : ""}`;
-
-/** A login result and, when allowed, each path's decision, as plain JSON. */
-export function answer(engine, result) {
-  const login = JSON.parse(JSON.stringify({ outcome: result.outcome, trace: result.trace }));
-  const decisions =
-    result.outcome.result === "allowed"
-      ? paths.map((path) => engine.authorize(result, { operation: "read", path }))
-      : [];
-  return { login, decisions: JSON.parse(JSON.stringify(decisions)) };
-}

@@ -1,0 +1,110 @@
+// The package as Node, Deno and Bun import it by name. A scratch project's
+// node_modules/podpass-wasm is the built package (crates/podpass-wasm/pkg), so each runtime picks
+// its entry through the package's `exports` conditions, as it would from npm. In each runtime,
+// Deno with no permissions at all:
+// - "podpass-wasm" and "podpass-wasm/edge" load without an `init()` call;
+// - both builds decide the shared vectors (tests/node/vectors.mjs) with loginAsync, through the
+//   runtime's node:crypto and through its WebCrypto, exactly as the full build decides them
+//   with `login` in Node;
+// - the package README's examples (but the Worker, which workerd's test runs) run as written and
+//   assert their own results.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test, { after } from "node:test";
+import { pathToFileURL } from "node:url";
+
+import { jsBlocks, loadNodePackage, packageReadmePrelude, pkg, root } from "../node/fixtures.mjs";
+import { answer, configuration, describe, request, vectors } from "../node/vectors.mjs";
+
+const bin = (name) => join(root, "tests/node_modules/.bin", name);
+
+/** Each runtime: how it runs a module, and the glue it should take from the `exports` map. */
+const runtimes = [
+  { name: "node", command: process.execPath, args: [], entry: "nodejs" },
+  // No permission flags: a prompt would wait forever, so a missing one must fail instead.
+  { name: "deno", command: bin("deno"), args: ["run", "--no-prompt"], entry: "bundler" },
+  { name: "bun", command: bin("bun"), args: ["run"], entry: "nodejs" },
+];
+
+/** Decides every request with each build and host crypto, and says which entries it loaded. */
+const decideModule = (requests) => `
+import * as full from "podpass-wasm";
+import * as edge from "podpass-wasm/edge";
+import { answer } from "./answer.mjs";
+
+const configuration = ${JSON.stringify(configuration)};
+const requests = ${JSON.stringify(requests)};
+const answers = {};
+for (const [build, podpass] of Object.entries({ full, edge })) {
+  for (const hostCrypto of ["auto", "webcrypto"]) {
+    const engine = new podpass.Engine(configuration, { source: "scenario.json", hostCrypto });
+    const decided = [];
+    for (const request of requests) decided.push(answer(engine, await engine.loginAsync(request)));
+    answers[build + " build, " + hostCrypto] = decided;
+  }
+}
+const entries = { full: import.meta.resolve("podpass-wasm"), edge: import.meta.resolve("podpass-wasm/edge") };
+console.log(JSON.stringify({ entries, answers }));
+`;
+
+/** A scratch project that has the package under its name, with the test's modules in it. */
+async function project() {
+  const dir = mkdtempSync(join(tmpdir(), "podpass-runtimes-"));
+  mkdirSync(join(dir, "node_modules"));
+  symlinkSync(pkg, join(dir, "node_modules/podpass-wasm"), "dir");
+  // Deno resolves bare names from this node_modules instead of fetching from npm.
+  writeFileSync(join(dir, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
+  copyFileSync(join(root, "crates/podpass-wasm/tests/node/answer.mjs"), join(dir, "answer.mjs"));
+  writeFileSync(join(dir, "decide.mjs"), decideModule(vectors.map(request)));
+  const prelude = await packageReadmePrelude();
+  // The Worker example is a module for workerd (examples/edge-worker/test.mjs runs its like), and
+  // Bun would serve its `export default { fetch }` instead of running it to the end.
+  const blocks = jsBlocks("crates/podpass-wasm/README.md").filter((block) => !block.code.includes("export default {"));
+  const examples = blocks.map((block) => {
+    const file = `example-at-line-${block.line}.mjs`;
+    writeFileSync(join(dir, file), `${prelude}\n${block.code}\n`);
+    return file;
+  });
+  return { dir, examples };
+}
+
+/** Runs `file` in the project with `runtime`; its output, or a failure naming what it printed. */
+function run(runtime, dir, file) {
+  const result = spawnSync(runtime.command, [...runtime.args, file], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+  });
+  if (result.error) throw new Error(`${runtime.name} ${file}: ${result.error.message}`);
+  assert.equal(result.status, 0, `${runtime.name} ${file} exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+const { dir, examples } = await project();
+after(() => rmSync(dir, { recursive: true, force: true }));
+const node = new (loadNodePackage("full").Engine)(configuration, { source: "scenario.json" });
+const expected = vectors.map((vector) => answer(node, node.login(request(vector))));
+
+for (const runtime of runtimes) {
+  test(`${runtime.name} loads both builds by name and decides what the full build decides in Node`, () => {
+    const { entries, answers } = JSON.parse(run(runtime, dir, "decide.mjs"));
+    // Each runtime resolves the link to the package's own directory.
+    const glue = (build) => pathToFileURL(join(realpathSync(pkg), build, runtime.entry, "podpass_wasm.js")).href;
+    assert.deepEqual(entries, { full: glue(""), edge: glue("edge") });
+    assert.equal(Object.keys(answers).length, 4);
+    for (const [engine, decided] of Object.entries(answers)) {
+      vectors.forEach((vector, i) => {
+        assert.deepEqual(decided[i], expected[i], `${runtime.name}, ${engine}: ${describe(vector)}`);
+      });
+    }
+  });
+
+  test(`the package README's JavaScript runs as written in ${runtime.name}`, () => {
+    assert.ok(examples.length >= 3, "the package README lost its examples");
+    for (const example of examples) run(runtime, dir, example);
+  });
+}
