@@ -8,6 +8,7 @@
 //   with `login` in Node;
 // - the package README's examples (but the Worker, which workerd's test runs) run as written and
 //   assert their own results.
+// And the types a TypeScript user gets by the package's name check, in Deno and with tsc.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -28,6 +29,9 @@ const runtimes = [
   { name: "deno", command: bin("deno"), args: ["run", "--no-prompt"], entry: "bundler" },
   { name: "bun", command: bin("bun"), args: ["run"], entry: "nodejs" },
 ];
+
+/** tsc as a Node project compiles: resolution by `exports`, strict, nothing emitted. */
+const typeCheck = { strict: true, noEmit: true, target: "es2022", lib: ["esnext", "dom"], module: "nodenext", types: [] };
 
 /** Decides every request with each build and host crypto, and says which entries it loaded. */
 const decideModule = (requests) => `
@@ -58,6 +62,8 @@ async function project() {
   // Deno resolves bare names from this node_modules instead of fetching from npm.
   writeFileSync(join(dir, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
   copyFileSync(join(root, "crates/podpass-wasm/tests/node/answer.mjs"), join(dir, "answer.mjs"));
+  copyFileSync(join(root, "crates/podpass-wasm/tests/runtimes/by-name.ts"), join(dir, "by-name.ts"));
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: typeCheck, files: ["by-name.ts"] }));
   writeFileSync(join(dir, "decide.mjs"), decideModule(vectors.map(request)));
   const prelude = await packageReadmePrelude();
   // The Worker example is a module for workerd (examples/edge-worker/test.mjs runs its like), and
@@ -71,16 +77,17 @@ async function project() {
   return { dir, examples };
 }
 
-/** Runs `file` in the project with `runtime`; its output, or a failure naming what it printed. */
-function run(runtime, dir, file) {
-  const result = spawnSync(runtime.command, [...runtime.args, file], {
+/** Runs `args` in the project with `command`; its output, or a failure naming what it printed. */
+function run({ command, args = [], name = command }, dir, ...more) {
+  const result = spawnSync(command, [...args, ...more], {
     cwd: dir,
     encoding: "utf8",
     timeout: 120_000,
     env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
   });
-  if (result.error) throw new Error(`${runtime.name} ${file}: ${result.error.message}`);
-  assert.equal(result.status, 0, `${runtime.name} ${file} exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  const what = `${name} ${more.join(" ")}`;
+  if (result.error) throw new Error(`${what}: ${result.error.message}`);
+  assert.equal(result.status, 0, `${what} exited ${result.status}:\n${result.stdout}${result.stderr}`);
   return result.stdout;
 }
 
@@ -108,3 +115,8 @@ for (const runtime of runtimes) {
     for (const example of examples) run(runtime, dir, example);
   });
 }
+
+test("the package's types by name check in Deno (its `deno` entry) and in tsc (the `node` entry)", () => {
+  run({ command: bin("deno"), name: "deno" }, dir, "check", "by-name.ts");
+  run({ command: bin("tsc"), name: "tsc" }, dir, "-p", "tsconfig.json");
+});
