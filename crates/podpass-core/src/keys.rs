@@ -5,11 +5,11 @@
 //! once, when the configuration is written, so that a login only verifies.
 
 use jsonwebtoken::DecodingKey;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use pkcs1::der::Decode;
 use serde::Serialize;
 use thiserror::Error;
 
+mod jwk;
 mod pem;
 
 /// What kind of public key a [`VerificationKey`] holds; it decides which `alg` values it can verify.
@@ -196,6 +196,11 @@ impl KeySet {
     pub fn from_jwks_json(json: &str) -> Result<KeySet, KeyError> {
         let document: serde_json::Value = serde_json::from_slice(json.as_bytes())
             .map_err(|e| KeyError::InvalidJwks(e.to_string()))?;
+        KeySet::from_jwks(&document)
+    }
+
+    /// [`KeySet::from_jwks_json`] on a JWK Set already parsed.
+    pub fn from_jwks(document: &serde_json::Value) -> Result<KeySet, KeyError> {
         let entries = document
             .get("keys")
             .and_then(|k| k.as_array())
@@ -205,7 +210,7 @@ impl KeySet {
         let mut keys = Vec::new();
         let mut skipped = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
-            match decode_jwk(entry) {
+            match jwk::decode(entry) {
                 Ok((kind, kid, decoding)) => keys.push(VerificationKey::new(
                     kind,
                     kid,
@@ -266,11 +271,8 @@ fn decode_pem(text: &str) -> Result<(KeyKind, DecodingKey), String> {
         pem::PublicKey::Rsa(der) => {
             let public = pkcs1::RsaPublicKeyRef::from_der(der)
                 .map_err(|e| format!("malformed RSA public key: {e}"))?;
-            let bits = modulus_bits(public.modulus.as_bytes());
-            if bits < 1024 {
-                return Err(format!("RSA key of {bits} bits is too small"));
-            }
-            Ok((KeyKind::Rsa { bits }, DecodingKey::from_rsa_der(der)))
+            let kind = rsa_kind(public.modulus.as_bytes())?;
+            Ok((kind, DecodingKey::from_rsa_der(der)))
         }
         pem::PublicKey::Ec { curve, point } => {
             let kind = ec_kind_from_point(point)?;
@@ -345,7 +347,23 @@ pub(crate) fn decode_private_pem(text: &str) -> Result<PrivateKeyDer, String> {
 
 /// The size of an RSA modulus in bits, leading zero bits not counted.
 fn modulus_bits(modulus: &[u8]) -> usize {
-    modulus.len() * 8 - modulus.first().map_or(0, |b| b.leading_zeros() as usize)
+    let significant = modulus
+        .iter()
+        .position(|byte| *byte != 0)
+        .map_or(&[][..], |first| &modulus[first..]);
+    significant.len() * 8
+        - significant
+            .first()
+            .map_or(0, |b| b.leading_zeros() as usize)
+}
+
+/// An RSA key's kind from its modulus, refused under 1024 bits, as Go's crypto/rsa refuses them.
+fn rsa_kind(modulus: &[u8]) -> Result<KeyKind, String> {
+    let bits = modulus_bits(modulus);
+    if bits < 1024 {
+        return Err(format!("RSA key of {bits} bits is too small"));
+    }
+    Ok(KeyKind::Rsa { bits })
 }
 
 /// Uncompressed SEC1 points have a known length per curve; that is how the curve is told apart.
@@ -356,31 +374,6 @@ fn ec_kind_from_point(point: &[u8]) -> Result<KeyKind, String> {
         (Some(4), 133) => Err(P521_UNSUPPORTED.to_string()),
         _ => Err("unsupported or compressed elliptic-curve point".to_string()),
     }
-}
-
-fn decode_jwk(entry: &serde_json::Value) -> Result<(KeyKind, Option<String>, DecodingKey), String> {
-    let jwk: Jwk = serde_json::from_value(entry.clone()).map_err(|e| format!("not a JWK: {e}"))?;
-    if matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption)) {
-        return Err("encryption key (use=enc)".to_string());
-    }
-    let kind = match &jwk.algorithm {
-        AlgorithmParameters::RSA(rsa) => {
-            let modulus = base64_url_len(&rsa.n)?;
-            KeyKind::Rsa { bits: modulus * 8 }
-        }
-        AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
-            EllipticCurve::P256 => KeyKind::EcP256,
-            EllipticCurve::P384 => KeyKind::EcP384,
-            EllipticCurve::P521 => return Err(P521_UNSUPPORTED.to_string()),
-            _ => return Err(OTHER_CURVE.to_string()),
-        },
-        AlgorithmParameters::OctetKey(_) => {
-            return Err("symmetric keys are never accepted".to_string());
-        }
-        _ => return Err("Ed25519 and other key types are not accepted".to_string()),
-    };
-    let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable key: {e}"))?;
-    Ok((kind, jwk.common.key_id.clone(), decoding))
 }
 
 /// DER bytes as one PEM block (`-----BEGIN <label>-----`, base64 in 64-column lines,
@@ -397,15 +390,6 @@ pub fn der_to_pem(label: &str, der: &[u8]) -> String {
     }
     out.push_str(&format!("-----END {label}-----"));
     out
-}
-
-/// Length in bytes of base64url text without decoding it, skipping leading zero bytes.
-fn base64_url_len(text: &str) -> Result<usize, String> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text.trim_end_matches('='))
-        .map_err(|e| format!("bad base64url in key: {e}"))?;
-    Ok(bytes.iter().skip_while(|b| **b == 0).count())
 }
 
 #[cfg(test)]
@@ -823,6 +807,82 @@ mod tests {
         assert!(matches!(
             KeySet::from_jwks_json(r#"{"keys":[{"kty":"oct","k":"AA"}]}"#),
             Err(KeyError::NoUsableJwk { .. })
+        ));
+    }
+
+    #[test]
+    fn a_jwk_says_why_it_cannot_verify() {
+        let p256 = r#""x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0""#;
+        let cases = [
+            ("[]".to_string(), "not a JWK: expected an object"),
+            (
+                r#"{"n":"AQAB","e":"AQAB"}"#.to_string(),
+                "not a JWK: no `kty`",
+            ),
+            (
+                r#"{"kty":"RSA","e":"AQAB"}"#.to_string(),
+                "not a JWK: no `n`",
+            ),
+            (
+                r#"{"kty":"RSA","n":"AQAB","e":"AQAB","kid":7}"#.to_string(),
+                "not a JWK: `kid` is not a string",
+            ),
+            (
+                r#"{"kty":"RSA","n":"A*B","e":"AQAB"}"#.to_string(),
+                "bad base64url in key",
+            ),
+            (
+                r#"{"kty":"RSA","n":"AMEB","e":"AQAB"}"#.to_string(),
+                "RSA key of 16 bits is too small",
+            ),
+            (
+                format!(r#"{{"kty":"EC","crv":"P-521",{p256}}}"#),
+                P521_UNSUPPORTED,
+            ),
+            (
+                format!(r#"{{"kty":"EC","crv":"secp256k1",{p256}}}"#),
+                OTHER_CURVE,
+            ),
+            (
+                format!(r#"{{"kty":"EC","crv":"P-384",{p256}}}"#),
+                "x and y must be 48 bytes each",
+            ),
+            (
+                r#"{"kty":"OKP","crv":"Ed25519","x":"AQAB"}"#.to_string(),
+                "Ed25519 and other key types",
+            ),
+        ];
+        for (jwk, why) in cases {
+            let error = KeySet::from_jwks_json(&format!(r#"{{"keys":[{jwk}]}}"#))
+                .expect_err("no usable key");
+            let detail = error.detail().unwrap_or_default();
+            assert!(
+                detail.starts_with("keys[0]: ") && detail.contains(why),
+                "{jwk}: {detail}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_jwk_and_its_pem_are_the_same_key() {
+        use base64::Engine;
+        let pem =
+            KeySet::from_pem_keys(&[include_str!("../../../tests/fixtures/keys/ec-p256.pub.pem")])
+                .expect("pem");
+        let point = match pem.keys()[0].decoding.kind() {
+            jsonwebtoken::DecodingKeyKind::SecretOrDer(point) => point.clone(),
+            _ => panic!("an EC key is its point"),
+        };
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-256", "kid": "k", "alg": "ES256", "key_ops": ["verify"],
+            "x": encode(&point[1..33]), "y": encode(&point[33..]),
+        }]});
+        let set = KeySet::from_jwks(&jwks).expect("jwk");
+        assert_eq!(set.keys()[0].kind(), KeyKind::EcP256);
+        assert!(matches!(
+            set.keys()[0].decoding.kind(),
+            jsonwebtoken::DecodingKeyKind::SecretOrDer(jwk_point) if *jwk_point == point
         ));
     }
 }

@@ -12,6 +12,7 @@ use podpass_core::trace::TraceMode;
 use wasm_bindgen::prelude::*;
 
 use crate::answers::Answers;
+use crate::cluster_keys::trust_cluster_keys;
 use crate::error::{ErrorCode, PodpassError};
 use crate::host_crypto::HostKeys;
 use crate::inputs::{EngineOptions, check_now, source_format, verified_token_cache};
@@ -72,8 +73,9 @@ impl Engine {
         let format = source_format(options.format.as_deref(), "engine options: format")?;
         let node_crypto = options.node_crypto_allowed()?;
         let source = options.source.as_deref().unwrap_or(DEFAULT_SOURCE);
-        let imported = Configuration::import(&configuration, source, format, &NoFiles)
+        let mut imported = Configuration::import(&configuration, source, format, &NoFiles)
             .map_err(PodpassError::from)?;
+        trust_cluster_keys(&mut imported.configuration, options.jwks.as_ref())?;
         let mounts = imported.configuration.mounts();
         let default_mount = match options.default_mount {
             Some(path) => {

@@ -38,6 +38,12 @@ pub(crate) struct EngineOptions {
     /// elsewhere) or `webcrypto` (always `crypto.subtle`).
     #[tsify(optional, type = "\"auto\" | \"webcrypto\"")]
     pub(crate) host_crypto: Option<String>,
+    /// The cluster's signing keys, as its `/openid/v1/jwks` serves them (the object or its JSON
+    /// text): they verify logins on every mount whose config sets `jwks_discovery`, as the keys
+    /// podpass's server fetches from the cluster do. Kept for the engine's lifetime; after the
+    /// cluster rotates its keys, build a new engine.
+    #[tsify(optional, type = "string | { keys: object[] }")]
+    pub(crate) jwks: Option<Value>,
     /// How many tokens whose signature verified the engine keeps, so that the same token
     /// presented again (a pod sends its token with every request) is not verified again; every
     /// other check still runs on every login. 0, the default, keeps none (at most 100000).

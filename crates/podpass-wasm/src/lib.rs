@@ -21,6 +21,7 @@
 mod answers;
 #[cfg(feature = "full")]
 mod authoring;
+mod cluster_keys;
 mod engine;
 mod error;
 mod functions;

@@ -108,11 +108,14 @@ export function jsBlocks(file) {
 /**
  * What the package README's examples leave to the reader, defined as JavaScript to put before
  * each: `setupScript` (the tutorial's `vault` commands), `configurationJson` (the tutorial as
- * Vault API JSON) and `serviceAccountToken` (a token the tutorial's `grade-api` role admits).
+ * Vault API JSON), `serviceAccountToken` (a token the tutorial's `grade-api` role admits) and
+ * `clusterJwks` (the JWK Set of the key that signed it).
  */
 export async function packageReadmePrelude() {
   const token = await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa" });
+  const signingKey = { ...(await jose.exportJWK(keys.tutorialPublic)), kid: "tutorial", use: "sig" };
   return [
+    `const clusterJwks = ${JSON.stringify({ keys: [signingKey] })};`,
     `const setupScript = ${JSON.stringify(read("tests/fixtures/configuration/tutorial.export.sh"))};`,
     `const serviceAccountToken = ${JSON.stringify(token)};`,
     `const configurationJson = ${JSON.stringify(tutorialJson)};`,

@@ -6,6 +6,7 @@
 // `loginAsync` on the edge build, whose sync `login` refuses a mount with keys), and what the edge
 // build lacks (lint, importScript, configuration forms other than API JSON) is asserted absent.
 import assert from "node:assert/strict";
+import { createPublicKey } from "node:crypto";
 import test from "node:test";
 
 import {
@@ -147,6 +148,63 @@ test("loginAsync through WebCrypto decides as through node:crypto, whichever key
       const verifies = name !== "forged" || pemKeys.includes(otherKey);
       assert.equal(signature.status, verifies ? "passed" : "failed", `${name}, ${label}: ${signature.reason}`);
     }
+  }
+});
+
+test("jwks: the cluster's keys verify logins on a jwks_discovery mount, and nothing goes unverified", async () => {
+  const jwk = (path, kid) => ({ ...createPublicKey(read(path)).export({ format: "jwk" }), kid, use: "sig" });
+  const tutorialJwk = jwk("tests/fixtures/keys/rsa-2048.pub.pem", "tutorial");
+  const otherJwk = jwk("tests/fixtures/keys/other-rsa-2048.pub.pem", "other");
+  const ecJwk = jwk("tests/fixtures/keys/ec-p256.pub.pem", "ec");
+  // The tutorial's mount verified podpass's JWKS way: the cluster's keys, no TokenReview.
+  const discovering = JSON.parse(tutorialJsonWithoutKeys);
+  Object.assign(discovering.auth.kubernetes.config, { jwks_discovery: true, disable_token_review: true });
+  const configuration = JSON.stringify(discovering);
+  const request = (jwt) => ({ role: "grade-api", jwt, now });
+
+  for (const [label, jwks] of [
+    ["an object", { keys: [tutorialJwk] }],
+    ["JSON text, an EC key first", JSON.stringify({ keys: [ecJwk, tutorialJwk] })],
+  ]) {
+    for (const hostCrypto of ["auto", "webcrypto"]) {
+      const engine = new podpass.Engine(configuration, { jwks, hostCrypto });
+      const granted = await decide(engine, request(tokens.granted));
+      assert.equal(granted.outcome.result, "allowed", `${label}, ${hostCrypto}`);
+      assert.match(check(granted, "signature").reason, /^verified with RSA 2048-bit key jwks keys\[\d\] \(kid tutorial\)$/);
+      assert.equal(check(granted, "token_review").status, "skipped");
+      const forged = await decide(engine, request(tokens.forged));
+      assert.equal(forged.outcome.result, "denied", `${label}, ${hostCrypto}: a token signed by another key`);
+      assert.equal(forged.outcome.check, "signature");
+    }
+  }
+
+  // During a rotation both keys verify, as Vault tries `pem_keys`.
+  const rotating = new podpass.Engine(configuration, { jwks: { keys: [otherJwk, tutorialJwk] } });
+  for (const jwt of [tokens.granted, tokens.forged]) {
+    assert.equal((await decide(rotating, request(jwt))).outcome.result, "allowed");
+  }
+
+  // Without the keys the mount's logins would go unverified, so the engine is refused.
+  assert.throws(() => new podpass.Engine(configuration), (e) => {
+    assert.equal(e.code, "invalid_argument");
+    assert.match(e.message, /^engine options: jwks: mount kubernetes\/ sets jwks_discovery=true/);
+    return true;
+  });
+  // Keys no mount would use, and sets with no key to verify with, are refused by name.
+  const refusals = [
+    [tutorialJsonWithoutKeys, { keys: [tutorialJwk] }, /no mount sets jwks_discovery=true/],
+    [configuration, 42, /expected a JWK Set/],
+    [configuration, "{", /invalid JWK Set/],
+    [configuration, { keys: [] }, /no usable RSA or ECDSA/],
+    [configuration, { keys: [{ kty: "oct", k: "c2VjcmV0" }] }, /symmetric keys are never accepted/],
+    [configuration, { keys: [{ ...tutorialJwk, use: "enc" }] }, /encryption key/],
+  ];
+  for (const [config, jwks, message] of refusals) {
+    assert.throws(() => new podpass.Engine(config, { jwks }), (e) => {
+      assert.equal(e.code, "invalid_argument", String(message));
+      assert.match(e.message, message);
+      return true;
+    });
   }
 });
 
