@@ -434,7 +434,13 @@ fn local_checks(
             check: None,
         });
     };
-    let claims = verified_claims(&request.jwt, keys, check_signature, trace)?;
+    let without_keys = if mount.verification().discovery_keys {
+        // Only offline: the server fetches these keys before any check, or denies the login.
+        "no keys given: the mount sets jwks_discovery, and podpass's server verifies the signature with the keys of the cluster's OIDC discovery"
+    } else {
+        "no pem_keys configured: Vault leaves the signature to the TokenReview API"
+    };
+    let claims = verified_claims(&request.jwt, keys, without_keys, check_signature, trace)?;
     check_issuer(config.expected_issuer(), &claims, trace)?;
     check_audience(role, &claims, trace)?;
     check_times(&claims, request.now, trace)?;
@@ -543,6 +549,7 @@ fn check_bound_cidrs(
 fn verified_claims(
     jwt: &str,
     keys: &KeySet,
+    without_keys: &'static str,
     check_signature: SignatureCheck<'_>,
     trace: &mut Trace,
 ) -> Result<ServiceAccountClaims, Denial> {
@@ -572,11 +579,7 @@ fn verified_claims(
     };
     let claims_json = raw.claims_json().map_err(|e| unreadable(trace, e))?;
     if keys.is_empty() {
-        trace.record(
-            C::Signature,
-            CheckStatus::Skipped,
-            "no pem_keys configured: Vault leaves the signature to the TokenReview API",
-        );
+        trace.record(C::Signature, CheckStatus::Skipped, without_keys);
     } else {
         match check_signature(&raw, algorithm, key_id.as_deref(), keys) {
             Ok(verified) => {

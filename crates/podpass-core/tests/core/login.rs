@@ -1078,6 +1078,16 @@ fn begin_login_follows_the_mounts_verification_and_trusts_discovered_keys() {
     assert!(reason(&result, CheckId::TokenReview).contains("disable_token_review"));
     // The mount itself is untouched: the keys were trusted for this login only.
     assert!(mount.keys().is_empty());
+    // Offline, with no keys given, the trace says whose keys were missing, not Vault's reason.
+    let LoginStep::Finished(offline) = podpass_core::login::begin_login(&mount, &request) else {
+        panic!("disable_token_review finishes without TokenReview");
+    };
+    assert_eq!(status(&offline, CheckId::Signature), CheckStatus::Skipped);
+    assert!(
+        reason(&offline, CheckId::Signature).contains("jwks_discovery"),
+        "{}",
+        offline.trace
+    );
 }
 
 #[test]
