@@ -86,7 +86,16 @@ def seeds() -> dict[str, list[str]]:
         '{"matchLabels": {"team": "a"}, "matchExpressions": [{"key": "env", "operator": "In", "values": ["prod"]}]}',
         'matchExpressions:\n  - key: tier\n    operator: NotIn\n    values: [dev, test]\n  - key: owner\n    operator: Exists\n',
     ]
+    # A modulus-shaped number (2048 bits): the reader checks a key's form, not its arithmetic.
+    rsa = {"kty": "RSA", "kid": "rsa", "use": "sig", "alg": "RS256", "n": b64(b"\xc5" + bytes(range(255))), "e": "AQAB"}
+    ec = {"kty": "EC", "crv": "P-256", "kid": "ec", "x": "JuTSAwlhtZwc8roebYPFsbPS2ET4196VNxsbAQ-_KCU",
+          "y": "X4j19YZextrHnmILfnEc3FrObWEJ2T7SnR0nowRjqWk"}
     return {
+        "jwks": [
+            json.dumps({"keys": [rsa, ec]}),
+            json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0"}, {**ec, "crv": "P-521"}, {**rsa, "use": "enc"}]}),
+            json.dumps({"keys": [{**ec, "crv": "P-384"}, {"kty": "OKP", "crv": "Ed25519", "x": "AQAB"}]}),
+        ],
         "jwt_login": [
             US.join([token, role, "201", review("grade-api", "grade-api-sa", ["vault"]), "10.0.0.7", "team=grade"])
             for token, role in tokens
