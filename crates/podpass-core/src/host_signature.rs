@@ -81,7 +81,7 @@ pub fn signature_job<'m>(
     mount: &'m KubernetesMount,
     request: &LoginRequest,
 ) -> Option<SignatureJob<'m>> {
-    if mount.keys().is_empty() || mount.role(&request.role).is_none() {
+    if !mount.verifies_signatures() || mount.role(&request.role).is_none() {
         return None;
     }
     let raw = jwt::split(&request.jwt).ok()?;

@@ -97,6 +97,14 @@ impl KubernetesMount {
         &self.keys
     }
 
+    /// Whether the engine verifies a login's signature on this mount: only with keys (`pem_keys`,
+    /// or a JWK Set added). Without them Vault leaves the signature to TokenReview, so an offline
+    /// login proves only that the claims fit the role, not that the token is genuine.
+    #[inline]
+    pub fn verifies_signatures(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
     /// Writes `auth/<path>/config` from an API body; returns Vault's warnings.
     #[inline]
     pub fn write_config(

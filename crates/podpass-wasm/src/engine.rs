@@ -22,6 +22,7 @@ use crate::typescript::{
     AuthorizeRequestJs, DecisionJs, EngineOptionsJs, ImportNotesJs, LoginRequestJs, LoginResultJs,
     SubjectJs, TextJs,
 };
+use crate::unverified_mounts::refuse_unverified_mounts;
 use crate::verified::VerifiedTokens;
 #[cfg(feature = "full")]
 use crate::{inputs::LintInput, typescript::FindingsJs, typescript::LintOptionsJs};
@@ -76,6 +77,10 @@ impl Engine {
         let mut imported = Configuration::import(&configuration, source, format, &NoFiles)
             .map_err(PodpassError::from)?;
         trust_cluster_keys(&mut imported.configuration, options.jwks.as_ref())?;
+        refuse_unverified_mounts(
+            &imported.configuration,
+            options.require_signatures.unwrap_or(false),
+        )?;
         let mounts = imported.configuration.mounts();
         let default_mount = match options.default_mount {
             Some(path) => {

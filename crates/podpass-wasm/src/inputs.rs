@@ -44,6 +44,12 @@ pub(crate) struct EngineOptions {
     /// cluster rotates its keys, build a new engine.
     #[tsify(optional, type = "string | { keys: object[] }")]
     pub(crate) jwks: Option<Value>,
+    /// Refuse the configuration when a mount has no keys (`pem_keys`, or `jwks` for a
+    /// `jwks_discovery` mount): there Vault leaves the signature to the TokenReview API, which an
+    /// engine cannot call, so a login would be allowed on its claims alone. `false` by default,
+    /// as the playground and `podpass check` explain such logins; a gateway sets it.
+    #[tsify(optional)]
+    pub(crate) require_signatures: Option<bool>,
     /// How many tokens whose signature verified the engine keeps, so that the same token
     /// presented again (a pod sends its token with every request) is not verified again; every
     /// other check still runs on every login. 0, the default, keeps none (at most 100000).

@@ -30,6 +30,7 @@ mod inputs;
 mod lazy;
 mod output;
 pub mod typescript;
+mod unverified_mounts;
 mod verified;
 
 #[cfg(feature = "full")]

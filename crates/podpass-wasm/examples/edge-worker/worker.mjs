@@ -48,7 +48,12 @@ function route(request, url) {
 export default {
   async fetch(request, env) {
     // A pod sends the same token with every request: its signature is verified once per isolate.
-    engine ??= new Engine(env.PODPASS_CONFIG, { source: "podpass config", verifiedTokenCache: 1024 });
+    // requireSignatures: a mount without keys would allow logins on their claims alone.
+    engine ??= new Engine(env.PODPASS_CONFIG, {
+      source: "podpass config",
+      requireSignatures: true,
+      verifiedTokenCache: 1024,
+    });
     const url = new URL(request.url);
     const { role, path } = route(request, url);
     if (!role) return json(400, { error: "bad_request", reason: "no role: send X-Podpass-Role or use /role/<role>/v1/..." });

@@ -208,6 +208,56 @@ test("jwks: the cluster's keys verify logins on a jwks_discovery mount, and noth
   }
 });
 
+test("requireSignatures: a configuration that would allow a login unverified is refused", async () => {
+  const require = { requireSignatures: true };
+  const refused = (configuration, mounts) =>
+    assert.throws(() => new podpass.Engine(configuration, require), (e) => {
+      assert.equal(e.code, "invalid_argument");
+      assert.match(e.message, /^engine options: requireSignatures: /);
+      assert.ok(e.message.includes(`${mounts} no pem_keys`), e.message);
+      return true;
+    });
+  refused(tutorialJsonWithoutKeys, "mount kubernetes/ has");
+
+  // Every mount without keys is named; one with keys, or with no config (it denies every
+  // login), is not.
+  const mixed = JSON.parse(tutorialJsonWithoutKeys);
+  const keyed = JSON.parse(tutorialJson).auth.kubernetes;
+  mixed.auth["staging"] = structuredClone(mixed.auth.kubernetes);
+  mixed.auth["prod"] = keyed;
+  mixed.auth["unconfigured"] = { type: "kubernetes", roles: {} };
+  refused(JSON.stringify(mixed), "mounts kubernetes/, staging/ have");
+  delete mixed.auth.kubernetes;
+  delete mixed.auth.staging;
+  const keyedOnly = new podpass.Engine(JSON.stringify(mixed), { ...require, defaultMount: "prod" });
+  assert.deepEqual(keyedOnly.mounts().sort(), ["prod", "unconfigured"]);
+
+  // Mounts that verify build as before, and decide as before.
+  const discovering = JSON.parse(tutorialJsonWithoutKeys);
+  Object.assign(discovering.auth.kubernetes.config, { jwks_discovery: true, disable_token_review: true });
+  const jwk = { ...createPublicKey(read("tests/fixtures/keys/rsa-2048.pub.pem")).export({ format: "jwk" }), kid: "tutorial" };
+  for (const verifying of [
+    new podpass.Engine(tutorialJson, require),
+    new podpass.Engine(JSON.stringify(discovering), { ...require, jwks: { keys: [jwk] } }),
+  ]) {
+    assert.equal((await decide(verifying, { role: "grade-api", jwt: tokens.granted, now })).outcome.result, "allowed");
+    const forged = await decide(verifying, { role: "grade-api", jwt: tokens.forged, now });
+    assert.equal(forged.outcome.check, "signature");
+  }
+
+  // Off (the default), the keyless mount answers on the claims, its signature check skipped.
+  for (const options of [undefined, { requireSignatures: false }]) {
+    const unverified = await decide(new podpass.Engine(tutorialJsonWithoutKeys, options), { role: "grade-api", jwt: tokens.forged, now });
+    assert.equal(unverified.outcome.result, "allowed");
+    assert.equal(check(unverified, "signature").status, "skipped");
+  }
+  assert.throws(() => new podpass.Engine(tutorialJson, { requireSignatures: "yes" }), (e) => {
+    assert.equal(e.code, "invalid_argument");
+    assert.match(e.message, /engine options/);
+    return true;
+  });
+});
+
 test("loginAsync through WebCrypto: logins waiting at once, and an engine freed while they wait", async () => {
   // Each login waiting for WebCrypto is kept by the engine until its verdict comes back; many at
   // once, some verified by the first key and some by the second, must each get their own answer.

@@ -5,9 +5,16 @@ import { Engine, decodeJwt, type Decision, type LoginResult } from "podpass-wasm
 import * as full from "podpass-wasm";
 
 export async function admit(configurationJson: string, jwt: string, jwks: string): Promise<boolean> {
-  const engine = new Engine(configurationJson, { source: "vault.json", verifiedTokenCache: 1024, jwks });
+  const engine = new Engine(configurationJson, {
+    source: "vault.json",
+    verifiedTokenCache: 1024,
+    jwks,
+    requireSignatures: true,
+  });
   // @ts-expect-error a JWK Set is its text or an object with `keys`
   new Engine(configurationJson, { jwks: 42 });
+  // @ts-expect-error requireSignatures is a boolean
+  new Engine(configurationJson, { requireSignatures: "yes" });
   const login: LoginResult = await engine.loginAsync({ role: "grade-api", jwt });
   if (login.outcome.result !== "allowed") return false;
   const decision: Decision = engine.authorize(login, { operation: "read", path: "secret/data/grade-api/db" });
