@@ -17,7 +17,7 @@ kb() { awk -v b="$1" 'BEGIN { printf "%.0f KB", b / 1024 }'; }
 printf '\n## Size (wasm-opt -Oz, binaryen %s; gzip -9)\n\n' "$(wasm-opt --version | awk '{print $3}')"
 echo "| file | raw | gzip |"
 echo "|---|---:|---:|"
-for file in "$pkg/web/podpass_wasm_bg.wasm" "$pkg/edge/web/podpass_wasm_bg.wasm" \
+for file in "$pkg/bundler/podpass_wasm_bg.wasm" "$pkg/edge/bundler/podpass_wasm_bg.wasm" \
   "$pkg/web/podpass_wasm.js" "$pkg/nodejs/podpass_wasm.js" "$pkg/edge/web/podpass_wasm.js"; do
   echo "| \`${file#"$pkg"/}\` | $(kb "$(stat -c %s "$file")") | $(kb "$(gz "$file")") |"
 done

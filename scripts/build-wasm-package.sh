@@ -13,9 +13,10 @@
 #            Worker imports (workerd, wrangler)
 # Layout: crates/podpass-wasm/pkg/{web,nodejs,bundler,workerd} is the full build and
 # pkg/edge/{…} the edge build; pkg/package.json maps them to `exports` conditions ("." and
-# "./edge"). Each directory also gets its own package.json and the README.
-# wasm-opt -Oz (binaryen from tests/node_modules) shrinks the .wasm after wasm-bindgen; the four
-# bindings of one build share one .wasm (only the JS glue differs), so it is shrunk once.
+# "./edge"). The four bindings of one build share one .wasm (only the JS glue differs), so it is
+# shrunk once (wasm-opt -Oz, binaryen from tests/node_modules) and shipped once, in bundler/;
+# the other glues load it from there. Each directory also gets a package.json, which gives its
+# .js files their module type.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -38,6 +39,16 @@ use_wasm_size_toolchain || true
 
 say() { printf '\033[1m[wasm-package]\033[0m %s\n' "$*" >&2; }
 
+relocate() { # file, text, replacement: replaces text that must be there exactly once
+  local found
+  found=$(grep -cF -- "$2" "$1" || true)
+  if [ "$found" != 1 ]; then
+    echo "build-wasm-package: expected one \`$2\` in $1, found $found" >&2
+    exit 1
+  fi
+  FROM=$2 TO=$3 perl -0pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/' "$1"
+}
+
 crate=crates/podpass-wasm
 out=$crate/pkg
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
@@ -53,12 +64,10 @@ package_json() { # directory, build, target, module type, main file, types file
   "type": "$4",
   "main": "$5",
   "types": "$6",
-  "files": ["*.js", "*.d.ts", "*.wasm", "snippets", "README.md"],
+  "files": ["*.js", "*.d.ts", "*.wasm", "snippets"],
   "sideEffects": $( [ "$3" = bundler ] || [ "$3" = workerd ] && echo '["./podpass_wasm.js", "./index.js"]' || echo false )
 }
 JSON
-  # The title names the build; the source README's title has neither, so it reads well as is.
-  sed -e "1s/.*/# podpass-wasm $version ($2 build, $3)/" "$crate/README.md" > "$1/README.md"
 }
 
 # build_one NAME DIRECTORY PROFILE CARGO-FEATURE-ARGS...: one build, bound for the four hosts in
@@ -81,14 +90,22 @@ build_one() {
   shrink() {
     wasm-opt -Oz "${WASM_OPT_LAYOUT[@]}" --strip-debug --strip-producers --strip-target-features "$1" -o "$1"
   }
-  if cmp -s "$dir/web/podpass_wasm_bg.wasm" "$dir/nodejs/podpass_wasm_bg.wasm" &&
-    cmp -s "$dir/web/podpass_wasm_bg.wasm" "$dir/bundler/podpass_wasm_bg.wasm"; then
-    shrink "$dir/web/podpass_wasm_bg.wasm"
-    cp "$dir/web/podpass_wasm_bg.wasm" "$dir/nodejs/"
-    cp "$dir/web/podpass_wasm_bg.wasm" "$dir/bundler/"
-  else
-    for target in web nodejs bundler; do shrink "$dir/$target/podpass_wasm_bg.wasm"; done
-  fi
+  for target in web nodejs; do
+    if ! cmp -s "$dir/bundler/podpass_wasm_bg.wasm" "$dir/$target/podpass_wasm_bg.wasm"; then
+      echo "build-wasm-package: wasm-bindgen's $target .wasm differs from the bundler one" >&2
+      exit 1
+    fi
+    rm "$dir/$target/podpass_wasm_bg.wasm" "$dir/$target/podpass_wasm_bg.wasm.d.ts"
+  done
+  # The one copy stays in bundler/: there the host resolves the module's imports (its JS glue,
+  # the snippets) relative to the .wasm itself. The other glues load it from there; the
+  # substitutions are checked, so a wasm-bindgen that writes the path another way fails the
+  # build instead of shipping glue that loads nothing.
+  shrink "$dir/bundler/podpass_wasm_bg.wasm"
+  relocate "$dir/web/podpass_wasm.js" "new URL('podpass_wasm_bg.wasm', import.meta.url)" \
+    "new URL('../bundler/podpass_wasm_bg.wasm', import.meta.url)"
+  relocate "$dir/nodejs/podpass_wasm.js" '`${__dirname}/podpass_wasm_bg.wasm`' \
+    '`${__dirname}/../bundler/podpass_wasm_bg.wasm`'
 
   # The crate's own JS modules (js/, wasm-bindgen snippets) are ES modules; the nodejs glue
   # requires them, so there each one's closing export statement becomes CommonJS.
@@ -98,7 +115,7 @@ build_one() {
   # workerd: Workers import a .wasm file as a compiled WebAssembly.Module (no fetch, no
   # top-level instantiation of the bytes), which the web glue's initSync accepts.
   mkdir -p "$dir/workerd/snippets"
-  cp "$dir/web/podpass_wasm.js" "$dir/web/podpass_wasm.d.ts" "$dir/web/podpass_wasm_bg.wasm" "$dir/workerd/"
+  cp "$dir/web/podpass_wasm.js" "$dir/web/podpass_wasm.d.ts" "$dir/workerd/"
   # The glue imports the crate's own JS modules from snippets/<crate>-<hash>/; workerd embeds
   # each module by name (examples/edge-worker/config.capnp), so there the directory gets a fixed
   # name: snippets/podpass-wasm/.
@@ -110,7 +127,7 @@ build_one() {
   cat > "$dir/workerd/index.js" <<'JS'
 // The podpass engine for Cloudflare Workers / workerd: the module is compiled by the runtime
 // when the worker loads, and instantiated here once per isolate.
-import wasmModule from "./podpass_wasm_bg.wasm";
+import wasmModule from "../bundler/podpass_wasm_bg.wasm";
 import { initSync } from "./podpass_wasm.js";
 
 initSync({ module: wasmModule });
@@ -128,8 +145,8 @@ TS
   rm -f "$dir"/*/.gitignore
 
   local raw gz
-  raw=$(stat -c %s "$dir/web/podpass_wasm_bg.wasm")
-  gz=$(gzip -9 -c "$dir/web/podpass_wasm_bg.wasm" | wc -c)
+  raw=$(stat -c %s "$dir/bundler/podpass_wasm_bg.wasm")
+  gz=$(gzip -9 -c "$dir/bundler/podpass_wasm_bg.wasm" | wc -c)
   say "$name build: podpass_wasm_bg.wasm $raw bytes, $gz gzipped"
 }
 

@@ -29,14 +29,17 @@ const dir = mkdtempSync(join(tmpdir(), "podpass-workerd-login-"));
 cpSync(join(root, "tests/node_modules/jose"), join(dir, "jose"), { recursive: true });
 // The worker imports jose by its package entry (exports "." → dist/webapi/index.js).
 writeFileSync(join(dir, "jose/index.js"), `export * from "./dist/webapi/index.js";\n`);
-cpSync(join(pkg, "edge/workerd"), join(dir, "edge"), { recursive: true });
-cpSync(join(pkg, "workerd"), join(dir, "full"), { recursive: true });
+// Each build's workerd glue and, where the package keeps it, the .wasm the glue imports.
+for (const [build, from] of [["edge", join(pkg, "edge")], ["full", pkg]]) {
+  cpSync(join(from, "workerd"), join(dir, build, "workerd"), { recursive: true });
+  cpSync(join(from, "bundler/podpass_wasm_bg.wasm"), join(dir, build, "bundler/podpass_wasm_bg.wasm"));
+}
 cpSync(join(root, "crates/podpass-wasm/bench/jose-gateway.mjs"), join(dir, "jose-gateway.mjs"));
 writeFileSync(
   join(dir, "worker.mjs"),
   `import * as jose from "./jose/index.js";
-import { Engine as EdgeEngine } from "./edge/index.js";
-import { Engine as FullEngine } from "./full/index.js";
+import { Engine as EdgeEngine } from "./edge/workerd/index.js";
+import { Engine as FullEngine } from "./full/workerd/index.js";
 import { joseLogin } from "./jose-gateway.mjs";
 
 let ready;
@@ -100,8 +103,8 @@ const modules = [
   ...esModules("jose/dist/webapi"),
   ...esModules("edge"),
   ...esModules("full"),
-  `(name = "edge/podpass_wasm_bg.wasm", wasm = embed "edge/podpass_wasm_bg.wasm")`,
-  `(name = "full/podpass_wasm_bg.wasm", wasm = embed "full/podpass_wasm_bg.wasm")`,
+  `(name = "edge/bundler/podpass_wasm_bg.wasm", wasm = embed "edge/bundler/podpass_wasm_bg.wasm")`,
+  `(name = "full/bundler/podpass_wasm_bg.wasm", wasm = embed "full/bundler/podpass_wasm_bg.wasm")`,
 ];
 const bindings = [
   embedText("podpass_config.json", tutorialJson),

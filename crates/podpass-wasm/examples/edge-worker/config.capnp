@@ -17,13 +17,14 @@ const config :Workerd.Config = (
 const podpassWorker :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "worker.mjs"),
-    # The package's workerd build (crates/podpass-wasm/pkg/workerd).
-    (name = "podpass/index.js", esModule = embed "../../pkg/workerd/index.js"),
-    (name = "podpass/podpass_wasm.js", esModule = embed "../../pkg/workerd/podpass_wasm.js"),
-    (name = "podpass/podpass_wasm_bg.wasm", wasm = embed "../../pkg/workerd/podpass_wasm_bg.wasm"),
+    # The package's workerd build: its glue (crates/podpass-wasm/pkg/workerd) and the .wasm it
+    # imports (pkg/bundler), named as the package lays them out.
+    (name = "podpass/workerd/index.js", esModule = embed "../../pkg/workerd/index.js"),
+    (name = "podpass/workerd/podpass_wasm.js", esModule = embed "../../pkg/workerd/podpass_wasm.js"),
+    (name = "podpass/bundler/podpass_wasm_bg.wasm", wasm = embed "../../pkg/bundler/podpass_wasm_bg.wasm"),
     # The package's own JS (crates/podpass-wasm/js), imported by the glue.
-    (name = "podpass/snippets/podpass-wasm/js/lazy.js", esModule = embed "../../pkg/workerd/snippets/podpass-wasm/js/lazy.js"),
-    (name = "podpass/snippets/podpass-wasm/js/node_crypto.js", esModule = embed "../../pkg/workerd/snippets/podpass-wasm/js/node_crypto.js"),
+    (name = "podpass/workerd/snippets/podpass-wasm/js/lazy.js", esModule = embed "../../pkg/workerd/snippets/podpass-wasm/js/lazy.js"),
+    (name = "podpass/workerd/snippets/podpass-wasm/js/node_crypto.js", esModule = embed "../../pkg/workerd/snippets/podpass-wasm/js/node_crypto.js"),
   ],
   compatibilityDate = "2025-09-01",
   bindings = [

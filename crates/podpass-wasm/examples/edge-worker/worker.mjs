@@ -14,7 +14,7 @@
 //
 // POST/PUT: Vault checks `create` when the item does not exist yet and `update` when it does,
 // which the edge cannot see; the worker requires what Vault would require either way (both).
-import { Engine, operationForHttp } from "./podpass/index.js";
+import { Engine, operationForHttp } from "./podpass/workerd/index.js";
 
 const TOKEN_CHECKS = new Set([
   "signature",

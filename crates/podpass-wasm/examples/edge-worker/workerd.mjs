@@ -24,15 +24,15 @@ export function freePort() {
 
 /**
  * The example's workerd configuration for a build of the package: config.capnp itself for the
- * full build; for the edge build, a copy in pkg/edge whose embedded package modules are the edge
- * build's (every other embed still points at the same files).
+ * full build; for the edge build, a copy in pkg/edge whose embedded package modules (the glue and
+ * the .wasm) are the edge build's (every other embed still points at the same files).
  */
 export function configFor(build) {
   const config = join(here, "config.capnp");
   if (build !== "edge") return config;
   const out = join(pkg, "edge");
   const text = readFileSync(config, "utf8").replace(/embed "([^"]+)"/g, (_, path) => {
-    const file = resolve(here, path).replace(`${join(pkg, "workerd")}/`, `${join(out, "workerd")}/`);
+    const file = resolve(here, path).replace(`${pkg}/`, `${out}/`);
     return `embed "${relative(out, file)}"`;
   });
   const written = join(out, "edge-worker.capnp");

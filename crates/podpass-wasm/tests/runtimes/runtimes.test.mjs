@@ -1,6 +1,7 @@
 // The package as Node, Deno and Bun import it by name. A scratch project's
-// node_modules/podpass-wasm is the built package (crates/podpass-wasm/pkg), so each runtime picks
-// its entry through the package's `exports` conditions, as it would from npm. In each runtime,
+// node_modules/podpass-wasm is the built package (crates/podpass-wasm/pkg) as `npm pack` packs it,
+// so only the files npm would publish are there, and each runtime picks its entry through the
+// package's `exports` conditions, as it would from npm. In each runtime,
 // Deno with no permissions at all:
 // - "podpass-wasm" and "podpass-wasm/edge" load without an `init()` call;
 // - both builds decide the shared vectors (tests/node/vectors.mjs) with loginAsync, through the
@@ -11,7 +12,7 @@
 // And the types a TypeScript user gets by the package's name check, in Deno and with tsc.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { after } from "node:test";
@@ -54,11 +55,21 @@ const entries = { full: import.meta.resolve("podpass-wasm"), edge: import.meta.r
 console.log(JSON.stringify({ entries, answers }));
 `;
 
+/** Installs the package into `dir`'s node_modules from the tarball `npm pack` makes of it. */
+function installPacked(dir) {
+  const packed = spawnSync("npm", ["pack", pkg, "--pack-destination", dir, "--json"], { encoding: "utf8" });
+  assert.equal(packed.status, 0, `npm pack failed: ${packed.stderr}`);
+  const [{ filename }] = JSON.parse(packed.stdout);
+  const into = join(dir, "node_modules/podpass-wasm");
+  mkdirSync(into, { recursive: true });
+  const unpacked = spawnSync("tar", ["xzf", join(dir, filename), "-C", into, "--strip-components=1"], { encoding: "utf8" });
+  assert.equal(unpacked.status, 0, `tar failed: ${unpacked.stderr}`);
+}
+
 /** A scratch project that has the package under its name, with the test's modules in it. */
 async function project() {
   const dir = mkdtempSync(join(tmpdir(), "podpass-runtimes-"));
-  mkdirSync(join(dir, "node_modules"));
-  symlinkSync(pkg, join(dir, "node_modules/podpass-wasm"), "dir");
+  installPacked(dir);
   // Deno resolves bare names from this node_modules instead of fetching from npm.
   writeFileSync(join(dir, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
   copyFileSync(join(root, "crates/podpass-wasm/tests/node/answer.mjs"), join(dir, "answer.mjs"));
@@ -99,8 +110,8 @@ const expected = vectors.map((vector) => answer(node, node.login(request(vector)
 for (const runtime of runtimes) {
   test(`${runtime.name} loads both builds by name and decides what the full build decides in Node`, () => {
     const { entries, answers } = JSON.parse(run(runtime, dir, "decide.mjs"));
-    // Each runtime resolves the link to the package's own directory.
-    const glue = (build) => pathToFileURL(join(realpathSync(pkg), build, runtime.entry, "podpass_wasm.js")).href;
+    const installed = realpathSync(join(dir, "node_modules/podpass-wasm"));
+    const glue = (build) => pathToFileURL(join(installed, build, runtime.entry, "podpass_wasm.js")).href;
     assert.deepEqual(entries, { full: glue(""), edge: glue("edge") });
     assert.equal(Object.keys(answers).length, 4);
     for (const [engine, decided] of Object.entries(answers)) {
