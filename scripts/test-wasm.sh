@@ -29,11 +29,12 @@ step "build the package: full and edge builds (web, nodejs, bundler, workerd)"
 step "the native CLI, which the cross-build test compares against"
 cargo build -p podpass --locked
 
-step "the nodejs package under node:test (full build, then edge build)"
+step "the nodejs package under node:test (full build, then edge build), and its memory over a long run"
 node --test crates/podpass-wasm/tests/node/login.test.mjs crates/podpass-wasm/tests/node/hostile.test.mjs \
-  crates/podpass-wasm/tests/node/lazy.test.mjs
+  crates/podpass-wasm/tests/node/lazy.test.mjs crates/podpass-wasm/tests/node/soak.test.mjs
 PODPASS_BUILD=edge node --test crates/podpass-wasm/tests/node/login.test.mjs \
-  crates/podpass-wasm/tests/node/hostile.test.mjs crates/podpass-wasm/tests/node/lazy.test.mjs
+  crates/podpass-wasm/tests/node/hostile.test.mjs crates/podpass-wasm/tests/node/lazy.test.mjs \
+  crates/podpass-wasm/tests/node/soak.test.mjs
 
 step "edge, full and native decide the same vectors (Node), and both web builds in Chromium"
 node --test crates/podpass-wasm/tests/node/builds.test.mjs
