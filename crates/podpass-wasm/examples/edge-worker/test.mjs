@@ -1,10 +1,10 @@
 // The edge proof: the example worker in Cloudflare's real runtime (workerd from npm), with the
-// tutorial scenario, answering allowed, denied, expired and forged requests; on the full build,
-// or on the edge build with PODPASS_BUILD=edge.
+// tutorial scenario, answering allowed, denied, expired and forged requests, and failing closed
+// on a configuration without keys; on the full build, or on the edge build with PODPASS_BUILD=edge.
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { build, keys, mintToken } from "../../tests/node/fixtures.mjs";
+import { build, keys, mintToken, tutorialJsonWithoutKeys } from "../../tests/node/fixtures.mjs";
 import { configFor, startWorkerd } from "./workerd.mjs";
 
 // PODPASS_BUILD=edge runs the same worker on the package's edge build.
@@ -79,4 +79,21 @@ test("a forged token (signed by another key) is 401 at the signature check", asy
 test("no token is 401 and no role is 400", async () => {
   assert.equal((await send("/v1/secret/data/grade-api/db")).status, 401);
   assert.equal((await send("/v1/secret/data/grade-api/db", { jwt: granted, role: null })).status, 400);
+});
+
+test("a configuration with a mount that has no keys is refused: nothing is let through", async () => {
+  // Without keys, Vault leaves the signature to TokenReview, which the edge cannot ask; the
+  // worker's engine (requireSignatures) refuses such a configuration, so even a forged token
+  // gets an error, never the upstream.
+  const keyless = await startWorkerd(configFor(build, { podpassConfig: tutorialJsonWithoutKeys }));
+  try {
+    const forged = await mintToken({ namespace: "grade-api", serviceAccount: "grade-api-sa", key: keys.other });
+    const response = await fetch(`${keyless.base}/v1/secret/data/grade-api/db`, {
+      headers: { authorization: `Bearer ${forged}`, "x-podpass-role": "grade-api" },
+    });
+    assert.equal(response.status, 500);
+    assert.doesNotMatch(await response.text(), /echo/);
+  } finally {
+    keyless.stop();
+  }
 });

@@ -1,7 +1,7 @@
 // Starts the edge example in workerd on a free local port, for the test and the benchmark.
 // The process is killed when the returned `stop` is called, and in any case when Node exits.
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,18 +24,28 @@ export function freePort() {
 
 /**
  * The example's workerd configuration for a build of the package: config.capnp itself for the
- * full build; for the edge build, a copy in pkg/edge whose embedded package modules (the glue and
- * the .wasm) are the edge build's (every other embed still points at the same files).
+ * full build; for the edge build, a copy whose embedded package modules (the glue and the .wasm)
+ * are the edge build's (every other embed still points at the same files). With `podpassConfig`
+ * (Vault API JSON text), a copy whose PODPASS_CONFIG binding is that text. Copies are written
+ * under target/edge-worker/, never into the package.
  */
-export function configFor(build) {
+export function configFor(build, { podpassConfig } = {}) {
   const config = join(here, "config.capnp");
-  if (build !== "edge") return config;
-  const out = join(pkg, "edge");
-  const text = readFileSync(config, "utf8").replace(/embed "([^"]+)"/g, (_, path) => {
-    const file = resolve(here, path).replace(`${pkg}/`, `${out}/`);
-    return `embed "${relative(out, file)}"`;
+  if (build !== "edge" && podpassConfig === undefined) return config;
+  const out = join(root, "target/edge-worker", build === "edge" ? "edge" : "full");
+  mkdirSync(out, { recursive: true });
+  let text = readFileSync(config, "utf8").replace(/embed "([^"]+)"/g, (_, path) => {
+    const file = resolve(here, path);
+    const built = build === "edge" ? file.replace(`${pkg}/`, `${join(pkg, "edge")}/`) : file;
+    return `embed "${relative(out, built)}"`;
   });
-  const written = join(out, "edge-worker.capnp");
+  let name = "edge-worker.capnp";
+  if (podpassConfig !== undefined) {
+    writeFileSync(join(out, "podpass-config.json"), podpassConfig);
+    text = text.replace(/(name = "PODPASS_CONFIG", text = embed )"[^"]+"/, '$1"podpass-config.json"');
+    name = "edge-worker-given-config.capnp";
+  }
+  const written = join(out, name);
   writeFileSync(written, text);
   return written;
 }
