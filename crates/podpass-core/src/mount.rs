@@ -105,6 +105,14 @@ impl KubernetesMount {
         !self.keys.is_empty()
     }
 
+    /// Whether an offline login on this mount can be allowed without the token's signature
+    /// verified: a configured mount without keys, where Vault leaves the signature to TokenReview.
+    /// A mount without a config denies every login, so it cannot.
+    #[inline]
+    pub fn admits_unverified_tokens(&self) -> bool {
+        self.config.is_some() && !self.verifies_signatures()
+    }
+
     /// Writes `auth/<path>/config` from an API body; returns Vault's warnings.
     #[inline]
     pub fn write_config(

@@ -9,8 +9,8 @@ use crate::error::PodpassError;
 
 const OPTION: &str = "engine options: requireSignatures";
 
-/// Refuses `configuration` when `required` and a configured mount has no keys to verify with,
-/// naming every such mount. A mount with no config is left alone: it denies every login.
+/// Refuses `configuration` when `required` and a mount admits tokens unverified, naming every
+/// such mount.
 pub(crate) fn refuse_unverified_mounts(
     configuration: &Configuration,
     required: bool,
@@ -21,7 +21,7 @@ pub(crate) fn refuse_unverified_mounts(
     let mut mounts = String::new();
     let mut count = 0;
     for (path, mount) in configuration.mounts() {
-        if mount.config().is_some() && !mount.verifies_signatures() {
+        if mount.admits_unverified_tokens() {
             mounts.push_str(if count == 0 { " " } else { ", " });
             mounts.push_str(path);
             mounts.push('/');

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use podpass_core::jwt::SigningAlgorithm;
-use podpass_core::keys::KeySet;
 use podpass_core::login::{
     LoginOutcome, LoginRequest, LoginResult, LoginStep, begin_login, evaluate_login,
     sanitize_policies,
@@ -636,6 +635,24 @@ fn every_accepted_algorithm_verifies_with_its_key() {
 }
 
 #[test]
+fn only_a_configured_mount_without_keys_admits_unverified_tokens() {
+    let mut mount = KubernetesMount::new("kubernetes", ACCESSOR);
+    // No config: every login is denied before its signature matters.
+    assert!(!mount.verifies_signatures());
+    assert!(!mount.admits_unverified_tokens());
+    mount
+        .write_config(&body(json!({"kubernetes_host": "https://k8s"})))
+        .expect("config");
+    assert!(mount.admits_unverified_tokens());
+    mount.add_jwks(ec_p256_jwks("cluster-key"));
+    assert!(mount.verifies_signatures());
+    assert!(!mount.admits_unverified_tokens());
+    let with_pem_keys = tutorial_mount();
+    assert!(with_pem_keys.verifies_signatures());
+    assert!(!with_pem_keys.admits_unverified_tokens());
+}
+
+#[test]
 fn jwks_keys_are_selected_by_kid() {
     let mut mount = KubernetesMount::new("kubernetes", ACCESSOR);
     mount
@@ -650,13 +667,7 @@ fn jwks_keys_are_selected_by_kid() {
     .expect("role");
     mount.put_role(written.role);
     let private = key_pem("ec-p256.key.pem");
-    let encoding = jsonwebtoken::EncodingKey::from_ec_pem(private.as_bytes()).expect("ec key");
-    let mut jwk =
-        jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::ES256)
-            .expect("jwk");
-    jwk.common.key_id = Some("cluster-key-2".into());
-    let jwks = json!({"keys": [jwk]}).to_string();
-    mount.add_jwks(KeySet::from_jwks_json(&jwks).expect("jwks"));
+    mount.add_jwks(ec_p256_jwks("cluster-key-2"));
 
     let key = SigningKey::from_pem(
         &private,
@@ -1042,12 +1053,7 @@ fn begin_login_follows_the_mounts_verification_and_trusts_discovered_keys() {
     .expect("role");
     mount.put_role(written.role);
     let private = key_pem("ec-p256.key.pem");
-    let encoding = jsonwebtoken::EncodingKey::from_ec_pem(private.as_bytes()).expect("ec key");
-    let mut jwk =
-        jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::ES256)
-            .expect("jwk");
-    jwk.common.key_id = Some("cluster-key".into());
-    let discovered = KeySet::from_jwks_json(&json!({"keys": [jwk]}).to_string()).expect("jwks");
+    let discovered = ec_p256_jwks("cluster-key");
     let key = SigningKey::from_pem(
         &private,
         SigningAlgorithm::ES256,

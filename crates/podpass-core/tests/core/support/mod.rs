@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use podpass_core::configuration::Configuration;
 use podpass_core::jwt::SigningAlgorithm;
+use podpass_core::keys::KeySet;
 use podpass_core::mint::{self, SigningKey, TokenSpec};
 use podpass_core::mount::KubernetesMount;
 use podpass_core::role::Role;
@@ -79,6 +80,18 @@ pub fn tutorial_mount() -> KubernetesMount {
         mount.put_role(written.role);
     }
     mount
+}
+
+/// The fixture P-256 public key as a JWK Set of one key named `kid`, as a cluster's OIDC
+/// discovery serves its keys.
+pub fn ec_p256_jwks(kid: &str) -> KeySet {
+    let private = key_pem("ec-p256.key.pem");
+    let encoding = jsonwebtoken::EncodingKey::from_ec_pem(private.as_bytes()).expect("ec key");
+    let mut jwk =
+        jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::ES256)
+            .expect("jwk");
+    jwk.common.key_id = Some(kid.into());
+    KeySet::from_jwks_json(&json!({"keys": [jwk]}).to_string()).expect("jwks")
 }
 
 pub fn rsa_key() -> SigningKey {
